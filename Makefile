@@ -1,0 +1,72 @@
+# privacybee — PGXS build of the extension, plus the privacybee-fcgi front-end.
+#
+#   make            build both          make install   install the extension
+#   make run        serve the API with demo data on 127.0.0.1:$(PORT)
+#   make stop       stop what make run started
+#   make test       pg_regress + HTTP suites on a throwaway instance
+#   make bench      benchmarks (never part of make test)
+
+EXTENSION = privacybee
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
+
+MODULE_big = privacybee
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+REGRESS = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
+REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=$(EXTENSION)
+
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+            -Wno-missing-field-initializers
+EXTRA_CLEAN = fcgi/*.o fcgi/privacybee-fcgi fcgi/asan
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The versioned script is the hand-edited parts, in order.
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/parts/*.sql))
+	cat $^ > $@
+
+# ---- privacybee-fcgi ------------------------------------------------------------------
+
+FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
+FCGI_HDRS = $(wildcard fcgi/*.h)
+FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+              -I$(shell $(PG_CONFIG) --includedir)
+FCGI_LIBS = -lfcgi -ljansson -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+all: fcgi/privacybee-fcgi
+
+fcgi/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
+	$(CC) $(FCGI_CFLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
+
+# The same program under AddressSanitizer + UBSan: what make test runs.
+fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
+	@mkdir -p fcgi/asan
+	$(CC) $(FCGI_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
+
+# ---- the stack --------------------------------------------------------------------------
+
+PORT ?= 8080
+
+deps:
+	@bash fcgi/stack/deps.sh
+
+run: deps
+	$(MAKE) all
+	$(MAKE) install
+	@bash fcgi/stack/stack.sh start .run $(PORT) demo
+
+stop:
+	@bash fcgi/stack/stack.sh stop .run
+
+test: deps
+	$(MAKE) all fcgi/asan/privacybee-fcgi
+	$(MAKE) install
+	@bash regress/run-tests.sh
+
+.PHONY: deps run stop test

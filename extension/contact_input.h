@@ -1,0 +1,67 @@
+/*
+ * contact_input.h — one contact object from a sync / PUT body, validated and ready to
+ * write.
+ *
+ * Parsing never raises: every problem is recorded in a Problems list (field + problem),
+ * so that one response can name every invalid item of a batch.
+ */
+#ifndef PRIVACYBEE_CONTACT_INPUT_H
+#define PRIVACYBEE_CONTACT_INPUT_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+/* Which settable fields an item carries (absent fields stay unchanged on update). */
+#define CF_EXTERNAL_ID	0x01
+#define CF_DISPLAY_NAME	0x02
+#define CF_BIRTHDAY		0x04
+#define CF_EMAILS		0x08
+#define CF_ADDRESSES	0x10
+#define CF_LABELS		0x20
+#define CF_PHONES		0x40
+
+typedef struct ContactInput
+{
+	bool		has_id;			/* "id" given: update that contact */
+	int64		id;
+	int			present;		/* CF_* bits */
+	char	   *external_id;	/* NULL: cleared */
+	char	   *display_name;
+	char	   *birthday;		/* "YYYY-MM-DD", NULL: cleared */
+	char	   *emails;			/* text[] literals, "{}" when cleared */
+	char	   *addresses;
+	char	   *labels;
+	int			nphones;
+	char	  **phone_raw;
+	char	  **phone_e164;		/* NULL where not normalisable */
+
+	/* filled in by the writer */
+	int64		target_id;
+	bool		exists;
+} ContactInput;
+
+typedef struct Problems
+{
+	StringInfoData json;		/* JSON array body, without the brackets */
+	int			count;
+	char	   *first;			/* "field: problem" of the first one */
+} Problems;
+
+extern void problems_init(Problems *p);
+extern void problems_add(Problems *p, const char *prefix, const char *field,
+						 const char *problem);
+extern void problems_raise(Problems *p) pg_attribute_noreturn();
+
+/*
+ * Parse one item (an object, as a JsonbValue) into in. prefix ("[3]." or "") is put
+ * before field names in problems.
+ */
+extern void contact_input_parse(JsonbValue *item, const char *prefix,
+								ContactInput *in, Problems *p);
+
+/* Strict integer id from a JSON number or numeric string. */
+extern bool contact_input_id(JsonbValue *v, int64 *id);
+
+#endif

@@ -1,0 +1,534 @@
+/*
+ * contacts_sync.c — privacybee.sync_contacts() and update_contact(): the contact upsert.
+ *
+ * A sync is atomic: every item is validated first, then the items' targets are resolved
+ * and locked (by id, or by external_id so that a retried sync updates instead of
+ * duplicating), and only then is anything written. Writes are set-based — one INSERT,
+ * one UPDATE and one phones rewrite per batch, whatever its size — through plans
+ * prepared once per backend. The result lists the contact ids in input order.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "contact_input.h"
+#include "privacybee.h"
+
+typedef struct Batch
+{
+	int64		user_id;
+	int			n;
+	ContactInput *items;
+	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
+} Batch;
+
+static SPIPlanPtr
+Prepare(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types)
+{
+	if (*cache == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*cache = plan;
+	}
+	return *cache;
+}
+
+static void
+Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_plan returned %s", SPI_result_code_string(rc));
+}
+
+static ArrayType *
+Int8Array(int64 *values, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int64GetDatum(values[i]);
+	return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+static ArrayType *
+Int4Array(int32 *values, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int32GetDatum(values[i]);
+	return construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT);
+}
+
+/* text[] from C strings; a NULL pointer is an SQL NULL. */
+static ArrayType *
+TextArray(char **values, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = values[i] == NULL;
+		d[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(values[i]);
+	}
+	return construct_md_array(d, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+static void
+ParseItems(Batch *b, Jsonb *body)
+{
+	Problems	p;
+
+	problems_init(&p);
+	for (int i = 0; i < b->n; i++)
+	{
+		JsonbValue *v = getIthJsonbValueFromContainer(&body->root, i);
+		char	   *prefix = b->single ? "" : psprintf("[%d].", i);
+
+		contact_input_parse(v, prefix, &b->items[i], &p);
+	}
+	if (p.count > 0)
+		problems_raise(&p);
+}
+
+/* The same contact twice in one batch would make the result depend on order. */
+static void
+CheckDuplicates(Batch *b)
+{
+	Problems	p;
+
+	problems_init(&p);
+	for (int i = 0; i < b->n; i++)
+		for (int j = 0; j < i; j++)
+		{
+			ContactInput *a = &b->items[j];
+			ContactInput *c = &b->items[i];
+
+			if ((a->exists && c->exists && a->target_id == c->target_id) ||
+				(!a->exists && !c->exists && a->external_id && c->external_id &&
+				 (a->present & c->present & CF_EXTERNAL_ID) &&
+				 strcmp(a->external_id, c->external_id) == 0))
+			{
+				problems_add(&p, psprintf("[%d].", i), c->has_id ? "id" : "external_id",
+							 psprintf("names the same contact as [%d]", j));
+				break;
+			}
+		}
+	if (p.count > 0)
+		problems_raise(&p);
+}
+
+/* Lock the contacts named by id; every one must be the caller's. */
+static void
+ResolveIds(Batch *b, int32 if_version)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, INT8ARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int			nids = 0;
+	Datum		values[2];
+
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].has_id)
+			ids[nids++] = b->items[i].id;
+	if (nids == 0)
+		return;
+
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, nids));
+	Execute(Prepare(&plan,
+					"SELECT id, version FROM privacybee.contacts "
+					"WHERE user_id = $1 AND id = ANY ($2) FOR UPDATE",
+					2, types),
+			values, NULL, SPI_OK_SELECT);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		int32		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r],
+														  SPI_tuptable->tupdesc, 2, &isnull));
+
+		for (int i = 0; i < b->n; i++)
+			if (b->items[i].has_id && b->items[i].id == id)
+			{
+				b->items[i].exists = true;
+				b->items[i].target_id = id;
+			}
+		if (if_version > 0 && version != if_version)
+			ereport(ERROR,
+					(errcode(ERRCODE_PT_CONFLICT),
+					 errmsg("contact %lld was modified since the given ETag", (long long) id),
+					 errhint("Fetch the contact again and retry with its current ETag.")));
+	}
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].has_id && !b->items[i].exists)
+			ereport(ERROR,
+					(errcode(ERRCODE_PT_NOT_FOUND),
+					 b->single ? errmsg("contact not found")
+					 : errmsg("contact [%d] not found", i),
+					 errdetail("[{\"field\": \"%sid\", \"problem\": \"not found\"}]",
+							   b->single ? "" : psprintf("[%d].", i))));
+}
+
+/* Lock the contacts named by external_id; items without a match will be created. */
+static void
+ResolveExternalIds(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, TEXTARRAYOID};
+	char	  **ext = palloc(sizeof(char *) * b->n);
+	int			n = 0;
+	Datum		values[2];
+
+	for (int i = 0; i < b->n; i++)
+		if (!b->items[i].has_id && b->items[i].external_id)
+			ext[n++] = b->items[i].external_id;
+	if (n == 0)
+		return;
+
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(TextArray(ext, n));
+	Execute(Prepare(&plan,
+					"SELECT external_id, id FROM privacybee.contacts "
+					"WHERE user_id = $1 AND external_id = ANY ($2) FOR UPDATE",
+					2, types),
+			values, NULL, SPI_OK_SELECT);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		char	   *e = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+
+		for (int i = 0; i < b->n; i++)
+			if (!b->items[i].has_id && b->items[i].external_id &&
+				strcmp(b->items[i].external_id, e) == 0)
+			{
+				b->items[i].exists = true;
+				b->items[i].target_id = id;
+			}
+	}
+}
+
+static void
+CheckCreatable(Batch *b)
+{
+	Problems	p;
+
+	problems_init(&p);
+	for (int i = 0; i < b->n; i++)
+		if (!b->items[i].exists && !(b->items[i].present & CF_DISPLAY_NAME))
+			problems_add(&p, b->single ? "" : psprintf("[%d].", i), "display_name",
+						 "is required");
+	if (p.count > 0)
+		problems_raise(&p);
+}
+
+static void
+AllocateIds(Batch *b, int ncreate)
+{
+	static SPIPlanPtr plan;
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(ncreate)};
+	int			r = 0;
+
+	Execute(Prepare(&plan,
+					"SELECT pg_catalog.nextval('privacybee.contacts_id_seq') "
+					"FROM pg_catalog.generate_series(1, $1)",
+					1, types),
+			values, NULL, SPI_OK_SELECT);
+	for (int i = 0; i < b->n; i++)
+		if (!b->items[i].exists)
+		{
+			bool		isnull;
+
+			b->items[i].target_id =
+				DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r++],
+											SPI_tuptable->tupdesc, 1, &isnull));
+		}
+}
+
+static void
+InsertNew(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[8] = {INT8OID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	char	  **cols[6];
+	int			n = 0;
+	Datum		values[8];
+
+	for (int c = 0; c < 6; c++)
+		cols[c] = palloc(sizeof(char *) * b->n);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (in->exists)
+			continue;
+		ids[n] = in->target_id;
+		cols[0][n] = in->external_id;
+		cols[1][n] = in->display_name;
+		cols[2][n] = in->birthday;
+		cols[3][n] = in->emails ? in->emails : "{}";
+		cols[4][n] = in->addresses ? in->addresses : "{}";
+		cols[5][n] = in->labels ? in->labels : "{}";
+		n++;
+	}
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	for (int c = 0; c < 6; c++)
+		values[2 + c] = PointerGetDatum(TextArray(cols[c], n));
+	Execute(Prepare(&plan,
+					"INSERT INTO privacybee.contacts "
+					"(user_id, id, external_id, display_name, birthday, emails, addresses, labels) "
+					"SELECT $1, t.id, t.ext, t.name, t.bday::pg_catalog.date, "
+					"t.emails::pg_catalog.text[], t.addrs::pg_catalog.text[], "
+					"t.labels::pg_catalog.text[] "
+					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)) "
+					"AS t(id, ext, name, bday, emails, addrs, labels)",
+					8, types),
+			values, NULL, SPI_OK_INSERT);
+}
+
+static void
+UpdateExisting(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[9] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int32	   *masks = palloc(sizeof(int32) * b->n);
+	char	  **cols[6];
+	int			n = 0;
+	Datum		values[9];
+
+	for (int c = 0; c < 6; c++)
+		cols[c] = palloc(sizeof(char *) * b->n);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (!in->exists)
+			continue;
+		ids[n] = in->target_id;
+		masks[n] = in->present;
+		cols[0][n] = in->external_id;
+		cols[1][n] = in->display_name;
+		cols[2][n] = in->birthday;
+		cols[3][n] = in->emails;
+		cols[4][n] = in->addresses;
+		cols[5][n] = in->labels;
+		n++;
+	}
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	values[2] = PointerGetDatum(Int4Array(masks, n));
+	for (int c = 0; c < 6; c++)
+		values[3 + c] = PointerGetDatum(TextArray(cols[c], n));
+	Execute(Prepare(&plan,
+					"UPDATE privacybee.contacts c SET "
+					"external_id = CASE WHEN t.mask & 1 <> 0 THEN t.ext ELSE c.external_id END, "
+					"display_name = CASE WHEN t.mask & 2 <> 0 THEN t.name ELSE c.display_name END, "
+					"birthday = CASE WHEN t.mask & 4 <> 0 THEN t.bday::pg_catalog.date ELSE c.birthday END, "
+					"emails = CASE WHEN t.mask & 8 <> 0 THEN t.emails::pg_catalog.text[] ELSE c.emails END, "
+					"addresses = CASE WHEN t.mask & 16 <> 0 THEN t.addrs::pg_catalog.text[] ELSE c.addresses END, "
+					"labels = CASE WHEN t.mask & 32 <> 0 THEN t.labels::pg_catalog.text[] ELSE c.labels END, "
+					"version = c.version + 1, updated = pg_catalog.now() "
+					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9)) "
+					"AS t(id, mask, ext, name, bday, emails, addrs, labels) "
+					"WHERE c.user_id = $1 AND c.id = t.id",
+					9, types),
+			values, NULL, SPI_OK_UPDATE);
+}
+
+/* Replace the phone lists of every item that carries one. */
+static void
+RewritePhones(Batch *b)
+{
+	static SPIPlanPtr del_plan;
+	static SPIPlanPtr ins_plan;
+	Oid			del_types[2] = {INT8OID, INT8ARRAYOID};
+	Oid			ins_types[5] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	int64	   *replaced = palloc(sizeof(int64) * b->n);
+	int			nreplaced = 0;
+	int			nphones = 0;
+	int64	   *cids;
+	int32	   *pos;
+	char	  **raw;
+	char	  **e164;
+	int			k = 0;
+	Datum		values[5];
+
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].present & CF_PHONES)
+		{
+			if (b->items[i].exists)
+				replaced[nreplaced++] = b->items[i].target_id;
+			nphones += b->items[i].nphones;
+		}
+	if (nreplaced > 0)
+	{
+		values[0] = Int64GetDatum(b->user_id);
+		values[1] = PointerGetDatum(Int8Array(replaced, nreplaced));
+		Execute(Prepare(&del_plan,
+						"DELETE FROM privacybee.contact_phones "
+						"WHERE user_id = $1 AND contact_id = ANY ($2)",
+						2, del_types),
+				values, NULL, SPI_OK_DELETE);
+	}
+	if (nphones == 0)
+		return;
+
+	cids = palloc(sizeof(int64) * nphones);
+	pos = palloc(sizeof(int32) * nphones);
+	raw = palloc(sizeof(char *) * nphones);
+	e164 = palloc(sizeof(char *) * nphones);
+	for (int i = 0; i < b->n; i++)
+		for (int j = 0; (b->items[i].present & CF_PHONES) && j < b->items[i].nphones; j++)
+		{
+			cids[k] = b->items[i].target_id;
+			pos[k] = j + 1;
+			raw[k] = b->items[i].phone_raw[j];
+			e164[k] = b->items[i].phone_e164[j];
+			k++;
+		}
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(cids, k));
+	values[2] = PointerGetDatum(Int4Array(pos, k));
+	values[3] = PointerGetDatum(TextArray(raw, k));
+	values[4] = PointerGetDatum(TextArray(e164, k));
+	Execute(Prepare(&ins_plan,
+					"INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164) "
+					"SELECT $1, t.cid, t.pos, t.raw, t.e164 "
+					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS t(cid, pos, raw, e164)",
+					5, ins_types),
+			values, NULL, SPI_OK_INSERT);
+}
+
+/* Resolve, then write; the caller has validated every item. */
+static void
+WriteBatch(Batch *b, int32 if_version)
+{
+	int			ncreate = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ResolveIds(b, if_version);
+	ResolveExternalIds(b);
+	CheckCreatable(b);
+	CheckDuplicates(b);
+	for (int i = 0; i < b->n; i++)
+		ncreate += !b->items[i].exists;
+	if (ncreate > 0)
+		AllocateIds(b, ncreate);
+	InsertNew(b);
+	UpdateExisting(b);
+	RewritePhones(b);
+	SPI_finish();
+}
+
+static Datum
+ResultIds(Batch *b)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(b->n, 1));
+
+	for (int i = 0; i < b->n; i++)
+		ids[i] = b->items[i].target_id;
+	return PointerGetDatum(Int8Array(ids, b->n));
+}
+
+/*
+ * sync_contacts(user_id bigint, contacts jsonb) → bigint[]: upsert a batch atomically,
+ * returning the contact ids in input order.
+ */
+PG_FUNCTION_INFO_V1(sync_contacts);
+Datum
+sync_contacts(PG_FUNCTION_ARGS)
+{
+	Batch		b = {.user_id = PG_GETARG_INT64(0)};
+	Jsonb	   *body = PG_GETARG_JSONB_P(1);
+
+	if (!JB_ROOT_IS_ARRAY(body) || JB_ROOT_IS_SCALAR(body))
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("body must be a JSON array of contacts")));
+	b.n = JB_ROOT_COUNT(body);
+	if (b.n > privacybee_max_sync_items)
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("a sync may carry at most %d contacts, this one has %d",
+						privacybee_max_sync_items, b.n)));
+	b.items = palloc0(sizeof(ContactInput) * Max(b.n, 1));
+	ParseItems(&b, body);
+	if (b.n > 0)
+		WriteBatch(&b, 0);
+	PG_RETURN_DATUM(ResultIds(&b));
+}
+
+/*
+ * update_contact(user_id bigint, contact_id bigint, contact jsonb, if_version integer)
+ * → bigint: update one contact; the id in the URL wins over one in the body. A non-NULL
+ * if_version that is not the contact's current version is a conflict.
+ */
+PG_FUNCTION_INFO_V1(update_contact);
+Datum
+update_contact(PG_FUNCTION_ARGS)
+{
+	Batch		b = {.n = 1, .single = true};
+	int64		contact_id;
+	Jsonb	   *body;
+	int32		if_version = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+	JsonbValue	item;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("user_id, contact_id and contact must not be null")));
+	b.user_id = PG_GETARG_INT64(0);
+	contact_id = PG_GETARG_INT64(1);
+	body = PG_GETARG_JSONB_P(2);
+	if (!JB_ROOT_IS_OBJECT(body))
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("body must be a JSON object")));
+	item.type = jbvBinary;
+	item.val.binary.data = &body->root;
+	item.val.binary.len = VARSIZE(body) - VARHDRSZ;
+	b.items = palloc0(sizeof(ContactInput));
+	{
+		Problems	p;
+
+		problems_init(&p);
+		contact_input_parse(&item, "", &b.items[0], &p);
+		if (p.count > 0)
+			problems_raise(&p);
+	}
+	b.items[0].has_id = true;
+	b.items[0].id = contact_id;
+	WriteBatch(&b, if_version);
+	PG_RETURN_INT64(contact_id);
+}

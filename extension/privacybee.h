@@ -1,0 +1,20 @@
+/*
+ * privacybee.h — what the extension's C files share: settings and error codes.
+ *
+ * Errors meant for API clients use the custom SQLSTATE class "PT": PTnnn is answered
+ * with HTTP status nnn by privacybee-fcgi (fcgi/sqlstate.c). For PT400 the DETAIL, when
+ * present, is a JSON array of {"field", "problem"} objects.
+ */
+#ifndef PRIVACYBEE_H
+#define PRIVACYBEE_H
+
+#include "postgres.h"
+
+#define ERRCODE_PT_BAD_REQUEST	MAKE_SQLSTATE('P','T','4','0','0')
+#define ERRCODE_PT_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
+#define ERRCODE_PT_CONFLICT		MAKE_SQLSTATE('P','T','4','0','9')
+
+/* settings, see privacybee.c */
+extern int	privacybee_max_sync_items;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * db.h — one libpq connection per worker thread, with every route's call prepared.
+ */
+#ifndef PBF_DB_H
+#define PBF_DB_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+typedef struct Db
+{
+	PGconn	   *conn;			/* NULL while the database is unreachable */
+} Db;
+
+/* Whether the dev-only routes exist, as the database said at the last connect. */
+extern bool db_dev_endpoints(void);
+
+/*
+ * Make sure db has a live, prepared connection, reconnecting if the server went away
+ * while idle. False when the database cannot be reached (answer 503).
+ */
+extern bool db_ready(Db *db);
+
+/*
+ * Run route's prepared call with its five parameters (NULL = SQL NULL). Returns the
+ * result (the caller PQclear()s it) or NULL when the connection failed (answer 503).
+ */
+extern PGresult *db_call_route(Db *db, size_t route, const char *const values[5]);
+
+/* The prepared api_check_token(token, scope) call; same contract. */
+extern PGresult *db_check_token(Db *db, const char *token, const char *scope);
+
+extern void db_close(Db *db);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * request.c — parsing the parts of a request privacybee-fcgi checks itself: body size,
+ * JSON well-formedness and depth, content type, query and form parameters.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "request.h"
+
+#define READ_CHUNK 16384
+
+char *
+request_read_body(FCGX_Stream *in, size_t limit, size_t *len, bool *too_large)
+{
+	size_t		cap = 0;
+	size_t		used = 0;
+	char	   *buf = NULL;
+	char		discard[READ_CHUNK];
+
+	*too_large = false;
+	for (;;)
+	{
+		int			n;
+
+		if (used + READ_CHUNK + 1 > cap)
+		{
+			size_t		want = cap ? cap * 2 : READ_CHUNK + 1;
+			char	   *grown;
+
+			if (want > limit + READ_CHUNK + 1)
+				want = limit + READ_CHUNK + 1;
+			grown = realloc(buf, want);
+			if (grown == NULL)
+			{
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+			cap = want;
+		}
+		n = FCGX_GetStr(buf + used, READ_CHUNK, in);
+		if (n <= 0)
+			break;
+		used += (size_t) n;
+		if (used > limit)
+		{
+			*too_large = true;
+			while (FCGX_GetStr(discard, sizeof(discard), in) > 0)
+				;
+			free(buf);
+			return NULL;
+		}
+	}
+	buf[used] = '\0';
+	*len = used;
+	return buf;
+}
+
+static int
+HexValue(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char) tolower((unsigned char) c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..len) into out (at least len + 1 bytes); -1 on bad encoding. */
+static long
+Decode(const char *s, size_t len, char *out)
+{
+	size_t		o = 0;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%')
+		{
+			int			hi,
+						lo;
+
+			if (i + 2 >= len)
+				return -1;
+			hi = HexValue(s[i + 1]);
+			lo = HexValue(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			out[o++] = (char) (hi * 16 + lo);
+			i += 2;
+		}
+		else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return (long) o;
+}
+
+bool
+request_parse_params(const char *s, size_t len, json_t *params, char *err, size_t err_size)
+{
+	size_t		start = 0;
+	char	   *name = malloc(len + 1);
+	char	   *value = malloc(len + 1);
+	bool		ok = true;
+
+	if (name == NULL || value == NULL)
+	{
+		snprintf(err, err_size, "out of memory");
+		ok = false;
+		goto out;
+	}
+	while (start < len)
+	{
+		const char *pair = s + start;
+		const char *amp = memchr(pair, '&', len - start);
+		size_t		pair_len = amp ? (size_t) (amp - pair) : len - start;
+		const char *eq = memchr(pair, '=', pair_len);
+		size_t		name_len = eq ? (size_t) (eq - pair) : pair_len;
+		long		nlen,
+					vlen;
+		json_t	   *v;			/* new reference, stolen by json_object_setn_new */
+
+		start += pair_len + 1;
+		if (pair_len == 0)
+			continue;
+		nlen = Decode(pair, name_len, name);
+		vlen = eq ? Decode(eq + 1, pair_len - name_len - 1, value) : Decode("", 0, value);
+		if (nlen <= 0 || vlen < 0)
+		{
+			snprintf(err, err_size, "a query or form parameter is not correctly percent-encoded");
+			ok = false;
+			goto out;
+		}
+		if (json_object_getn(params, name, (size_t) nlen) != NULL)
+		{
+			snprintf(err, err_size, "parameter %.64s is given twice", name);
+			ok = false;
+			goto out;
+		}
+		v = json_stringn(value, (size_t) vlen);
+		if (v == NULL || json_object_setn_new(params, name, (size_t) nlen, v) != 0)
+		{
+			snprintf(err, err_size, "a query or form parameter is not valid UTF-8");
+			ok = false;
+			goto out;
+		}
+	}
+out:
+	free(value);
+	free(name);
+	return ok;
+}
+
+bool
+request_content_type_is(const char *content_type, const char *mime)
+{
+	size_t		n = strlen(mime);
+
+	if (content_type == NULL)
+		return false;
+	while (*content_type == ' ')
+		content_type++;
+	if (strncasecmp(content_type, mime, n) != 0)
+		return false;
+	content_type += n;
+	while (*content_type == ' ')
+		content_type++;
+	return *content_type == '\0' || *content_type == ';';
+}
+
+/* Nesting depth of v, counting no further than limit + 1. */
+static int
+Depth(json_t *v, int limit)
+{
+	int			deepest = 0;
+
+	if (limit < 0)
+		return 1;
+	if (json_is_array(v))
+	{
+		size_t		i;
+		json_t	   *e;			/* borrowed */
+
+		json_array_foreach(v, i, e)
+		{
+			int			d = Depth(e, limit - 1);
+
+			if (d > deepest)
+				deepest = d;
+			if (deepest > limit)
+				break;
+		}
+		return deepest + 1;
+	}
+	if (json_is_object(v))
+	{
+		const char *k;
+		json_t	   *e;			/* borrowed */
+
+		json_object_foreach(v, k, e)
+		{
+			int			d = Depth(e, limit - 1);
+
+			if (d > deepest)
+				deepest = d;
+			if (deepest > limit)
+				break;
+		}
+		return deepest + 1;
+	}
+	return 0;
+}
+
+bool
+request_check_json(const char *body, size_t len, int max_depth, char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t	   *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr); /* new ref */
+	bool		ok;
+
+	if (doc == NULL)
+	{
+		snprintf(err, err_size, "body is not valid JSON: %s (line %d, column %d)",
+				 jerr.text, jerr.line, jerr.column);
+		return false;
+	}
+	ok = Depth(doc, max_depth) <= max_depth;
+	if (!ok)
+		snprintf(err, err_size, "body is nested deeper than %d levels", max_depth);
+	json_decref(doc);
+	return ok;
+}
+
+const char *
+request_bearer_token(const char *authorization)
+{
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return NULL;
+	authorization += 7;
+	while (*authorization == ' ')
+		authorization++;
+	return *authorization ? authorization : NULL;
+}

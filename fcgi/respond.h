@@ -1,0 +1,24 @@
+/*
+ * respond.h — writing HTTP responses (status, headers, JSON body) to FastCGI.
+ */
+#ifndef PBF_RESPOND_H
+#define PBF_RESPOND_H
+
+#include <fcgiapp.h>
+#include <jansson.h>
+
+/*
+ * Write a response. headers: "Name: value" lines separated by '\n' (may be NULL); a line
+ * with CR or without a colon is dropped. body may be NULL (no body, as for 204).
+ */
+extern void respond(FCGX_Stream *out, int status, const char *headers,
+					const char *body, size_t body_len);
+
+/*
+ * Write the SPEC error body {"error": {"code", "message", "details"?}}. details is
+ * borrowed (may be NULL).
+ */
+extern void respond_error(FCGX_Stream *out, int status, const char *message,
+						  json_t *details, const char *headers);
+
+#endif

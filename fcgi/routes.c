@@ -1,0 +1,87 @@
+/*
+ * routes.c — the route table, and matching a request against it.
+ *
+ * Adding a route is adding a line. Each function has the signature
+ * (token, arg, params, body, if_match) → privacybee.http_response and authenticates the
+ * token itself, so a request costs exactly one SQL call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "routes.h"
+
+const Route routes[] = {
+	{"GET", "/contacts", "api_contacts_list", "contacts:read", BODY_NONE, false},
+	{"POST", "/contacts/sync", "api_contacts_sync", "contacts:write", BODY_JSON, false},
+	{"GET", "/contacts/requests", "api_trust_requests_list", "contacts:read", BODY_NONE, false},
+	{"POST", "/contacts/requests", "api_trust_request_create", "contacts:write", BODY_JSON, false},
+	{"POST", "/contacts/trust/{id}", "api_trust_set", "contacts:write", BODY_JSON, false},
+	{"GET", "/contacts/employees/{id}", "api_employees", "contacts:read", BODY_NONE, false},
+	{"DELETE", "/contacts/clear/{id}", "api_contacts_clear", "contacts:write", BODY_NONE, true},
+	{"GET", "/contacts/{id}", "api_contact_get", "contacts:read", BODY_NONE, false},
+	{"PUT", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false},
+	{"PATCH", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false},
+	{"DELETE", "/contacts/{id}", "api_contact_delete", "contacts:write", BODY_NONE, false},
+};
+const size_t route_count = sizeof(routes) / sizeof(routes[0]);
+
+/* Does path match pattern? Copies the {id} segment into arg. */
+static bool
+PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
+{
+	const char *p = pattern;
+	const char *s = path;
+
+	arg[0] = '\0';
+	while (*p && *s)
+	{
+		if (strncmp(p, "{id}", 4) == 0)
+		{
+			size_t		n = strspn(s, "0123456789");
+
+			if (n == 0 || n >= ARG_MAX_LEN)
+				return false;
+			memcpy(arg, s, n);
+			arg[n] = '\0';
+			p += 4;
+			s += n;
+		}
+		else if (*p++ != *s++)
+			return false;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+MatchResult
+route_match(const char *method, const char *path, bool dev_enabled, size_t *route,
+			char arg[ARG_MAX_LEN], char *allow, size_t allow_size)
+{
+	char		candidate_arg[ARG_MAX_LEN];
+	bool		path_known = false;
+	size_t		used = 0;
+
+	allow[0] = '\0';
+	for (size_t i = 0; i < route_count; i++)
+	{
+		const Route *r = &routes[i];
+
+		if ((r->dev_only && !dev_enabled) || !PathMatches(r->pattern, path, candidate_arg))
+			continue;
+		/* a literal segment ("requests") outranks {id}: first match in table order wins */
+		if (path_known && strcmp(r->pattern, routes[*route].pattern) != 0)
+			continue;
+		if (!path_known)
+			*route = i;
+		path_known = true;
+		if (strcmp(r->method, method) == 0)
+		{
+			*route = i;
+			memcpy(arg, candidate_arg, ARG_MAX_LEN);
+			return MATCH_OK;
+		}
+		if (used < allow_size)
+			used += snprintf(allow + used, allow_size - used, "%s%s",
+							 used ? ", " : "", r->method);
+	}
+	return path_known ? MATCH_NO_METHOD : MATCH_NO_PATH;
+}

@@ -1,0 +1,47 @@
+/*
+ * routes.h — the route table: which SQL function answers which method and path.
+ */
+#ifndef PBF_ROUTES_H
+#define PBF_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum BodyKind
+{
+	BODY_NONE,					/* any body is ignored */
+	BODY_JSON,					/* application/json, else 415 */
+	BODY_JSON_OR_FORM			/* JSON, or form fields that join the query parameters */
+} BodyKind;
+
+typedef struct Route
+{
+	const char *method;
+	const char *pattern;		/* "{id}" matches one segment of digits */
+	const char *function;		/* in schema privacybee, signature of sql/parts/30 */
+	const char *scope;			/* the token scope the function demands */
+	BodyKind	body;
+	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
+} Route;
+
+extern const Route routes[];
+extern const size_t route_count;
+
+#define ARG_MAX_LEN 32
+
+typedef enum MatchResult
+{
+	MATCH_OK,
+	MATCH_NO_PATH,				/* 404 */
+	MATCH_NO_METHOD				/* 405; allow lists the path's methods */
+} MatchResult;
+
+/*
+ * Find the route for method and path; on MATCH_OK *route is its index and arg holds the
+ * {id} segment ("" when none). allow (size allow_size) gets "GET, POST" for 405.
+ */
+extern MatchResult route_match(const char *method, const char *path, bool dev_enabled,
+							   size_t *route, char arg[ARG_MAX_LEN],
+							   char *allow, size_t allow_size);
+
+#endif

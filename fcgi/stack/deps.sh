@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# deps.sh — install the Debian packages privacybee needs to build, run and test, when
+# they are missing. As root it runs apt-get; otherwise it prints the one command to run.
+set -euo pipefail
+
+packages=(
+    postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
+    libfcgi-dev libjansson-dev nginx                    # front-end and its web server
+    python3 python3-psycopg2 curl                       # HTTP test suites
+    wrk                                                 # make bench
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "installing: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

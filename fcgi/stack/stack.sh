@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# stack.sh — start or stop a whole privacybee stack in one directory:
+# a PostgreSQL cluster, privacybee-fcgi (master + workers) and nginx.
+#
+#   stack.sh start DIR PORT demo|test    idempotent: a running stack is left as it is
+#   stack.sh stop DIR
+#
+# Everything lives under DIR (data, sockets, logs, pids). PostgreSQL listens on a unix
+# socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
+# cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
+# socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
+# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cmd=${1:?usage: stack.sh start DIR PORT MODE | stop DIR}
+dir=${2:?directory}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+pgbin=$(pg_config --bindir)
+pgport=5432
+db=privacybee
+api_role=privacybee_api
+
+if [ "$(id -u)" = 0 ]; then
+    pg_user=postgres
+    web_user=www-data
+    as_pg() { runuser -u postgres -- "$@"; }
+else
+    pg_user=$(id -un)
+    web_user=$(id -un)
+    as_pg() { "$@"; }
+fi
+web_group=$(id -gn "$web_user")
+
+psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$db" "$@"; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+start_postgres() {
+    if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+        mkdir -p "$dir/pg/data" "$dir/log"
+        chown "$pg_user" "$dir/pg" "$dir/pg/data"
+        chmod 700 "$dir/pg/data"
+        as_pg "$pgbin/initdb" -D "$dir/pg/data" -E UTF8 --no-locale -A trust -U postgres >/dev/null
+        cat >> "$dir/pg/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$dir/pg'
+port = $pgport
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+logging_collector = off
+log_min_messages = warning
+EOF
+    fi
+    touch "$dir/log/postgres.log"
+    chown "$pg_user" "$dir/log/postgres.log"
+    if ! as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" status >/dev/null 2>&1; then
+        as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/log/postgres.log" -w -t 60 start >/dev/null
+    fi
+}
+
+setup_database() {
+    local mode=$1
+    if ! as_pg "$pgbin/psql" -X -Atq -h "$dir/pg" -p "$pgport" -d postgres \
+            -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+        as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
+        psql_db -U postgres -o /dev/null <<EOF
+CREATE EXTENSION privacybee;
+CREATE ROLE $api_role LOGIN;
+SELECT privacybee.grant_api('$api_role');
+ALTER DATABASE $db SET privacybee.dev_endpoints = on;
+EOF
+
+        if [ "$mode" = demo ]; then
+            psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
+            # the demo member's token; only its hash is in the database
+            ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
+                '{contacts:read,contacts:write,buzz}', '365 days')
+                FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
+                > "$dir/demo-token" )
+        fi
+    fi
+}
+
+start_fcgi() {
+    local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
+    mkdir -p "$dir/fcgi"
+    if pid_alive "$dir/fcgi/master.pid"; then return; fi
+    setsid "$bin" \
+        --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group" \
+        --workers "${FCGI_WORKERS:-2}" --threads "${FCGI_THREADS:-16}" \
+        --pid-file "$dir/fcgi/master.pid" \
+        --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
+        >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
+    for _ in $(seq 100); do
+        [ -S "$dir/fcgi/fcgi.sock" ] && pid_alive "$dir/fcgi/master.pid" && return
+        sleep 0.05
+    done
+    echo "privacybee-fcgi did not start; see $dir/log/fcgi.log" >&2
+    tail -n 20 "$dir/log/fcgi.log" >&2
+    exit 1
+}
+
+start_nginx() {
+    local port=$1
+    mkdir -p "$dir/nginx/tmp"
+    chown "$web_user" "$dir/nginx/tmp"
+    if pid_alive "$dir/nginx/nginx.pid"; then return; fi
+    sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$dir/fcgi/fcgi.sock|g" \
+        -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \
+        "$top/fcgi/nginx/privacybee.conf.in" > "$dir/nginx/nginx.conf"
+    nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log"
+    for _ in $(seq 100); do
+        pid_alive "$dir/nginx/nginx.pid" && return
+        sleep 0.05
+    done
+    echo "nginx did not start; see $dir/log/nginx-error.log" >&2
+    exit 1
+}
+
+write_env() {
+    local port=$1
+    cat > "$dir/env" <<EOF
+export PGHOST='$dir/pg'
+export PGPORT='$pgport'
+export PGDATABASE='$db'
+export PGUSER='postgres'
+export PRIVACYBEE_URL='http://127.0.0.1:$port'
+EOF
+}
+
+stop_stack() {
+    if pid_alive "$dir/nginx/nginx.pid"; then
+        nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log" -s quit || true
+    fi
+    if pid_alive "$dir/fcgi/master.pid"; then
+        local pid
+        pid=$(head -n1 "$dir/fcgi/master.pid")
+        kill -TERM "$pid"
+        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+    if [ -f "$dir/pg/data/PG_VERSION" ]; then
+        as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    for _ in $(seq 100); do pid_alive "$dir/nginx/nginx.pid" || break; sleep 0.05; done
+}
+
+case "$cmd" in
+start)
+    port=${3:?port}
+    mode=${4:-demo}
+    start_postgres
+    setup_database "$mode"
+    start_fcgi
+    start_nginx "$port"
+    write_env "$port"
+    if [ "$mode" = demo ]; then
+        token=$(cat "$dir/demo-token")
+        cat <<EOF
+privacybee is running on http://127.0.0.1:$port  (make stop to stop it)
+demo token (member Ada): $token
+  curl -s -H "Authorization: Bearer $token" 'http://127.0.0.1:$port/contacts?include=emails,phone_numbers'
+SQL: . $dir/env && psql
+EOF
+    fi
+    ;;
+stop)
+    stop_stack
+    ;;
+*)
+    echo "usage: stack.sh start DIR PORT MODE | stop DIR" >&2
+    exit 2
+    ;;
+esac

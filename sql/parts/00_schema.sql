@@ -1,0 +1,136 @@
+-- privacybee schema: tables and indexes.
+--
+-- Invariants:
+--  * every row a member owns carries that member's user_id first in its keys, so the
+--    owned tables can be distributed by user_id; people, companies, company_phones and
+--    employees are reference data shared by everyone;
+--  * phone numbers are matched on their E.164 form only (columns named e164), the raw
+--    string is kept beside it as the member typed it.
+
+\echo Use "CREATE EXTENSION privacybee" to load this file. \quit
+
+-- Members. Members and users are one id space: a user_id is a people.id.
+CREATE TABLE privacybee.people (
+    id          bigserial PRIMARY KEY,
+    first_name  text NOT NULL,
+    middle_name text,
+    last_name   text NOT NULL,
+    avatar      text,
+    phone_raw   text,
+    phone_e164  text,
+    created     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated     timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX people_phone_e164 ON privacybee.people (phone_e164) WHERE phone_e164 IS NOT NULL;
+
+CREATE TABLE privacybee.companies (
+    id      bigserial PRIMARY KEY,
+    name    text NOT NULL,
+    slug    text NOT NULL UNIQUE,
+    logo    text,
+    url     text,
+    created timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE privacybee.company_phones (
+    company_id bigint NOT NULL REFERENCES privacybee.companies ON DELETE CASCADE,
+    e164       text NOT NULL,
+    raw        text NOT NULL,
+    PRIMARY KEY (company_id, e164)
+);
+CREATE INDEX company_phones_e164 ON privacybee.company_phones (e164);
+
+CREATE TABLE privacybee.employees (
+    company_id bigint NOT NULL REFERENCES privacybee.companies ON DELETE CASCADE,
+    person_id  bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    created    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (company_id, person_id)
+);
+CREATE INDEX employees_person ON privacybee.employees (person_id, company_id);
+
+-- Bearer tokens, stored as SHA-256 of the plaintext. Looked up by hash, so the hash leads
+-- the key; user_id is NULL for service tokens (telephony provider).
+CREATE TABLE privacybee.tokens (
+    token_hash bytea PRIMARY KEY,
+    user_id    bigint REFERENCES privacybee.people ON DELETE CASCADE,
+    scopes     text[] NOT NULL,
+    expires_at timestamptz NOT NULL,
+    revoked    boolean NOT NULL DEFAULT false,
+    created    timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX tokens_user ON privacybee.tokens (user_id);
+
+CREATE SEQUENCE privacybee.contacts_id_seq;
+
+-- A member's contacts. emails / addresses / labels are small ordered lists kept inline;
+-- phones live in contact_phones because they are matched by E.164.
+-- version counts every write and is the contact's ETag.
+CREATE TABLE privacybee.contacts (
+    user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    id           bigint NOT NULL DEFAULT pg_catalog.nextval('privacybee.contacts_id_seq'),
+    external_id  text,
+    display_name text NOT NULL,
+    birthday     date,
+    profile_icon text,
+    emails       text[] NOT NULL DEFAULT '{}',
+    addresses    text[] NOT NULL DEFAULT '{}',
+    labels       text[] NOT NULL DEFAULT '{}',
+    risk_score   integer,
+    e2ee         boolean NOT NULL DEFAULT false,
+    version      integer NOT NULL DEFAULT 1,
+    created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, id),
+    UNIQUE (user_id, external_id)
+);
+ALTER SEQUENCE privacybee.contacts_id_seq OWNED BY privacybee.contacts.id;
+CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);
+
+CREATE TABLE privacybee.contact_phones (
+    user_id    bigint NOT NULL,
+    contact_id bigint NOT NULL,
+    pos        integer NOT NULL,
+    raw        text NOT NULL,
+    e164       text,
+    PRIMARY KEY (user_id, contact_id, pos),
+    FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
+);
+CREATE INDEX contact_phones_e164 ON privacybee.contact_phones (user_id, e164) WHERE e164 IS NOT NULL;
+
+-- Deleted contacts, kept (30 days) so that syncing clients can mirror deletions.
+CREATE TABLE privacybee.contact_tombstones (
+    user_id     bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    contact_id  bigint NOT NULL,
+    deleted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, contact_id)
+);
+CREATE INDEX contact_tombstones_deleted ON privacybee.contact_tombstones (user_id, deleted_at, contact_id);
+
+-- requester_id asked user_id to trust them. One row per pair: a repeat updates it.
+CREATE TABLE privacybee.trust_requests (
+    user_id        bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    requester_id   bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    contact_reason text,
+    status         text NOT NULL DEFAULT 'pending'
+                   CHECK (status IN ('pending', 'accepted', 'declined')),
+    created        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, requester_id)
+);
+CREATE INDEX trust_requests_pending ON privacybee.trust_requests (user_id, updated) WHERE status = 'pending';
+
+-- user_id's explicit decision about a person or a company. trusted = false is an
+-- explicit untrust, which wins over every other reason to trust.
+CREATE TABLE privacybee.trust_edges (
+    user_id     bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    target_type text NOT NULL CHECK (target_type IN ('person', 'company')),
+    target_id   bigint NOT NULL,
+    trusted     boolean NOT NULL,
+    updated     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, target_type, target_id)
+);
+
+-- What every API function returns: the HTTP status, extra header lines ("Name: value",
+-- one per line) and the JSON body, passed through by privacybee-fcgi untouched.
+CREATE TYPE privacybee.http_response AS (status integer, headers text, body text);

@@ -1,0 +1,146 @@
+-- Members, companies, Buzz numbers and tokens: the SQL functions of SPEC §7, which
+-- other services and the tests call. Phones are normalised with default country US.
+
+-- The pool of Buzz numbers; user_id is set when a member is given one.
+CREATE TABLE privacybee.buzz_numbers (
+    e164        text PRIMARY KEY,
+    user_id     bigint UNIQUE REFERENCES privacybee.people ON DELETE SET NULL,
+    assigned_at timestamptz
+);
+
+CREATE FUNCTION privacybee.normalise_or_fail(phone text, what text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    e164 text := privacybee.phone_e164(phone, 'US');
+BEGIN
+    IF e164 IS NULL THEN
+        RAISE EXCEPTION '% "%" is not a valid phone number', what, phone
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN e164;
+END
+$$;
+
+CREATE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
+                                         middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    id bigint;
+BEGIN
+    IF COALESCE(first_name, '') = '' OR last_name IS NULL THEN
+        RAISE EXCEPTION 'a member needs a first and a last name'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO privacybee.people (first_name, middle_name, last_name, avatar, phone_raw, phone_e164)
+    VALUES (first_name, middle_name, last_name, avatar, phone,
+            CASE WHEN phone IS NOT NULL THEN privacybee.normalise_or_fail(phone, 'phone') END)
+    RETURNING people.id INTO id;
+    RETURN id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
+    'adds a member (a person who is also a user) and returns their id';
+
+CREATE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
+                                          logo text DEFAULT NULL, url text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    id bigint;
+BEGIN
+    INSERT INTO privacybee.companies (name, slug, logo, url)
+    VALUES (name, slug, logo, url)
+    RETURNING companies.id INTO id;
+    INSERT INTO privacybee.company_phones (company_id, e164, raw)
+    SELECT id, privacybee.normalise_or_fail(p, 'company phone'), p
+      FROM pg_catalog.unnest(COALESCE(phones, '{}')) AS p
+    ON CONFLICT DO NOTHING;
+    RETURN id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text) IS
+    'adds a company with its phone numbers and returns its id';
+
+CREATE FUNCTION privacybee.add_employee(company_id bigint, person_id bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM privacybee.companies c WHERE c.id = add_employee.company_id) THEN
+        RAISE EXCEPTION 'company % does not exist', company_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = add_employee.person_id) THEN
+        RAISE EXCEPTION 'member % does not exist', person_id USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO privacybee.employees (company_id, person_id)
+    VALUES (add_employee.company_id, add_employee.person_id)
+    ON CONFLICT DO NOTHING;
+    UPDATE privacybee.companies c SET updated = pg_catalog.now() WHERE c.id = add_employee.company_id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.add_employee(bigint, bigint) IS
+    'makes a member an employee of a company (idempotent)';
+
+CREATE FUNCTION privacybee.add_buzz_numbers(numbers text[])
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    added integer;
+BEGIN
+    INSERT INTO privacybee.buzz_numbers (e164)
+    SELECT DISTINCT privacybee.normalise_or_fail(n, 'Buzz number')
+      FROM pg_catalog.unnest(numbers) AS n
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS added = ROW_COUNT;
+    RETURN added;
+END
+$$;
+COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
+    'adds numbers to the Buzz pool; returns how many were new';
+
+-- Returns the plaintext token, the only time it is ever seen; only its SHA-256 is kept.
+CREATE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    token text;
+    bad text;
+BEGIN
+    SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
+     WHERE s IS NULL OR s NOT IN ('contacts:read', 'contacts:write', 'buzz', 'buzz:lookup')
+     LIMIT 1;
+    IF FOUND OR COALESCE(pg_catalog.cardinality(scopes), 0) = 0 THEN
+        RAISE EXCEPTION 'unknown scope %', COALESCE(bad, '(none given)')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF user_id IS NULL AND scopes <> ARRAY['buzz:lookup'] THEN
+        RAISE EXCEPTION 'a service token (no user) carries exactly the buzz:lookup scope'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF ttl IS NULL OR ttl <= interval '0' THEN
+        RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- two v4 UUIDs: 244 bits from the server's strong random source
+    token := 'pb_' || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
+                   || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
+    INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
+    VALUES (pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')), user_id, scopes,
+            pg_catalog.now() + ttl);
+    RETURN token;
+END
+$$;
+COMMENT ON FUNCTION privacybee.issue_token(bigint, text[], interval) IS
+    'issues a bearer token and returns its plaintext once (user_id NULL: a buzz:lookup service token)';
+
+CREATE FUNCTION privacybee.revoke_token(token text)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE privacybee.tokens SET revoked = true
+     WHERE token_hash = pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION privacybee.revoke_token(text) IS
+    'revokes a token; false when it is unknown';

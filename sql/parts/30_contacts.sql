@@ -1,0 +1,369 @@
+-- Contacts: the C upsert, how a contact is rendered, and the /contacts routes.
+--
+-- Every api_* function has the signature privacybee-fcgi calls:
+--   (token text, arg text, params jsonb, body jsonb, if_match text) → http_response
+-- arg is the <id> of the route, params the query string (and form body) as an object of
+-- strings, body the JSON body. Each authenticates the token itself, so one request is
+-- one SQL call.
+
+CREATE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'sync_contacts'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
+    'atomically creates/updates a batch of contact objects; returns their ids in input order';
+
+CREATE FUNCTION privacybee.update_contact(user_id bigint, contact_id bigint, contact jsonb,
+                                          if_version integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'update_contact'
+LANGUAGE C;
+COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
+    'updates one contact (absent fields unchanged); if_version guards against lost updates';
+
+-- A contact is connected when one of its phones is a member's phone or Buzz number.
+CREATE FUNCTION privacybee.contact_connected(user_id bigint, contact_id bigint)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM privacybee.contact_phones p
+         WHERE p.user_id = $1 AND p.contact_id = $2 AND p.e164 IS NOT NULL
+           AND (EXISTS (SELECT 1 FROM privacybee.people m WHERE m.phone_e164 = p.e164)
+                OR EXISTS (SELECT 1 FROM privacybee.buzz_numbers b
+                            WHERE b.e164 = p.e164 AND b.user_id IS NOT NULL)))
+$$;
+
+CREATE FUNCTION privacybee.contact_phone_list(user_id bigint, contact_id bigint)
+RETURNS text[]
+LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(SELECT COALESCE(p.e164, p.raw) FROM privacybee.contact_phones p
+                  WHERE p.user_id = $1 AND p.contact_id = $2 ORDER BY p.pos)
+$$;
+
+-- The contact object of SPEC §4, keys in the documented order; the email / phone /
+-- address lists only when asked for.
+CREATE FUNCTION privacybee.contact_json(c privacybee.contacts, with_emails boolean,
+                                        with_phones boolean, with_addresses boolean)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.left(pg_catalog.json_build_object(
+               'id', c.id, 'user_id', c.user_id, 'external_id', c.external_id,
+               'display_name', c.display_name, 'birthday', c.birthday,
+               'profile_icon', c.profile_icon)::text, -1)
+        || CASE WHEN with_emails
+                THEN ', "email" : ' || pg_catalog.to_json(c.emails)::text ELSE '' END
+        || CASE WHEN with_phones
+                THEN ', "phone" : ' || pg_catalog.to_json(
+                         privacybee.contact_phone_list(c.user_id, c.id))::text ELSE '' END
+        || CASE WHEN with_addresses
+                THEN ', "address" : ' || pg_catalog.to_json(c.addresses)::text ELSE '' END
+        || ', ' || pg_catalog.substr(pg_catalog.json_build_object(
+               'labels', c.labels, 'risk_score', c.risk_score, 'e2ee', c.e2ee,
+               'connected', privacybee.contact_connected(c.user_id, c.id),
+               'created', privacybee.rfc3339(c.created),
+               'updated', privacybee.rfc3339(c.updated))::text, 2)
+$$;
+
+CREATE FUNCTION privacybee.contact_etag(version integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT '"v' || version::text || '"'
+$$;
+
+-- The contacts ids render as a JSON array, in the order of ids.
+CREATE FUNCTION privacybee.contacts_json(user_id bigint, ids bigint[])
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT '[' || COALESCE(pg_catalog.string_agg(
+               privacybee.contact_json(c, true, true, true), ', ' ORDER BY u.ord), '') || ']'
+      FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(id, ord)
+      JOIN privacybee.contacts c ON c.user_id = $1 AND c.id = u.id
+$$;
+
+-- Does an If-Match header value ("*", or a list of ETags) match version?
+CREATE FUNCTION privacybee.if_match_version(if_match text)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    tag text;
+BEGIN
+    IF if_match IS NULL OR pg_catalog.btrim(if_match) = '*' THEN
+        RETURN NULL;
+    END IF;
+    -- a list of tags: the request wins if any of them is current, so compare the first
+    -- well-formed one; anything else can never match (409)
+    FOREACH tag IN ARRAY pg_catalog.string_to_array(if_match, ',') LOOP
+        tag := pg_catalog.btrim(tag);
+        IF tag ~ '^"v[0-9]{1,9}"$' THEN
+            RETURN pg_catalog.substr(tag, 3, pg_catalog.length(tag) - 3)::integer;
+        END IF;
+    END LOOP;
+    RETURN -1;
+END
+$$;
+
+-- Keyset cursor: base64url of "<updated in µs since epoch or empty>|<id>".
+CREATE FUNCTION privacybee.cursor_encode(ts timestamptz, id bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
+               COALESCE((EXTRACT(epoch FROM ts) * 1000000)::bigint::text, '')
+               || '|' || id::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
+$$;
+
+CREATE FUNCTION privacybee.cursor_decode(cursor text, by_updated boolean,
+                                         OUT ts timestamptz, OUT id bigint)
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    plain text;
+    parts text[];
+BEGIN
+    BEGIN
+        plain := pg_catalog.convert_from(pg_catalog.decode(
+            pg_catalog.rpad(pg_catalog.translate(cursor, '-_', '+/'),
+                            ((pg_catalog.length(cursor) + 3) / 4) * 4, '='), 'base64'), 'UTF8');
+    EXCEPTION WHEN OTHERS THEN
+        plain := NULL;
+    END;
+    parts := pg_catalog.regexp_match(plain, '^(-?[0-9]{1,18})?\|([0-9]{1,18})$');
+    IF parts IS NULL OR (parts[1] IS NOT NULL) <> by_updated THEN
+        PERFORM privacybee.fail(400, 'cursor is not valid for this listing',
+            '[{"field": "cursor", "problem": "is malformed or belongs to another listing"}]');
+    END IF;
+    ts := pg_catalog.to_timestamp(parts[1]::numeric / 1000000);
+    id := parts[2]::bigint;
+END
+$$;
+
+-- GET /contacts
+CREATE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
+                                             if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    page integer;
+    per_page integer;
+    since timestamptz;
+    include text[];
+    with_deleted boolean;
+    by_updated boolean;
+    cur_ts timestamptz;
+    cur_id bigint;
+    total bigint;
+    ids bigint[];
+    tss timestamptz[];
+    dels boolean[];
+    has_more boolean;
+    query text;
+    links text[] := '{}';
+    out text;
+BEGIN
+    PERFORM privacybee.check_params(params,
+        '{updated_at,page,per_page,include,cursor,include_deleted}');
+    IF params ? 'page' AND params ? 'cursor' THEN
+        PERFORM privacybee.fail(400, 'page and cursor cannot be combined',
+            '[{"field": "page", "problem": "cannot be combined with cursor"}]');
+    END IF;
+    page := privacybee.param_int(params, 'page', 1, 1, 1000000000);
+    per_page := privacybee.param_int(params, 'per_page', 10, 1,
+        COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
+    since := privacybee.param_timestamp(params, 'updated_at');
+    with_deleted := privacybee.param_bool(params, 'include_deleted');
+    include := CASE WHEN COALESCE(params ->> 'include', '') = '' THEN '{}'
+                    ELSE string_to_array(params ->> 'include', ',') END;
+    IF NOT include <@ '{emails,addresses,phone_numbers}'::text[] THEN
+        PERFORM privacybee.fail(400, 'include may list only emails, addresses, phone_numbers',
+            '[{"field": "include", "problem": "unknown value"}]');
+    END IF;
+    by_updated := since IS NOT NULL;
+    IF params ? 'cursor' THEN
+        SELECT d.ts, d.id INTO cur_ts, cur_id
+          FROM privacybee.cursor_decode(params ->> 'cursor', by_updated) AS d;
+    END IF;
+
+    SELECT count(*) INTO total FROM (
+        SELECT 1 FROM privacybee.contacts c
+         WHERE c.user_id = uid AND (since IS NULL OR c.updated >= since)
+        UNION ALL
+        SELECT 1 FROM privacybee.contact_tombstones t
+         WHERE with_deleted AND t.user_id = uid
+           AND t.deleted_at >= GREATEST(since, now() - interval '30 days')) AS matching;
+
+    SELECT array_agg(r.id ORDER BY r.k, r.id), array_agg(r.ts ORDER BY r.k, r.id),
+           array_agg(r.deleted ORDER BY r.k, r.id)
+      INTO ids, tss, dels
+      FROM (SELECT * FROM (
+                SELECT c.id, c.updated AS ts, false AS deleted,
+                       CASE WHEN by_updated THEN c.updated END AS k
+                  FROM privacybee.contacts c
+                 WHERE c.user_id = uid AND (since IS NULL OR c.updated >= since)
+                UNION ALL
+                SELECT t.contact_id, t.deleted_at, true,
+                       CASE WHEN by_updated THEN t.deleted_at END
+                  FROM privacybee.contact_tombstones t
+                 WHERE with_deleted AND t.user_id = uid
+                   AND t.deleted_at >= GREATEST(since, now() - interval '30 days')) AS s
+             WHERE cur_id IS NULL
+                OR (by_updated AND (s.ts, s.id) > (cur_ts, cur_id))
+                OR (NOT by_updated AND s.id > cur_id)
+             ORDER BY s.k, s.id
+             OFFSET CASE WHEN cur_id IS NULL THEN (page - 1)::bigint * per_page ELSE 0 END
+             LIMIT per_page + 1) AS r;
+
+    has_more := COALESCE(cardinality(ids), 0) > per_page;
+    IF has_more THEN
+        ids := ids[1:per_page];
+        tss := tss[1:per_page];
+        dels := dels[1:per_page];
+    END IF;
+
+    SELECT '[' || COALESCE(string_agg(
+               CASE WHEN u.deleted
+                    THEN json_build_object('id', u.id, 'deleted', true,
+                                           'updated', privacybee.rfc3339(u.ts))::text
+                    ELSE privacybee.contact_json(c, 'emails' = ANY (include),
+                             'phone_numbers' = ANY (include), 'addresses' = ANY (include))
+               END, ', ' ORDER BY u.ord), '') || ']'
+      INTO out
+      FROM unnest(ids, tss, dels) WITH ORDINALITY AS u(id, ts, deleted, ord)
+      LEFT JOIN privacybee.contacts c ON NOT u.deleted AND c.user_id = uid AND c.id = u.id;
+
+    -- links repeat the listing's own parameters, normalised (safe characters only)
+    query := 'per_page=' || per_page
+          || CASE WHEN cardinality(include) > 0
+                  THEN '&include=' || array_to_string(include, ',') ELSE '' END
+          || CASE WHEN by_updated
+                  THEN '&updated_at=' || to_char(since AT TIME ZONE 'UTC',
+                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE '' END
+          || CASE WHEN with_deleted THEN '&include_deleted=true' ELSE '' END;
+    IF has_more THEN
+        links := links || ('</contacts?' || query || '&cursor='
+                           || privacybee.cursor_encode(CASE WHEN by_updated THEN tss[per_page] END,
+                                                       ids[per_page])
+                           || '>; rel="next"');
+    END IF;
+    IF cur_id IS NULL AND page > 1 THEN
+        links := links || ('</contacts?' || query || '&page=' || (page - 1) || '>; rel="prev"');
+    END IF;
+    RETURN privacybee.response(200, out,
+        'X-Total-Count: ' || total
+        || CASE WHEN cardinality(links) > 0
+                THEN E'\nLink: ' || array_to_string(links, ', ') ELSE '' END);
+END
+$$;
+
+-- GET /contacts/<id>
+CREATE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb,
+                                           if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    c privacybee.contacts;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    SELECT * INTO c FROM privacybee.contacts
+     WHERE user_id = uid AND id = privacybee.path_id(arg);
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'contact not found');
+    END IF;
+    RETURN privacybee.response(200, privacybee.contact_json(c, true, true, true),
+                               'ETag: ' || privacybee.contact_etag(c.version));
+END
+$$;
+
+-- POST /contacts/sync
+CREATE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
+                                             if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON array of contacts');
+    END IF;
+    RETURN privacybee.response(200,
+        privacybee.contacts_json(uid, privacybee.sync_contacts(uid, body)));
+END
+$$;
+
+-- PUT and PATCH /contacts/<id>
+CREATE FUNCTION privacybee.api_contact_update(token text, arg text, params jsonb, body jsonb,
+                                              if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    cid bigint := privacybee.path_id(arg);
+    c privacybee.contacts;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    IF cid IS NULL THEN
+        PERFORM privacybee.fail(404, 'contact not found');
+    END IF;
+    PERFORM privacybee.update_contact(uid, cid, body - 'id',
+                                      privacybee.if_match_version(if_match));
+    SELECT * INTO c FROM privacybee.contacts WHERE user_id = uid AND id = cid;
+    RETURN privacybee.response(200, privacybee.contact_json(c, true, true, true),
+                               'ETag: ' || privacybee.contact_etag(c.version));
+END
+$$;
+
+-- DELETE /contacts/<id>: the row goes, a tombstone stays 30 days for syncing clients.
+CREATE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
+                                              if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    cid bigint := privacybee.path_id(arg);
+    v integer;
+    wanted integer := privacybee.if_match_version(if_match);
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    SELECT version INTO v FROM privacybee.contacts
+     WHERE user_id = uid AND id = cid FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'contact not found');
+    END IF;
+    IF wanted IS NOT NULL AND wanted <> v THEN
+        PERFORM privacybee.fail(409, 'contact was modified since the given ETag');
+    END IF;
+    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid;
+    INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (uid, cid)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now();
+    DELETE FROM privacybee.contact_tombstones
+     WHERE user_id = uid AND deleted_at < now() - interval '30 days';
+    RETURN privacybee.response(200, json_build_object('id', cid, 'deleted', true)::text);
+END
+$$;
+
+-- DELETE /contacts/clear/<id> (development only): every contact of the caller.
+CREATE FUNCTION privacybee.api_contacts_clear(token text, arg text, params jsonb, body jsonb,
+                                              if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint;
+    n bigint;
+BEGIN
+    IF NOT privacybee.dev_endpoints_enabled() THEN
+        PERFORM privacybee.fail(404, 'not found');
+    END IF;
+    uid := privacybee.authenticate_member(token, 'contacts:write');
+    PERFORM privacybee.check_params(params, '{}');
+    IF privacybee.path_id(arg) IS DISTINCT FROM uid THEN
+        PERFORM privacybee.fail(404, 'not found');
+    END IF;
+    DELETE FROM privacybee.contacts WHERE user_id = uid;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM privacybee.contact_tombstones WHERE user_id = uid;
+    RETURN privacybee.response(200, json_build_object('user_id', uid, 'deleted', n)::text);
+END
+$$;

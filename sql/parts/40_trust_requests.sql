@@ -1,0 +1,203 @@
+-- Trust requests, explicit trust / untrust, and the coworker listing (SPEC §4).
+--
+-- A request is one row per (asked member, requester): asking again while it is pending
+-- updates its reason and time; once answered it stays answered, so a declined requester
+-- cannot put themselves back on the list by asking again (they get the same 201).
+
+-- GET /contacts/requests
+CREATE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
+                                                   if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    out text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    SELECT '[' || COALESCE(string_agg(json_build_object(
+               'id', p.id, 'first_name', p.first_name, 'middle_name', p.middle_name,
+               'last_name', p.last_name, 'contact_reason', r.contact_reason,
+               'updated_at', privacybee.rfc3339(r.updated))::text,
+               ', ' ORDER BY r.updated DESC, p.id), '') || ']'
+      INTO out
+      FROM privacybee.trust_requests r
+      JOIN privacybee.people p ON p.id = r.requester_id
+     WHERE r.user_id = uid AND r.status = 'pending';
+    RETURN privacybee.response(200, out);
+END
+$$;
+
+-- POST /contacts/requests {"user_id" | "phone", "contact_reason"}
+CREATE FUNCTION privacybee.api_trust_request_create(token text, arg text, params jsonb, body jsonb,
+                                                    if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    target bigint;
+    reason text;
+    k text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(body) LOOP
+        IF k NOT IN ('user_id', 'phone', 'contact_reason') THEN
+            PERFORM privacybee.fail(400, format('%s is not a field of a trust request', k),
+                jsonb_build_array(jsonb_build_object('field', k, 'problem', 'unknown field')));
+        END IF;
+    END LOOP;
+    IF (body ? 'user_id') = (body ? 'phone') THEN
+        PERFORM privacybee.fail(400, 'give exactly one of user_id and phone',
+            '[{"field": "user_id", "problem": "exactly one of user_id and phone is required"}]');
+    END IF;
+    IF body ? 'contact_reason' AND jsonb_typeof(body -> 'contact_reason') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.fail(400, 'contact_reason must be a string',
+            '[{"field": "contact_reason", "problem": "must be a string"}]');
+    END IF;
+    reason := body ->> 'contact_reason';
+    IF char_length(reason) > 1024 THEN
+        PERFORM privacybee.fail(400, 'contact_reason must be at most 1024 characters',
+            '[{"field": "contact_reason", "problem": "must be at most 1024 characters"}]');
+    END IF;
+
+    IF body ? 'user_id' THEN
+        target := privacybee.json_id(body -> 'user_id');
+        IF target IS NULL THEN
+            PERFORM privacybee.fail(400, 'user_id must be a positive integer',
+                '[{"field": "user_id", "problem": "must be a positive integer"}]');
+        END IF;
+        PERFORM 1 FROM privacybee.people WHERE id = target;
+    ELSE
+        IF jsonb_typeof(body -> 'phone') <> 'string' OR char_length(body ->> 'phone') > 64 THEN
+            PERFORM privacybee.fail(400, 'phone must be a string of at most 64 characters',
+                '[{"field": "phone", "problem": "must be a string of at most 64 characters"}]');
+        END IF;
+        SELECT m.id INTO target
+          FROM privacybee.people m
+         WHERE m.phone_e164 = privacybee.phone_e164(body ->> 'phone', 'US')
+         UNION ALL
+        SELECT b.user_id FROM privacybee.buzz_numbers b
+         WHERE b.e164 = privacybee.phone_e164(body ->> 'phone', 'US') AND b.user_id IS NOT NULL
+         LIMIT 1;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'member not found');
+    END IF;
+    IF target = uid THEN
+        PERFORM privacybee.fail(400, 'you cannot ask yourself for trust',
+            '[{"field": "user_id", "problem": "is yourself"}]');
+    END IF;
+
+    INSERT INTO privacybee.trust_requests AS r (user_id, requester_id, contact_reason)
+    VALUES (target, uid, reason)
+    ON CONFLICT (user_id, requester_id) DO UPDATE
+       SET contact_reason = EXCLUDED.contact_reason, updated = now()
+     WHERE r.status = 'pending';
+    RETURN privacybee.response(201, json_build_object(
+        'requested', true,
+        'user_id', CASE WHEN body ? 'user_id' THEN target END,
+        'contact_reason', reason)::text);
+END
+$$;
+
+-- POST /contacts/trust/<id> {"trusted": 1|0|true|false, "type": "person"|"company"}
+CREATE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb,
+                                         if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    target bigint := privacybee.path_id(arg);
+    kind text;
+    trusted boolean;
+    k text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(body) LOOP
+        IF k NOT IN ('trusted', 'type') THEN
+            PERFORM privacybee.fail(400, format('%s is not a field of a trust decision', k),
+                jsonb_build_array(jsonb_build_object('field', k, 'problem', 'unknown field')));
+        END IF;
+    END LOOP;
+    trusted := CASE WHEN body -> 'trusted' IN ('true', '1') THEN true
+                    WHEN body -> 'trusted' IN ('false', '0') THEN false END;
+    IF trusted IS NULL THEN
+        PERFORM privacybee.fail(400, 'trusted must be 1, 0, true or false',
+            '[{"field": "trusted", "problem": "is required: 1, 0, true or false"}]');
+    END IF;
+    kind := COALESCE(body ->> 'type', 'person');
+    IF kind NOT IN ('person', 'company') OR jsonb_typeof(body -> 'type') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.fail(400, 'type must be person or company',
+            '[{"field": "type", "problem": "must be person or company"}]');
+    END IF;
+
+    IF kind = 'person' THEN
+        PERFORM 1 FROM privacybee.people WHERE id = target;
+    ELSE
+        PERFORM 1 FROM privacybee.companies WHERE id = target;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, format('%s not found', kind));
+    END IF;
+    IF kind = 'person' AND target = uid THEN
+        PERFORM privacybee.fail(400, 'you cannot change trust in yourself',
+            '[{"field": "id", "problem": "is yourself"}]');
+    END IF;
+
+    INSERT INTO privacybee.trust_edges AS e (user_id, target_type, target_id, trusted)
+    VALUES (uid, kind, target, trusted)
+    ON CONFLICT (user_id, target_type, target_id) DO UPDATE
+       SET trusted = EXCLUDED.trusted, updated = now();
+    IF kind = 'person' THEN
+        UPDATE privacybee.trust_requests
+           SET status = CASE WHEN trusted THEN 'accepted' ELSE 'declined' END, updated = now()
+         WHERE user_id = uid AND requester_id = target AND status = 'pending';
+    END IF;
+    RETURN privacybee.response(201, json_build_object(
+        'id', target, 'type', kind, 'trusted', trusted)::text);
+END
+$$;
+
+-- GET /contacts/employees/<id>: the companies of person <id> with their employees.
+-- Visible to that person, their coworkers and members who trust them; 404 to others.
+CREATE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb,
+                                         if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    pid bigint := privacybee.path_id(arg);
+    out text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF NOT (pid = uid
+            OR EXISTS (SELECT 1 FROM privacybee.employees a
+                         JOIN privacybee.employees b ON b.company_id = a.company_id
+                        WHERE a.person_id = uid AND b.person_id = pid)
+            OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                        WHERE e.user_id = uid AND e.target_type = 'person'
+                          AND e.target_id = pid AND e.trusted)) THEN
+        PERFORM privacybee.fail(404, 'person not found');
+    END IF;
+    SELECT '[' || COALESCE(string_agg(json_build_object(
+               'company', json_build_object('id', c.id, 'name', c.name, 'slug', c.slug,
+                                            'logo', c.logo, 'url', c.url),
+               'employees', (SELECT json_agg(json_build_object(
+                                    'id', p.id, 'first_name', p.first_name,
+                                    'last_name', p.last_name) ORDER BY p.id)
+                               FROM privacybee.employees e2
+                               JOIN privacybee.people p ON p.id = e2.person_id
+                              WHERE e2.company_id = c.id))::text,
+               ', ' ORDER BY c.id), '') || ']'
+      INTO out
+      FROM privacybee.employees e
+      JOIN privacybee.companies c ON c.id = e.company_id
+     WHERE e.person_id = pid;
+    RETURN privacybee.response(200, out);
+END
+$$;
