@@ -93,11 +93,21 @@ FormatInternational(const char *digits, int ndigits, char *out)
 				min_nsn,
 				max_nsn,
 				nsn_len;
+	char		stripped[MAX_DIGITS];
 
 	if (ndigits > 15 || !phone_calling_code_split(digits, ndigits, &code, &code_len))
 		return false;
 	nsn_len = ndigits - code_len;
 	phone_nsn_range(code, &min_nsn, &max_nsn);
+	/* "+44 (0)20 ...": a trunk 0 written after the calling code is dropped */
+	if (nsn_len > min_nsn && digits[code_len] == '0' && phone_code_has_trunk_zero(code))
+	{
+		memmove(stripped, digits, code_len);
+		memcpy(stripped + code_len, digits + code_len + 1, nsn_len - 1);
+		digits = stripped;
+		ndigits--;
+		nsn_len--;
+	}
 	if (nsn_len < min_nsn || nsn_len > max_nsn)
 		return false;
 	if (code == 1 && !NanpValid(digits + code_len))

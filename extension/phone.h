@@ -29,6 +29,7 @@ extern const PhoneRegion *phone_region_lookup(const char *region);
 extern bool phone_calling_code_split(const char *digits, int ndigits,
 									 int *code, int *code_len);
 extern void phone_nsn_range(int calling_code, int *min_nsn, int *max_nsn);
+extern bool phone_code_has_trunk_zero(int calling_code);
 
 /*
  * Normalise raw (len bytes, not necessarily NUL-terminated) as dialled in

@@ -125,3 +125,13 @@ phone_nsn_range(int calling_code, int *min_nsn, int *max_nsn)
 		*max_nsn = 14;
 	}
 }
+
+/* Do the regions behind a calling code dial a trunk prefix "0" nationally? */
+bool
+phone_code_has_trunk_zero(int calling_code)
+{
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		if (regions[i].calling_code == calling_code && strcmp(regions[i].trunk_prefix, "0") == 0)
+			return true;
+	return false;
+}

@@ -280,13 +280,15 @@ RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    ids bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     IF body IS NULL THEN
         PERFORM privacybee.fail(400, 'body must be a JSON array of contacts');
     END IF;
-    RETURN privacybee.response(200,
-        privacybee.contacts_json(uid, privacybee.sync_contacts(uid, body)));
+    -- its own statement: the rendering below must see what the sync wrote
+    ids := privacybee.sync_contacts(uid, body);
+    RETURN privacybee.response(200, privacybee.contacts_json(uid, ids));
 END
 $$;
 

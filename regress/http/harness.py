@@ -1,0 +1,133 @@
+"""harness.py — what the HTTP suites share: an HTTP client for the stack under test and
+direct database access (as superuser) to set up members and read back what was written.
+
+The stack comes from the environment run-tests.sh exports (PRIVACYBEE_URL, PGHOST, ...).
+"""
+import http.client
+import json
+import os
+import unittest
+import urllib.parse
+import uuid
+
+import psycopg2
+
+URL = urllib.parse.urlsplit(os.environ["PRIVACYBEE_URL"])
+USER_SCOPES = ["contacts:read", "contacts:write", "buzz"]
+
+_db = None
+
+
+def db():
+    global _db
+    if _db is None or _db.closed:
+        _db = psycopg2.connect("")  # PGHOST, PGPORT, PGDATABASE, PGUSER from the env
+        _db.autocommit = True
+    return _db
+
+
+def sql(query, *args):
+    with db().cursor() as cur:
+        cur.execute(query, args)
+        return cur.fetchall() if cur.description else None
+
+
+def sql1(query, *args):
+    rows = sql(query, *args)
+    return rows[0][0] if rows else None
+
+
+def unique(prefix="x"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+_phone_counter = [0]
+
+
+def fresh_phone():
+    """A valid, unused NANP number (+1 415 2xx xxxx), unique within a run."""
+    _phone_counter[0] += 1
+    n = (os.getpid() * 7919 + _phone_counter[0]) % 8000000 + 2000000
+    return f"+1415{n:07d}"
+
+
+def member(first="Test", last="Member", phone=None, scopes=None):
+    """A new member and a token for them: (user_id, token)."""
+    uid = sql1("SELECT privacybee.create_member(%s, %s, %s)", first, last, phone)
+    token = sql1("SELECT privacybee.issue_token(%s, %s)", uid, scopes or USER_SCOPES)
+    return uid, token
+
+
+def service_token():
+    return sql1("SELECT privacybee.issue_token(NULL, '{buzz:lookup}')")
+
+
+class Response:
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        try:
+            self.json = json.loads(raw) if raw else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def __repr__(self):
+        return f"<{self.status} {self.raw[:300]!r}>"
+
+
+class Client:
+    def __init__(self):
+        self.conn = None
+
+    def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None):
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            ctype = ctype or "application/json"
+        if ctype:
+            h["Content-Type"] = ctype
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30)
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                raw_body = r.read()
+                return Response(r.status, {k.lower(): v for k, v in r.getheaders()},
+                                raw_body.decode("utf-8", "replace"))
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+
+
+class ApiTest(unittest.TestCase):
+    """A test case with a client and helpers that read like the contract."""
+
+    def setUp(self):
+        self.client = Client()
+
+    def req(self, *args, **kwargs):
+        return self.client.request(*args, **kwargs)
+
+    def assertStatus(self, response, status):
+        self.assertEqual(response.status, status, response)
+
+    def assertError(self, response, status, field=None):
+        """Status, the SPEC error body, and (optionally) a details entry for field."""
+        self.assertStatus(response, status)
+        self.assertIsNotNone(response.json, response)
+        err = response.json["error"]
+        self.assertEqual(err["code"], str(status))
+        self.assertTrue(err["message"])
+        if field is not None:
+            self.assertIn(field, [d["field"] for d in err.get("details", [])], response)
+        return err

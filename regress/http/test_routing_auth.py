@@ -1,0 +1,137 @@
+"""Routing, authentication and request checks, in the SPEC §2 order:
+404 / 405 before 401 / 403, before 400 / 413 / 415, before the object."""
+from harness import ApiTest, member, service_token, sql
+
+
+class TestRouting(ApiTest):
+    def test_unknown_path_is_404_without_authentication(self):
+        self.assertError(self.req("GET", "/nope"), 404)
+
+    def test_non_numeric_id_is_an_unknown_path(self):
+        _, token = member()
+        self.assertError(self.req("GET", "/contacts/abc", token), 404)
+
+    def test_wrong_method_is_405_with_allow_before_authentication(self):
+        r = self.req("PUT", "/contacts")
+        self.assertError(r, 405)
+        self.assertEqual(r.header("Allow"), "GET")
+
+    def test_allow_lists_every_method_of_the_path(self):
+        r = self.req("POST", "/contacts/12")
+        self.assertError(r, 405)
+        self.assertEqual(r.header("Allow"), "GET, PUT, PATCH, DELETE")
+
+    def test_literal_segment_wins_over_id(self):
+        _, token = member()
+        r = self.req("GET", "/contacts/requests", token)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json, [])
+
+
+class TestAuthentication(ApiTest):
+    def test_missing_token_is_401(self):
+        self.assertError(self.req("GET", "/contacts"), 401)
+
+    def test_unknown_token_is_401(self):
+        self.assertError(self.req("GET", "/contacts", "pb_" + "0" * 64), 401)
+
+    def test_malformed_authorization_header_is_401(self):
+        _, token = member()
+        r = self.req("GET", "/contacts", headers={"Authorization": f"Basic {token}"})
+        self.assertError(r, 401)
+
+    def test_expired_token_is_401(self):
+        uid, _ = member()
+        token = sql("SELECT privacybee.issue_token(%s, %s, '1 second')", uid,
+                    ["contacts:read"])[0][0]
+        sql("UPDATE privacybee.tokens SET expires_at = now() - interval '1 minute' "
+            "WHERE user_id = %s", uid)
+        self.assertError(self.req("GET", "/contacts", token), 401)
+
+    def test_revoked_token_is_401(self):
+        _, token = member()
+        self.assertTrue(sql("SELECT privacybee.revoke_token(%s)", token)[0][0])
+        self.assertError(self.req("GET", "/contacts", token), 401)
+
+    def test_token_without_the_scope_is_403(self):
+        _, token = member(scopes=["contacts:read"])
+        self.assertError(self.req("POST", "/contacts/sync", token, body=[]), 403)
+
+    def test_service_token_is_not_a_member(self):
+        self.assertError(self.req("GET", "/contacts", service_token()), 403)
+
+    def test_token_in_query_string_is_refused(self):
+        _, token = member()
+        self.assertError(self.req("GET", f"/contacts?access_token={token}"), 401)
+
+
+class TestRequestChecks(ApiTest):
+    def test_bad_json_without_token_is_401_first(self):
+        r = self.req("POST", "/contacts/sync", raw=b"[{", ctype="application/json")
+        self.assertError(r, 401)
+
+    def test_bad_json_is_400_with_position(self):
+        _, token = member()
+        r = self.req("POST", "/contacts/sync", token, raw=b'[{"display_name": }]',
+                     ctype="application/json")
+        err = self.assertError(r, 400)
+        self.assertIn("line 1", err["message"])
+
+    def test_duplicate_keys_are_400(self):
+        _, token = member()
+        r = self.req("POST", "/contacts/sync", token,
+                     raw=b'[{"display_name": "a", "display_name": "b"}]', ctype="application/json")
+        self.assertError(r, 400)
+
+    def test_wrong_content_type_is_415(self):
+        _, token = member()
+        r = self.req("POST", "/contacts/sync", token, raw=b"[]", ctype="text/plain")
+        self.assertError(r, 415)
+
+    def test_415_without_token_is_401(self):
+        r = self.req("POST", "/contacts/sync", raw=b"[]", ctype="text/plain")
+        self.assertError(r, 401)
+
+    def test_body_over_one_mebibyte_is_413(self):
+        _, token = member()
+        big = b'[{"display_name": "' + b"a" * (1024 * 1024) + b'"}]'
+        self.assertError(self.req("POST", "/contacts/sync", token, raw=big,
+                                  ctype="application/json"), 413)
+
+    def test_413_without_token_is_401(self):
+        big = b'[' + b' ' * (1024 * 1024 + 10) + b']'
+        self.assertError(self.req("POST", "/contacts/sync", raw=big,
+                                  ctype="application/json"), 401)
+
+    def test_json_deeper_than_32_is_400(self):
+        _, token = member()
+        deep = b"[" * 33 + b"]" * 33
+        self.assertError(self.req("POST", "/contacts/sync", token, raw=deep,
+                                  ctype="application/json"), 400)
+
+    def test_json_nested_2049_deep_is_400_not_a_crash(self):
+        _, token = member()
+        deep = b"[" * 2049 + b"]" * 2049
+        self.assertError(self.req("POST", "/contacts/sync", token, raw=deep,
+                                  ctype="application/json"), 400)
+        self.assertStatus(self.req("GET", "/contacts", token), 200)
+
+    def test_nul_in_a_string_is_400(self):
+        _, token = member()
+        r = self.req("POST", "/contacts/sync", token, raw=b'[{"display_name": "a\\u0000b"}]',
+                     ctype="application/json")
+        self.assertError(r, 400)
+
+    def test_invalid_utf8_is_400(self):
+        _, token = member()
+        r = self.req("POST", "/contacts/sync", token, raw=b'[{"display_name": "\xff\xfe"}]',
+                     ctype="application/json")
+        self.assertError(r, 400)
+
+    def test_invalid_utf8_in_query_is_400(self):
+        _, token = member()
+        self.assertError(self.req("GET", "/contacts?include=%ff", token), 400)
+
+    def test_parameter_given_twice_is_400(self):
+        _, token = member()
+        self.assertError(self.req("GET", "/contacts?page=1&page=2", token), 400)

@@ -1,0 +1,127 @@
+"""Trust requests, trust decisions and the coworker listing (SPEC §4)."""
+from harness import ApiTest, fresh_phone, member, sql, sql1, unique
+
+
+class TestTrustRequests(ApiTest):
+    def setUp(self):
+        super().setUp()
+        self.phone = fresh_phone()
+        self.target, self.target_token = member("Tara", "Get", self.phone)
+        self.asker, self.asker_token = member("Ask", "Er")
+
+    def ask(self, body, token=None):
+        return self.req("POST", "/contacts/requests", token or self.asker_token, body=body)
+
+    def pending(self):
+        return self.req("GET", "/contacts/requests", self.target_token).json
+
+    def test_request_by_user_id_is_201_and_listed(self):
+        r = self.ask({"user_id": self.target, "contact_reason": "Business Inquiry"})
+        self.assertStatus(r, 201)
+        listed = self.pending()
+        self.assertEqual(len(listed), 1)
+        self.assertEqual((listed[0]["id"], listed[0]["first_name"], listed[0]["contact_reason"]),
+                         (self.asker, "Ask", "Business Inquiry"))
+        for key in ("middle_name", "last_name", "updated_at"):
+            self.assertIn(key, listed[0])
+
+    def test_request_by_phone_reaches_the_member(self):
+        self.assertStatus(self.ask({"phone": self.phone.replace("+1", ""), "contact_reason": "hi"}), 201)
+        self.assertEqual([p["id"] for p in self.pending()], [self.asker])
+
+    def test_repeat_updates_the_pending_request(self):
+        self.ask({"user_id": str(self.target), "contact_reason": "first"})
+        self.ask({"user_id": self.target, "contact_reason": "second"})
+        listed = self.pending()
+        self.assertEqual([p["contact_reason"] for p in listed], ["second"])
+
+    def test_unknown_member_is_404(self):
+        self.assertError(self.ask({"user_id": 999999999999}), 404)
+        self.assertError(self.ask({"phone": "+1 415 000 0000"}), 404)
+
+    def test_invalid_requests_are_400_and_write_nothing(self):
+        for body, field in (({}, "user_id"), ({"user_id": self.target, "phone": self.phone}, "user_id"),
+                            ({"user_id": "abc"}, "user_id"), ({"user_id": self.asker}, "user_id"),
+                            ({"user_id": self.target, "contact_reason": 5}, "contact_reason"),
+                            ({"user_id": self.target, "extra": 1}, "extra")):
+            with self.subTest(body=body):
+                self.assertError(self.ask(body), 400, field)
+        self.assertEqual(self.pending(), [])
+
+    def test_trust_resolves_the_request(self):
+        self.ask({"user_id": self.target})
+        r = self.req("POST", f"/contacts/trust/{self.asker}", self.target_token, body={"trusted": 1})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json, {"id": self.asker, "type": "person", "trusted": True})
+        self.assertEqual(self.pending(), [])
+        self.assertTrue(sql1("SELECT trusted FROM privacybee.trust_edges WHERE user_id = %s "
+                             "AND target_id = %s", self.target, self.asker))
+
+    def test_untrust_declines_and_a_repeat_does_not_reopen(self):
+        self.ask({"user_id": self.target})
+        r = self.req("POST", f"/contacts/trust/{self.asker}", self.target_token,
+                     body={"trusted": False})
+        self.assertEqual(r.json["trusted"], False)
+        self.assertStatus(self.ask({"user_id": self.target, "contact_reason": "again"}), 201)
+        self.assertEqual(self.pending(), [])
+
+    def test_trusted_accepts_every_documented_spelling(self):
+        for value, expected in ((1, True), (0, False), (True, True), (False, False)):
+            r = self.req("POST", f"/contacts/trust/{self.asker}", self.target_token,
+                         body={"trusted": value})
+            self.assertEqual(r.json["trusted"], expected)
+
+    def test_trust_company(self):
+        company = sql1("SELECT privacybee.create_company('Co', %s)", unique("co"))
+        r = self.req("POST", f"/contacts/trust/{company}", self.target_token,
+                     body={"trusted": True, "type": "company"})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json["type"], "company")
+
+    def test_trust_unknown_id_is_404(self):
+        self.assertError(self.req("POST", "/contacts/trust/999999999999", self.target_token,
+                                  body={"trusted": 1}), 404)
+        self.assertError(self.req("POST", f"/contacts/trust/{self.asker}", self.target_token,
+                                  body={"trusted": 1, "type": "company"}), 404)
+
+    def test_trust_validation(self):
+        for body, field in (({}, "trusted"), ({"trusted": "yes"}, "trusted"),
+                            ({"trusted": 2}, "trusted"), ({"trusted": 1, "type": "robot"}, "type")):
+            with self.subTest(body=body):
+                self.assertError(self.req("POST", f"/contacts/trust/{self.asker}",
+                                          self.target_token, body=body), 400, field)
+        self.assertIsNone(sql1("SELECT trusted FROM privacybee.trust_edges WHERE user_id = %s",
+                               self.target))
+
+
+class TestEmployees(ApiTest):
+    def setUp(self):
+        super().setUp()
+        self.company = sql1("SELECT privacybee.create_company('Acme', %s, '{}', 'logo.png', "
+                            "'https://acme.example')", unique("acme"))
+        self.alice, self.alice_token = member("Alice", "A")
+        self.bob, self.bob_token = member("Bob", "B")
+        self.stranger, self.stranger_token = member("Stran", "Ger")
+        for p in (self.alice, self.bob):
+            sql("SELECT privacybee.add_employee(%s, %s)", self.company, p)
+
+    def test_self_sees_their_companies_and_coworkers(self):
+        r = self.req("GET", f"/contacts/employees/{self.alice}", self.alice_token)
+        self.assertStatus(r, 200)
+        self.assertEqual(len(r.json), 1)
+        self.assertEqual(r.json[0]["company"]["id"], self.company)
+        self.assertEqual(r.json[0]["company"]["logo"], "logo.png")
+        self.assertEqual([e["id"] for e in r.json[0]["employees"]], [self.alice, self.bob])
+        self.assertEqual(set(r.json[0]["employees"][0]), {"id", "first_name", "last_name"})
+
+    def test_coworker_can_see(self):
+        self.assertStatus(self.req("GET", f"/contacts/employees/{self.alice}", self.bob_token), 200)
+
+    def test_stranger_gets_404_until_they_trust(self):
+        path = f"/contacts/employees/{self.alice}"
+        self.assertError(self.req("GET", path, self.stranger_token), 404)
+        self.req("POST", f"/contacts/trust/{self.alice}", self.stranger_token, body={"trusted": 1})
+        self.assertStatus(self.req("GET", path, self.stranger_token), 200)
+
+    def test_unknown_person_is_404(self):
+        self.assertError(self.req("GET", "/contacts/employees/999999999999", self.alice_token), 404)

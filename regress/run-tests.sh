@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# run-tests.sh — everything `make test` checks, on a throwaway stack under .test/ with
+# its own port, so a running `make run` is never touched:
+#   1. pg_regress suites (regress/sql, regress/expected) against the stack's cluster;
+#   2. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
+#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails.
+# Ends with one line "N passed, M failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+dir="$top/.test"
+stack="$dir/stack"
+
+free_port() {
+    for p in $(seq 18080 18980); do
+        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+    done
+    return 1
+}
+
+cleanup() { bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
+rm -rf "$dir"
+mkdir -p "$dir/regress" "$dir/asan"
+chmod 777 "$dir/asan"
+port=$(free_port)
+
+export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
+FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=8 \
+    bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
+. "$stack/env"
+
+passed=0
+failed=0
+
+echo "== pg_regress"
+chown -R "$( [ "$(id -u)" = 0 ] && echo postgres || id -un )" "$dir/regress"
+if make -s installcheck PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER=postgres > "$dir/regress.log" 2>&1; then
+    cat "$dir/regress.log" | grep -E "^(ok|not ok|#)|tests passed" || true
+else
+    cat "$dir/regress.log"
+    [ -f "$dir/regress/regression.diffs" ] && head -n 200 "$dir/regress/regression.diffs"
+fi
+n_ok=$(grep -cE "^ok |^test .* \.\.\. ok| \.\.\. ok" "$dir/regress.log" || true)
+n_fail=$(grep -cE "^not ok| \.\.\. FAILED" "$dir/regress.log" || true)
+passed=$((passed + n_ok))
+failed=$((failed + n_fail))
+if [ "$n_ok" -eq 0 ] && [ "$n_fail" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
+/usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1
+cat "$dir/http.log"
+read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$dir/http.log" | tail -n1)
+passed=$((passed + ${h_ok:-0}))
+failed=$((failed + ${h_fail:-1}))
+
+echo "== privacybee-fcgi shutdown and sanitizer reports"
+cleanup
+if ls "$dir"/asan/* >/dev/null 2>&1; then
+    cat "$dir"/asan/*
+    echo "not ok: sanitizer reports"
+    failed=$((failed + 1))
+else
+    echo "ok: no ASan / LSan / UBSan report"
+    passed=$((passed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
