@@ -4,7 +4,6 @@
 #   make run        serve the API with demo data on 127.0.0.1:$(PORT)
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
-#   make bench      benchmarks (never part of make test)
 
 EXTENSION = privacybee
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
