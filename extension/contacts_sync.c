@@ -19,6 +19,7 @@
 
 #include "contact_input.h"
 #include "privacybee.h"
+#include "spi_util.h"
 
 typedef struct Batch
 {
@@ -27,30 +28,6 @@ typedef struct Batch
 	ContactInput *items;
 	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
 } Batch;
-
-static SPIPlanPtr
-Prepare(SPIPlanPtr *cache, const char *sql, int nargs, Oid *types)
-{
-	if (*cache == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*cache = plan;
-	}
-	return *cache;
-}
-
-static void
-Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
-{
-	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute_plan returned %s", SPI_result_code_string(rc));
-}
 
 static ArrayType *
 Int8Array(int64 *values, int n)
@@ -151,11 +128,11 @@ ResolveIds(Batch *b, int32 if_version)
 
 	values[0] = Int64GetDatum(b->user_id);
 	values[1] = PointerGetDatum(Int8Array(ids, nids));
-	Execute(Prepare(&plan,
+	spi_exec(spi_plan(&plan,
 					"SELECT id, version FROM privacybee.contacts "
 					"WHERE user_id = $1 AND id = ANY ($2) FOR UPDATE",
 					2, types),
-			values, NULL, SPI_OK_SELECT);
+			values, NULL, false, 0, SPI_OK_SELECT);
 
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -205,11 +182,11 @@ ResolveExternalIds(Batch *b)
 
 	values[0] = Int64GetDatum(b->user_id);
 	values[1] = PointerGetDatum(TextArray(ext, n));
-	Execute(Prepare(&plan,
+	spi_exec(spi_plan(&plan,
 					"SELECT external_id, id FROM privacybee.contacts "
 					"WHERE user_id = $1 AND external_id = ANY ($2) FOR UPDATE",
 					2, types),
-			values, NULL, SPI_OK_SELECT);
+			values, NULL, false, 0, SPI_OK_SELECT);
 
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -250,11 +227,11 @@ AllocateIds(Batch *b, int ncreate)
 	Datum		values[1] = {Int32GetDatum(ncreate)};
 	int			r = 0;
 
-	Execute(Prepare(&plan,
+	spi_exec(spi_plan(&plan,
 					"SELECT pg_catalog.nextval('privacybee.contacts_id_seq') "
 					"FROM pg_catalog.generate_series(1, $1)",
 					1, types),
-			values, NULL, SPI_OK_SELECT);
+			values, NULL, false, 0, SPI_OK_SELECT);
 	for (int i = 0; i < b->n; i++)
 		if (!b->items[i].exists)
 		{
@@ -300,7 +277,7 @@ InsertNew(Batch *b)
 	values[1] = PointerGetDatum(Int8Array(ids, n));
 	for (int c = 0; c < 6; c++)
 		values[2 + c] = PointerGetDatum(TextArray(cols[c], n));
-	Execute(Prepare(&plan,
+	spi_exec(spi_plan(&plan,
 					"INSERT INTO privacybee.contacts "
 					"(user_id, id, external_id, display_name, birthday, emails, addresses, labels) "
 					"SELECT $1, t.id, t.ext, t.name, t.bday::pg_catalog.date, "
@@ -309,7 +286,7 @@ InsertNew(Batch *b)
 					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)) "
 					"AS t(id, ext, name, bday, emails, addrs, labels)",
 					8, types),
-			values, NULL, SPI_OK_INSERT);
+			values, NULL, false, 0, SPI_OK_INSERT);
 }
 
 static void
@@ -349,7 +326,7 @@ UpdateExisting(Batch *b)
 	values[2] = PointerGetDatum(Int4Array(masks, n));
 	for (int c = 0; c < 6; c++)
 		values[3 + c] = PointerGetDatum(TextArray(cols[c], n));
-	Execute(Prepare(&plan,
+	spi_exec(spi_plan(&plan,
 					"UPDATE privacybee.contacts c SET "
 					"external_id = CASE WHEN t.mask & 1 <> 0 THEN t.ext ELSE c.external_id END, "
 					"display_name = CASE WHEN t.mask & 2 <> 0 THEN t.name ELSE c.display_name END, "
@@ -362,7 +339,7 @@ UpdateExisting(Batch *b)
 					"AS t(id, mask, ext, name, bday, emails, addrs, labels) "
 					"WHERE c.user_id = $1 AND c.id = t.id",
 					9, types),
-			values, NULL, SPI_OK_UPDATE);
+			values, NULL, false, 0, SPI_OK_UPDATE);
 }
 
 /* Replace the phone lists of every item that carries one. */
@@ -394,11 +371,11 @@ RewritePhones(Batch *b)
 	{
 		values[0] = Int64GetDatum(b->user_id);
 		values[1] = PointerGetDatum(Int8Array(replaced, nreplaced));
-		Execute(Prepare(&del_plan,
+		spi_exec(spi_plan(&del_plan,
 						"DELETE FROM privacybee.contact_phones "
 						"WHERE user_id = $1 AND contact_id = ANY ($2)",
 						2, del_types),
-				values, NULL, SPI_OK_DELETE);
+				values, NULL, false, 0, SPI_OK_DELETE);
 	}
 	if (nphones == 0)
 		return;
@@ -421,12 +398,12 @@ RewritePhones(Batch *b)
 	values[2] = PointerGetDatum(Int4Array(pos, k));
 	values[3] = PointerGetDatum(TextArray(raw, k));
 	values[4] = PointerGetDatum(TextArray(e164, k));
-	Execute(Prepare(&ins_plan,
+	spi_exec(spi_plan(&ins_plan,
 					"INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164) "
 					"SELECT $1, t.cid, t.pos, t.raw, t.e164 "
 					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS t(cid, pos, raw, e164)",
 					5, ins_types),
-			values, NULL, SPI_OK_INSERT);
+			values, NULL, false, 0, SPI_OK_INSERT);
 }
 
 /* Resolve, then write; the caller has validated every item. */

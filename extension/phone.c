@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 
 #include "phone.h"
@@ -232,4 +233,35 @@ phone_e164_parts(PG_FUNCTION_ARGS)
 							   VARDATA_ANY(number), VARSIZE_ANY_EXHDR(number), out))
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(out));
+}
+
+/*
+ * phone_split(e164 text) → (country_code "+1", national_number "2125550134"); NULLs when
+ * e164 is not an E.164 number with a known calling code.
+ */
+PG_FUNCTION_INFO_V1(phone_split);
+Datum
+phone_split(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {true, true};
+	int			code,
+				code_len;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "phone_split must return a composite");
+	desc = BlessTupleDesc(desc);
+	if (len >= 2 && s[0] == '+' && strspn(s + 1, "0123456789") >= (size_t) (len - 1) &&
+		phone_calling_code_split(s + 1, len - 1, &code, &code_len))
+	{
+		values[0] = CStringGetTextDatum(psprintf("+%d", code));
+		values[1] = PointerGetDatum(cstring_to_text_with_len(s + 1 + code_len,
+															 len - 1 - code_len));
+		nulls[0] = nulls[1] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

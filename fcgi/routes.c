@@ -22,6 +22,16 @@ const Route routes[] = {
 	{"PUT", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false},
 	{"PATCH", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false},
 	{"DELETE", "/contacts/{id}", "api_contact_delete", "contacts:write", BODY_NONE, false},
+	{"GET", "/apps/buzz/trust-lookup", "api_trust_lookup", "buzz:lookup", BODY_NONE, false},
+	{"POST", "/apps/buzz/trust-lookup", "api_trust_lookup", "buzz:lookup", BODY_JSON_OR_FORM, false},
+	{"GET", "/apps/buzz/call-lookup", "api_call_lookup", "buzz:lookup", BODY_NONE, false},
+	{"POST", "/apps/buzz/call-lookup", "api_call_lookup", "buzz:lookup", BODY_JSON_OR_FORM, false},
+	{"GET", "/apps/buzz/heartbeat", "api_heartbeat", "buzz", BODY_NONE, false},
+	{"GET", "/apps/buzz/blocked", "api_blocked", "buzz", BODY_NONE, false},
+	{"POST", "/apps/buzz/activity", "api_activity_create", "buzz", BODY_JSON, false},
+	{"GET", "/apps/buzz/activity/{id}", "api_activity_since", "buzz", BODY_NONE, false},
+	{"PUT", "/apps/buzz/encryption", "api_encryption", "buzz", BODY_JSON, false},
+	{"DELETE", "/apps/buzz/clear", "api_buzz_clear", "buzz", BODY_NONE, true},
 };
 const size_t route_count = sizeof(routes) / sizeof(routes[0]);
 

@@ -15,6 +15,9 @@ SELECT privacybee.create_member('Ada', 'Lovelace', '+1 (212) 555-0134') AS ada,
 SELECT privacybee.add_employee(engines, ada), privacybee.add_employee(engines, grace)
   FROM demo_ids;
 
+-- Ada gets the first Buzz number (+1 202 555 0100), as her first heartbeat would.
+SELECT privacybee.assign_buzz_number(ada) FROM demo_ids;
+
 SELECT privacybee.sync_contacts(ada, '[
   {"external_id": "demo-1", "display_name": "Grace Hopper", "birthday": "1906-12-09",
    "emails": ["grace@example.com"], "phone_numbers": ["212-555-0199"], "labels": ["Coworker"]},

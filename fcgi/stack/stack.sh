@@ -82,6 +82,9 @@ EOF
                 '{contacts:read,contacts:write,buzz}', '365 days')
                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
                 > "$dir/demo-token" )
+            ( umask 077; psql_db -U postgres -At -c \
+                "SELECT privacybee.issue_token(NULL, '{buzz:lookup}', '365 days')" \
+                > "$dir/service-token" )
         fi
     fi
 }
@@ -164,6 +167,8 @@ start)
 privacybee is running on http://127.0.0.1:$port  (make stop to stop it)
 demo token (member Ada): $token
   curl -s -H "Authorization: Bearer $token" 'http://127.0.0.1:$port/contacts?include=emails,phone_numbers'
+telephony service token (buzz:lookup): $(cat "$dir/service-token")
+  curl -s -H "Authorization: Bearer $(cat "$dir/service-token")" 'http://127.0.0.1:$port/apps/buzz/trust-lookup?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199'
 SQL: . $dir/env && psql
 EOF
     fi

@@ -18,6 +18,10 @@ CREATE TABLE privacybee.people (
     avatar      text,
     phone_raw   text,
     phone_e164  text,
+    -- end-to-end encryption identity (PUT /apps/buzz/encryption), opaque to us
+    e2e_hash    text,
+    e2e_id      text,
+    public_key  text,
     created     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated     timestamptz NOT NULL DEFAULT pg_catalog.now()
 );

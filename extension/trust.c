@@ -1,0 +1,65 @@
+/*
+ * trust.c — privacybee.trust_eval(): the trust graph of SPEC §5 evaluated live for one
+ * (member, number) pair.
+ *
+ * This is the definition the materialised trusted_numbers is kept equal to (its triggers
+ * call it for every pair a change can affect) and checked against (trust_verify). One
+ * plan, prepared once per backend, probes only indexes: the owners of the number
+ * (people.phone_e164, buzz_numbers, company_phones), then the member's edges, contacts
+ * and memberships.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "spi_util.h"
+
+static const char trust_sql[] =
+	"WITH owners AS ("
+	"  SELECT p.id AS person_id FROM privacybee.people p WHERE p.phone_e164 = $2"
+	"  UNION SELECT b.user_id FROM privacybee.buzz_numbers b"
+	"        WHERE b.e164 = $2 AND b.user_id IS NOT NULL),"
+	" companies AS (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = $2) "
+	"SELECT EXISTS (SELECT 1 FROM privacybee.people r WHERE r.id = $1)"
+	/* 1. no explicit untrust of an owner */
+	" AND NOT EXISTS (SELECT 1 FROM privacybee.trust_edges e"
+	"      WHERE e.user_id = $1 AND NOT e.trusted"
+	"        AND ((e.target_type = 'person' AND e.target_id IN (SELECT person_id FROM owners))"
+	"          OR (e.target_type = 'company' AND e.target_id IN (SELECT company_id FROM companies))))"
+	/* 2. a reason to trust */
+	" AND (EXISTS (SELECT 1 FROM owners o WHERE o.person_id = $1)"
+	"   OR EXISTS (SELECT 1 FROM privacybee.contact_phones c WHERE c.user_id = $1 AND c.e164 = $2)"
+	"   OR EXISTS (SELECT 1 FROM owners o JOIN privacybee.trust_edges e"
+	"                ON e.user_id = $1 AND e.target_type = 'person'"
+	"               AND e.target_id = o.person_id AND e.trusted)"
+	"   OR EXISTS (SELECT 1 FROM owners o"
+	"                JOIN privacybee.employees co ON co.person_id = o.person_id"
+	"                JOIN privacybee.employees me ON me.company_id = co.company_id"
+	"               AND me.person_id = $1)"
+	"   OR EXISTS (SELECT 1 FROM companies k JOIN privacybee.trust_edges e"
+	"                ON e.user_id = $1 AND e.target_type = 'company'"
+	"               AND e.target_id = k.company_id AND e.trusted)"
+	"   OR EXISTS (SELECT 1 FROM companies k JOIN privacybee.employees me"
+	"                ON me.company_id = k.company_id AND me.person_id = $1))";
+
+/* trust_eval(user_id bigint, e164 text) → may e164 ring member user_id? */
+PG_FUNCTION_INFO_V1(trust_eval);
+Datum
+trust_eval(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+	bool		isnull;
+	bool		trusted;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	spi_exec(spi_plan(&plan, trust_sql, 2, types), values, NULL, true, 1, SPI_OK_SELECT);
+	trusted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+										 &isnull));
+	SPI_finish();
+	PG_RETURN_BOOL(!isnull && trusted);
+}

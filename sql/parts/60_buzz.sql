@@ -1,0 +1,521 @@
+-- Buzz (SPEC §6): call screening for the telephony provider, the member app's heartbeat
+-- with Buzz number assignment, the blocked-call log, the activity feed, E2E identity.
+
+-- Calls that were not let through, per receiving member; call_sid dedupes provider retries.
+CREATE TABLE privacybee.blocked_calls (
+    user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
+    id           bigserial,
+    caller_id    text,
+    inbound_code text NOT NULL,
+    inbound      text NOT NULL,
+    e164         text,
+    call_sid     text,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, id),
+    UNIQUE (user_id, call_sid)
+);
+
+-- Chat and call activity between people and companies. message is the E2E-encrypted
+-- payload, opaque to us; message_id is the sender's idempotency key.
+CREATE TABLE privacybee.activities (
+    id              bigserial PRIMARY KEY,
+    type            text NOT NULL CHECK (type IN (
+                        'chat_message', 'chat_read_indicator', 'chat_reaction_emoji',
+                        'incoming_call_missed', 'incoming_call_connected_insecure',
+                        'incoming_call_connected_secure', 'outgoing_call_missed',
+                        'outgoing_call_connected_insecure', 'outgoing_call_connected_secure')),
+    sendable_type   text NOT NULL CHECK (sendable_type IN ('person', 'company')),
+    sendable_id     bigint NOT NULL,
+    receivable_type text NOT NULL CHECK (receivable_type IN ('person', 'company')),
+    receivable_id   bigint NOT NULL,
+    call_time       integer CHECK (call_time >= 0),
+    message         text,
+    message_id      uuid,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    UNIQUE (sendable_type, sendable_id, message_id)
+);
+
+-- One row per party of an activity (sender, receiver), keyed by the party: the feed of a
+-- member is a merge of ordered range scans here (activity_since, in C).
+CREATE TABLE privacybee.activity_parties (
+    party_type  text NOT NULL,
+    party_id    bigint NOT NULL,
+    activity_id bigint NOT NULL REFERENCES privacybee.activities ON DELETE CASCADE,
+    PRIMARY KEY (party_type, party_id, activity_id)
+);
+CREATE INDEX activity_parties_activity ON privacybee.activity_parties (activity_id);
+
+CREATE FUNCTION privacybee.activity_since(user_id bigint, since_id bigint, lim integer)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'activity_since'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION privacybee.activity_since(bigint, bigint, integer) IS
+    'ids of a member''s activities after since_id, ascending, at most lim + 1';
+
+CREATE FUNCTION privacybee.phone_split(e164 text, OUT country_code text, OUT national_number text)
+AS 'MODULE_PATHNAME', 'phone_split'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.phone_split(text) IS
+    'splits an E.164 number into its country code ("+1") and national significant number';
+
+-- 400 naming one field.
+CREATE FUNCTION privacybee.bad_field(field text, problem text)
+RETURNS void
+LANGUAGE sql AS $$
+    SELECT privacybee.fail(400, field || ' ' || problem,
+        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
+$$;
+
+-- A field of a JSON object as text: strings as they are, numbers in their JSON form.
+CREATE FUNCTION privacybee.scalar_text(v jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('string', 'number') THEN v #>> '{}' END
+$$;
+
+-- The call parameters of trust-lookup / call-lookup, from query, form or JSON body:
+-- (receiver, caller number, raw fields). Unknown parameters are ignored: telephony
+-- webhooks send many.
+CREATE FUNCTION privacybee.call_params(params jsonb, body jsonb,
+    OUT receiver bigint, OUT caller text, OUT inbound_code text, OUT inbound text,
+    OUT caller_id text, OUT call_sid text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p jsonb := params;
+    k text;
+    number text;
+BEGIN
+    IF body IS NOT NULL THEN
+        IF pg_catalog.jsonb_typeof(body) <> 'object' THEN
+            PERFORM privacybee.fail(400, 'body must be a JSON object');
+        END IF;
+        p := p || body;
+    END IF;
+    FOREACH k IN ARRAY ARRAY['number_code', 'number', 'inbound_code', 'inbound'] LOOP
+        IF privacybee.scalar_text(p -> k) IS NULL THEN
+            PERFORM privacybee.bad_field(k, 'is required');
+        END IF;
+    END LOOP;
+    IF p ? 'call_sid' AND pg_catalog.char_length(privacybee.scalar_text(p -> 'call_sid')) > 256 THEN
+        PERFORM privacybee.bad_field('call_sid', 'must be at most 256 characters');
+    END IF;
+    number := privacybee.phone_e164_parts(privacybee.scalar_text(p -> 'number_code'),
+                                          privacybee.scalar_text(p -> 'number'));
+    SELECT b.user_id INTO receiver FROM privacybee.buzz_numbers b
+     WHERE b.e164 = number AND b.user_id IS NOT NULL;
+    inbound_code := pg_catalog.left(privacybee.scalar_text(p -> 'inbound_code'), 16);
+    inbound := pg_catalog.left(privacybee.scalar_text(p -> 'inbound'), 64);
+    caller := privacybee.phone_e164_parts(inbound_code, inbound);
+    caller_id := pg_catalog.left(privacybee.scalar_text(p -> 'caller_id'), 256);
+    call_sid := privacybee.scalar_text(p -> 'call_sid');
+END
+$$;
+
+-- GET|POST /apps/buzz/trust-lookup: may this call ring? One index probe when trusted;
+-- an untrusted call to a member is logged as blocked (once per call_sid).
+CREATE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
+                                            if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    trusted boolean;
+BEGIN
+    PERFORM privacybee.authenticate(token, 'buzz:lookup');
+    c := privacybee.call_params(params, body);
+    trusted := c.receiver IS NOT NULL AND c.caller IS NOT NULL
+               AND EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
+                            WHERE t.user_id = c.receiver AND t.e164 = c.caller);
+    IF c.receiver IS NOT NULL AND NOT trusted THEN
+        INSERT INTO privacybee.blocked_calls (user_id, caller_id, inbound_code, inbound, e164, call_sid)
+        VALUES (c.receiver, c.caller_id, c.inbound_code, c.inbound, c.caller, c.call_sid)
+        ON CONFLICT (user_id, call_sid) DO NOTHING;
+    END IF;
+    RETURN privacybee.response(200,
+        json_build_object('trusted', trusted, 'user_id', c.receiver)::text);
+END
+$$;
+
+-- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
+-- matches that make the call trusted, all empty when it is not.
+CREATE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
+                                           if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    contacts text := '[]';
+    people text := '[]';
+    companies text := '[]';
+BEGIN
+    PERFORM privacybee.authenticate(token, 'buzz:lookup');
+    c := privacybee.call_params(params, body);
+    IF c.receiver IS NOT NULL AND c.caller IS NOT NULL
+       AND EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
+                    WHERE t.user_id = c.receiver AND t.e164 = c.caller) THEN
+        SELECT '[' || COALESCE(string_agg(privacybee.contact_json(k, true, true, true), ', '
+                                          ORDER BY k.id), '') || ']'
+          INTO contacts
+          FROM privacybee.contacts k
+         WHERE k.user_id = c.receiver
+           AND EXISTS (SELECT 1 FROM privacybee.contact_phones p
+                        WHERE p.user_id = c.receiver AND p.contact_id = k.id AND p.e164 = c.caller);
+        SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
+                                                   'last_name', m.last_name, 'avatar', m.avatar)
+                                 ORDER BY m.id), '[]')::text
+          INTO people
+          FROM privacybee.people m
+         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.e164 = c.caller)
+           AND (m.id = c.receiver
+                OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                            WHERE e.user_id = c.receiver AND e.target_type = 'person'
+                              AND e.target_id = m.id AND e.trusted)
+                OR EXISTS (SELECT 1 FROM privacybee.employees me
+                             JOIN privacybee.employees co ON co.company_id = me.company_id
+                            WHERE me.person_id = c.receiver AND co.person_id = m.id));
+        SELECT COALESCE(json_agg(json_build_object('id', k.id, 'name', k.name, 'slug', k.slug,
+                                                   'logo', k.logo, 'url', k.url) ORDER BY k.id),
+                        '[]')::text
+          INTO companies
+          FROM privacybee.companies k
+         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = c.caller)
+           AND (EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                         WHERE e.user_id = c.receiver AND e.target_type = 'company'
+                           AND e.target_id = k.id AND e.trusted)
+                OR EXISTS (SELECT 1 FROM privacybee.employees me
+                            WHERE me.person_id = c.receiver AND me.company_id = k.id));
+    END IF;
+    RETURN privacybee.response(200, '{"contacts": ' || contacts || ', "people": ' || people
+                                    || ', "companies": ' || companies || '}');
+END
+$$;
+
+-- The Buzz number of a member, assigning a free one from the pool if they have none.
+-- The member's row lock serialises their own concurrent heartbeats; SKIP LOCKED lets
+-- concurrent members take different numbers.
+CREATE FUNCTION privacybee.assign_buzz_number(uid bigint)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    num text;
+BEGIN
+    PERFORM 1 FROM privacybee.people WHERE id = uid FOR UPDATE;
+    SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
+    IF FOUND THEN
+        RETURN num;
+    END IF;
+    UPDATE privacybee.buzz_numbers b SET user_id = uid, assigned_at = pg_catalog.now()
+     WHERE b.e164 = (SELECT f.e164 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL
+                      ORDER BY f.e164 LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING b.e164 INTO num;
+    IF num IS NOT NULL THEN
+        UPDATE privacybee.people SET updated = pg_catalog.now() WHERE id = uid;
+    END IF;
+    RETURN num;
+END
+$$;
+
+-- GET /apps/buzz/heartbeat
+CREATE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,
+                                         if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    num text;
+    last_activity bigint;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    num := privacybee.assign_buzz_number(uid);
+    SELECT max(x.m) INTO last_activity
+      FROM (SELECT (SELECT max(p.activity_id) FROM privacybee.activity_parties p
+                     WHERE p.party_type = 'person' AND p.party_id = uid) AS m
+            UNION ALL
+            SELECT (SELECT max(p.activity_id) FROM privacybee.activity_parties p
+                     WHERE p.party_type = 'company' AND p.party_id = e.company_id)
+              FROM privacybee.employees e WHERE e.person_id = uid) AS x;
+    RETURN privacybee.response(200, json_build_object(
+        'buzz_number', num,
+        'last_contact_update', privacybee.rfc3339(GREATEST(
+            (SELECT max(c.updated) FROM privacybee.contacts c WHERE c.user_id = uid),
+            (SELECT max(t.deleted_at) FROM privacybee.contact_tombstones t WHERE t.user_id = uid))),
+        'last_trust_request', privacybee.rfc3339(
+            (SELECT max(r.updated) FROM privacybee.trust_requests r WHERE r.user_id = uid)),
+        'last_company_update', privacybee.rfc3339(
+            (SELECT max(k.updated) FROM privacybee.companies k
+              WHERE k.id IN (SELECT e.company_id FROM privacybee.employees e WHERE e.person_id = uid
+                             UNION
+                             SELECT t.target_id FROM privacybee.trust_edges t
+                              WHERE t.user_id = uid AND t.target_type = 'company'))),
+        'last_coworker_update', privacybee.rfc3339(
+            (SELECT max(GREATEST(co.created, m.updated))
+               FROM privacybee.employees me
+               JOIN privacybee.employees co ON co.company_id = me.company_id AND co.person_id <> uid
+               JOIN privacybee.people m ON m.id = co.person_id
+              WHERE me.person_id = uid)),
+        'last_user_update', privacybee.rfc3339(
+            (SELECT p.updated FROM privacybee.people p WHERE p.id = uid)),
+        'last_activity_id', last_activity::text)::text);
+END
+$$;
+
+-- GET /apps/buzz/blocked: the latest 100 blocked calls, newest first.
+CREATE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
+                                       if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    out text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    SELECT '[' || COALESCE(string_agg(json_build_object(
+               'id', b.id, 'caller_id', b.caller_id,
+               'country_code', s.country_code,
+               'phone_number', COALESCE(s.national_number, b.inbound),
+               'created_at', privacybee.rfc3339(b.created_at))::text, ', ' ORDER BY b.id DESC), '')
+           || ']'
+      INTO out
+      FROM (SELECT * FROM privacybee.blocked_calls WHERE user_id = uid ORDER BY id DESC LIMIT 100) AS b
+      LEFT JOIN LATERAL privacybee.phone_split(b.e164) AS s ON true;
+    RETURN privacybee.response(200, out);
+END
+$$;
+
+-- An activity as the feed shows it, with who sent and who received it.
+CREATE FUNCTION privacybee.party_json(kind text, id bigint)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT CASE kind
+        WHEN 'person' THEN (SELECT pg_catalog.json_build_object('id', p.id,
+                               'first_name', p.first_name, 'middle_name', p.middle_name,
+                               'last_name', p.last_name)
+                              FROM privacybee.people p WHERE p.id = party_json.id)
+        ELSE (SELECT pg_catalog.json_build_object('id', c.id, 'name', c.name)
+                FROM privacybee.companies c WHERE c.id = party_json.id)
+    END
+$$;
+
+CREATE FUNCTION privacybee.activity_json(a privacybee.activities)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object(
+        'id', a.id, 'type', a.type,
+        'receivable_type', a.receivable_type, 'receivable_id', a.receivable_id,
+        'sendable_type', a.sendable_type, 'sendable_id', a.sendable_id,
+        'call_time', a.call_time, 'message', a.message, 'message_id', a.message_id,
+        'created_at', privacybee.rfc3339(a.created_at),
+        'sendable', privacybee.party_json(a.sendable_type, a.sendable_id),
+        'receivable', privacybee.party_json(a.receivable_type, a.receivable_id))::text
+$$;
+
+-- POST /apps/buzz/activity
+CREATE FUNCTION privacybee.api_activity_create(token text, arg text, params jsonb, body jsonb,
+                                               if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    k text;
+    kind text;
+    s_type text;
+    s_id bigint;
+    r_type text;
+    r_id bigint;
+    call_time integer;
+    msg text;
+    mid uuid;
+    a privacybee.activities;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(body) LOOP
+        IF k NOT IN ('type', 'receivable_type', 'receivable_id', 'sendable_type', 'sendable_id',
+                     'call_time', 'message', 'message_id') THEN
+            PERFORM privacybee.bad_field(k, 'is not a field of an activity');
+        END IF;
+    END LOOP;
+    kind := privacybee.scalar_text(body -> 'type');
+    IF kind IS NULL THEN
+        PERFORM privacybee.bad_field('type', 'is required');
+    ELSIF kind NOT IN ('chat_message', 'chat_read_indicator', 'chat_reaction_emoji',
+                       'incoming_call_missed', 'incoming_call_connected_insecure',
+                       'incoming_call_connected_secure', 'outgoing_call_missed',
+                       'outgoing_call_connected_insecure', 'outgoing_call_connected_secure') THEN
+        PERFORM privacybee.bad_field('type', 'is not an activity type');
+    END IF;
+    s_type := privacybee.scalar_text(body -> 'sendable_type');
+    r_type := privacybee.scalar_text(body -> 'receivable_type');
+    IF s_type IS NULL OR s_type NOT IN ('person', 'company') THEN
+        PERFORM privacybee.bad_field('sendable_type', 'must be person or company');
+    END IF;
+    IF r_type IS NULL OR r_type NOT IN ('person', 'company') THEN
+        PERFORM privacybee.bad_field('receivable_type', 'must be person or company');
+    END IF;
+    s_id := privacybee.json_id(body -> 'sendable_id');
+    IF s_id IS NULL THEN
+        PERFORM privacybee.bad_field('sendable_id', 'must be a positive integer');
+    END IF;
+    r_id := privacybee.json_id(body -> 'receivable_id');
+    IF r_id IS NULL THEN
+        PERFORM privacybee.bad_field('receivable_id', 'must be a positive integer');
+    END IF;
+    IF body ? 'message_id' AND jsonb_typeof(body -> 'message_id') <> 'null' THEN
+        IF jsonb_typeof(body -> 'message_id') <> 'string'
+           OR (body ->> 'message_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+            PERFORM privacybee.bad_field('message_id', 'must be a UUID');
+        END IF;
+        mid := (body ->> 'message_id')::uuid;
+    END IF;
+    IF body ? 'message' AND jsonb_typeof(body -> 'message') <> 'null' THEN
+        IF jsonb_typeof(body -> 'message') <> 'string' THEN
+            PERFORM privacybee.bad_field('message', 'must be a string');
+        ELSIF char_length(body ->> 'message') > 65536 THEN
+            PERFORM privacybee.bad_field('message', 'must be at most 65536 characters');
+        END IF;
+        msg := body ->> 'message';
+    END IF;
+    IF body ? 'call_time' AND jsonb_typeof(body -> 'call_time') <> 'null' THEN
+        IF jsonb_typeof(body -> 'call_time') <> 'number'
+           OR (body ->> 'call_time') !~ '^[0-9]{1,9}$' THEN
+            PERFORM privacybee.bad_field('call_time', 'must be an integer of seconds, 0 or more');
+        END IF;
+        call_time := (body ->> 'call_time')::integer;
+    END IF;
+    IF kind LIKE 'chat\_%' AND mid IS NULL THEN
+        PERFORM privacybee.bad_field('message_id', 'is required for chat activity');
+    END IF;
+    IF kind IN ('chat_message', 'chat_reaction_emoji') AND COALESCE(msg, '') = '' THEN
+        PERFORM privacybee.bad_field('message', 'is required for ' || kind);
+    END IF;
+    IF kind NOT LIKE 'chat\_%' AND call_time IS NULL THEN
+        PERFORM privacybee.bad_field('call_time', 'is required for call activity');
+    END IF;
+
+    -- the sender is the caller, or a company the caller belongs to
+    IF NOT ((s_type = 'person' AND s_id = uid)
+            OR (s_type = 'company' AND EXISTS (SELECT 1 FROM privacybee.employees e
+                                                WHERE e.company_id = s_id AND e.person_id = uid))) THEN
+        PERFORM privacybee.fail(403, 'you may only send as yourself or a company you belong to');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE r_type = 'person' AND p.id = r_id
+                   UNION ALL
+                   SELECT 1 FROM privacybee.companies c WHERE r_type = 'company' AND c.id = r_id) THEN
+        PERFORM privacybee.fail(404, 'receiver not found');
+    END IF;
+
+    INSERT INTO privacybee.activities AS x (type, sendable_type, sendable_id, receivable_type,
+                                            receivable_id, call_time, message, message_id)
+    VALUES (kind, s_type, s_id, r_type, r_id, call_time, msg, mid)
+    ON CONFLICT (sendable_type, sendable_id, message_id) DO NOTHING
+    RETURNING * INTO a;
+    IF a.id IS NULL THEN
+        -- a repeated message_id: the stored activity, never a duplicate
+        SELECT * INTO a FROM privacybee.activities x
+         WHERE x.sendable_type = s_type AND x.sendable_id = s_id AND x.message_id = mid;
+    ELSE
+        INSERT INTO privacybee.activity_parties (party_type, party_id, activity_id)
+        VALUES (s_type, s_id, a.id), (r_type, r_id, a.id)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a) || '}');
+END
+$$;
+
+-- GET /apps/buzz/activity/<id>?limit=
+CREATE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb,
+                                              if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    since bigint := privacybee.path_id(arg);
+    lim integer;
+    ids bigint[];
+    more boolean;
+    out text;
+BEGIN
+    PERFORM privacybee.check_params(params, '{limit}');
+    lim := privacybee.param_int(params, 'limit', 100, 1,
+        COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
+    IF since IS NULL THEN
+        PERFORM privacybee.bad_field('id', 'must be an activity id');
+    END IF;
+    ids := privacybee.activity_since(uid, since, lim);
+    more := cardinality(ids) > lim;
+    IF more THEN
+        ids := ids[1:lim];
+    END IF;
+    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a), ', ' ORDER BY a.id), '') || ']'
+      INTO out
+      FROM privacybee.activities a WHERE a.id = ANY (ids);
+    RETURN privacybee.response(200, out,
+        CASE WHEN more THEN 'Link: </apps/buzz/activity/' || ids[lim] || '?limit=' || lim
+                            || '>; rel="next"' END);
+END
+$$;
+
+-- PUT /apps/buzz/encryption {"hash", "e2e_id", "public_key"?}
+CREATE FUNCTION privacybee.api_encryption(token text, arg text, params jsonb, body jsonb,
+                                          if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    k text;
+    p privacybee.people;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(body) LOOP
+        IF k NOT IN ('hash', 'e2e_id', 'public_key') THEN
+            PERFORM privacybee.bad_field(k, 'is not a field of the encryption identity');
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['hash', 'e2e_id'] LOOP
+        IF jsonb_typeof(body -> k) IS DISTINCT FROM 'string' OR body ->> k = '' THEN
+            PERFORM privacybee.bad_field(k, 'is required (a string)');
+        ELSIF char_length(body ->> k) > 1024 THEN
+            PERFORM privacybee.bad_field(k, 'must be at most 1024 characters');
+        END IF;
+    END LOOP;
+    IF body ? 'public_key' AND jsonb_typeof(body -> 'public_key') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.bad_field('public_key', 'must be a string or null');
+    ELSIF char_length(body ->> 'public_key') > 16384 THEN
+        PERFORM privacybee.bad_field('public_key', 'must be at most 16384 characters');
+    END IF;
+    UPDATE privacybee.people
+       SET e2e_hash = body ->> 'hash', e2e_id = body ->> 'e2e_id',
+           public_key = CASE WHEN body ? 'public_key' THEN body ->> 'public_key' ELSE public_key END,
+           updated = now()
+     WHERE id = uid
+    RETURNING * INTO p;
+    RETURN privacybee.response(200, json_build_object(
+        'hash', p.e2e_hash, 'e2e_id', p.e2e_id, 'public_key', p.public_key)::text);
+END
+$$;
+
+-- DELETE /apps/buzz/clear (development only): the caller's activity and blocked log.
+CREATE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb,
+                                          if_match text)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint;
+BEGIN
+    IF NOT privacybee.dev_endpoints_enabled() THEN
+        PERFORM privacybee.fail(404, 'not found');
+    END IF;
+    uid := privacybee.authenticate_member(token, 'buzz');
+    PERFORM privacybee.check_params(params, '{}');
+    DELETE FROM privacybee.activities a
+     WHERE a.id IN (SELECT p.activity_id FROM privacybee.activity_parties p
+                     WHERE p.party_type = 'person' AND p.party_id = uid);
+    DELETE FROM privacybee.blocked_calls WHERE user_id = uid;
+    RETURN privacybee.response(204, NULL);
+END
+$$;
