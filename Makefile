@@ -48,6 +48,12 @@ fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
 	@mkdir -p fcgi/asan
 	$(CC) $(FCGI_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
 
+# The numbering-plan table, generated from libphonenumber (needs libphonenumber-dev).
+phone-metadata:
+	$(CXX) -O1 -o extension/phonemeta/generate extension/phonemeta/generate.cc -lphonenumber -lprotobuf
+	extension/phonemeta/generate > extension/phone_metadata_table.h
+	rm -f extension/phonemeta/generate
+
 # ---- the stack --------------------------------------------------------------------------
 
 PORT ?= 8080
@@ -68,4 +74,4 @@ test: deps
 	$(MAKE) install
 	@bash regress/run-tests.sh
 
-.PHONY: deps run stop test
+.PHONY: deps run stop test phone-metadata

@@ -2,11 +2,22 @@
  * phone.c — privacybee.phone_e164() and phone_e164_parts(): phone numbers to E.164.
  *
  * Matching in the trust graph is by E.164 only, so every number that enters the
- * database goes through phone_normalize(). It accepts what people type: spaces and
- * punctuation, a leading "+", the region's international prefix (011, 00, ...), the
- * national trunk prefix (0 in GB/DE/FR, 1 in NANP) and a trailing extension, which is
- * dropped. Anything that cannot be a number yields NULL, never an error, so callers can
- * keep the raw string beside a NULL.
+ * database goes through phone_normalize(). It follows libphonenumber's parsing (the
+ * field's reference, which the phone corpus suite compares us with), on the metadata
+ * generated from it:
+ *
+ *  1. drop an extension ("x", "ext", "#", ";ext=") and the punctuation people type;
+ *  2. find the calling code: after "+", or after the region's international prefix
+ *     (011, 00, ...; not when a 0 follows), or — without either — when the number starts
+ *     with the region's own code and is better read without it;
+ *  3. strip the national (trunk) prefix and carrier code, applying the region's transform
+ *     rule (e.g. Argentina's 0 ... 15 → 9 ...), unless that would leave a number too short
+ *     or turn a viable number into one that is not;
+ *  4. accept only a national number of a possible length for the calling code that
+ *     matches the general pattern of a region using it (no other number can be valid).
+ *
+ * Anything that cannot be a number yields NULL, never an error, so callers can keep the
+ * raw string beside a NULL.
  */
 #include "postgres.h"
 
@@ -16,9 +27,25 @@
 
 #include "phone.h"
 
-#define MAX_DIGITS 32
+#define MIN_NSN 2				/* libphonenumber's kMinLengthForNsn */
+#define MAX_NSN 17				/* kMaxLengthForNsn */
 
-/* Position where an extension starts ("x", "ext", "#", ";ext="), or len. */
+typedef enum LengthResult
+{
+	LEN_POSSIBLE,
+	LEN_LOCAL_ONLY,
+	LEN_TOO_SHORT,
+	LEN_TOO_LONG,
+	LEN_INVALID
+} LengthResult;
+
+typedef struct Digits
+{
+	char		d[PHONE_MAX_DIGITS + 1];
+	int			n;
+} Digits;
+
+/* Position where an extension starts, or len. */
 static size_t
 ExtensionStart(const char *raw, size_t len)
 {
@@ -37,11 +64,11 @@ ExtensionStart(const char *raw, size_t len)
 	return len;
 }
 
-/* Keep the digits; remember a leading "+". False on a character no number has. */
+/* Keep the digits; note a leading "+". False on a character no number has. */
 static bool
-ExtractDigits(const char *raw, size_t len, char *digits, int *ndigits, bool *plus)
+ExtractDigits(const char *raw, size_t len, Digits *out, bool *plus)
 {
-	*ndigits = 0;
+	out->n = 0;
 	*plus = false;
 	for (size_t i = 0; i < len; i++)
 	{
@@ -49,145 +76,226 @@ ExtractDigits(const char *raw, size_t len, char *digits, int *ndigits, bool *plu
 
 		if (c >= '0' && c <= '9')
 		{
-			if (*ndigits >= MAX_DIGITS)
+			if (out->n >= PHONE_MAX_DIGITS)
 				return false;
-			digits[(*ndigits)++] = (char) c;
+			out->d[out->n++] = (char) c;
 		}
 		else if (c == '+')
 		{
-			if (*ndigits > 0 || *plus)
+			if (out->n > 0 || *plus)
 				return false;
 			*plus = true;
 		}
 		else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
-				 c == '/' || c == '\t')
+				 c == '/' || c == '\t' || c == '[' || c == ']' || c == '~')
 			continue;
 		else if (c == 0xC2 && i + 1 < len && (unsigned char) raw[i + 1] == 0xA0)
 			i++;				/* no-break space */
 		else
 			return false;
 	}
-	return *ndigits > 0;
+	out->d[out->n] = '\0';
+	return out->n > 0;
 }
 
-static bool
-StartsWith(const char *digits, int ndigits, const char *prefix)
+static LengthResult
+TestLength(const PhoneRegion *r, int len)
 {
-	int			n = (int) strlen(prefix);
+	unsigned	bit = len < 32 ? 1u << len : 0;
+	int			min,
+				max;
 
-	return n > 0 && n <= ndigits && memcmp(digits, prefix, n) == 0;
+	if (r->lengths == 0)
+		return LEN_INVALID;
+	if (r->local_lengths & bit)
+		return LEN_LOCAL_ONLY;
+	min = __builtin_ctz(r->lengths);
+	max = 31 - __builtin_clz(r->lengths);
+	if (len < min)
+		return LEN_TOO_SHORT;
+	if (len > max)
+		return LEN_TOO_LONG;
+	return (r->lengths & bit) ? LEN_POSSIBLE : LEN_INVALID;
 }
 
-/* NANP: area code and exchange code both start with 2-9. */
-static bool
-NanpValid(const char *nsn)
+static int
+CaptureGroups(const char *pattern)
 {
-	return nsn[0] >= '2' && nsn[3] >= '2';
+	int			n = 0;
+
+	for (const char *p = pattern; *p; p++)
+		if (*p == '(' && p[1] != '?')
+			n++;
+	return n;
 }
 
-/* digits = calling code + national number; validate and write E.164. */
+/*
+ * Strip the national prefix (and carrier code) from num, or apply the region's
+ * transform rule; libphonenumber's MaybeStripNationalPrefixAndCarrierCode.
+ */
 static bool
-FormatInternational(const char *digits, int ndigits, char *out)
+StripNationalPrefix(const PhoneRegion *r, Digits *num)
 {
-	int			code,
-				code_len,
-				min_nsn,
-				max_nsn,
-				nsn_len;
-	char		stripped[MAX_DIGITS];
+	int			g[4];
+	int			m;
+	bool		viable;
+	int			captured;		/* the group the transform rule is about */
+	Digits		out;
 
-	if (ndigits > 15 || !phone_calling_code_split(digits, ndigits, &code, &code_len))
+	if (num->n == 0 || r->npp[0] == '\0')
 		return false;
-	nsn_len = ndigits - code_len;
-	phone_nsn_range(code, &min_nsn, &max_nsn);
-	/* "+44 (0)20 ...": a trunk 0 written after the calling code is dropped */
-	if (nsn_len > min_nsn && digits[code_len] == '0' && phone_code_has_trunk_zero(code))
+	m = phone_pattern_prefix(r, PAT_NPP, num->d, num->n, g);
+	if (m < 0)
+		return false;
+	viable = phone_pattern_full(r, PAT_GENERAL, num->d, num->n);
+	captured = CaptureGroups(r->npp) >= 2 ? 1 : 0;
+	out.n = 0;
+	if (r->npt[0] != '\0' && g[2 * captured] >= 0 && g[2 * captured + 1] > g[2 * captured])
 	{
-		memmove(stripped, digits, code_len);
-		memcpy(stripped + code_len, digits + code_len + 1, nsn_len - 1);
-		digits = stripped;
-		ndigits--;
-		nsn_len--;
+		for (const char *t = r->npt; *t && out.n < PHONE_MAX_DIGITS; t++)
+		{
+			if (*t == '$' && (t[1] == '1' || t[1] == '2'))
+			{
+				int			k = t[1] - '1';
+
+				for (int i = g[2 * k]; i >= 0 && i < g[2 * k + 1] && out.n < PHONE_MAX_DIGITS; i++)
+					out.d[out.n++] = num->d[i];
+				t++;
+			}
+			else
+				out.d[out.n++] = *t;
+		}
 	}
-	if (nsn_len < min_nsn || nsn_len > max_nsn)
+	for (int i = m; i < num->n && out.n < PHONE_MAX_DIGITS; i++)
+		out.d[out.n++] = num->d[i];
+	out.d[out.n] = '\0';
+	if (viable && !phone_pattern_full(r, PAT_GENERAL, out.d, out.n))
 		return false;
-	if (code == 1 && !NanpValid(digits + code_len))
-		return false;
-	out[0] = '+';
-	memcpy(out + 1, digits, ndigits);
-	out[ndigits + 1] = '\0';
+	*num = out;
 	return true;
 }
 
+/* "44..." dialled in the GB without "+": libphonenumber's MaybeExtractCountryCode. */
 static bool
-FormatNational(const PhoneRegion *r, const char *digits, int ndigits, char *out)
+StripOwnCallingCode(const PhoneRegion *r, Digits *num)
 {
-	char		buf[MAX_DIGITS + 4];
-	int			code_len;
+	char		code[8];
+	int			clen = snprintf(code, sizeof(code), "%d", r->calling_code);
+	Digits		rest;
 
-	/* "0 20 7946 0958" in GB, "1 212 555 0134" in the US: drop the trunk prefix */
-	if (StartsWith(digits, ndigits, r->trunk_prefix) &&
-		ndigits - (int) strlen(r->trunk_prefix) >= r->min_nsn)
+	if (num->n <= clen || memcmp(num->d, code, clen) != 0)
+		return false;
+	rest.n = num->n - clen;
+	memcpy(rest.d, num->d + clen, rest.n + 1);
+	StripNationalPrefix(r, &rest);
+	if ((!phone_pattern_full(r, PAT_GENERAL, num->d, num->n) &&
+		 phone_pattern_full(r, PAT_GENERAL, rest.d, rest.n)) ||
+		TestLength(r, num->n) == LEN_TOO_LONG)
 	{
-		int			tlen = (int) strlen(r->trunk_prefix);
+		*num = rest;
+		return true;
+	}
+	return false;
+}
 
-		if (ndigits > r->max_nsn || r->trunk_prefix[0] == '0')
+/* Calling code + national number → E.164, if a number of that length can exist. */
+static bool
+Finish(int code, const Digits *nsn, char *out)
+{
+	const PhoneRegion *r = phone_region_for_code(code);
+	int			clen;
+
+	if (r == NULL || nsn->n < MIN_NSN || nsn->n > MAX_NSN ||
+		!phone_nsn_plausible(code, nsn->d, nsn->n))
+		return false;
+	clen = snprintf(out, PHONE_E164_BUFSIZE, "+%d", code);
+	if (clen + nsn->n >= PHONE_E164_BUFSIZE)
+		return false;
+	memcpy(out + clen, nsn->d, nsn->n + 1);
+	return true;
+}
+
+/* A national number read with region r's rules: strip its national prefix. */
+static bool
+National(const PhoneRegion *r, Digits *nsn, char *out)
+{
+	if (r == NULL || nsn->n < MIN_NSN)
+		return false;
+	{
+		Digits		stripped = *nsn;
+
+		/* keep the original when stripping would leave too short a number */
+		if (StripNationalPrefix(r, &stripped))
 		{
-			digits += tlen;
-			ndigits -= tlen;
+			LengthResult lr = TestLength(r, stripped.n);
+
+			if (lr != LEN_TOO_SHORT && lr != LEN_LOCAL_ONLY && lr != LEN_INVALID)
+				*nsn = stripped;
 		}
 	}
-	if (ndigits < r->min_nsn || ndigits > r->max_nsn)
+	return Finish(r->calling_code, nsn, out);
+}
+
+/* digits start with a calling code ("+" or an international prefix came before). */
+static bool
+International(const Digits *digits, int from, char *out)
+{
+	Digits		nsn;
+	int			code,
+				code_len;
+
+	if (digits->n - from <= MIN_NSN ||
+		!phone_calling_code_split(digits->d + from, digits->n - from, &code, &code_len))
 		return false;
-	code_len = snprintf(buf, sizeof(buf), "%d", r->calling_code);
-	memcpy(buf + code_len, digits, ndigits);
-	return FormatInternational(buf, code_len + ndigits, out);
+	nsn.n = digits->n - from - code_len;
+	memcpy(nsn.d, digits->d + from + code_len, nsn.n + 1);
+	return National(phone_region_for_code(code), &nsn, out);
 }
 
 bool
-phone_normalize(const char *raw, size_t len, const char *default_region, char out[PHONE_E164_BUFSIZE])
+phone_normalize(const char *raw, size_t len, const char *default_region,
+				char out[PHONE_E164_BUFSIZE])
 {
-	char		digits[MAX_DIGITS];
-	int			ndigits;
+	Digits		digits;
 	bool		plus;
 	const PhoneRegion *r;
+	int			idd;
 
 	len = ExtensionStart(raw, len);
-	if (!ExtractDigits(raw, len, digits, &ndigits, &plus))
+	if (!ExtractDigits(raw, len, &digits, &plus))
 		return false;
 	if (plus)
-		return FormatInternational(digits, ndigits, out);
+		return International(&digits, 0, out);
 
 	r = phone_region_lookup(default_region);
 	if (r == NULL)
 		return false;
-	if (StartsWith(digits, ndigits, r->intl_prefix))
-	{
-		int			plen = (int) strlen(r->intl_prefix);
-
-		return FormatInternational(digits + plen, ndigits - plen, out);
-	}
-	return FormatNational(r, digits, ndigits, out);
+	idd = phone_pattern_prefix(r, PAT_IDD, digits.d, digits.n, NULL);
+	/* calling codes never start with 0: "0011..." in AU is not IDD 00 + code 11 */
+	if (idd > 0 && idd < digits.n && digits.d[idd] != '0')
+		return International(&digits, idd, out);
+	/* once a calling code was read, the code's main region's rules apply */
+	if (StripOwnCallingCode(r, &digits))
+		r = phone_region_for_code(r->calling_code);
+	return National(r, &digits, out);
 }
 
 bool
 phone_normalize_parts(const char *code, size_t code_len, const char *number,
 					  size_t number_len, char out[PHONE_E164_BUFSIZE])
 {
-	char		digits[MAX_DIGITS];
-	int			ncode,
-				nnum;
+	Digits		c;
+	Digits		n;
 	bool		plus;
-	char		joined[2 * MAX_DIGITS + 2];
+	char		joined[2 * PHONE_MAX_DIGITS + 2];
 
-	if (!ExtractDigits(code, code_len, digits, &ncode, &plus) || ncode > 3)
+	if (!ExtractDigits(code, code_len, &c, &plus) || c.n > 3 ||
+		!ExtractDigits(number, number_len, &n, &plus) || plus)
 		return false;
 	joined[0] = '+';
-	memcpy(joined + 1, digits, ncode);
-	if (!ExtractDigits(number, number_len, digits, &nnum, &plus) || plus)
-		return false;
-	memcpy(joined + 1 + ncode, digits, nnum);
-	return phone_normalize(joined, 1 + ncode + nnum, "ZZ", out);
+	memcpy(joined + 1, c.d, c.n);
+	memcpy(joined + 1 + c.n, n.d, n.n);
+	return phone_normalize(joined, 1 + c.n + n.n, "ZZ", out);
 }
 
 static void

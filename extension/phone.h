@@ -13,23 +13,48 @@
 
 /* "+" + 15 digits + NUL */
 #define PHONE_E164_BUFSIZE 17
+/* the longest digit string worth looking at (libphonenumber's MAX_INPUT_STRING_LENGTH) */
+#define PHONE_MAX_DIGITS 250
 
-/* Metadata of one region (ISO 3166 alpha-2), see phone_metadata.c. */
+/* One region's numbering plan, as generated from libphonenumber (phone_metadata_table.h). */
 typedef struct PhoneRegion
 {
-	const char *region;			/* "US" */
-	int			calling_code;	/* 1 */
-	const char *intl_prefix;	/* "011": dialled before a calling code */
-	const char *trunk_prefix;	/* "1": dialled before a national number, or "" */
-	int			min_nsn;		/* shortest national significant number */
-	int			max_nsn;		/* longest */
+	const char *region;			/* ISO 3166 alpha-2, "001" for non-geographic codes */
+	int			calling_code;
+	const char *idd;			/* pattern: international prefix dialled before a code */
+	const char *national_prefix;
+	const char *npp;			/* pattern: national prefix (and carrier code) to strip */
+	const char *npt;			/* transform replacing the npp match ("9$1"), or "" */
+	const char *general;		/* pattern every national significant number matches */
+	unsigned	lengths;		/* bit n set: n digits is a possible length */
+	unsigned	local_lengths;	/* bit n set: n digits can only be dialled locally */
+	bool		main;			/* the region that owns a shared calling code */
 } PhoneRegion;
 
+typedef enum PhonePattern
+{
+	PAT_IDD,
+	PAT_NPP,
+	PAT_GENERAL,
+	PAT_COUNT
+} PhonePattern;
+
 extern const PhoneRegion *phone_region_lookup(const char *region);
-extern bool phone_calling_code_split(const char *digits, int ndigits,
-									 int *code, int *code_len);
-extern void phone_nsn_range(int calling_code, int *min_nsn, int *max_nsn);
-extern bool phone_code_has_trunk_zero(int calling_code);
+extern const PhoneRegion *phone_region_for_code(int calling_code);
+extern bool phone_calling_code_split(const char *digits, int ndigits, int *code, int *code_len);
+
+/*
+ * Does pattern p of region r match at the start of s[0..len)? Returns the length of the
+ * match or -1; group (may be NULL) receives the offsets of capture groups 1 and 2
+ * (start, end; -1 when a group did not take part).
+ */
+extern int	phone_pattern_prefix(const PhoneRegion *r, PhonePattern p, const char *s, int len,
+								 int group[4]);
+/* Does the national number match the general pattern of a region using calling_code? */
+extern bool phone_nsn_plausible(int calling_code, const char *nsn, int len);
+
+/* Does pattern p of region r match all of s[0..len)? */
+extern bool phone_pattern_full(const PhoneRegion *r, PhonePattern p, const char *s, int len);
 
 /*
  * Normalise raw (len bytes, not necessarily NUL-terminated) as dialled in

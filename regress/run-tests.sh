@@ -51,6 +51,20 @@ passed=$((passed + n_ok))
 failed=$((failed + n_fail))
 if [ "$n_ok" -eq 0 ] && [ "$n_fail" -eq 0 ]; then failed=$((failed + 1)); fi
 
+echo "== phone corpus: phone_e164 against libphonenumber"
+if g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
+   "$dir/phone-corpus" > "$dir/phone-corpus.tsv" &&
+   psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone/agreement.sql \
+        < "$dir/phone-corpus.tsv" > "$dir/phone.log" 2>&1; then
+    cat "$dir/phone.log"
+    echo "ok: phone corpus"
+    passed=$((passed + 1))
+else
+    cat "$dir/phone.log" 2>/dev/null
+    echo "not ok: phone corpus"
+    failed=$((failed + 1))
+fi
+
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1
 cat "$dir/http.log"

@@ -31,3 +31,16 @@ SELECT privacybee.phone_e164(NULL) IS NULL AS strict_null;
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel
   FROM pg_proc p WHERE p.pronamespace = 'privacybee'::regnamespace
    AND p.proname IN ('phone_e164', 'phone_e164_parts') ORDER BY 1;
+
+-- national rules taken from libphonenumber's metadata: Argentina's 0 … 15 mobile form
+-- becomes +54 9 …, a Brazilian carrier code is dropped, a 7-digit local number in
+-- Antigua gains its area code, Canada's 7-digit 310 numbers are valid
+SELECT privacybee.phone_e164('011 15-2345-6789', 'AR') AS ar_mobile,
+       privacybee.phone_e164('0 21 11 2345 6789', 'BR') AS br_carrier,
+       privacybee.phone_e164('460 1234', 'AG') AS ag_local,
+       privacybee.phone_e164('310-1234', 'CA') AS ca_short,
+       privacybee.phone_e164('0011 44 20 7946 0958', 'AU') AS au_idd,
+       privacybee.phone_e164('+7 701 234 5678') AS kz_shares_7;
+-- possible lengths that cannot be valid anywhere behind the code
+SELECT privacybee.phone_e164('+1 112 555 0134') AS nanp_area_code_1,
+       privacybee.phone_e164('+44 0000 000000') AS gb_zeros;
