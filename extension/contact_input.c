@@ -189,7 +189,7 @@ typedef enum ListKind
  */
 static void
 ParseList(JsonbValue *v, ListKind kind, const char *prefix, const char *field,
-		  ContactInput *in, Problems *p)
+		  const char *region, ContactInput *in, Problems *p)
 {
 	StringInfoData lit;
 	JsonbIterator *it;
@@ -249,7 +249,7 @@ ParseList(JsonbValue *v, ListKind kind, const char *prefix, const char *field,
 			char		e164[PHONE_E164_BUFSIZE];
 
 			in->phone_raw[in->nphones] = JsonbString(&elem);
-			if (phone_normalize(elem.val.string.val, elem.val.string.len, "US", e164))
+			if (phone_normalize(elem.val.string.val, elem.val.string.len, region, e164))
 				in->phone_e164[in->nphones] = pstrdup(e164);
 			in->nphones++;
 		}
@@ -294,8 +294,8 @@ IsReadOnlyField(const char *key)
 }
 
 static void
-ParseField(const char *key, JsonbValue *v, const char *prefix, ContactInput *in,
-		   int *spellings, Problems *p)
+ParseField(const char *key, JsonbValue *v, const char *prefix, const char *region,
+		   ContactInput *in, int *spellings, Problems *p)
 {
 	if (strcmp(key, "id") == 0)
 	{
@@ -345,7 +345,7 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, ContactInput *in,
 		if (*spellings & 1)
 			problems_add(p, prefix, key, "given twice (emails and email)");
 		else
-			ParseList(v, LIST_EMAILS, prefix, key, in, p);
+			ParseList(v, LIST_EMAILS, prefix, key, region, in, p);
 		*spellings |= 1;
 	}
 	else if (strcmp(key, "phone_numbers") == 0 || strcmp(key, "phone") == 0)
@@ -353,7 +353,7 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, ContactInput *in,
 		if (*spellings & 2)
 			problems_add(p, prefix, key, "given twice (phone_numbers and phone)");
 		else
-			ParseList(v, LIST_PHONES, prefix, key, in, p);
+			ParseList(v, LIST_PHONES, prefix, key, region, in, p);
 		*spellings |= 2;
 	}
 	else if (strcmp(key, "addresses") == 0 || strcmp(key, "address") == 0)
@@ -361,17 +361,18 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, ContactInput *in,
 		if (*spellings & 4)
 			problems_add(p, prefix, key, "given twice (addresses and address)");
 		else
-			ParseList(v, LIST_ADDRESSES, prefix, key, in, p);
+			ParseList(v, LIST_ADDRESSES, prefix, key, region, in, p);
 		*spellings |= 4;
 	}
 	else if (strcmp(key, "labels") == 0)
-		ParseList(v, LIST_LABELS, prefix, key, in, p);
+		ParseList(v, LIST_LABELS, prefix, key, region, in, p);
 	else if (!IsReadOnlyField(key))
 		problems_add(p, prefix, key, "is not a contact field");
 }
 
 void
-contact_input_parse(JsonbValue *item, const char *prefix, ContactInput *in, Problems *p)
+contact_input_parse(JsonbValue *item, const char *prefix, const char *region,
+					ContactInput *in, Problems *p)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -391,6 +392,6 @@ contact_input_parse(JsonbValue *item, const char *prefix, ContactInput *in, Prob
 		if (tok == WJB_KEY)
 			key = JsonbString(&v);
 		else if (tok == WJB_VALUE)
-			ParseField(key, &v, prefix, in, &spellings, p);
+			ParseField(key, &v, prefix, region, in, &spellings, p);
 	}
 }

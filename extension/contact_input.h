@@ -56,9 +56,9 @@ extern void problems_raise(Problems *p) pg_attribute_noreturn();
 
 /*
  * Parse one item (an object, as a JsonbValue) into in. prefix ("[3]." or "") is put
- * before field names in problems.
+ * before field names in problems; phones are read as dialled in region.
  */
-extern void contact_input_parse(JsonbValue *item, const char *prefix,
+extern void contact_input_parse(JsonbValue *item, const char *prefix, const char *region,
 								ContactInput *in, Problems *p);
 
 /* Strict integer id from a JSON number or numeric string. */

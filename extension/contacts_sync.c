@@ -18,15 +18,18 @@
 #include "utils/lsyscache.h"
 
 #include "contact_input.h"
+#include "phone.h"
 #include "privacybee.h"
 #include "spi_util.h"
 
 typedef struct Batch
 {
 	int64		user_id;
+	char		region[4];		/* where the member dials from: phones are read so */
 	int			n;
 	ContactInput *items;
 	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
+	int64		single_id;		/* and the contact is the URL's, whatever the body says */
 } Batch;
 
 static ArrayType *
@@ -66,21 +69,56 @@ TextArray(char **values, int n)
 	return construct_md_array(d, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
+/*
+ * The member's region: that of the calling code of their phone (or Buzz number), so
+ * that "07400 123456" saved by a member in Britain is +447400123456. US without one.
+ */
 static void
-ParseItems(Batch *b, Jsonb *body)
+MemberRegion(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(b->user_id)};
+	char	   *e164;
+	int			code,
+				code_len;
+	const PhoneRegion *r;
+
+	strlcpy(b->region, "US", sizeof(b->region));
+	spi_exec(spi_plan(&plan,
+					  "SELECT COALESCE(p.phone_e164, (SELECT n.e164 FROM privacybee.buzz_numbers n "
+					  "WHERE n.user_id = p.id)) FROM privacybee.people p WHERE p.id = $1",
+					  1, types),
+			 values, NULL, true, 1, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		return;
+	e164 = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (e164 && e164[0] == '+' &&
+		phone_calling_code_split(e164 + 1, strlen(e164 + 1), &code, &code_len) &&
+		(r = phone_region_for_code(code)) != NULL && strlen(r->region) == 2)
+		strlcpy(b->region, r->region, sizeof(b->region));
+}
+
+/* Validate every item (in the member's region) before anything is written. */
+static void
+ParseItems(Batch *b, JsonbValue **items)
 {
 	Problems	p;
 
 	problems_init(&p);
 	for (int i = 0; i < b->n; i++)
 	{
-		JsonbValue *v = getIthJsonbValueFromContainer(&body->root, i);
 		char	   *prefix = b->single ? "" : psprintf("[%d].", i);
 
-		contact_input_parse(v, prefix, &b->items[i], &p);
+		contact_input_parse(items[i], prefix, b->region, &b->items[i], &p);
 	}
 	if (p.count > 0)
 		problems_raise(&p);
+	if (b->single)
+	{
+		b->items[0].has_id = true;
+		b->items[0].id = b->single_id;
+	}
 }
 
 /* The same contact twice in one batch would make the result depend on order. */
@@ -406,14 +444,16 @@ RewritePhones(Batch *b)
 			values, NULL, false, 0, SPI_OK_INSERT);
 }
 
-/* Resolve, then write; the caller has validated every item. */
+/* Validate, resolve, then write. */
 static void
-WriteBatch(Batch *b, int32 if_version)
+SyncBatch(Batch *b, JsonbValue **items, int32 if_version)
 {
 	int			ncreate = 0;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	MemberRegion(b);
+	ParseItems(b, items);
 	ResolveIds(b, if_version);
 	ResolveExternalIds(b);
 	CheckCreatable(b);
@@ -460,9 +500,14 @@ sync_contacts(PG_FUNCTION_ARGS)
 				 errmsg("a sync may carry at most %d contacts, this one has %d",
 						privacybee_max_sync_items, b.n)));
 	b.items = palloc0(sizeof(ContactInput) * Max(b.n, 1));
-	ParseItems(&b, body);
 	if (b.n > 0)
-		WriteBatch(&b, 0);
+	{
+		JsonbValue **items = palloc(sizeof(JsonbValue *) * b.n);
+
+		for (int i = 0; i < b.n; i++)
+			items[i] = getIthJsonbValueFromContainer(&body->root, i);
+		SyncBatch(&b, items, 0);
+	}
 	PG_RETURN_DATUM(ResultIds(&b));
 }
 
@@ -480,6 +525,7 @@ update_contact(PG_FUNCTION_ARGS)
 	Jsonb	   *body;
 	int32		if_version = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
 	JsonbValue	item;
+	JsonbValue *items[1] = {&item};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -496,16 +542,7 @@ update_contact(PG_FUNCTION_ARGS)
 	item.val.binary.data = &body->root;
 	item.val.binary.len = VARSIZE(body) - VARHDRSZ;
 	b.items = palloc0(sizeof(ContactInput));
-	{
-		Problems	p;
-
-		problems_init(&p);
-		contact_input_parse(&item, "", &b.items[0], &p);
-		if (p.count > 0)
-			problems_raise(&p);
-	}
-	b.items[0].has_id = true;
-	b.items[0].id = contact_id;
-	WriteBatch(&b, if_version);
+	b.single_id = contact_id;
+	SyncBatch(&b, items, if_version);
 	PG_RETURN_INT64(contact_id);
 }

@@ -188,3 +188,17 @@ class TestSync(ApiTest):
         c = self.sync([{"display_name": "A", "phone_numbers": ["(212) 555-9876"]},
                        {"display_name": "B", "phone_numbers": ["(212) 555-9875"]}]).json
         self.assertEqual([x["connected"] for x in c], [True, False])
+
+
+class TestMemberRegion(ApiTest):
+    def test_phones_are_read_where_the_member_lives(self):
+        uid, token = member("Brit", "Member", "+44 20 7946 0001")
+        c = self.req("POST", "/contacts/sync", token,
+                     body=[{"display_name": "Mate", "phone_numbers": ["07400 123456"]}]).json[0]
+        self.assertEqual(c["phone"], ["+447400123456"])
+
+    def test_without_a_phone_the_member_dials_from_the_us(self):
+        uid, token = member("No", "Phone")
+        c = self.req("POST", "/contacts/sync", token,
+                     body=[{"display_name": "A", "phone_numbers": ["(212) 555-0134"]}]).json[0]
+        self.assertEqual(c["phone"], ["+12125550134"])
