@@ -4,6 +4,7 @@
 #   make run        serve the API with demo data on 127.0.0.1:$(PORT)
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
+#   make bench      the benchmarks, each beside its ceiling (never part of make test)
 
 EXTENSION = privacybee
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
@@ -74,4 +75,9 @@ test: deps
 	$(MAKE) install
 	@bash regress/run-tests.sh
 
-.PHONY: deps run stop test phone-metadata
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	@bash regress/bench/run.sh
+
+.PHONY: deps run stop test bench phone-metadata

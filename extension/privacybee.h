@@ -11,6 +11,8 @@
 #include "postgres.h"
 
 #define ERRCODE_PT_BAD_REQUEST	MAKE_SQLSTATE('P','T','4','0','0')
+#define ERRCODE_PT_UNAUTHORIZED	MAKE_SQLSTATE('P','T','4','0','1')
+#define ERRCODE_PT_FORBIDDEN	MAKE_SQLSTATE('P','T','4','0','3')
 #define ERRCODE_PT_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
 #define ERRCODE_PT_CONFLICT		MAKE_SQLSTATE('P','T','4','0','9')
 

@@ -39,28 +39,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 
 -- The user behind a bearer token that carries scope; 401 / 403 otherwise. A service
--- token (no user) returns NULL.
+-- token (no user) returns NULL. In C (extension/tokens.c): every request starts here.
 CREATE FUNCTION privacybee.authenticate(token text, scope text)
 RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    t record;
-BEGIN
-    IF token IS NULL OR token = '' THEN
-        PERFORM privacybee.fail(401, 'missing bearer token');
-    END IF;
-    SELECT k.user_id, k.scopes, k.expires_at, k.revoked INTO t
-      FROM privacybee.tokens k
-     WHERE k.token_hash = pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
-    IF NOT FOUND OR t.revoked OR t.expires_at <= pg_catalog.now() THEN
-        PERFORM privacybee.fail(401, 'invalid, expired or revoked token');
-    END IF;
-    IF NOT (scope = ANY (t.scopes)) THEN
-        PERFORM privacybee.fail(403, pg_catalog.format('token lacks the %s scope', scope));
-    END IF;
-    RETURN t.user_id;
-END
-$$;
+AS 'MODULE_PATHNAME', 'authenticate'
+LANGUAGE C STABLE;
 
 -- authenticate() for the routes of members: a service token is not a member.
 CREATE FUNCTION privacybee.authenticate_member(token text, scope text)

@@ -109,6 +109,9 @@ $$;
 -- Triggers. Each collects the (user, number) pairs its change can affect and refreshes
 -- them; statement-level with transition tables, so a sync of 1,000 contacts is one call.
 
+-- A contact phone added can only add trust: the pair is trusted unless the member
+-- untrusted an owner of the number (rule 1), so no live evaluation is needed. A phone
+-- removed may take trust away: those pairs are evaluated again.
 CREATE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -117,12 +120,22 @@ DECLARE
     n text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(user_id), array_agg(e164) INTO u, n FROM new_rows WHERE e164 IS NOT NULL;
+        INSERT INTO privacybee.trusted_numbers (user_id, e164)
+        SELECT DISTINCT c.user_id, c.e164 FROM new_rows c
+         WHERE c.e164 IS NOT NULL
+           AND NOT EXISTS (
+               SELECT 1 FROM privacybee.trust_edges e
+                WHERE e.user_id = c.user_id AND NOT e.trusted
+                  AND ((e.target_type = 'person' AND e.target_id IN (
+                            SELECT o.person_id FROM privacybee.person_numbers o WHERE o.e164 = c.e164))
+                    OR (e.target_type = 'company' AND e.target_id IN (
+                            SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = c.e164))))
+        ON CONFLICT DO NOTHING;
     ELSE
         SELECT array_agg(user_id), array_agg(e164) INTO u, n FROM old_rows WHERE e164 IS NOT NULL;
-    END IF;
-    IF u IS NOT NULL THEN
-        PERFORM privacybee.trust_refresh(u, n);
+        IF u IS NOT NULL THEN
+            PERFORM privacybee.trust_refresh(u, n);
+        END IF;
     END IF;
     RETURN NULL;
 END

@@ -111,30 +111,14 @@ BEGIN
 END
 $$;
 
--- GET|POST /apps/buzz/trust-lookup: may this call ring? One index probe when trusted;
--- an untrusted call to a member is logged as blocked (once per call_sid).
+-- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
+-- (extension/lookup.c): one index probe when trusted; an untrusted call to a member is
+-- logged as blocked (once per call_sid). Same parameters as call_params() reads.
 CREATE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
                                             if_match text)
 RETURNS privacybee.http_response
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c record;
-    trusted boolean;
-BEGIN
-    PERFORM privacybee.authenticate(token, 'buzz:lookup');
-    c := privacybee.call_params(params, body);
-    trusted := c.receiver IS NOT NULL AND c.caller IS NOT NULL
-               AND EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
-                            WHERE t.user_id = c.receiver AND t.e164 = c.caller);
-    IF c.receiver IS NOT NULL AND NOT trusted THEN
-        INSERT INTO privacybee.blocked_calls (user_id, caller_id, inbound_code, inbound, e164, call_sid)
-        VALUES (c.receiver, c.caller_id, c.inbound_code, c.inbound, c.caller, c.call_sid)
-        ON CONFLICT (user_id, call_sid) DO NOTHING;
-    END IF;
-    RETURN privacybee.response(200,
-        json_build_object('trusted', trusted, 'user_id', c.receiver)::text);
-END
-$$;
+AS 'MODULE_PATHNAME', 'api_trust_lookup'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
 -- matches that make the call trusted, all empty when it is not.

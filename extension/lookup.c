@@ -1,0 +1,213 @@
+/*
+ * lookup.c — privacybee.api_trust_lookup(): may this call ring? The hot path of the
+ * service: the telephony provider asks it for every call to a Buzz number.
+ *
+ * One call is: authenticate the service token (one probe), normalise both numbers (C),
+ * then one prepared statement that finds the receiving member by Buzz number and probes
+ * trusted_numbers — the materialised trust graph — for the caller. Nothing is written
+ * when the call is trusted; an untrusted call to a member lands in blocked_calls (once
+ * per call_sid). Parameters come from the query string, form or JSON body; ones we do
+ * not know are ignored, as telephony webhooks send many.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "phone.h"
+#include "privacybee.h"
+#include "spi_util.h"
+#include "tokens.h"
+
+typedef struct CallParams
+{
+	char	   *number_code;
+	char	   *number;
+	char	   *inbound_code;
+	char	   *inbound;
+	char	   *caller_id;
+	char	   *call_sid;
+} CallParams;
+
+/* A string or number field of a JSON object, as text; NULL when absent or other. */
+static char *
+Field(Jsonb *obj, const char *key)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	if (obj == NULL)
+		return NULL;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&obj->root, JB_FOBJECT, &k);
+	if (v == NULL)
+		return NULL;
+	if (v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	if (v->type == jbvNumeric)
+		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	return NULL;
+}
+
+/* The body's field wins over the query string's, as params || body would. */
+static char *
+CallParam(Jsonb *params, Jsonb *body, const char *key)
+{
+	char	   *v = Field(body, key);
+
+	return v ? v : Field(params, key);
+}
+
+static void
+Required(const char *value, const char *field)
+{
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("%s is required", field),
+				 errdetail("[{\"field\": \"%s\", \"problem\": \"is required\"}]", field)));
+}
+
+/* s cut to at most max characters (not bytes). */
+static char *
+Clip(char *s, int max)
+{
+	if (s)
+		s[pg_mbcliplen(s, strlen(s), max)] = '\0';
+	return s;
+}
+
+static void
+ReadParams(Jsonb *params, Jsonb *body, CallParams *p)
+{
+	if (body && !JB_ROOT_IS_OBJECT(body))
+		ereport(ERROR, (errcode(ERRCODE_PT_BAD_REQUEST), errmsg("body must be a JSON object")));
+	p->number_code = CallParam(params, body, "number_code");
+	p->number = CallParam(params, body, "number");
+	p->inbound_code = CallParam(params, body, "inbound_code");
+	p->inbound = CallParam(params, body, "inbound");
+	Required(p->number_code, "number_code");
+	Required(p->number, "number");
+	Required(p->inbound_code, "inbound_code");
+	Required(p->inbound, "inbound");
+	p->call_sid = CallParam(params, body, "call_sid");
+	if (p->call_sid && pg_mbstrlen(p->call_sid) > 256)
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("call_sid must be at most 256 characters"),
+				 errdetail("[{\"field\": \"call_sid\", \"problem\": \"must be at most 256 characters\"}]")));
+	Clip(p->inbound_code, 16);
+	Clip(p->inbound, 64);
+	p->caller_id = Clip(CallParam(params, body, "caller_id"), 256);
+}
+
+static Datum
+TextOrNull(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static void
+RecordBlocked(int64 receiver, const CallParams *p, const char *caller)
+{
+	static SPIPlanPtr plan;
+	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[7] = "      ";
+
+	values[0] = Int64GetDatum(receiver);
+	values[1] = TextOrNull(p->caller_id, &nulls[1]);
+	values[2] = TextOrNull(p->inbound_code, &nulls[2]);
+	values[3] = TextOrNull(p->inbound, &nulls[3]);
+	values[4] = TextOrNull(caller, &nulls[4]);
+	values[5] = TextOrNull(p->call_sid, &nulls[5]);
+	spi_exec(spi_plan(&plan,
+					  "INSERT INTO privacybee.blocked_calls "
+					  "(user_id, caller_id, inbound_code, inbound, e164, call_sid) "
+					  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, call_sid) DO NOTHING",
+					  6, types),
+			 values, nulls, false, 0, SPI_OK_INSERT);
+}
+
+/*
+ * api_trust_lookup(token, arg, params jsonb, body jsonb, if_match) → http_response
+ * {"trusted": bool, "user_id": receiver or null}
+ */
+PG_FUNCTION_INFO_V1(api_trust_lookup);
+Datum
+api_trust_lookup(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr probe;
+	text	   *token = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
+	Jsonb	   *params = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	Jsonb	   *body = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	CallParams	p;
+	char		receiver_e164[PHONE_E164_BUFSIZE];
+	char		caller_e164[PHONE_E164_BUFSIZE];
+	bool		caller_valid;
+	bool		has_receiver = false;
+	bool		trusted = false;
+	int64		receiver = 0;
+	bool		user_null;
+	char		json[96];
+	TupleDesc	desc;
+	Datum		result[3];
+	bool		nulls[3] = {false, true, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "api_trust_lookup must return privacybee.http_response");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	tokens_authenticate(token, "buzz:lookup", &user_null);
+	ReadParams(params, body, &p);
+
+	caller_valid = phone_normalize_parts(p.inbound_code, strlen(p.inbound_code),
+										 p.inbound, strlen(p.inbound), caller_e164);
+	if (phone_normalize_parts(p.number_code, strlen(p.number_code), p.number, strlen(p.number),
+							  receiver_e164))
+	{
+		Oid			types[2] = {TEXTOID, TEXTOID};
+		Datum		values[2];
+		char		vnulls[2] = {' ', caller_valid ? ' ' : 'n'};
+
+		values[0] = CStringGetTextDatum(receiver_e164);
+		values[1] = caller_valid ? CStringGetTextDatum(caller_e164) : (Datum) 0;
+		spi_exec(spi_plan(&probe,
+						  "SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t "
+						  "WHERE t.user_id = b.user_id AND t.e164 = $2) "
+						  "FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL",
+						  2, types),
+				 values, vnulls, true, 1, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			has_receiver = true;
+			receiver = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+			trusted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 2, &isnull));
+		}
+	}
+	if (has_receiver && !trusted)
+		RecordBlocked(receiver, &p, caller_valid ? caller_e164 : NULL);
+	SPI_finish();
+
+	if (has_receiver)
+		snprintf(json, sizeof(json), "{\"trusted\": %s, \"user_id\": " INT64_FORMAT "}",
+				 trusted ? "true" : "false", receiver);
+	else
+		snprintf(json, sizeof(json), "{\"trusted\": false, \"user_id\": null}");
+	result[0] = Int32GetDatum(200);
+	result[1] = (Datum) 0;
+	result[2] = CStringGetTextDatum(json);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
+}
