@@ -16,6 +16,7 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
@@ -115,6 +116,12 @@ TextOrNull(const char *s, char *null)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/*
+ * The blocked-call log is a log: the caller is waiting on the line for our answer, so
+ * its transaction does not wait for the WAL flush (synchronous_commit off, for this
+ * transaction only). A database crash may lose the last fraction of a second of blocked
+ * calls; trust decisions and every other write stay fully durable.
+ */
 static void
 RecordBlocked(int64 receiver, const CallParams *p, const char *caller)
 {
@@ -123,6 +130,8 @@ RecordBlocked(int64 receiver, const CallParams *p, const char *caller)
 	Datum		values[6];
 	char		nulls[7] = "      ";
 
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	values[0] = Int64GetDatum(receiver);
 	values[1] = TextOrNull(p->caller_id, &nulls[1]);
 	values[2] = TextOrNull(p->inbound_code, &nulls[2]);

@@ -86,6 +86,27 @@ BEGIN
 END
 $$;
 
+-- 400 unless body is a JSON object whose fields are all in allowed; what names the
+-- object in the message ("a trust request").
+CREATE FUNCTION privacybee.check_body_fields(body jsonb, allowed text[], what text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    k text;
+BEGIN
+    IF body IS NULL OR pg_catalog.jsonb_typeof(body) <> 'object' THEN
+        PERFORM privacybee.fail(400, 'body must be a JSON object');
+    END IF;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(body) LOOP
+        IF NOT (k = ANY (allowed)) THEN
+            PERFORM privacybee.fail(400, pg_catalog.format('%s is not a field of %s', k, what),
+                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
+                    'field', k, 'problem', 'unknown field')));
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- An integer parameter within [lo, hi], dflt when absent; 400 otherwise, never clamped.
 CREATE FUNCTION privacybee.param_int(params jsonb, name text, dflt integer, lo integer, hi integer)
 RETURNS integer

@@ -36,18 +36,9 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
     target bigint;
     reason text;
-    k text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
-        PERFORM privacybee.fail(400, 'body must be a JSON object');
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(body) LOOP
-        IF k NOT IN ('user_id', 'phone', 'contact_reason') THEN
-            PERFORM privacybee.fail(400, format('%s is not a field of a trust request', k),
-                jsonb_build_array(jsonb_build_object('field', k, 'problem', 'unknown field')));
-        END IF;
-    END LOOP;
+    PERFORM privacybee.check_body_fields(body, '{user_id,phone,contact_reason}', 'a trust request');
     IF (body ? 'user_id') = (body ? 'phone') THEN
         PERFORM privacybee.fail(400, 'give exactly one of user_id and phone',
             '[{"field": "user_id", "problem": "exactly one of user_id and phone is required"}]');
@@ -112,18 +103,9 @@ DECLARE
     target bigint := privacybee.path_id(arg);
     kind text;
     trusted boolean;
-    k text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
-        PERFORM privacybee.fail(400, 'body must be a JSON object');
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(body) LOOP
-        IF k NOT IN ('trusted', 'type') THEN
-            PERFORM privacybee.fail(400, format('%s is not a field of a trust decision', k),
-                jsonb_build_array(jsonb_build_object('field', k, 'problem', 'unknown field')));
-        END IF;
-    END LOOP;
+    PERFORM privacybee.check_body_fields(body, '{trusted,type}', 'a trust decision');
     trusted := CASE WHEN body -> 'trusted' IN ('true', '1') THEN true
                     WHEN body -> 'trusted' IN ('false', '0') THEN false END;
     IF trusted IS NULL THEN

@@ -300,7 +300,6 @@ RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'buzz');
-    k text;
     kind text;
     s_type text;
     s_id bigint;
@@ -312,15 +311,7 @@ DECLARE
     a privacybee.activities;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
-        PERFORM privacybee.fail(400, 'body must be a JSON object');
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(body) LOOP
-        IF k NOT IN ('type', 'receivable_type', 'receivable_id', 'sendable_type', 'sendable_id',
-                     'call_time', 'message', 'message_id') THEN
-            PERFORM privacybee.bad_field(k, 'is not a field of an activity');
-        END IF;
-    END LOOP;
+    PERFORM privacybee.check_body_fields(body, '{type,receivable_type,receivable_id,sendable_type,sendable_id,call_time,message,message_id}', 'an activity');
     kind := privacybee.scalar_text(body -> 'type');
     IF kind IS NULL THEN
         PERFORM privacybee.bad_field('type', 'is required');
@@ -452,14 +443,7 @@ DECLARE
     p privacybee.people;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    IF body IS NULL OR jsonb_typeof(body) <> 'object' THEN
-        PERFORM privacybee.fail(400, 'body must be a JSON object');
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(body) LOOP
-        IF k NOT IN ('hash', 'e2e_id', 'public_key') THEN
-            PERFORM privacybee.bad_field(k, 'is not a field of the encryption identity');
-        END IF;
-    END LOOP;
+    PERFORM privacybee.check_body_fields(body, '{hash,e2e_id,public_key}', 'the encryption identity');
     FOREACH k IN ARRAY ARRAY['hash', 'e2e_id'] LOOP
         IF jsonb_typeof(body -> k) IS DISTINCT FROM 'string' OR body ->> k = '' THEN
             PERFORM privacybee.bad_field(k, 'is required (a string)');
