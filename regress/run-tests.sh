@@ -28,10 +28,13 @@ mkdir -p "$dir/regress" "$dir/asan"
 chmod 777 "$dir/asan"
 port=$(free_port)
 
-export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0"
+# allocator_may_return_null: the crafted-record suite makes Debian's libfcgi ask for
+# ~2 GiB; libfcgi then aborts that worker by itself, which is what the suite checks
+export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
-FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=8 \
-    bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
+export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=8
+export PRIVACYBEE_PORT=$port
+bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 . "$stack/env"
 
 passed=0
@@ -74,8 +77,10 @@ failed=$((failed + ${h_fail:-1}))
 
 echo "== privacybee-fcgi shutdown and sanitizer reports"
 cleanup
-if ls "$dir"/asan/* >/dev/null 2>&1; then
-    cat "$dir"/asan/*
+# ASan's warning for libfcgi's 2 GiB request (refused, allocator_may_return_null) is expected
+reports=$(cat "$dir"/asan/* 2>/dev/null | grep -v "WARNING: AddressSanitizer failed to allocate" || true)
+if [ -n "$reports" ]; then
+    echo "$reports"
     echo "not ok: sanitizer reports"
     failed=$((failed + 1))
 else

@@ -1,0 +1,121 @@
+"""privacybee-fcgi's supervisor: a worker that dies (a crafted FastCGI record aborts
+Debian's libfcgi 2.4.2; kill -9) is restarted at once and the service keeps answering;
+SIGTERM lets in-flight requests finish. Runs before the database restart suite."""
+import os
+import signal
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+from harness import ApiTest, Client, member
+
+STACK = os.path.dirname(os.environ["PGHOST"])
+SOCKET = os.path.join(STACK, "fcgi", "fcgi.sock")
+MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
+
+
+def master():
+    with open(MASTER_PID) as f:
+        return int(f.read().split()[0])
+
+
+def workers():
+    out = subprocess.run(["pgrep", "-P", str(master())], capture_output=True, text=True)
+    return sorted(int(p) for p in out.stdout.split())
+
+
+def record(kind, content, request_id=1):
+    return struct.pack(">BBHHBx", 1, kind, request_id, len(content), 0) + content
+
+
+def crafted_params(lengths):
+    """A FastCGI request whose PARAMS record declares the given name/value lengths."""
+    begin = record(1, struct.pack(">HB5x", 1, 0))           # BEGIN_REQUEST, responder
+    pairs = b"".join(struct.pack(">I", n | 0x80000000) for n in lengths)
+    return begin + record(4, pairs + b"x" * 16)
+
+
+def send_raw(data):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect(SOCKET)
+    try:
+        s.sendall(data)
+        try:
+            s.recv(1024)
+        except (socket.timeout, ConnectionError):
+            pass
+    finally:
+        s.close()
+
+
+def wait_for(predicate, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class TestSupervisor(ApiTest):
+    def setUp(self):
+        super().setUp()
+        _, self.token = member()
+        self.assertStatus(self.req("GET", "/contacts", self.token), 200)
+
+    def assert_service_answers(self, n=20):
+        for _ in range(n):
+            self.assertStatus(Client().request("GET", "/contacts", self.token), 200)
+
+    def assert_replaced_within_a_second(self, before):
+        count = len(before)
+        self.assertTrue(wait_for(lambda: len(workers()) == count and workers() != before, 1.0),
+                        f"workers {before} -> {workers()}")
+
+    def test_crafted_record_of_length_0x7fffffff(self):
+        # Debian's patched libfcgi (2.4.2-2+deb12u1) refuses this length without dying;
+        # either way no worker may stay missing and the service must answer
+        before = workers()
+        send_raw(crafted_params([0x7FFFFFFF, 0]))
+        time.sleep(0.2)
+        self.assertTrue(wait_for(lambda: len(workers()) == len(before), 1.0))
+        self.assert_service_answers()
+
+    def test_crafted_record_of_two_lengths_0x40000000(self):
+        before = workers()
+        send_raw(crafted_params([0x40000000, 0x40000000]))
+        self.assert_replaced_within_a_second(before)
+        self.assert_service_answers()
+
+    def test_killed_worker_is_restarted_and_requests_go_on(self):
+        before = workers()
+        os.kill(before[0], signal.SIGKILL)
+        self.assert_service_answers(5)
+        self.assert_replaced_within_a_second(before)
+        self.assert_service_answers()
+
+    def test_sigterm_lets_in_flight_requests_finish(self):
+        uid, token = member()
+        batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
+        result = {}
+
+        def sync():
+            result["r"] = Client().request("POST", "/contacts/sync", token, body=batch)
+
+        t = threading.Thread(target=sync)
+        t.start()
+        time.sleep(0.05)            # the sync is being handled
+        pid = master()
+        os.kill(pid, signal.SIGTERM)
+        t.join(30)
+        self.assertStatus(result["r"], 200)
+        self.assertEqual(len(result["r"].json), 1000)
+        self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 10))
+        # start it again for the suites that follow
+        subprocess.run(["bash", "fcgi/stack/stack.sh", "start", STACK, os.environ["PRIVACYBEE_PORT"],
+                        "test"], check=True, stdout=subprocess.DEVNULL)
+        self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
+        self.assert_service_answers(5)
