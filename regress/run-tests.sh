@@ -34,6 +34,10 @@ export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0:all
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
 export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=8
 export PRIVACYBEE_PORT=$port
+# the suites send bursts with one token: relax every limit but deletes, which keep the
+# production 10/min so the rate-limit suite can see a 429
+export RATE_RW=2000r/s BURST_RW=10000 RATE_LIST=6000r/m BURST_LIST=1000 \
+       RATE_LOOKUP=1000r/s BURST_LOOKUP=5000
 bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 . "$stack/env"
 

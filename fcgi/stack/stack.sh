@@ -9,7 +9,8 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS.
+# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, and the
+# nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP}, BURST_*, RETRY_* (defaults in start_nginx).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -113,8 +114,16 @@ start_nginx() {
     mkdir -p "$dir/nginx/tmp"
     chown "$web_user" "$dir/nginx/tmp"
     if pid_alive "$dir/nginx/nginx.pid"; then return; fi
+    # rate limits per token: requests per minute (or r/s) and bursts; see README
     sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$dir/fcgi/fcgi.sock|g" \
+        -e "s|@TOP@|$top|g" \
         -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \
+        -e "s|@RATE_RW@|${RATE_RW:-60r/m}|" -e "s|@BURST_RW@|${BURST_RW:-30}|" -e "s|@RETRY_RW@|${RETRY_RW:-1}|" \
+        -e "s|@RATE_DELETE@|${RATE_DELETE:-10r/m}|" -e "s|@BURST_DELETE@|${BURST_DELETE:-5}|" \
+        -e "s|@RETRY_DELETE@|${RETRY_DELETE:-6}|" \
+        -e "s|@RATE_LIST@|${RATE_LIST:-20r/m}|" -e "s|@BURST_LIST@|${BURST_LIST:-10}|" \
+        -e "s|@RETRY_LIST@|${RETRY_LIST:-3}|" \
+        -e "s|@RATE_LOOKUP@|${RATE_LOOKUP:-50r/s}|" -e "s|@BURST_LOOKUP@|${BURST_LOOKUP:-200}|" \
         "$top/fcgi/nginx/privacybee.conf.in" > "$dir/nginx/nginx.conf"
     nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log"
     for _ in $(seq 100); do

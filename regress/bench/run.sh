@@ -33,6 +33,9 @@ chmod 755 "$dir"
 port=$(free_port 19080)
 port_static=$(free_port $((port + 1)))
 port_trivial=$(free_port $((port_static + 1)))
+# the benchmarks measure the service, not its rate limits
+export RATE_RW=1000000r/s BURST_RW=100000 RATE_LIST=1000000r/s BURST_LIST=100000 \
+       RATE_LOOKUP=1000000r/s BURST_LOOKUP=100000 RATE_DELETE=1000000r/s BURST_DELETE=100000
 FCGI_WORKERS=2 FCGI_THREADS=16 bash fcgi/stack/stack.sh start "$stack" "$port" test
 . "$stack/env"
 export PGUSER=postgres
