@@ -78,11 +78,17 @@ EOF
 
         if [ "$mode" = demo ]; then
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
-            # the demo member's token; only its hash is in the database
+        fi
+    fi
+    if [ "$mode" = demo ]; then
+        # tokens for the demo member and the telephony service; only hashes are stored
+        if [ ! -s "$dir/demo-token" ]; then
             ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
                 '{contacts:read,contacts:write,buzz}', '365 days')
                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
                 > "$dir/demo-token" )
+        fi
+        if [ ! -s "$dir/service-token" ]; then
             ( umask 077; psql_db -U postgres -At -c \
                 "SELECT privacybee.issue_token(NULL, '{buzz:lookup}', '365 days')" \
                 > "$dir/service-token" )
