@@ -1,0 +1,116 @@
+"""The authorization matrix: member B uses every id and number of member A on every route.
+The answer is always 404 / 403 / empty, never A's data. The routes come from
+fcgi/routes.c itself, so a route added without a case here fails this suite."""
+import os
+import re
+import urllib.parse
+import uuid
+
+from harness import ApiTest, fresh_phone, member, service_token, sql, sql1, unique
+
+ROUTES_C = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "routes.c")
+
+
+def route_table():
+    with open(ROUTES_C) as f:
+        return re.findall(r'\{"([A-Z]+)", "([^"]+)", "(api_\w+)"', f.read())
+
+
+class TestAuthorizationMatrix(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.a_phone = fresh_phone()
+        cls.a, cls.a_token = member("Alice", "Owner", cls.a_phone)
+        cls.b, cls.b_token = member("Bob", "Intruder", fresh_phone())
+        cls.company = sql1("SELECT privacybee.create_company('A Corp', %s)", unique("acorp"))
+        sql("SELECT privacybee.add_employee(%s, %s)", cls.company, cls.a)
+        cls.a_buzz = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [cls.a_buzz])
+        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", cls.a, cls.a_buzz)
+        cls.secret = "A's secret contact"
+        cls.friend = fresh_phone()
+        cls.contact = sql1("SELECT (privacybee.sync_contacts(%s, %s::jsonb))[1]", cls.a,
+                           '[{"display_name": "%s", "phone_numbers": ["%s"], "external_id": "a-1"}]'
+                           % (cls.secret, cls.friend))
+        third, _ = member("Carol", "Asker")
+        sql("INSERT INTO privacybee.trust_requests (user_id, requester_id, contact_reason) "
+            "VALUES (%s, %s, 'A''s private request')", cls.a, third)
+        sql("INSERT INTO privacybee.blocked_calls (user_id, caller_id, inbound_code, inbound) "
+            "VALUES (%s, 'A''s blocked caller', '1', '2125550000')", cls.a)
+        cls.activity = sql1(
+            "INSERT INTO privacybee.activities (type, sendable_type, sendable_id, receivable_type, "
+            "receivable_id, message, message_id) VALUES ('chat_message', 'person', %s, 'company', "
+            "%s, 'A''s ciphertext', %s) RETURNING id", cls.a, cls.company, str(uuid.uuid4()))
+        sql("INSERT INTO privacybee.activity_parties VALUES ('person', %s, %s), ('company', %s, %s)",
+            cls.a, cls.activity, cls.company, cls.activity)
+
+    def assertNoDataOfA(self, r):
+        for secret in (self.secret, "A's private request", "A's blocked caller", "A's ciphertext",
+                       self.friend, self.a_buzz):
+            self.assertNotIn(secret, r.raw, r)
+
+    def cases(self):
+        """method, pattern → (request made by B with A's ids and numbers, allowed statuses)."""
+        a, c, act = self.a, self.contact, self.activity
+        lookup = urllib.parse.urlencode({"number_code": self.a_buzz[1], "number": self.a_buzz[2:],
+                                         "inbound_code": self.friend[1], "inbound": self.friend[2:]})
+        return {
+            ("GET", "/contacts"): (("GET", "/contacts?include=emails,addresses,phone_numbers", None), {200}),
+            ("POST", "/contacts/sync"): (("POST", "/contacts/sync", [{"id": c, "display_name": "x"}]), {404}),
+            ("GET", "/contacts/requests"): (("GET", "/contacts/requests", None), {200}),
+            ("POST", "/contacts/requests"): (("POST", "/contacts/requests", {"phone": self.a_phone}), {201}),
+            # a decision about A is B's own data (201, echoing only id/type/trusted); an untrust,
+            # so that A's coworker listing below stays hidden from B
+            ("POST", "/contacts/trust/{id}"): (("POST", f"/contacts/trust/{a}", {"trusted": 0}), {201}),
+            ("GET", "/contacts/employees/{id}"): (("GET", f"/contacts/employees/{a}", None), {404}),
+            ("DELETE", "/contacts/clear/{id}"): (("DELETE", f"/contacts/clear/{a}", None), {404}),
+            ("GET", "/contacts/{id}"): (("GET", f"/contacts/{c}", None), {404}),
+            ("PUT", "/contacts/{id}"): (("PUT", f"/contacts/{c}", {"display_name": "x"}), {404}),
+            ("PATCH", "/contacts/{id}"): (("PATCH", f"/contacts/{c}", {"labels": None}), {404}),
+            ("DELETE", "/contacts/{id}"): (("DELETE", f"/contacts/{c}", None), {404}),
+            ("GET", "/apps/buzz/trust-lookup"): (("GET", f"/apps/buzz/trust-lookup?{lookup}", None), {403}),
+            ("POST", "/apps/buzz/trust-lookup"): (("POST", "/apps/buzz/trust-lookup",
+                                                  dict(urllib.parse.parse_qsl(lookup))), {403}),
+            ("GET", "/apps/buzz/call-lookup"): (("GET", f"/apps/buzz/call-lookup?{lookup}", None), {403}),
+            ("POST", "/apps/buzz/call-lookup"): (("POST", "/apps/buzz/call-lookup",
+                                                 dict(urllib.parse.parse_qsl(lookup))), {403}),
+            ("GET", "/apps/buzz/heartbeat"): (("GET", "/apps/buzz/heartbeat", None), {200}),
+            ("GET", "/apps/buzz/blocked"): (("GET", "/apps/buzz/blocked", None), {200}),
+            ("POST", "/apps/buzz/activity"): (("POST", "/apps/buzz/activity", {
+                "type": "chat_message", "sendable_type": "person", "sendable_id": a,
+                "receivable_type": "person", "receivable_id": self.b, "message": "forged",
+                "message_id": str(uuid.uuid4())}), {403}),
+            ("GET", "/apps/buzz/activity/{id}"): (("GET", f"/apps/buzz/activity/{act - 1}", None), {200}),
+            ("PUT", "/apps/buzz/encryption"): (("PUT", "/apps/buzz/encryption",
+                                               {"hash": "h", "e2e_id": "b"}), {200}),
+            ("DELETE", "/apps/buzz/clear"): (("DELETE", "/apps/buzz/clear", None), {204}),
+        }
+
+    def test_every_route_has_a_case(self):
+        routes = {(m, p) for m, p, _ in route_table()}
+        self.assertEqual(routes - set(self.cases()), set())
+
+    def test_b_never_sees_or_changes_a_data(self):
+        before = sql("SELECT display_name, version FROM privacybee.contacts WHERE user_id = %s", self.a)
+        for (method, pattern), ((m, path, body), allowed) in self.cases().items():
+            with self.subTest(route=f"{method} {pattern}"):
+                r = self.req(m, path, self.b_token, body=body)
+                self.assertIn(r.status, allowed, r)
+                self.assertNoDataOfA(r)
+                if r.status >= 400:
+                    self.assertEqual(r.json["error"]["code"], str(r.status))
+        self.assertEqual(sql("SELECT display_name, version FROM privacybee.contacts WHERE user_id = %s",
+                             self.a), before)
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.blocked_calls WHERE user_id = %s", self.a), 1)
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.activities WHERE id = %s", self.activity), 1)
+        self.assertIsNone(sql1("SELECT e2e_hash FROM privacybee.people WHERE id = %s", self.a))
+
+    def test_a_service_token_reads_no_member_data(self):
+        token = service_token()
+        for (method, pattern), ((m, path, body), _) in self.cases().items():
+            if "lookup" in pattern:
+                continue
+            with self.subTest(route=f"{method} {pattern}"):
+                r = self.req(m, path, token, body=body)
+                self.assertEqual(r.status, 403, r)
+                self.assertNoDataOfA(r)
