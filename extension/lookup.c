@@ -7,7 +7,11 @@
  * trusted_numbers — the materialised trust graph — for the caller. Nothing is written
  * when the call is trusted; an untrusted call to a member lands in blocked_calls (once
  * per call_sid). Parameters come from the query string, form or JSON body; ones we do
- * not know are ignored, as telephony webhooks send many.
+ * not know are ignored, as telephony webhooks send many. The provider's own webhook fields
+ * stand in for ours (To for number_code + number, From for inbound_code + inbound,
+ * CallSid, CallerName), and a call whose STIR/SHAKEN verification failed (StirVerstat
+ * "TN-Validation-Failed-…") is never trusted: every rule trusts a number, and that number
+ * may be spoofed.
  */
 #include "postgres.h"
 
@@ -27,12 +31,13 @@
 
 typedef struct CallParams
 {
-	char	   *number_code;
+	char	   *number_code;	/* "" when the number came whole, as To */
 	char	   *number;
-	char	   *inbound_code;
+	char	   *inbound_code;	/* "" when the number came whole, as From */
 	char	   *inbound;
 	char	   *caller_id;
 	char	   *call_sid;
+	bool		spoofed;		/* STIR/SHAKEN verification failed */
 } CallParams;
 
 /* A string or number field of a JSON object, as text; NULL when absent or other. */
@@ -76,29 +81,48 @@ Required(const char *value, const char *field)
 				 errdetail("[{\"field\": \"%s\", \"problem\": \"is required\"}]", field)));
 }
 
-/* s cut to at most max characters (not bytes). */
+/* s (palloc'd) cut to at most max characters (not bytes). */
 static char *
 Clip(char *s, int max)
 {
 	if (s)
-		s[pg_mbcliplen(s, strlen(s), max)] = '\0';
+	{
+		int			len = strlen(s);
+		int			keep = pg_mbcliplen(s, len, max);
+
+		if (keep < len)
+			s[keep] = '\0';
+	}
 	return s;
+}
+
+/* Ours if given, else the provider's field (a whole number: code ""). */
+static void
+NumberParams(Jsonb *params, Jsonb *body, const char *code_key, const char *number_key,
+			 const char *provider_key, char **code, char **number)
+{
+	*code = CallParam(params, body, code_key);
+	*number = CallParam(params, body, number_key);
+	if (*code == NULL && *number == NULL && (*number = CallParam(params, body, provider_key)))
+		*code = pstrdup("");
+	Required(*code, code_key);
+	Required(*number, number_key);
 }
 
 static void
 ReadParams(Jsonb *params, Jsonb *body, CallParams *p)
 {
+	char	   *verstat;
+
 	if (body && !JB_ROOT_IS_OBJECT(body))
 		ereport(ERROR, (errcode(ERRCODE_PT_BAD_REQUEST), errmsg("body must be a JSON object")));
-	p->number_code = CallParam(params, body, "number_code");
-	p->number = CallParam(params, body, "number");
-	p->inbound_code = CallParam(params, body, "inbound_code");
-	p->inbound = CallParam(params, body, "inbound");
-	Required(p->number_code, "number_code");
-	Required(p->number, "number");
-	Required(p->inbound_code, "inbound_code");
-	Required(p->inbound, "inbound");
+	NumberParams(params, body, "number_code", "number", "To", &p->number_code, &p->number);
+	NumberParams(params, body, "inbound_code", "inbound", "From", &p->inbound_code, &p->inbound);
 	p->call_sid = CallParam(params, body, "call_sid");
+	if (p->call_sid == NULL)
+		p->call_sid = CallParam(params, body, "CallSid");
+	verstat = CallParam(params, body, "StirVerstat");
+	p->spoofed = verstat && strncmp(verstat, "TN-Validation-Failed", 20) == 0;
 	if (p->call_sid && pg_mbstrlen(p->call_sid) > 256)
 		ereport(ERROR,
 				(errcode(ERRCODE_PT_BAD_REQUEST),
@@ -106,7 +130,19 @@ ReadParams(Jsonb *params, Jsonb *body, CallParams *p)
 				 errdetail("[{\"field\": \"call_sid\", \"problem\": \"must be at most 256 characters\"}]")));
 	Clip(p->inbound_code, 16);
 	Clip(p->inbound, 64);
-	p->caller_id = Clip(CallParam(params, body, "caller_id"), 256);
+	p->caller_id = CallParam(params, body, "caller_id");
+	if (p->caller_id == NULL)
+		p->caller_id = CallParam(params, body, "CallerName");
+	Clip(p->caller_id, 256);
+}
+
+/* code + national number, or (code "") a whole number as the provider sends it. */
+static bool
+Normalize(const char *code, const char *number, char *out)
+{
+	if (*code == '\0')
+		return phone_normalize(number, strlen(number), "US", out);
+	return phone_normalize_parts(code, strlen(code), number, strlen(number), out);
 }
 
 static Datum
@@ -178,10 +214,8 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 	tokens_authenticate(token, "buzz:lookup", &user_null);
 	ReadParams(params, body, &p);
 
-	caller_valid = phone_normalize_parts(p.inbound_code, strlen(p.inbound_code),
-										 p.inbound, strlen(p.inbound), caller_e164);
-	if (phone_normalize_parts(p.number_code, strlen(p.number_code), p.number, strlen(p.number),
-							  receiver_e164))
+	caller_valid = Normalize(p.inbound_code, p.inbound, caller_e164);
+	if (Normalize(p.number_code, p.number, receiver_e164))
 	{
 		Oid			types[2] = {TEXTOID, TEXTOID};
 		Datum		values[2];
@@ -203,7 +237,7 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 			receiver = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 1, &isnull));
 			trusted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 2, &isnull));
+												 SPI_tuptable->tupdesc, 2, &isnull)) && !p.spoofed;
 		}
 	}
 	if (has_receiver && !trusted)

@@ -79,6 +79,15 @@ read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
 
+echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
+if grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"; then
+    echo "not ok: a backend crashed"
+    failed=$((failed + 1))
+else
+    echo "ok: no backend crash"
+    passed=$((passed + 1))
+fi
+
 echo "== privacybee-fcgi shutdown and sanitizer reports"
 cleanup
 # ASan's warning for libfcgi's 2 GiB request (refused, allocator_may_return_null) is expected

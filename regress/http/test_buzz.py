@@ -347,3 +347,46 @@ class TestBuzzClear(LookupTest):
         self.assertEqual(self.blocked_count(), 0)
         self.assertEqual(self.req("GET", "/apps/buzz/activity/0", self.token).json, [])
         self.assertEqual(self.req("GET", "/apps/buzz/activity/0", other_token).json, [])
+
+
+class TestTelephonyWebhook(LookupTest):
+    """The provider's own webhook fields, and STIR/SHAKEN."""
+
+    def trusted_friend(self):
+        friend = fresh_phone()
+        self.req("POST", "/contacts/sync", self.token, body=[{"display_name": "F", "phone": [friend]}])
+        return friend
+
+    def test_provider_fields_stand_in_for_ours(self):
+        friend = self.trusted_friend()
+        sid = unique("CA")
+        r = self.lookup({"To": self.buzz, "From": friend, "CallSid": sid, "CallerName": "Friend",
+                         "AccountSid": "AC1", "Direction": "inbound"}, how="FORM")
+        self.assertEqual(r.json, {"trusted": True, "user_id": self.uid})
+        stranger = fresh_phone()
+        for _ in range(2):
+            r = self.lookup({"To": self.buzz, "From": stranger, "CallSid": sid + "x",
+                             "CallerName": "Stranger"}, how="FORM")
+            self.assertEqual(r.json, {"trusted": False, "user_id": self.uid})
+        blocked = self.req("GET", "/apps/buzz/blocked", self.token).json
+        self.assertEqual([(b["caller_id"], b["phone_number"]) for b in blocked],
+                         [("Stranger", stranger[2:])])
+        r = self.lookup({"To": self.buzz, "From": friend}, route="call-lookup", how="FORM")
+        self.assertEqual([c["display_name"] for c in r.json["contacts"]], ["F"])
+
+    def test_missing_to_and_number_is_400(self):
+        self.assertError(self.lookup({"From": fresh_phone()}, how="FORM"), 400, "number_code")
+
+    def test_failed_stir_shaken_is_never_trusted_on_number(self):
+        friend = self.trusted_friend()
+        for verstat in ("TN-Validation-Failed-A", "TN-Validation-Failed"):
+            with self.subTest(verstat=verstat):
+                r = self.lookup({"To": self.buzz, "From": friend, "StirVerstat": verstat}, how="FORM")
+                self.assertEqual(r.json, {"trusted": False, "user_id": self.uid})
+                r = self.lookup({"To": self.buzz, "From": friend, "StirVerstat": verstat},
+                                route="call-lookup", how="FORM")
+                self.assertEqual(r.json, {"contacts": [], "people": [], "companies": []})
+        r = self.lookup({"To": self.buzz, "From": friend, "StirVerstat": "TN-Validation-Passed-A"},
+                        how="FORM")
+        self.assertEqual(r.json["trusted"], True)
+        self.assertEqual(self.blocked_count(), 2)

@@ -73,17 +73,18 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('string', 'number') THEN v #>> '{}' END
 $$;
 
--- The call parameters of trust-lookup / call-lookup, from query, form or JSON body:
--- (receiver, caller number, raw fields). Unknown parameters are ignored: telephony
--- webhooks send many.
+-- The call parameters of call-lookup, read as trust-lookup (extension/lookup.c) reads
+-- them: from query, form or JSON body; the provider's To / From / CallSid / CallerName
+-- stand in for ours; unknown parameters are ignored (telephony webhooks send many).
+-- spoofed: STIR/SHAKEN verification failed, so the number proves nothing.
 CREATE FUNCTION privacybee.call_params(params jsonb, body jsonb,
     OUT receiver bigint, OUT caller text, OUT inbound_code text, OUT inbound text,
-    OUT caller_id text, OUT call_sid text)
+    OUT caller_id text, OUT call_sid text, OUT spoofed boolean)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     p jsonb := params;
-    k text;
     number text;
+    number_code text;
 BEGIN
     IF body IS NOT NULL THEN
         IF pg_catalog.jsonb_typeof(body) <> 'object' THEN
@@ -91,23 +92,37 @@ BEGIN
         END IF;
         p := p || body;
     END IF;
-    FOREACH k IN ARRAY ARRAY['number_code', 'number', 'inbound_code', 'inbound'] LOOP
-        IF privacybee.scalar_text(p -> k) IS NULL THEN
-            PERFORM privacybee.bad_field(k, 'is required');
-        END IF;
-    END LOOP;
-    IF p ? 'call_sid' AND pg_catalog.char_length(privacybee.scalar_text(p -> 'call_sid')) > 256 THEN
+    number_code := privacybee.scalar_text(p -> 'number_code');
+    number := privacybee.scalar_text(p -> 'number');
+    IF number_code IS NULL AND number IS NULL AND privacybee.scalar_text(p -> 'To') IS NOT NULL THEN
+        number_code := '';
+        number := privacybee.scalar_text(p -> 'To');
+    END IF;
+    inbound_code := privacybee.scalar_text(p -> 'inbound_code');
+    inbound := privacybee.scalar_text(p -> 'inbound');
+    IF inbound_code IS NULL AND inbound IS NULL AND privacybee.scalar_text(p -> 'From') IS NOT NULL THEN
+        inbound_code := '';
+        inbound := privacybee.scalar_text(p -> 'From');
+    END IF;
+    IF number_code IS NULL THEN PERFORM privacybee.bad_field('number_code', 'is required'); END IF;
+    IF number IS NULL THEN PERFORM privacybee.bad_field('number', 'is required'); END IF;
+    IF inbound_code IS NULL THEN PERFORM privacybee.bad_field('inbound_code', 'is required'); END IF;
+    IF inbound IS NULL THEN PERFORM privacybee.bad_field('inbound', 'is required'); END IF;
+    call_sid := COALESCE(privacybee.scalar_text(p -> 'call_sid'), privacybee.scalar_text(p -> 'CallSid'));
+    IF pg_catalog.char_length(call_sid) > 256 THEN
         PERFORM privacybee.bad_field('call_sid', 'must be at most 256 characters');
     END IF;
-    number := privacybee.phone_e164_parts(privacybee.scalar_text(p -> 'number_code'),
-                                          privacybee.scalar_text(p -> 'number'));
+    number := CASE WHEN number_code = '' THEN privacybee.phone_e164(number, 'US')
+                   ELSE privacybee.phone_e164_parts(number_code, number) END;
     SELECT b.user_id INTO receiver FROM privacybee.buzz_numbers b
      WHERE b.e164 = number AND b.user_id IS NOT NULL;
-    inbound_code := pg_catalog.left(privacybee.scalar_text(p -> 'inbound_code'), 16);
-    inbound := pg_catalog.left(privacybee.scalar_text(p -> 'inbound'), 64);
-    caller := privacybee.phone_e164_parts(inbound_code, inbound);
-    caller_id := pg_catalog.left(privacybee.scalar_text(p -> 'caller_id'), 256);
-    call_sid := privacybee.scalar_text(p -> 'call_sid');
+    inbound_code := pg_catalog.left(inbound_code, 16);
+    inbound := pg_catalog.left(inbound, 64);
+    caller := CASE WHEN inbound_code = '' THEN privacybee.phone_e164(inbound, 'US')
+                   ELSE privacybee.phone_e164_parts(inbound_code, inbound) END;
+    caller_id := pg_catalog.left(COALESCE(privacybee.scalar_text(p -> 'caller_id'),
+                                          privacybee.scalar_text(p -> 'CallerName')), 256);
+    spoofed := COALESCE(privacybee.scalar_text(p -> 'StirVerstat') LIKE 'TN-Validation-Failed%', false);
 END
 $$;
 
@@ -134,7 +149,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
-    IF c.receiver IS NOT NULL AND c.caller IS NOT NULL
+    IF c.receiver IS NOT NULL AND c.caller IS NOT NULL AND NOT c.spoofed
        AND EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
                     WHERE t.user_id = c.receiver AND t.e164 = c.caller) THEN
         SELECT '[' || COALESCE(string_agg(privacybee.contact_json(k, true, true, true), ', '
