@@ -43,6 +43,11 @@ bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 
 passed=0
 failed=0
+# record STATUS NAME: count one check, 0 = passed
+record() {
+    if [ "$1" = 0 ]; then echo "ok: $2"; passed=$((passed + 1))
+    else echo "not ok: $2"; failed=$((failed + 1)); fi
+}
 
 echo "== pg_regress"
 chown -R "$( [ "$(id -u)" = 0 ] && echo postgres || id -un )" "$dir/regress"
@@ -59,18 +64,13 @@ failed=$((failed + n_fail))
 if [ "$n_ok" -eq 0 ] && [ "$n_fail" -eq 0 ]; then failed=$((failed + 1)); fi
 
 echo "== phone corpus: phone_e164 against libphonenumber"
-if g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
-   "$dir/phone-corpus" > "$dir/phone-corpus.tsv" &&
-   psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone/agreement.sql \
-        < "$dir/phone-corpus.tsv" > "$dir/phone.log" 2>&1; then
-    cat "$dir/phone.log"
-    echo "ok: phone corpus"
-    passed=$((passed + 1))
-else
-    cat "$dir/phone.log" 2>/dev/null
-    echo "not ok: phone corpus"
-    failed=$((failed + 1))
-fi
+g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
+    "$dir/phone-corpus" > "$dir/phone-corpus.tsv" &&
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone/agreement.sql \
+         < "$dir/phone-corpus.tsv" > "$dir/phone.log" 2>&1
+status=$?
+cat "$dir/phone.log" 2>/dev/null
+record $status "phone corpus"
 
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1
@@ -80,26 +80,16 @@ passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
 
 echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
-if grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"; then
-    echo "not ok: a backend crashed"
-    failed=$((failed + 1))
-else
-    echo "ok: no backend crash"
-    passed=$((passed + 1))
-fi
+! grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"
+record $? "no backend crash"
 
 echo "== privacybee-fcgi shutdown and sanitizer reports"
 cleanup
 # ASan's warning for libfcgi's 2 GiB request (refused, allocator_may_return_null) is expected
 reports=$(cat "$dir"/asan/* 2>/dev/null | grep -v "WARNING: AddressSanitizer failed to allocate" || true)
-if [ -n "$reports" ]; then
-    echo "$reports"
-    echo "not ok: sanitizer reports"
-    failed=$((failed + 1))
-else
-    echo "ok: no ASan / LSan / UBSan report"
-    passed=$((passed + 1))
-fi
+[ -n "$reports" ] && echo "$reports"
+[ -z "$reports" ]
+record $? "no ASan / LSan / UBSan report"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
