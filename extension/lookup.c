@@ -182,6 +182,56 @@ RecordBlocked(int64 receiver, const CallParams *p, const char *caller)
 			 values, nulls, false, 0, SPI_OK_INSERT);
 }
 
+/* A call as the provider described it, resolved against our tables. */
+typedef struct Call
+{
+	CallParams	p;
+	char		caller_e164[PHONE_E164_BUFSIZE];
+	bool		caller_valid;
+	bool		has_receiver;	/* the receiving number is a member's Buzz number */
+	int64		receiver;
+	bool		trusted;
+} Call;
+
+/* Read the parameters, normalise both numbers, find the receiver and probe trust. */
+static void
+ResolveCall(Jsonb *params, Jsonb *body, Call *c)
+{
+	static SPIPlanPtr probe;
+	char		receiver_e164[PHONE_E164_BUFSIZE];
+
+	ReadParams(params, body, &c->p);
+	c->has_receiver = false;
+	c->trusted = false;
+	c->caller_valid = Normalize(c->p.inbound_code, c->p.inbound, c->caller_e164);
+	if (Normalize(c->p.number_code, c->p.number, receiver_e164))
+	{
+		Oid			types[2] = {TEXTOID, TEXTOID};
+		Datum		values[2];
+		char		vnulls[2] = {' ', c->caller_valid ? ' ' : 'n'};
+
+		values[0] = CStringGetTextDatum(receiver_e164);
+		values[1] = c->caller_valid ? CStringGetTextDatum(c->caller_e164) : (Datum) 0;
+		spi_exec(spi_plan(&probe,
+						  "SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t "
+						  "WHERE t.user_id = b.user_id AND t.e164 = $2) "
+						  "FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL",
+						  2, types),
+				 values, vnulls, true, 1, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			c->has_receiver = true;
+			c->receiver = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+			c->trusted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 2, &isnull)) &&
+				!c->p.spoofed;
+		}
+	}
+}
+
 /*
  * api_trust_lookup(token, arg, params jsonb, body jsonb, if_match) → http_response
  * {"trusted": bool, "user_id": receiver or null}
@@ -190,17 +240,10 @@ PG_FUNCTION_INFO_V1(api_trust_lookup);
 Datum
 api_trust_lookup(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr probe;
 	text	   *token = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
 	Jsonb	   *params = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	Jsonb	   *body = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-	CallParams	p;
-	char		receiver_e164[PHONE_E164_BUFSIZE];
-	char		caller_e164[PHONE_E164_BUFSIZE];
-	bool		caller_valid;
-	bool		has_receiver = false;
-	bool		trusted = false;
-	int64		receiver = 0;
+	Call		c;
 	bool		user_null;
 	char		json[96];
 	TupleDesc	desc;
@@ -212,45 +255,48 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	tokens_authenticate(token, "buzz:lookup", &user_null);
-	ReadParams(params, body, &p);
-
-	caller_valid = Normalize(p.inbound_code, p.inbound, caller_e164);
-	if (Normalize(p.number_code, p.number, receiver_e164))
-	{
-		Oid			types[2] = {TEXTOID, TEXTOID};
-		Datum		values[2];
-		char		vnulls[2] = {' ', caller_valid ? ' ' : 'n'};
-
-		values[0] = CStringGetTextDatum(receiver_e164);
-		values[1] = caller_valid ? CStringGetTextDatum(caller_e164) : (Datum) 0;
-		spi_exec(spi_plan(&probe,
-						  "SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t "
-						  "WHERE t.user_id = b.user_id AND t.e164 = $2) "
-						  "FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL",
-						  2, types),
-				 values, vnulls, true, 1, SPI_OK_SELECT);
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
-
-			has_receiver = true;
-			receiver = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-			trusted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 2, &isnull)) && !p.spoofed;
-		}
-	}
-	if (has_receiver && !trusted)
-		RecordBlocked(receiver, &p, caller_valid ? caller_e164 : NULL);
+	ResolveCall(params, body, &c);
+	if (c.has_receiver && !c.trusted)
+		RecordBlocked(c.receiver, &c.p, c.caller_valid ? c.caller_e164 : NULL);
 	SPI_finish();
 
-	if (has_receiver)
+	if (c.has_receiver)
 		snprintf(json, sizeof(json), "{\"trusted\": %s, \"user_id\": " INT64_FORMAT "}",
-				 trusted ? "true" : "false", receiver);
+				 c.trusted ? "true" : "false", c.receiver);
 	else
 		snprintf(json, sizeof(json), "{\"trusted\": false, \"user_id\": null}");
 	result[0] = Int32GetDatum(200);
 	result[1] = (Datum) 0;
 	result[2] = CStringGetTextDatum(json);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
+}
+
+/*
+ * call_params(params jsonb, body jsonb) → (receiver bigint, caller text, trusted boolean):
+ * the call exactly as trust-lookup reads and judges it, for call-lookup.
+ */
+PG_FUNCTION_INFO_V1(call_params);
+Datum
+call_params(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *params = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	Jsonb	   *body = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	Call		c;
+	TupleDesc	desc;
+	Datum		result[3];
+	bool		nulls[3];
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "call_params must return a composite");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ResolveCall(params, body, &c);
+	SPI_finish();
+	nulls[0] = !c.has_receiver;
+	result[0] = Int64GetDatum(c.receiver);
+	nulls[1] = !c.caller_valid;
+	result[1] = c.caller_valid ? CStringGetTextDatum(c.caller_e164) : (Datum) 0;
+	nulls[2] = false;
+	result[2] = BoolGetDatum(c.trusted);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
 }

@@ -31,6 +31,14 @@ BEGIN
 END
 $$;
 
+-- 400 naming one field: "<field> <problem>", with the same as its details.
+CREATE FUNCTION privacybee.bad_field(field text, problem text)
+RETURNS void
+LANGUAGE sql AS $$
+    SELECT privacybee.fail(400, field || ' ' || problem,
+        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
+$$;
+
 -- RFC 3339 UTC with Z, second precision, as every timestamp leaves the API.
 CREATE FUNCTION privacybee.rfc3339(ts timestamptz)
 RETURNS text
@@ -119,9 +127,7 @@ BEGIN
         RETURN dflt;
     END IF;
     IF v !~ '^[0-9]{1,9}$' OR v::integer < lo OR v::integer > hi THEN
-        PERFORM privacybee.fail(400, pg_catalog.format('%s %s', name, problem),
-            pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                'field', name, 'problem', problem)));
+        PERFORM privacybee.bad_field(name, problem);
     END IF;
     RETURN v::integer;
 END
@@ -138,9 +144,7 @@ BEGIN
         RETURN false;
     END IF;
     IF v NOT IN ('true', 'false', '1', '0') THEN
-        PERFORM privacybee.fail(400, pg_catalog.format('%s must be true or false', name),
-            pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                'field', name, 'problem', 'must be true or false')));
+        PERFORM privacybee.bad_field(name, 'must be true or false');
     END IF;
     RETURN v IN ('true', '1');
 END

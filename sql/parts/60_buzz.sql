@@ -58,14 +58,6 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.phone_split(text) IS
     'splits an E.164 number into its country code ("+1") and national significant number';
 
--- 400 naming one field.
-CREATE FUNCTION privacybee.bad_field(field text, problem text)
-RETURNS void
-LANGUAGE sql AS $$
-    SELECT privacybee.fail(400, field || ' ' || problem,
-        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
-$$;
-
 -- A field of a JSON object as text: strings as they are, numbers in their JSON form.
 CREATE FUNCTION privacybee.scalar_text(v jsonb)
 RETURNS text
@@ -73,62 +65,18 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('string', 'number') THEN v #>> '{}' END
 $$;
 
--- The call parameters of call-lookup, read as trust-lookup (extension/lookup.c) reads
--- them: from query, form or JSON body; the provider's To / From / CallSid / CallerName
--- stand in for ours; unknown parameters are ignored (telephony webhooks send many).
--- spoofed: STIR/SHAKEN verification failed, so the number proves nothing.
+-- The call of trust-lookup / call-lookup, read and judged once, in C (extension/lookup.c):
+-- parameters from query, form or JSON body (the provider's To / From / CallSid /
+-- CallerName stand in for ours, unknown ones are ignored), the receiving member, the
+-- caller's number, and whether it may ring (never after a failed STIR/SHAKEN check).
 CREATE FUNCTION privacybee.call_params(params jsonb, body jsonb,
-    OUT receiver bigint, OUT caller text, OUT inbound_code text, OUT inbound text,
-    OUT caller_id text, OUT call_sid text, OUT spoofed boolean)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    p jsonb := params;
-    number text;
-    number_code text;
-BEGIN
-    IF body IS NOT NULL THEN
-        IF pg_catalog.jsonb_typeof(body) <> 'object' THEN
-            PERFORM privacybee.fail(400, 'body must be a JSON object');
-        END IF;
-        p := p || body;
-    END IF;
-    number_code := privacybee.scalar_text(p -> 'number_code');
-    number := privacybee.scalar_text(p -> 'number');
-    IF number_code IS NULL AND number IS NULL AND privacybee.scalar_text(p -> 'To') IS NOT NULL THEN
-        number_code := '';
-        number := privacybee.scalar_text(p -> 'To');
-    END IF;
-    inbound_code := privacybee.scalar_text(p -> 'inbound_code');
-    inbound := privacybee.scalar_text(p -> 'inbound');
-    IF inbound_code IS NULL AND inbound IS NULL AND privacybee.scalar_text(p -> 'From') IS NOT NULL THEN
-        inbound_code := '';
-        inbound := privacybee.scalar_text(p -> 'From');
-    END IF;
-    IF number_code IS NULL THEN PERFORM privacybee.bad_field('number_code', 'is required'); END IF;
-    IF number IS NULL THEN PERFORM privacybee.bad_field('number', 'is required'); END IF;
-    IF inbound_code IS NULL THEN PERFORM privacybee.bad_field('inbound_code', 'is required'); END IF;
-    IF inbound IS NULL THEN PERFORM privacybee.bad_field('inbound', 'is required'); END IF;
-    call_sid := COALESCE(privacybee.scalar_text(p -> 'call_sid'), privacybee.scalar_text(p -> 'CallSid'));
-    IF pg_catalog.char_length(call_sid) > 256 THEN
-        PERFORM privacybee.bad_field('call_sid', 'must be at most 256 characters');
-    END IF;
-    number := CASE WHEN number_code = '' THEN privacybee.phone_e164(number, 'US')
-                   ELSE privacybee.phone_e164_parts(number_code, number) END;
-    SELECT b.user_id INTO receiver FROM privacybee.buzz_numbers b
-     WHERE b.e164 = number AND b.user_id IS NOT NULL;
-    inbound_code := pg_catalog.left(inbound_code, 16);
-    inbound := pg_catalog.left(inbound, 64);
-    caller := CASE WHEN inbound_code = '' THEN privacybee.phone_e164(inbound, 'US')
-                   ELSE privacybee.phone_e164_parts(inbound_code, inbound) END;
-    caller_id := pg_catalog.left(COALESCE(privacybee.scalar_text(p -> 'caller_id'),
-                                          privacybee.scalar_text(p -> 'CallerName')), 256);
-    spoofed := COALESCE(privacybee.scalar_text(p -> 'StirVerstat') LIKE 'TN-Validation-Failed%', false);
-END
-$$;
+    OUT receiver bigint, OUT caller text, OUT trusted boolean)
+AS 'MODULE_PATHNAME', 'call_params'
+LANGUAGE C STABLE;
 
 -- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
 -- (extension/lookup.c): one index probe when trusted; an untrusted call to a member is
--- logged as blocked (once per call_sid). Same parameters as call_params() reads.
+-- logged as blocked (once per call_sid). Reads the call as call_params() does.
 CREATE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
                                             if_match text)
 RETURNS privacybee.http_response
@@ -149,9 +97,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
-    IF c.receiver IS NOT NULL AND c.caller IS NOT NULL AND NOT c.spoofed
-       AND EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
-                    WHERE t.user_id = c.receiver AND t.e164 = c.caller) THEN
+    IF c.trusted THEN
         SELECT '[' || COALESCE(string_agg(privacybee.contact_json(k, true, true, true), ', '
                                           ORDER BY k.id), '') || ']'
           INTO contacts
