@@ -33,5 +33,6 @@ _PG_init(void)
 							"Largest per_page / limit a listing accepts.",
 							NULL, &max_page_size, 1000, 1, 100000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	member_scope_define_setting();
 	MarkGUCPrefixReserved("privacybee");
 }

@@ -19,4 +19,8 @@
 /* settings, see privacybee.c */
 extern int	privacybee_max_sync_items;
 
+/* the member row-level security acts for, see member_scope.c */
+extern void member_scope_define_setting(void);
+extern void member_scope_enter(int64 user_id);
+
 #endif

@@ -68,7 +68,8 @@ tokens_authenticate(text *token, const char *scope, bool *user_null)
 
 /*
  * authenticate(token text, scope text) → bigint: the user behind the token, NULL for a
- * service token; PT401 / PT403 otherwise.
+ * service token; PT401 / PT403 otherwise. The transaction then acts for that member
+ * (member_scope.c), or for none.
  */
 PG_FUNCTION_INFO_V1(authenticate);
 Datum
@@ -87,6 +88,7 @@ authenticate(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	user_id = tokens_authenticate(token, scope, &user_null);
 	SPI_finish();
+	member_scope_enter(user_null ? 0 : user_id);
 	if (user_null)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(user_id);

@@ -48,15 +48,24 @@ $$;
 
 -- The user behind a bearer token that carries scope; 401 / 403 otherwise. A service
 -- token (no user) returns NULL. In C (extension/tokens.c): every request starts here.
+-- The transaction then acts for that member (rls_member()). Owned by privacybee_system:
+-- a token is found by its hash before anyone knows whose it is.
 CREATE FUNCTION privacybee.authenticate(token text, scope text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'authenticate'
-LANGUAGE C STABLE;
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The member the transaction acts for since authenticate(), NULL for none: what the
+-- row-level security policies compare user_id with (extension/member_scope.c).
+CREATE FUNCTION privacybee.rls_member()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'rls_member'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 -- authenticate() for the routes of members: a service token is not a member.
 CREATE FUNCTION privacybee.authenticate_member(token text, scope text)
 RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     uid bigint := privacybee.authenticate(token, scope);
 BEGIN
@@ -71,7 +80,7 @@ $$;
 -- authentication errors still come first.
 CREATE FUNCTION privacybee.api_check_token(token text, scope text)
 RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM privacybee.authenticate(token, scope);
 END

@@ -11,6 +11,10 @@
 -- change can affect, in the same transaction. trust_eval() answers one pair live (C),
 -- trust_graph is the same rules as one set-based statement (batch rebuild and checks),
 -- trust_verify() lists every pair where the three disagree.
+--
+-- One member's change moves the trusted numbers of the members who trust them, so the
+-- trigger functions are SECURITY DEFINER, owned by privacybee_system, which row-level
+-- security does not confine to one member (sql/parts/95_row_security.sql).
 
 CREATE TABLE privacybee.trusted_numbers (
     user_id bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
@@ -114,7 +118,7 @@ $$;
 -- removed may take trust away: those pairs are evaluated again.
 CREATE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     u bigint[];
     n text[];
@@ -161,7 +165,7 @@ $$;
 
 CREATE FUNCTION privacybee.trust_on_edges()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         PERFORM privacybee.trust_edge_refresh(OLD.user_id, OLD.target_type, OLD.target_id);
@@ -187,7 +191,7 @@ $$;
 
 CREATE FUNCTION privacybee.trust_on_people()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM privacybee.trust_person_numbers_changed(NEW.id, ARRAY[NEW.phone_e164]);
@@ -202,7 +206,7 @@ CREATE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 ON priva
 
 CREATE FUNCTION privacybee.trust_on_buzz_numbers()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.user_id IS NOT NULL THEN
         PERFORM privacybee.trust_person_numbers_changed(OLD.user_id, ARRAY[OLD.e164]);
@@ -225,7 +229,7 @@ $$;
 
 CREATE FUNCTION privacybee.trust_on_company_phones()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         PERFORM privacybee.trust_company_number_changed(OLD.company_id, OLD.e164);
@@ -243,7 +247,7 @@ CREATE TRIGGER trust_company_phones_change AFTER INSERT OR UPDATE OR DELETE ON p
 -- company becomes the person's employer.
 CREATE FUNCTION privacybee.trust_on_employees()
 RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m privacybee.employees;
 BEGIN

@@ -1,0 +1,130 @@
+-- Row-level security: a second wall behind the route functions.
+--
+-- The route functions are SECURITY DEFINER and owned by privacybee_member, a role that
+-- cannot log in, holds the table privileges and does not bypass row security. Every
+-- table a member owns has row security forced, with policies that show a transaction
+-- only the rows of the member whose token authenticate() proved (rls_member()). A route
+-- that forgot its "user_id = uid" would still see and change nobody else's rows.
+--
+-- Only what must cross members runs as privacybee_system (BYPASSRLS), in a few
+-- SECURITY DEFINER functions: authenticate() (a token is found by hash before its member
+-- is known), the telephony routes (a service token answers for whichever member is
+-- called) and the trust triggers (one member's change moves the trusted numbers of those
+-- who trust them).
+--
+-- Reference data shared by everyone has no policy: people, companies, company_phones,
+-- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
+--
+-- Roles belong to the cluster, so a second database reuses them, and DROP EXTENSION
+-- leaves them behind.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'privacybee_member') THEN
+        CREATE ROLE privacybee_member;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'privacybee_system') THEN
+        CREATE ROLE privacybee_system;
+    END IF;
+END
+$$;
+ALTER ROLE privacybee_member NOSUPERUSER NOLOGIN NOBYPASSRLS NOCREATEROLE NOCREATEDB NOINHERIT;
+ALTER ROLE privacybee_system NOSUPERUSER NOLOGIN BYPASSRLS NOCREATEROLE NOCREATEDB NOINHERIT;
+
+GRANT USAGE ON SCHEMA privacybee TO privacybee_member, privacybee_system;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA privacybee
+    TO privacybee_member, privacybee_system;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA privacybee TO privacybee_member, privacybee_system;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA privacybee TO privacybee_member, privacybee_system;
+-- the administration functions are for the database owner, never for a route
+REVOKE EXECUTE ON FUNCTION
+    privacybee.grant_api(name),
+    privacybee.create_member(text, text, text, text, text),
+    privacybee.create_company(text, text, text[], text, text),
+    privacybee.add_employee(bigint, bigint),
+    privacybee.add_buzz_numbers(text[]),
+    privacybee.issue_token(bigint, text[], interval),
+    privacybee.revoke_token(text),
+    privacybee.recompute_trust(bigint),
+    privacybee.trust_verify()
+  FROM privacybee_member, privacybee_system;
+
+-- Views read their tables as whoever queries them, under that role's policies.
+ALTER VIEW privacybee.person_numbers SET (security_invoker = true);
+ALTER VIEW privacybee.trust_graph SET (security_invoker = true);
+
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = 'privacybee'::regnamespace AND p.prosecdef LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', f,
+            CASE WHEN f IN ('privacybee.authenticate(text, text)'::regprocedure,
+                            'privacybee.api_trust_lookup(text, text, jsonb, jsonb, text)'::regprocedure,
+                            'privacybee.api_call_lookup(text, text, jsonb, jsonb, text)'::regprocedure)
+                      OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
+                         = 'trigger'::regtype
+                 THEN 'privacybee_system' ELSE 'privacybee_member' END);
+    END LOOP;
+END
+$$;
+
+-- One member's rows.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
+                         trusted_numbers,blocked_calls,tokens}'::text[] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);
+    END LOOP;
+END
+$$;
+
+-- A trust request is seen by both: the member asked and the one asking.
+CREATE POLICY both_parties ON privacybee.trust_requests
+    USING (user_id = privacybee.rls_member() OR requester_id = privacybee.rls_member());
+
+-- Activity is seen by its sender and its receiver, a company's by its employees; only
+-- the sender writes it.
+CREATE POLICY both_parties ON privacybee.activities
+    USING ((sendable_type = 'person' AND sendable_id = privacybee.rls_member())
+           OR (receivable_type = 'person' AND receivable_id = privacybee.rls_member())
+           OR (sendable_type = 'company' AND sendable_id IN
+                   (SELECT e.company_id FROM privacybee.employees e
+                     WHERE e.person_id = privacybee.rls_member()))
+           OR (receivable_type = 'company' AND receivable_id IN
+                   (SELECT e.company_id FROM privacybee.employees e
+                     WHERE e.person_id = privacybee.rls_member())))
+    WITH CHECK ((sendable_type = 'person' AND sendable_id = privacybee.rls_member())
+                OR (sendable_type = 'company' AND sendable_id IN
+                        (SELECT e.company_id FROM privacybee.employees e
+                          WHERE e.person_id = privacybee.rls_member())));
+
+CREATE POLICY own_party ON privacybee.activity_parties
+    USING ((party_type = 'person' AND party_id = privacybee.rls_member())
+           OR (party_type = 'company' AND party_id IN
+                   (SELECT e.company_id FROM privacybee.employees e
+                     WHERE e.person_id = privacybee.rls_member())));
+-- the sender files the activity under the receiver too
+CREATE POLICY sender_files ON privacybee.activity_parties FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM privacybee.activities a
+                         WHERE a.id = activity_id
+                           AND ((a.sendable_type = 'person' AND a.sendable_id = privacybee.rls_member())
+                                OR (a.sendable_type = 'company' AND a.sendable_id IN
+                                        (SELECT e.company_id FROM privacybee.employees e
+                                          WHERE e.person_id = privacybee.rls_member())))));
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,trusted_numbers,
+                         blocked_calls,tokens,trust_requests,activities,activity_parties}'::text[] LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE privacybee.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE pg_catalog.format('ALTER TABLE privacybee.%I FORCE ROW LEVEL SECURITY', t);
+    END LOOP;
+END
+$$;
