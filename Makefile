@@ -36,7 +36,7 @@ FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
 FCGI_HDRS = $(wildcard fcgi/*.h)
 FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
               -I$(shell $(PG_CONFIG) --includedir)
-FCGI_LIBS = -lfcgi -ljansson -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
+FCGI_LIBS = -lfcgi -ljansson -lcrypto -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 all: fcgi/privacybee-fcgi

@@ -16,6 +16,7 @@
 #include "request.h"
 #include "respond.h"
 #include "routes.h"
+#include "signature.h"
 #include "sqlstate.h"
 
 #define ERR_SIZE 256
@@ -49,6 +50,74 @@ Reject(Request *r, int status, const char *message)
 	}
 }
 
+/*
+ * The URL the provider requested, malloc'd: --public-url (behind a proxy that ends TLS)
+ * or the request's own scheme and Host, then the request URI as sent.
+ */
+static char *
+RequestUrl(Request *r)
+{
+	const char *uri = Param(r, "REQUEST_URI");
+	const char *scheme = Param(r, "REQUEST_SCHEME");
+	const char *host = Param(r, "HTTP_HOST");
+	char	   *url;
+	size_t		size;
+
+	if (uri == NULL || (config.public_url == NULL && host == NULL))
+		return NULL;
+	if (scheme == NULL)
+		scheme = "http";
+	size = (config.public_url ? strlen(config.public_url)
+			: strlen(scheme) + 3 + strlen(host)) + strlen(uri) + 1;
+	url = malloc(size);
+	if (url == NULL)
+		return NULL;
+	if (config.public_url)
+		snprintf(url, size, "%s%s", config.public_url, uri);
+	else
+		snprintf(url, size, "%s://%s%s", scheme, host, uri);
+	return url;
+}
+
+/* A telephony webhook must prove it comes from the provider, when its token is set. */
+static void
+CheckProviderSignature(Request *r, const char *body, size_t len, const char *ctype)
+{
+	SignedRequest req = {.header = Param(r, "HTTP_X_TWILIO_SIGNATURE")};
+	char	   *url;
+
+	if (!r->route->provider_signed || config.provider_secret == NULL)
+		return;
+	url = RequestUrl(r);
+	req.url = url;
+	if (r->route->body != BODY_NONE && len > 0)
+	{
+		if (request_content_type_is(ctype, "application/x-www-form-urlencoded"))
+		{
+			req.form = body;
+			req.form_len = len;
+		}
+		else
+		{
+			req.json = body;
+			req.json_len = len;
+			req.body_sha256 = json_string_value(json_object_get(r->params, "bodySHA256"));
+		}
+	}
+	switch (signature_check(config.provider_secret, config.provider_secret_len, &req))
+	{
+		case SIGNATURE_VALID:
+			break;
+		case SIGNATURE_INVALID:
+			Reject(r, 403, "missing or invalid X-Twilio-Signature");
+			break;
+		case SIGNATURE_NO_MEMORY:
+			Reject(r, 500, "out of memory");
+			break;
+	}
+	free(url);
+}
+
 /* The body as the route wants it: JSON text, or form fields merged into params. */
 static void
 ReadBody(Request *r)
@@ -65,6 +134,7 @@ ReadBody(Request *r)
 			   too_large ? "request body is over the limit" : "out of memory");
 		return;
 	}
+	CheckProviderSignature(r, body, len, ctype);
 	if (r->route->body == BODY_NONE || len == 0)
 		free(body);
 	else if (r->route->body == BODY_JSON_OR_FORM &&

@@ -11,6 +11,11 @@
  * usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group G]
  *        [--workers N] [--threads N] [--pid-file F] [--body-limit BYTES]
  *        [--json-depth N] [--backlog N]
+ *        [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]
+ *
+ * With --twilio-auth-token-file the telephony routes answer only requests that carry a
+ * valid X-Twilio-Signature (signature.c). The token is read from a file so that it shows
+ * in no process list.
  */
 #include <errno.h>
 #include <grp.h>
@@ -55,7 +60,8 @@ Usage(void)
 	fprintf(stderr,
 			"usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group GROUP]\n"
 			"       [--workers N] [--threads N] [--pid-file FILE] [--body-limit BYTES]\n"
-			"       [--json-depth N] [--backlog N]\n");
+			"       [--json-depth N] [--backlog N]\n"
+			"       [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]\n");
 	exit(2);
 }
 
@@ -73,6 +79,42 @@ NumberArg(const char *name, const char *value, long min, long max)
 		exit(2);
 	}
 	return v;
+}
+
+/* The provider's auth token: the file's first line, which must not be empty. */
+static void
+ReadProviderSecret(const char *path)
+{
+	char		buf[512];
+	FILE	   *f = fopen(path, "r");
+	size_t		n;
+
+	if (f == NULL)
+	{
+		fprintf(stderr, "privacybee-fcgi: cannot read %s\n", path);
+		exit(2);
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == sizeof(buf))
+	{
+		fprintf(stderr, "privacybee-fcgi: %s is too long for an auth token\n", path);
+		exit(2);
+	}
+	buf[n] = '\0';
+	n = strcspn(buf, "\r\n");
+	if (n == 0)
+	{
+		fprintf(stderr, "privacybee-fcgi: %s holds no auth token\n", path);
+		exit(2);
+	}
+	config.provider_secret = strndup(buf, n);
+	if (config.provider_secret == NULL)
+	{
+		fprintf(stderr, "privacybee-fcgi: out of memory\n");
+		exit(1);
+	}
+	config.provider_secret_len = n;
 }
 
 static void
@@ -103,6 +145,17 @@ ParseArgs(int argc, char **argv)
 			config.body_limit = (size_t) NumberArg(a, v, 1, 64L * 1024 * 1024);
 		else if (strcmp(a, "--json-depth") == 0)
 			config.json_depth = (int) NumberArg(a, v, 1, 1000);
+		else if (strcmp(a, "--twilio-auth-token-file") == 0)
+			ReadProviderSecret(v);
+		else if (strcmp(a, "--public-url") == 0)
+		{
+			if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+			{
+				fprintf(stderr, "privacybee-fcgi: --public-url must start with http:// or https://\n");
+				exit(2);
+			}
+			config.public_url = v;
+		}
 		else
 			Usage();
 		i++;

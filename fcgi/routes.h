@@ -22,6 +22,7 @@ typedef struct Route
 	const char *scope;			/* the token scope the function demands */
 	BodyKind	body;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
+	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
 } Route;
 
 extern const Route routes[];

@@ -38,6 +38,9 @@ export PRIVACYBEE_PORT=$port
 # production 10/min so the rate-limit suite can see a 429
 export RATE_RW=2000r/s BURST_RW=10000 RATE_LIST=6000r/m BURST_LIST=1000 \
        RATE_LOOKUP=1000r/s BURST_LOOKUP=5000
+# telephony webhooks must carry X-Twilio-Signature; harness.py signs them with this
+export TWILIO_AUTH_TOKEN_FILE="$dir/twilio-auth-token"
+head -c 24 /dev/urandom | base64 > "$TWILIO_AUTH_TOKEN_FILE"
 bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 . "$stack/env"
 

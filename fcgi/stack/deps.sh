@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
-    libfcgi-dev libjansson-dev nginx                    # front-end and its web server
+    libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
     python3 python3-psycopg2 curl                       # HTTP test suites
     g++ libphonenumber-dev                              # the phone corpus oracle
     wrk                                                 # make bench

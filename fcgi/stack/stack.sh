@@ -9,7 +9,8 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, and the
+# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
+# TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP}, BURST_*, RETRY_* (defaults in start_nginx).
 set -euo pipefail
 
@@ -99,8 +100,11 @@ EOF
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
+    local signing=()
     if pid_alive "$dir/fcgi/master.pid"; then return; fi
-    setsid "$bin" \
+    [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
+    [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
+    setsid "$bin" "${signing[@]}" \
         --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group" \
         --workers "${FCGI_WORKERS:-2}" --threads "${FCGI_THREADS:-16}" \
         --pid-file "$dir/fcgi/master.pid" \

@@ -3,6 +3,9 @@ direct database access (as superuser) to set up members and read back what was w
 
 The stack comes from the environment run-tests.sh exports (PRIVACYBEE_URL, PGHOST, ...).
 """
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -14,6 +17,33 @@ import psycopg2
 
 URL = urllib.parse.urlsplit(os.environ["PRIVACYBEE_URL"])
 USER_SCOPES = ["contacts:read", "contacts:write", "buzz"]
+
+# The telephony webhooks are signed like the provider does (X-Twilio-Signature), when
+# the stack has its auth token.
+PROVIDER_PATHS = ("/apps/buzz/trust-lookup", "/apps/buzz/call-lookup")
+PROVIDER_SECRET = None
+if os.environ.get("TWILIO_AUTH_TOKEN_FILE"):
+    with open(os.environ["TWILIO_AUTH_TOKEN_FILE"], "rb") as f:
+        PROVIDER_SECRET = f.read().splitlines()[0]
+
+
+def twilio_signature(url, form=None, secret=None):
+    """base64 HMAC-SHA1 over the URL and the sorted form parameters, as the provider signs."""
+    text = url + "".join(k + v for k, v in sorted(form or []))
+    mac = hmac.new(secret or PROVIDER_SECRET, text.encode(), hashlib.sha1).digest()
+    return base64.b64encode(mac).decode()
+
+
+def provider_signed(path, data, ctype, headers):
+    """path and headers of a webhook request, signed; a JSON body goes by bodySHA256."""
+    form = None
+    if data and ctype == "application/x-www-form-urlencoded":
+        form = urllib.parse.parse_qsl(data.decode(), keep_blank_values=True)
+    elif data:
+        digest = hashlib.sha256(data).hexdigest()
+        path += ("&" if "?" in path else "?") + "bodySHA256=" + digest
+    url = f"http://{URL.hostname}:{URL.port}{path}"
+    return path, dict(headers, **{"X-Twilio-Signature": twilio_signature(url, form)})
 
 _db = None
 
@@ -83,7 +113,8 @@ class Client:
     def __init__(self):
         self.conn = None
 
-    def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None):
+    def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None,
+                sign=True):
         h = dict(headers or {})
         if token is not None:
             h["Authorization"] = f"Bearer {token}"
@@ -93,6 +124,9 @@ class Client:
             ctype = ctype or "application/json"
         if ctype:
             h["Content-Type"] = ctype
+        if (sign and PROVIDER_SECRET and path.startswith(PROVIDER_PATHS)
+                and "X-Twilio-Signature" not in h):
+            path, h = provider_signed(path, data, ctype, h)
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30)
