@@ -5,6 +5,7 @@
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
 #   make bench      the benchmarks, each beside its ceiling (never part of make test)
+#   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
 
 EXTENSION = privacybee
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
@@ -20,7 +21,7 @@ REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=$(E
 
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
             -Wno-missing-field-initializers
-EXTRA_CLEAN = fcgi/*.o fcgi/privacybee-fcgi fcgi/asan
+EXTRA_CLEAN = fcgi/*.o fcgi/privacybee-fcgi fcgi/asan fcgi/fuzz .fuzz
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -49,6 +50,22 @@ fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
 	@mkdir -p fcgi/asan
 	$(CC) $(FCGI_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
 
+# libFuzzer over the request path (regress/fuzz/fuzz_request.c): the handler and what it
+# calls, with libfcgi and the database replaced by the harness.
+FUZZ_SRCS = $(filter-out fcgi/main.c fcgi/worker.c fcgi/db.c,$(FCGI_SRCS)) regress/fuzz/fuzz_request.c
+FUZZ_TIME ?= 3600
+
+fcgi/fuzz/fuzz-request: $(FUZZ_SRCS) $(FCGI_HDRS)
+	@mkdir -p fcgi/fuzz
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Ifcgi -I$(shell $(PG_CONFIG) --includedir) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $(FUZZ_SRCS) -ljansson -lcrypto -L$(shell $(PG_CONFIG) --libdir) -lpq
+
+fuzz: deps fcgi/fuzz/fuzz-request
+	@mkdir -p .fuzz/corpus
+	fcgi/fuzz/fuzz-request -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
+	    -artifact_prefix=.fuzz/ .fuzz/corpus regress/fuzz/seeds
+
 # The numbering-plan table, generated from libphonenumber (needs libphonenumber-dev).
 phone-metadata:
 	$(CXX) -O1 -o extension/phonemeta/generate extension/phonemeta/generate.cc -lphonenumber -lprotobuf
@@ -71,7 +88,7 @@ stop:
 	@bash fcgi/stack/stack.sh stop .run
 
 test: deps
-	$(MAKE) all fcgi/asan/privacybee-fcgi
+	$(MAKE) all fcgi/asan/privacybee-fcgi fcgi/fuzz/fuzz-request
 	$(MAKE) install
 	@bash regress/run-tests.sh
 
@@ -80,4 +97,4 @@ bench: deps
 	$(MAKE) install
 	@bash regress/bench/run.sh
 
-.PHONY: deps run stop test bench phone-metadata
+.PHONY: deps run stop test bench fuzz phone-metadata

@@ -17,7 +17,7 @@ typedef struct Config
 	int			backlog;
 	size_t		body_limit;		/* bytes; larger bodies are 413 */
 	int			json_depth;		/* deepest nesting a JSON body may have */
-	char	   *provider_secret;	/* telephony auth token; NULL: webhooks unsigned */
+	const char *provider_secret;	/* telephony auth token; NULL: webhooks unsigned */
 	size_t		provider_secret_len;
 	const char *public_url;		/* scheme://host[:port] the provider calls; NULL: from
 								 * the request's scheme and Host */

@@ -70,7 +70,7 @@ HexValue(char c)
 	return -1;
 }
 
-/* Percent-decode s[0..len) into out (at least len + 1 bytes); -1 on bad encoding. */
+/* Percent-decode s[0..len) into out (at least len + 1 bytes); -1 on bad encoding or NUL. */
 static long
 Decode(const char *s, size_t len, char *out)
 {
@@ -94,6 +94,8 @@ Decode(const char *s, size_t len, char *out)
 			out[o++] = (char) (hi * 16 + lo);
 			i += 2;
 		}
+		else if (s[i] == '\0')
+			return -1;
 		else
 			out[o++] = s[i];
 	}
@@ -133,7 +135,8 @@ request_parse_params(const char *s, size_t len, json_t *params, char *err, size_
 		vlen = eq ? Decode(eq + 1, pair_len - name_len - 1, value) : Decode("", 0, value);
 		if (nlen <= 0 || vlen < 0)
 		{
-			snprintf(err, err_size, "a query or form parameter is not correctly percent-encoded");
+			snprintf(err, err_size,
+					 "a query or form parameter is not correctly percent-encoded, or holds a NUL");
 			ok = false;
 			goto out;
 		}

@@ -82,6 +82,15 @@ read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
 
+echo "== fuzzing the request path (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:=30} s; make fuzz runs long)"
+mkdir -p "$dir/fuzz-corpus"
+fcgi/fuzz/fuzz-request -max_total_time="$FUZZ_SECONDS" -max_len=70000 -timeout=10 \
+    -artifact_prefix="$dir/fuzz-" "$dir/fuzz-corpus" regress/fuzz/seeds > "$dir/fuzz.log" 2>&1
+status=$?
+tail -n 3 "$dir/fuzz.log"
+[ $status = 0 ] || grep -A 30 "ERROR" "$dir/fuzz.log" | head -n 40
+record $status "fuzz_request: no crash, sanitizer report or malformed response"
+
 echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
 ! grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"
 record $? "no backend crash"

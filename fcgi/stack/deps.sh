@@ -8,6 +8,7 @@ packages=(
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
     python3 python3-psycopg2 curl                       # HTTP test suites
     g++ libphonenumber-dev                              # the phone corpus oracle
+    clang libclang-rt-14-dev                            # libFuzzer (make test, make fuzz)
     wrk                                                 # make bench
 )
 missing=()

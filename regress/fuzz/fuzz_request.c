@@ -1,0 +1,246 @@
+/*
+ * fuzz_request.c — libFuzzer target: one whole request through privacybee-fcgi's
+ * handler (routing, query and form parameters, body reading, JSON checks, the webhook
+ * signature, the error answers), built with ASan and UBSan.
+ *
+ * The input is the request: a flags byte, then lines — method, path, query string,
+ * Content-Type, Authorization, X-Twilio-Signature, Host — then the body. libfcgi and the
+ * database are replaced here: the FastCGI streams are memory, and every route "answers"
+ * 200 with the parameters it would have been called with. Each response must be a
+ * well-formed FastCGI answer whose body is the JSON its Content-Length announces;
+ * anything else aborts, as does any sanitizer report.
+ *
+ *   make fuzz FUZZ_TIME=3600      a long run (make test runs it briefly)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "db.h"
+#include "handler.h"
+
+Config		config = {
+	.workers = 1,
+	.threads = 1,
+	.body_limit = 65536,
+	.json_depth = 32,
+};
+
+static bool dev_endpoints;
+
+/* ---- the FastCGI streams, in memory --------------------------------------------- */
+
+static const uint8_t *in_data;
+static size_t in_left;
+static char *out_buf;
+static size_t out_len;
+static size_t out_cap;
+
+char *
+FCGX_GetParam(const char *name, FCGX_ParamArray envp)
+{
+	size_t		n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+int
+FCGX_GetStr(char *str, int n, FCGX_Stream *stream)
+{
+	size_t		take = in_left < (size_t) n ? in_left : (size_t) n;
+
+	(void) stream;
+	memcpy(str, in_data, take);
+	in_data += take;
+	in_left -= take;
+	return (int) take;
+}
+
+int
+FCGX_PutStr(const char *str, int n, FCGX_Stream *stream)
+{
+	(void) stream;
+	if (n < 0)
+		abort();
+	if (out_len + (size_t) n > out_cap)
+	{
+		out_cap = (out_len + (size_t) n) * 2;
+		out_buf = realloc(out_buf, out_cap);
+		if (out_buf == NULL)
+			abort();
+	}
+	memcpy(out_buf + out_len, str, (size_t) n);
+	out_len += (size_t) n;
+	return n;
+}
+
+int
+FCGX_PutS(const char *str, FCGX_Stream *stream)
+{
+	return FCGX_PutStr(str, (int) strlen(str), stream);
+}
+
+/* ---- the database: every route answers 200 with its parameters -------------------- */
+
+bool
+db_dev_endpoints(void)
+{
+	return dev_endpoints;
+}
+
+bool
+db_ready(Db *db)
+{
+	(void) db;
+	return true;
+}
+
+static PGresult *
+Row(const char *status, const char *body)
+{
+	PGresAttDesc attrs[3] = {
+		{.name = "status", .typid = 23, .typlen = 4, .atttypmod = -1},
+		{.name = "headers", .typid = 25, .typlen = -1, .atttypmod = -1},
+		{.name = "body", .typid = 25, .typlen = -1, .atttypmod = -1},
+	};
+	PGresult   *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+	if (res == NULL || !PQsetResultAttrs(res, 3, attrs) ||
+		!PQsetvalue(res, 0, 0, (char *) status, (int) strlen(status)) ||
+		!PQsetvalue(res, 0, 1, NULL, -1) ||
+		!PQsetvalue(res, 0, 2, (char *) body, (int) strlen(body)))
+		abort();
+	return res;
+}
+
+PGresult *
+db_call_route(Db *db, size_t route, const char *const values[5])
+{
+	(void) db;
+	(void) route;
+	return Row("200", values[2]);
+}
+
+PGresult *
+db_check_token(Db *db, const char *token, const char *scope)
+{
+	(void) db;
+	(void) token;
+	(void) scope;
+	return PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+}
+
+/* ---- one request -------------------------------------------------------------------- */
+
+#define FIELDS 7
+
+/* "Status: NNN ...", headers, a blank line, then exactly Content-Length bytes of JSON */
+static void
+CheckResponse(void)
+{
+	const char *end;
+	const char *cl;
+	size_t		head_len,
+				body_len;
+	json_t	   *json;
+
+	if (out_len < 12 || memcmp(out_buf, "Status: ", 8) != 0)
+		abort();
+	end = memmem(out_buf, out_len, "\r\n\r\n", 4);
+	if (end == NULL)
+		abort();
+	head_len = (size_t) (end - out_buf) + 4;
+	cl = memmem(out_buf, head_len, "Content-Length: ", 16);
+	if (cl == NULL)
+		abort();
+	body_len = strtoul(cl + 16, NULL, 10);
+	if (head_len + body_len != out_len)
+		abort();
+	if (body_len > 0)
+	{
+		json = json_loadb(out_buf + head_len, body_len, 0, NULL);
+		if (json == NULL)
+			abort();
+		json_decref(json);
+	}
+}
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *names[FIELDS] = {"REQUEST_METHOD", "DOCUMENT_URI", "QUERY_STRING",
+		"CONTENT_TYPE", "HTTP_AUTHORIZATION", "HTTP_X_TWILIO_SIGNATURE", "HTTP_HOST"};
+	char	   *env[FIELDS + 3] = {0};
+	size_t		n_env = 0;
+	const char *fields[FIELDS] = {0};
+	FCGX_Stream stream = {0};
+	FCGX_Request request = {.in = &stream, .out = &stream, .err = &stream};
+	char	   *copy;
+	char	   *p;
+	char	   *uri;
+
+	if (size < 1)
+		return 0;
+	dev_endpoints = data[0] & 1;
+	config.provider_secret = (data[0] & 2) ? "fuzz-secret" : NULL;
+	config.provider_secret_len = config.provider_secret ? strlen(config.provider_secret) : 0;
+
+	/* the lines, NUL-terminated in a copy; the body is what follows them */
+	copy = malloc(size);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data + 1, size - 1);
+	p = copy;
+	for (int i = 0; i < FIELDS; i++)
+	{
+		char	   *nl = memchr(p, '\n', (size_t) (copy + size - 1 - p));
+
+		if (nl == NULL)
+		{
+			free(copy);
+			return 0;
+		}
+		*nl = '\0';
+		if (strlen(p) != (size_t) (nl - p))	/* FastCGI params hold no NUL */
+		{
+			free(copy);
+			return 0;
+		}
+		fields[i] = p;
+		p = nl + 1;
+	}
+	in_data = (const uint8_t *) data + 1 + (p - copy);
+	in_left = (size_t) (copy + size - 1 - p);
+
+	for (int i = 0; i < FIELDS; i++)
+	{
+		if (fields[i][0] == '\0' && i >= 2)
+			continue;			/* an absent header */
+		if (asprintf(&env[n_env++], "%s=%s", names[i], fields[i]) < 0)
+			abort();
+	}
+	if (asprintf(&uri, "REQUEST_URI=%s%s%s", fields[1], fields[2][0] ? "?" : "", fields[2]) < 0)
+		abort();
+	env[n_env++] = uri;
+	request.envp = env;
+
+	out_len = 0;
+	handle_request(&request, NULL);
+	CheckResponse();
+
+	for (size_t i = 0; i < n_env; i++)
+		free(env[i]);
+	free(copy);
+	return 0;
+}
