@@ -98,6 +98,15 @@ class TestRequestChecks(ApiTest):
         self.assertError(self.req("POST", "/contacts/sync", token, raw=big,
                                   ctype="application/json"), 413)
 
+    def test_body_over_nginx_limit_is_413_with_a_json_body(self):
+        # nginx answers this one itself (client_max_body_size), on every location
+        _, token = member()
+        big = b"[" + b" " * (9 * 1024 * 1024) + b"]"
+        for path in ("/contacts/sync", "/contacts", "/apps/buzz/trust-lookup"):
+            with self.subTest(path):
+                self.assertError(self.req("POST", path, token, raw=big, ctype="application/json",
+                                          sign=False), 413)
+
     def test_413_without_token_is_401(self):
         big = b'[' + b' ' * (1024 * 1024 + 10) + b']'
         self.assertError(self.req("POST", "/contacts/sync", raw=big,

@@ -1,6 +1,8 @@
 """privacybee-fcgi's supervisor: a worker that dies (a crafted FastCGI record aborts
 Debian's libfcgi 2.4.2; kill -9) is restarted at once and the service keeps answering;
-SIGTERM lets in-flight requests finish. Runs before the database restart suite."""
+SIGTERM lets in-flight requests finish; kill -9 of the master ends its workers (after
+their in-flight requests), nginx answers 502 at once, and starting it again, as systemd's
+Restart=always does, brings the service back. Runs before the database restart suite."""
 import os
 import signal
 import socket
@@ -12,6 +14,7 @@ import time
 from harness import ApiTest, Client, member
 
 STACK = os.path.dirname(os.environ["PGHOST"])
+UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service")
 SOCKET = os.path.join(STACK, "fcgi", "fcgi.sock")
 MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
 
@@ -97,6 +100,42 @@ class TestSupervisor(ApiTest):
         self.assert_replaced_within_a_second(before)
         self.assert_service_answers()
 
+    def restart_like_systemd(self):
+        """What Restart=always in fcgi/systemd/privacybee-fcgi.service does: start it again."""
+        with open(UNIT) as f:
+            self.assertIn("Restart=always", f.read().split())
+        subprocess.run(["bash", "fcgi/stack/stack.sh", "start", STACK, os.environ["PRIVACYBEE_PORT"],
+                        "test"], check=True, stdout=subprocess.DEVNULL)
+        self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
+
+    def test_master_killed_with_sigkill(self):
+        uid, token = member()
+        batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
+        result = {}
+
+        def sync():
+            result["r"] = Client().request("POST", "/contacts/sync", token, body=batch)
+
+        t = threading.Thread(target=sync)
+        t.start()
+        time.sleep(0.05)            # the sync is being handled
+        before = workers()
+        os.kill(master(), signal.SIGKILL)
+        t.join(30)
+        # the request in flight was answered: the workers finish it, then follow their master
+        self.assertStatus(result["r"], 200)
+        self.assertEqual(len(result["r"].json), 1000)
+        self.assertTrue(wait_for(lambda: not any(os.path.exists(f"/proc/{w}") for w in before), 10),
+                        f"workers {before} outlived their master")
+        # nothing listens: nginx answers 502 at once, with a JSON body, and nothing hangs
+        for _ in range(5):
+            started = time.time()
+            r = Client().request("GET", "/contacts", self.token)
+            self.assertLess(time.time() - started, 1.0)
+            self.assertError(r, 502)
+        self.restart_like_systemd()
+        self.assert_service_answers(5)
+
     def test_sigterm_lets_in_flight_requests_finish(self):
         uid, token = member()
         batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
@@ -115,7 +154,5 @@ class TestSupervisor(ApiTest):
         self.assertEqual(len(result["r"].json), 1000)
         self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 10))
         # start it again for the suites that follow
-        subprocess.run(["bash", "fcgi/stack/stack.sh", "start", STACK, os.environ["PRIVACYBEE_PORT"],
-                        "test"], check=True, stdout=subprocess.DEVNULL)
-        self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
+        self.restart_like_systemd()
         self.assert_service_answers(5)
