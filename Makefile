@@ -5,6 +5,7 @@
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
 #   make bench      the benchmarks, each beside its ceiling (never part of make test)
+#   make soak       1M mixed requests to privacybee-fcgi under ASan/UBSan/LSan
 #   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
 
 EXTENSION = privacybee
@@ -97,4 +98,9 @@ bench: deps
 	$(MAKE) install
 	@bash regress/bench/run.sh
 
-.PHONY: deps run stop test bench fuzz phone-metadata
+soak: deps
+	$(MAKE) all fcgi/asan/privacybee-fcgi
+	$(MAKE) install
+	@bash regress/soak/run.sh
+
+.PHONY: deps run stop test bench soak fuzz phone-metadata

@@ -7,12 +7,16 @@
  * wait on each other.
  *
  * A connection nginx keeps open (fastcgi_keep_conn) pins the thread that holds it until
- * nginx sends the next request on it. If every thread were pinned, a new connection would
- * wait in the backlog until nginx's keepalive timeout. So a thread keeps its connection
- * only while at least a quarter of the threads (two at least) are free to accept; above
- * that it closes the connection after the response. Stopping: the main thread waits for SIGTERM with every signal
- * blocked in the request threads, then waits until no request is in flight and exits.
- * A worker also exits when its master dies (PR_SET_PDEATHSIG).
+ * nginx sends the next request on it or closes it. Only nginx closes such a connection:
+ * if we closed one after a response, nginx could already be sending the next request on
+ * it, and a POST would fail with 502 (nginx retries only idempotent requests). So the
+ * threads of all workers must outnumber the connections nginx keeps (keepalive x
+ * worker_processes), and nginx drops idle ones itself (keepalive_timeout); see
+ * fcgi/nginx/privacybee.conf.in.
+ *
+ * Stopping: the main thread waits for SIGTERM with every signal blocked in the request
+ * threads, then waits until no request is in flight and exits. A worker also exits when
+ * its master dies (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,16 +41,7 @@
 #define DRAIN_TIMEOUT_MS 30000
 
 static atomic_int in_flight;
-static atomic_int holding;		/* threads holding an open connection */
 static atomic_bool stopping;
-
-static int
-SpareThreads(void)
-{
-	int			spare = config.threads / 4;
-
-	return spare < 2 ? 2 : spare;
-}
 
 static void *
 ThreadMain(void *arg)
@@ -54,7 +49,6 @@ ThreadMain(void *arg)
 	int			listen_fd = *(int *) arg;
 	FCGX_Request req;
 	Db			db = {0};
-	bool		held = false;
 
 	if (FCGX_InitRequest(&req, listen_fd, 0) != 0)
 	{
@@ -70,18 +64,8 @@ ThreadMain(void *arg)
 			continue;
 		}
 		atomic_fetch_add(&in_flight, 1);
-		if (!held)
-			atomic_fetch_add(&holding, 1);
-		held = true;
 		handle_request(&req, &db);
-		if (req.keepConnection && atomic_load(&holding) > config.threads - SpareThreads())
-			req.keepConnection = 0;
 		FCGX_Finish_r(&req);
-		if (req.ipcFd < 0)
-		{
-			atomic_fetch_sub(&holding, 1);
-			held = false;
-		}
 		atomic_fetch_sub(&in_flight, 1);
 	}
 	db_close(&db);
