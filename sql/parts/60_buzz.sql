@@ -98,13 +98,10 @@ BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
     IF c.trusted THEN
-        SELECT '[' || COALESCE(string_agg(privacybee.contact_json(k, true, true, true), ', '
-                                          ORDER BY k.id), '') || ']'
-          INTO contacts
-          FROM privacybee.contacts k
-         WHERE k.user_id = c.receiver
-           AND EXISTS (SELECT 1 FROM privacybee.contact_phones p
-                        WHERE p.user_id = c.receiver AND p.contact_id = k.id AND p.e164 = c.caller);
+        SELECT privacybee.contacts_json(c.receiver, ARRAY(
+                   SELECT DISTINCT p.contact_id FROM privacybee.contact_phones p
+                    WHERE p.user_id = c.receiver AND p.e164 = c.caller ORDER BY 1))
+          INTO contacts;
         SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
                                                    'last_name', m.last_name, 'avatar', m.avatar)
                                  ORDER BY m.id), '[]')::text
