@@ -5,7 +5,9 @@
  * A sync answers with every contact it wrote and a listing with a page of them; rendering
  * them one by one cost two subqueries per contact (its phone list, whether it is
  * connected). Here a batch costs two statements: the contacts, then all their phones
- * with, for each, whether a member owns that number. Keys come in the documented order.
+ * with, for each, whether a member owns that number. Both join the ids (an "= ANY" over
+ * a parameter array would compare every row with every id). Keys come in the
+ * documented order.
  */
 #include "postgres.h"
 
@@ -113,8 +115,8 @@ LoadPhones(int64 user_id, ArrayType *ids, Rendered *sorted, int n, Phones *phone
 					  "p.e164 IS NOT NULL AND (EXISTS (SELECT 1 FROM privacybee.people m "
 					  "WHERE m.phone_e164 = p.e164) OR EXISTS (SELECT 1 FROM "
 					  "privacybee.buzz_numbers b WHERE b.e164 = p.e164 AND b.user_id IS NOT NULL)) "
-					  "FROM privacybee.contact_phones p "
-					  "WHERE p.user_id = $1 AND p.contact_id = ANY ($2) "
+					  "FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($2) AS u(id)) AS u "
+					  "JOIN privacybee.contact_phones p ON p.user_id = $1 AND p.contact_id = u.id "
 					  "ORDER BY p.contact_id, p.pos",
 					  2, types),
 			 values, NULL, true, 0, SPI_OK_SELECT);
@@ -239,8 +241,9 @@ contacts_render(PG_FUNCTION_ARGS)
 	spi_exec(spi_plan(&plan,
 					  "SELECT c.id, c.user_id, c.external_id, c.display_name, c.birthday, "
 					  "c.profile_icon, c.emails, c.addresses, c.labels, c.risk_score, c.e2ee, "
-					  "c.created, c.updated FROM privacybee.contacts c "
-					  "WHERE c.user_id = $1 AND c.id = ANY ($2)",
+					  "c.created, c.updated "
+					  "FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($2) AS u(id)) AS u "
+					  "JOIN privacybee.contacts c ON c.user_id = $1 AND c.id = u.id",
 					  2, types),
 			 values, NULL, true, 0, SPI_OK_SELECT);
 	for (uint64 r = 0; r < SPI_processed; r++)
