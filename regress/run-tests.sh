@@ -12,12 +12,7 @@ cd "$top"
 dir="$top/.test"
 stack="$dir/stack"
 
-free_port() {
-    for p in $(seq 18080 18980); do
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-    done
-    return 1
-}
+. regress/common.sh
 
 cleanup() { bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -26,7 +21,7 @@ bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir/regress" "$dir/asan"
 chmod 777 "$dir/asan"
-port=$(free_port)
+port=$(free_port 18080)
 
 # allocator_may_return_null: the crafted-record suite makes Debian's libfcgi ask for
 # ~2 GiB; libfcgi then aborts that worker by itself, which is what the suite checks

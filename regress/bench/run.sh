@@ -14,11 +14,7 @@ secs=${BENCH_SECONDS:-10}
 threads=2
 conns=16
 
-free_port() {
-    for p in $(seq "$1" $(($1 + 900))); do
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. regress/common.sh
 cleanup() {
     [ -f "$dir/ceilings.pid" ] && nginx -c "$dir/ceilings.conf" -p "$dir" -s quit 2>/dev/null || true
     [ -n "${trivial_pid:-}" ] && kill "$trivial_pid" 2>/dev/null || true
@@ -153,11 +149,10 @@ ceiling_tps=$(pgbench -n -S -M prepared -c 8 -j 2 -T "$secs" pgbench_ceiling 2>/
 fn_tps=$(pgbench -n -M prepared -c 8 -j 2 -T "$secs" -D svc="$svc" -f "$here/trust-lookup.pgbench" "$PGDATABASE" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
 
 echo "== privacybee-fcgi memory over 1M requests"
-worker_rss() { local t=0; for p in $(pgrep -P "$(cat "$stack/fcgi/master.pid")"); do t=$((t + $(awk '/VmRSS/ {print $2}' /proc/$p/status))); done; echo $t; }
-rss_before=$(worker_rss)
+rss_before=$(workers_rss "$stack")
 soak_secs=$(awk -v x="$trust_rps" 'BEGIN { s = 1000000 / x; if (s < 10) s = 10; printf "%d", s + 1 }')
 read -r soak_rps _ _ _ soak_err < <(wrk_run "$url" "$dir/trust.txt" $conns "$soak_secs")
-rss_after=$(worker_rss)
+rss_after=$(workers_rss "$stack")
 soak_requests=$(awk -v r="$soak_rps" -v s="$soak_secs" 'BEGIN { printf "%.0f", r * s }')
 
 echo "== phone_e164: 1M mixed inputs, against lower() and against libphonenumber"

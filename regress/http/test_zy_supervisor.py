@@ -108,8 +108,9 @@ class TestSupervisor(ApiTest):
                         "test"], check=True, stdout=subprocess.DEVNULL)
         self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
 
-    def test_master_killed_with_sigkill(self):
-        uid, token = member()
+    def signal_master_during_a_sync(self, sig):
+        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer."""
+        _, token = member()
         batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
         result = {}
 
@@ -119,12 +120,16 @@ class TestSupervisor(ApiTest):
         t = threading.Thread(target=sync)
         t.start()
         time.sleep(0.05)            # the sync is being handled
-        before = workers()
-        os.kill(master(), signal.SIGKILL)
+        os.kill(master(), sig)
         t.join(30)
+        return result["r"]
+
+    def test_master_killed_with_sigkill(self):
+        before = workers()
+        r = self.signal_master_during_a_sync(signal.SIGKILL)
         # the request in flight was answered: the workers finish it, then follow their master
-        self.assertStatus(result["r"], 200)
-        self.assertEqual(len(result["r"].json), 1000)
+        self.assertStatus(r, 200)
+        self.assertEqual(len(r.json), 1000)
         self.assertTrue(wait_for(lambda: not any(os.path.exists(f"/proc/{w}") for w in before), 10),
                         f"workers {before} outlived their master")
         # nothing listens: nginx answers 502 at once, with a JSON body, and nothing hangs
@@ -137,21 +142,10 @@ class TestSupervisor(ApiTest):
         self.assert_service_answers(5)
 
     def test_sigterm_lets_in_flight_requests_finish(self):
-        uid, token = member()
-        batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
-        result = {}
-
-        def sync():
-            result["r"] = Client().request("POST", "/contacts/sync", token, body=batch)
-
-        t = threading.Thread(target=sync)
-        t.start()
-        time.sleep(0.05)            # the sync is being handled
         pid = master()
-        os.kill(pid, signal.SIGTERM)
-        t.join(30)
-        self.assertStatus(result["r"], 200)
-        self.assertEqual(len(result["r"].json), 1000)
+        r = self.signal_master_during_a_sync(signal.SIGTERM)
+        self.assertStatus(r, 200)
+        self.assertEqual(len(r.json), 1000)
         self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 10))
         # start it again for the suites that follow
         self.restart_like_systemd()

@@ -14,18 +14,14 @@ stack="$dir/stack"
 total=${SOAK_REQUESTS:-1000000}
 chunk_secs=${SOAK_CHUNK_SECONDS:-20}
 
-free_port() {
-    for p in $(seq 19500 20400); do
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. regress/common.sh
 trap 'bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true' EXIT
 
 bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir/asan" "$dir/bodies"
 chmod 777 "$dir/asan"
-port=$(free_port)
+port=$(free_port 19500)
 # a small quarantine keeps ASan's own memory bounded, so growth would be ours
 export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:quarantine_size_mb=16:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
@@ -40,14 +36,6 @@ echo "== data: 200 members with 20 contacts each, a Buzz number pool, a service 
 /usr/bin/python3 regress/soak/requests.py "$dir" > "$dir/requests.txt"
 wc -l < "$dir/requests.txt" | xargs echo "request lines:"
 
-worker_rss() {
-    local t=0
-    for p in $(pgrep -P "$(cat "$stack/fcgi/master.pid")"); do
-        t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status")))
-    done
-    echo "$t"
-}
-
 echo "== $total requests, in runs of ${chunk_secs} s (4 connections; RSS in KiB after each)"
 done_requests=0
 errors=0
@@ -61,7 +49,7 @@ while [ "$done_requests" -lt "$total" ]; do
     done_requests=$((done_requests + n))
     errors=$((errors + e))
     mismatches=$((mismatches + m))
-    rss=$(worker_rss)
+    rss=$(workers_rss "$stack")
     rss_marks+=("$done_requests:$rss")
     echo "  $done_requests requests, $errors errors, $mismatches wrong answers, workers' RSS $rss KiB"
 done

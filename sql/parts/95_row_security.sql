@@ -117,12 +117,13 @@ CREATE POLICY sender_files ON privacybee.activity_parties FOR INSERT
                                         (SELECT e.company_id FROM privacybee.employees e
                                           WHERE e.person_id = privacybee.rls_member())))));
 
+-- Every table with a policy above is a member's: row security on, and forced.
 DO $$
 DECLARE
-    t text;
+    t name;
 BEGIN
-    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,trusted_numbers,
-                         blocked_calls,tokens,trust_requests,activities,activity_parties}'::text[] LOOP
+    FOR t IN SELECT DISTINCT p.tablename FROM pg_catalog.pg_policies p
+              WHERE p.schemaname = 'privacybee' LOOP
         EXECUTE pg_catalog.format('ALTER TABLE privacybee.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE pg_catalog.format('ALTER TABLE privacybee.%I FORCE ROW LEVEL SECURITY', t);
     END LOOP;
