@@ -14,8 +14,16 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.cont
 MODULE_big = privacybee
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+# Versions (docs/versions.md). Released scripts are committed and never change; the
+# current version's install script and its upgrade script from the release before are
+# built: sql/schema/ (tables, a fresh install only) and sql/upgrade/<prev>--<current>/
+# (the hand-written schema changes) each followed by sql/logic/ (functions, views,
+# triggers, policies, privileges: every statement re-runnable, so one copy serves both).
+PREVVERSION = $(patsubst sql/upgrade/%--$(EXTVERSION),%,$(wildcard sql/upgrade/*--$(EXTVERSION)))
+CURRENT_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
+UPGRADE_SQL = $(if $(PREVVERSION),sql/$(EXTENSION)--$(PREVVERSION)--$(EXTVERSION).sql)
+DATA_built = $(CURRENT_SQL) $(UPGRADE_SQL)
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 REGRESS = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
 REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=$(EXTENSION)
@@ -28,9 +36,22 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The versioned script is the hand-edited parts, in order.
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/parts/*.sql))
-	cat $^ > $@
+LOGIC = $(sort $(wildcard sql/logic/*.sql))
+
+# Rebuilt on every make (a part removed must leave the script too), replaced only when
+# its text changed, so make install and the tests see a stable file otherwise.
+define assemble_sql
+	{ echo '\\echo Use "$(1)" to load this file. \\quit'; cat $(2); } > $@.tmp
+	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+endef
+
+$(CURRENT_SQL): FORCE
+	$(call assemble_sql,CREATE EXTENSION $(EXTENSION),$(sort $(wildcard sql/schema/*.sql)) $(LOGIC))
+
+$(UPGRADE_SQL): FORCE
+	$(call assemble_sql,ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"',$(sort $(wildcard sql/upgrade/$(PREVVERSION)--$(EXTVERSION)/*.sql)) $(LOGIC))
+
+FORCE:
 
 # ---- privacybee-fcgi ------------------------------------------------------------------
 
@@ -88,9 +109,9 @@ run: deps
 stop:
 	@bash fcgi/stack/stack.sh stop .run
 
+# make test installs into its own PostgreSQL tree (regress/pg-tree.sh), not the system's
 test: deps
 	$(MAKE) all fcgi/asan/privacybee-fcgi fcgi/fuzz/fuzz-request
-	$(MAKE) install
 	@bash regress/run-tests.sh
 
 bench: deps
@@ -103,4 +124,4 @@ soak: deps
 	$(MAKE) install
 	@bash regress/soak/run.sh
 
-.PHONY: deps run stop test bench soak fuzz phone-metadata
+.PHONY: deps run stop test bench soak fuzz phone-metadata FORCE

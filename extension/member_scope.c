@@ -1,6 +1,6 @@
 /*
  * member_scope.c — the member a transaction acts for, which the row-level security
- * policies read (sql/parts/95_row_security.sql).
+ * policies read (sql/logic/95_row_security.sql).
  *
  * authenticate() sets it, transaction-locally, once it has proved the token; the
  * policies compare user_id with rls_member(). It is a superuser-only setting, so a

@@ -1,6 +1,6 @@
 /*
  * tokens.c — privacybee.authenticate(): bearer tokens, stored as SHA-256 of the
- * plaintext (tokens are issued in SQL, sql/parts/20_members.sql).
+ * plaintext (tokens are issued in SQL, sql/logic/20_members.sql).
  *
  * Every route function starts here, so it is one index probe by hash: unknown, expired
  * and revoked tokens are 401 alike (a client learns nothing about which), a token

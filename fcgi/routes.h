@@ -18,7 +18,7 @@ typedef struct Route
 {
 	const char *method;
 	const char *pattern;		/* "{id}" matches one segment of digits */
-	const char *function;		/* in schema privacybee, signature of sql/parts/30 */
+	const char *function;		/* in schema privacybee, signature of sql/logic/30_contacts.sql */
 	const char *scope;			/* the token scope the function demands */
 	BodyKind	body;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # run-tests.sh — everything `make test` checks, on a throwaway stack under .test/ with
-# its own port, so a running `make run` is never touched:
+# its own port and its own PostgreSQL installation tree (regress/pg-tree.sh), into which
+# the extension is installed, so a running `make run` and the system's PostgreSQL
+# directories are never touched:
 #   1. pg_regress suites (regress/sql, regress/expected) against the stack's cluster;
-#   2. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
+#   2. the upgrade path from the oldest release (regress/upgrade/run.sh);
+#   3. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
 #      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
@@ -20,6 +23,9 @@ trap cleanup EXIT
 bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir/regress" "$dir/asan"
+PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree") || exit 1
+export PG_CONFIG
+make -s install > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
 chmod 777 "$dir/asan"
 port=$(free_port 18080)
 
@@ -60,6 +66,13 @@ n_fail=$(grep -cE "^not ok| \.\.\. FAILED" "$dir/regress.log" || true)
 passed=$((passed + n_ok))
 failed=$((failed + n_fail))
 if [ "$n_ok" -eq 0 ] && [ "$n_fail" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo "== extension upgrade: the oldest release, its data, each update, then as a fresh install"
+bash regress/upgrade/run.sh > "$dir/upgrade.log" 2>&1
+cat "$dir/upgrade.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/upgrade.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/upgrade.log")))
+grep -q "^ok: " "$dir/upgrade.log" || failed=$((failed + 1))
 
 echo "== phone corpus: phone_e164 against libphonenumber"
 g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&

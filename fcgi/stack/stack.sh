@@ -9,7 +9,7 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
+# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP}, BURST_*, RETRY_* (defaults in start_nginx).
 set -euo pipefail
@@ -21,7 +21,7 @@ dir=${2:?directory}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-pgbin=$(pg_config --bindir)
+pgbin=$(${PG_CONFIG:-pg_config} --bindir)
 pgport=5432
 db=privacybee
 api_role=privacybee_api

@@ -12,7 +12,7 @@ def pg_ctl(*args):
     cmd = ["pg_ctl", "-D", PGDATA, "-w", *args]
     if os.getuid() == 0:
         cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    bindir = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+    bindir = subprocess.check_output([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], text=True).strip()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
                    env={**os.environ, "PATH": bindir + ":" + os.environ["PATH"]})
 

@@ -1,14 +1,8 @@
 -- Members, companies, Buzz numbers and tokens: the SQL functions of SPEC §7, which
 -- other services and the tests call. Phones are normalised with default country US.
 
--- The pool of Buzz numbers; user_id is set when a member is given one.
-CREATE TABLE privacybee.buzz_numbers (
-    e164        text PRIMARY KEY,
-    user_id     bigint UNIQUE REFERENCES privacybee.people ON DELETE SET NULL,
-    assigned_at timestamptz
-);
 
-CREATE FUNCTION privacybee.normalise_or_fail(phone text, what text)
+CREATE OR REPLACE FUNCTION privacybee.normalise_or_fail(phone text, what text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -22,7 +16,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
+CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
                                          middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -43,7 +37,7 @@ $$;
 COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
     'adds a member (a person who is also a user) and returns their id';
 
-CREATE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
+CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
                                           logo text DEFAULT NULL, url text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -63,7 +57,7 @@ $$;
 COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text) IS
     'adds a company with its phone numbers and returns its id';
 
-CREATE FUNCTION privacybee.add_employee(company_id bigint, person_id bigint)
+CREATE OR REPLACE FUNCTION privacybee.add_employee(company_id bigint, person_id bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -82,7 +76,7 @@ $$;
 COMMENT ON FUNCTION privacybee.add_employee(bigint, bigint) IS
     'makes a member an employee of a company (idempotent)';
 
-CREATE FUNCTION privacybee.add_buzz_numbers(numbers text[])
+CREATE OR REPLACE FUNCTION privacybee.add_buzz_numbers(numbers text[])
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -100,7 +94,7 @@ COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
     'adds numbers to the Buzz pool; returns how many were new';
 
 -- Returns the plaintext token, the only time it is ever seen; only its SHA-256 is kept.
-CREATE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
+CREATE OR REPLACE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -133,7 +127,7 @@ $$;
 COMMENT ON FUNCTION privacybee.issue_token(bigint, text[], interval) IS
     'issues a bearer token and returns its plaintext once (user_id NULL: a buzz:lookup service token)';
 
-CREATE FUNCTION privacybee.revoke_token(token text)
+CREATE OR REPLACE FUNCTION privacybee.revoke_token(token text)
 RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,65 +1,21 @@
 -- Buzz (SPEC §6): call screening for the telephony provider, the member app's heartbeat
 -- with Buzz number assignment, the blocked-call log, the activity feed, E2E identity.
 
--- Calls that were not let through, per receiving member; call_sid dedupes provider retries.
-CREATE TABLE privacybee.blocked_calls (
-    user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
-    id           bigserial,
-    caller_id    text,
-    inbound_code text NOT NULL,
-    inbound      text NOT NULL,
-    e164         text,
-    call_sid     text,
-    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (user_id, id),
-    UNIQUE (user_id, call_sid)
-);
-
--- Chat and call activity between people and companies. message is the E2E-encrypted
--- payload, opaque to us; message_id is the sender's idempotency key.
-CREATE TABLE privacybee.activities (
-    id              bigserial PRIMARY KEY,
-    type            text NOT NULL CHECK (type IN (
-                        'chat_message', 'chat_read_indicator', 'chat_reaction_emoji',
-                        'incoming_call_missed', 'incoming_call_connected_insecure',
-                        'incoming_call_connected_secure', 'outgoing_call_missed',
-                        'outgoing_call_connected_insecure', 'outgoing_call_connected_secure')),
-    sendable_type   text NOT NULL CHECK (sendable_type IN ('person', 'company')),
-    sendable_id     bigint NOT NULL,
-    receivable_type text NOT NULL CHECK (receivable_type IN ('person', 'company')),
-    receivable_id   bigint NOT NULL,
-    call_time       integer CHECK (call_time >= 0),
-    message         text,
-    message_id      uuid,
-    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    UNIQUE (sendable_type, sendable_id, message_id)
-);
-
--- One row per party of an activity (sender, receiver), keyed by the party: the feed of a
--- member is a merge of ordered range scans here (activity_since, in C).
-CREATE TABLE privacybee.activity_parties (
-    party_type  text NOT NULL,
-    party_id    bigint NOT NULL,
-    activity_id bigint NOT NULL REFERENCES privacybee.activities ON DELETE CASCADE,
-    PRIMARY KEY (party_type, party_id, activity_id)
-);
-CREATE INDEX activity_parties_activity ON privacybee.activity_parties (activity_id);
-
-CREATE FUNCTION privacybee.activity_since(user_id bigint, since_id bigint, lim integer)
+CREATE OR REPLACE FUNCTION privacybee.activity_since(user_id bigint, since_id bigint, lim integer)
 RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'activity_since'
 LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION privacybee.activity_since(bigint, bigint, integer) IS
     'ids of a member''s activities after since_id, ascending, at most lim + 1';
 
-CREATE FUNCTION privacybee.phone_split(e164 text, OUT country_code text, OUT national_number text)
+CREATE OR REPLACE FUNCTION privacybee.phone_split(e164 text, OUT country_code text, OUT national_number text)
 AS 'MODULE_PATHNAME', 'phone_split'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.phone_split(text) IS
     'splits an E.164 number into its country code ("+1") and national significant number';
 
 -- A field of a JSON object as text: strings as they are, numbers in their JSON form.
-CREATE FUNCTION privacybee.scalar_text(v jsonb)
+CREATE OR REPLACE FUNCTION privacybee.scalar_text(v jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('string', 'number') THEN v #>> '{}' END
@@ -69,7 +25,7 @@ $$;
 -- parameters from query, form or JSON body (the provider's To / From / CallSid /
 -- CallerName stand in for ours, unknown ones are ignored), the receiving member, the
 -- caller's number, and whether it may ring (never after a failed STIR/SHAKEN check).
-CREATE FUNCTION privacybee.call_params(params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.call_params(params jsonb, body jsonb,
     OUT receiver bigint, OUT caller text, OUT trusted boolean)
 AS 'MODULE_PATHNAME', 'call_params'
 LANGUAGE C STABLE;
@@ -77,7 +33,7 @@ LANGUAGE C STABLE;
 -- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
 -- (extension/lookup.c): one index probe when trusted; an untrusted call to a member is
 -- logged as blocked (once per call_sid). Reads the call as call_params() does.
-CREATE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
                                             if_match text)
 RETURNS privacybee.http_response
 AS 'MODULE_PATHNAME', 'api_trust_lookup'
@@ -85,7 +41,7 @@ LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
 -- matches that make the call trusted, all empty when it is not.
-CREATE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
                                            if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -135,7 +91,7 @@ $$;
 -- The Buzz number of a member, assigning a free one from the pool if they have none.
 -- The member's row lock serialises their own concurrent heartbeats; SKIP LOCKED lets
 -- concurrent members take different numbers.
-CREATE FUNCTION privacybee.assign_buzz_number(uid bigint)
+CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -158,7 +114,7 @@ END
 $$;
 
 -- GET /apps/buzz/heartbeat
-CREATE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,
                                          if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -202,7 +158,7 @@ END
 $$;
 
 -- GET /apps/buzz/blocked: the latest 100 blocked calls, newest first.
-CREATE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
                                        if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -225,7 +181,7 @@ END
 $$;
 
 -- An activity as the feed shows it, with who sent and who received it.
-CREATE FUNCTION privacybee.party_json(kind text, id bigint)
+CREATE OR REPLACE FUNCTION privacybee.party_json(kind text, id bigint)
 RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT CASE kind
@@ -238,7 +194,7 @@ LANGUAGE sql STABLE AS $$
     END
 $$;
 
-CREATE FUNCTION privacybee.activity_json(a privacybee.activities)
+CREATE OR REPLACE FUNCTION privacybee.activity_json(a privacybee.activities)
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.json_build_object(
@@ -252,7 +208,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- POST /apps/buzz/activity
-CREATE FUNCTION privacybee.api_activity_create(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, params jsonb, body jsonb,
                                                if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -358,7 +314,7 @@ END
 $$;
 
 -- GET /apps/buzz/activity/<id>?limit=
-CREATE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb,
                                               if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -391,7 +347,7 @@ END
 $$;
 
 -- PUT /apps/buzz/encryption {"hash", "e2e_id", "public_key"?}
-CREATE FUNCTION privacybee.api_encryption(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, params jsonb, body jsonb,
                                           if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -426,7 +382,7 @@ END
 $$;
 
 -- DELETE /apps/buzz/clear (development only): the caller's activity and blocked log.
-CREATE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb,
                                           if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

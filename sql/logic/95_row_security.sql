@@ -77,6 +77,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
                          trusted_numbers,blocked_calls,tokens}'::text[] LOOP
+        EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);
     END LOOP;
@@ -84,11 +85,13 @@ END
 $$;
 
 -- A trust request is seen by both: the member asked and the one asking.
+DROP POLICY IF EXISTS both_parties ON privacybee.trust_requests;
 CREATE POLICY both_parties ON privacybee.trust_requests
     USING (user_id = privacybee.rls_member() OR requester_id = privacybee.rls_member());
 
 -- Activity is seen by its sender and its receiver, a company's by its employees; only
 -- the sender writes it.
+DROP POLICY IF EXISTS both_parties ON privacybee.activities;
 CREATE POLICY both_parties ON privacybee.activities
     USING ((sendable_type = 'person' AND sendable_id = privacybee.rls_member())
            OR (receivable_type = 'person' AND receivable_id = privacybee.rls_member())
@@ -103,12 +106,14 @@ CREATE POLICY both_parties ON privacybee.activities
                         (SELECT e.company_id FROM privacybee.employees e
                           WHERE e.person_id = privacybee.rls_member())));
 
+DROP POLICY IF EXISTS own_party ON privacybee.activity_parties;
 CREATE POLICY own_party ON privacybee.activity_parties
     USING ((party_type = 'person' AND party_id = privacybee.rls_member())
            OR (party_type = 'company' AND party_id IN
                    (SELECT e.company_id FROM privacybee.employees e
                      WHERE e.person_id = privacybee.rls_member())));
 -- the sender files the activity under the receiver too
+DROP POLICY IF EXISTS sender_files ON privacybee.activity_parties;
 CREATE POLICY sender_files ON privacybee.activity_parties FOR INSERT
     WITH CHECK (EXISTS (SELECT 1 FROM privacybee.activities a
                          WHERE a.id = activity_id

@@ -5,7 +5,7 @@
 -- cannot put themselves back on the list by asking again (they get the same 201).
 
 -- GET /contacts/requests
-CREATE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
                                                    if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -28,7 +28,7 @@ END
 $$;
 
 -- POST /contacts/requests {"user_id" | "phone", "contact_reason"}
-CREATE FUNCTION privacybee.api_trust_request_create(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg text, params jsonb, body jsonb,
                                                     if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -94,7 +94,7 @@ END
 $$;
 
 -- POST /contacts/trust/<id> {"trusted": 1|0|true|false, "type": "person"|"company"}
-CREATE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb,
                                          if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -147,7 +147,7 @@ $$;
 
 -- GET /contacts/employees/<id>: the companies of person <id> with their employees.
 -- Visible to that person, their coworkers and members who trust them; 404 to others.
-CREATE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb,
                                          if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -4,14 +4,14 @@
 -- DETAIL may hold a JSON array of {"field", "problem"}. privacybee-fcgi turns them into
 -- the SPEC error body; SQL callers see an ordinary error.
 
-CREATE FUNCTION privacybee.phone_e164(raw text, default_country text DEFAULT 'US')
+CREATE OR REPLACE FUNCTION privacybee.phone_e164(raw text, default_country text DEFAULT 'US')
 RETURNS text
 AS 'MODULE_PATHNAME', 'phone_e164'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.phone_e164(text, text) IS
     'E.164 form of a phone number as dialled in default_country, NULL when it cannot be a number';
 
-CREATE FUNCTION privacybee.phone_e164_parts(country_code text, number text)
+CREATE OR REPLACE FUNCTION privacybee.phone_e164_parts(country_code text, number text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'phone_e164_parts'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -19,7 +19,7 @@ COMMENT ON FUNCTION privacybee.phone_e164_parts(text, text) IS
     'E.164 form of a calling code plus national number (the Buzz number_code + number form)';
 
 -- Raise an API error: status becomes SQLSTATE PT<status>.
-CREATE FUNCTION privacybee.fail(status integer, message text, details jsonb DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee.fail(status integer, message text, details jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -32,7 +32,7 @@ END
 $$;
 
 -- 400 naming one field: "<field> <problem>", with the same as its details.
-CREATE FUNCTION privacybee.bad_field(field text, problem text)
+CREATE OR REPLACE FUNCTION privacybee.bad_field(field text, problem text)
 RETURNS void
 LANGUAGE sql AS $$
     SELECT privacybee.fail(400, field || ' ' || problem,
@@ -40,7 +40,7 @@ LANGUAGE sql AS $$
 $$;
 
 -- RFC 3339 UTC with Z, second precision, as every timestamp leaves the API.
-CREATE FUNCTION privacybee.rfc3339(ts timestamptz)
+CREATE OR REPLACE FUNCTION privacybee.rfc3339(ts timestamptz)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -50,20 +50,20 @@ $$;
 -- token (no user) returns NULL. In C (extension/tokens.c): every request starts here.
 -- The transaction then acts for that member (rls_member()). Owned by privacybee_system:
 -- a token is found by its hash before anyone knows whose it is.
-CREATE FUNCTION privacybee.authenticate(token text, scope text)
+CREATE OR REPLACE FUNCTION privacybee.authenticate(token text, scope text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'authenticate'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- The member the transaction acts for since authenticate(), NULL for none: what the
 -- row-level security policies compare user_id with (extension/member_scope.c).
-CREATE FUNCTION privacybee.rls_member()
+CREATE OR REPLACE FUNCTION privacybee.rls_member()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'rls_member'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 -- authenticate() for the routes of members: a service token is not a member.
-CREATE FUNCTION privacybee.authenticate_member(token text, scope text)
+CREATE OR REPLACE FUNCTION privacybee.authenticate_member(token text, scope text)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -78,7 +78,7 @@ $$;
 
 -- Called by privacybee-fcgi when it rejects a request itself (400 / 413 / 415), so that
 -- authentication errors still come first.
-CREATE FUNCTION privacybee.api_check_token(token text, scope text)
+CREATE OR REPLACE FUNCTION privacybee.api_check_token(token text, scope text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -87,7 +87,7 @@ END
 $$;
 
 -- 400 naming the first query parameter not in allowed.
-CREATE FUNCTION privacybee.check_params(params jsonb, allowed text[])
+CREATE OR REPLACE FUNCTION privacybee.check_params(params jsonb, allowed text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,7 +105,7 @@ $$;
 
 -- 400 unless body is a JSON object whose fields are all in allowed; what names the
 -- object in the message ("a trust request").
-CREATE FUNCTION privacybee.check_body_fields(body jsonb, allowed text[], what text)
+CREATE OR REPLACE FUNCTION privacybee.check_body_fields(body jsonb, allowed text[], what text)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -125,7 +125,7 @@ END
 $$;
 
 -- An integer parameter within [lo, hi], dflt when absent; 400 otherwise, never clamped.
-CREATE FUNCTION privacybee.param_int(params jsonb, name text, dflt integer, lo integer, hi integer)
+CREATE OR REPLACE FUNCTION privacybee.param_int(params jsonb, name text, dflt integer, lo integer, hi integer)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -143,7 +143,7 @@ END
 $$;
 
 -- A boolean parameter: true/false/1/0.
-CREATE FUNCTION privacybee.param_bool(params jsonb, name text)
+CREATE OR REPLACE FUNCTION privacybee.param_bool(params jsonb, name text)
 RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -161,7 +161,7 @@ $$;
 
 -- An RFC 3339 timestamp parameter ("Z", an offset, or none meaning UTC). A "+" in a query
 -- string arrives as a space, so a space before the offset is read as "+".
-CREATE FUNCTION privacybee.param_timestamp(params jsonb, name text)
+CREATE OR REPLACE FUNCTION privacybee.param_timestamp(params jsonb, name text)
 RETURNS timestamptz
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -190,14 +190,14 @@ $$;
 
 -- The <id> of a route: digits only (the router guarantees it); NULL when out of range,
 -- which callers answer with 404.
-CREATE FUNCTION privacybee.path_id(arg text)
+CREATE OR REPLACE FUNCTION privacybee.path_id(arg text)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN arg ~ '^[0-9]{1,18}$' THEN arg::bigint END
 $$;
 
 -- An id in a JSON body: a number or a numeric string.
-CREATE FUNCTION privacybee.json_id(v jsonb)
+CREATE OR REPLACE FUNCTION privacybee.json_id(v jsonb)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('number', 'string')
@@ -205,14 +205,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             THEN (v #>> '{}')::bigint END
 $$;
 
-CREATE FUNCTION privacybee.dev_endpoints_enabled()
+CREATE OR REPLACE FUNCTION privacybee.dev_endpoints_enabled()
 RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT COALESCE(pg_catalog.current_setting('privacybee.dev_endpoints', true), 'off')
            IN ('on', 'true', '1', 'yes')
 $$;
 
-CREATE FUNCTION privacybee.response(status integer, body text, headers text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee.response(status integer, body text, headers text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE sql IMMUTABLE AS $$
     SELECT ROW(status, headers, body)::privacybee.http_response

@@ -14,23 +14,18 @@
 --
 -- One member's change moves the trusted numbers of the members who trust them, so the
 -- trigger functions are SECURITY DEFINER, owned by privacybee_system, which row-level
--- security does not confine to one member (sql/parts/95_row_security.sql).
+-- security does not confine to one member (sql/logic/95_row_security.sql).
 
-CREATE TABLE privacybee.trusted_numbers (
-    user_id bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
-    e164    text NOT NULL,
-    PRIMARY KEY (user_id, e164)
-);
 
 -- Every number a person owns: their phone and their Buzz number.
-CREATE VIEW privacybee.person_numbers AS
+CREATE OR REPLACE VIEW privacybee.person_numbers AS
     SELECT p.id AS person_id, p.phone_e164 AS e164
       FROM privacybee.people p WHERE p.phone_e164 IS NOT NULL
     UNION
     SELECT b.user_id, b.e164 FROM privacybee.buzz_numbers b WHERE b.user_id IS NOT NULL;
 
 -- The rules of §5 as one statement: every trusted (user_id, e164) pair.
-CREATE VIEW privacybee.trust_graph AS
+CREATE OR REPLACE VIEW privacybee.trust_graph AS
     (SELECT o.person_id AS user_id, o.e164                              -- own numbers
        FROM privacybee.person_numbers o
      UNION
@@ -66,7 +61,7 @@ CREATE VIEW privacybee.trust_graph AS
        JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
       WHERE e.target_type = 'company' AND NOT e.trusted);
 
-CREATE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
+CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'trust_eval'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -74,7 +69,7 @@ COMMENT ON FUNCTION privacybee.trust_eval(bigint, text) IS
     'evaluates the trust graph live: may number e164 ring member user_id?';
 
 -- Recompute the given (user, number) pairs of trusted_numbers.
-CREATE FUNCTION privacybee.trust_refresh(users bigint[], numbers text[])
+CREATE OR REPLACE FUNCTION privacybee.trust_refresh(users bigint[], numbers text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -90,7 +85,7 @@ $$;
 
 -- Members whose trust decisions can depend on what person p owns: p, members with an
 -- explicit decision about p, p's coworkers.
-CREATE FUNCTION privacybee.person_watchers(p bigint)
+CREATE OR REPLACE FUNCTION privacybee.person_watchers(p bigint)
 RETURNS SETOF bigint
 LANGUAGE sql STABLE AS $$
     SELECT p
@@ -102,7 +97,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Members whose decisions can depend on what company c owns: its deciders and employees.
-CREATE FUNCTION privacybee.company_watchers(c bigint)
+CREATE OR REPLACE FUNCTION privacybee.company_watchers(c bigint)
 RETURNS SETOF bigint
 LANGUAGE sql STABLE AS $$
     SELECT e.user_id FROM privacybee.trust_edges e
@@ -116,7 +111,7 @@ $$;
 -- A contact phone added can only add trust: the pair is trusted unless the member
 -- untrusted an owner of the number (rule 1), so no live evaluation is needed. A phone
 -- removed may take trust away: those pairs are evaluated again.
-CREATE FUNCTION privacybee.trust_on_contact_phones()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -144,15 +139,15 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_contact_phones_ins AFTER INSERT ON privacybee.contact_phones
+CREATE OR REPLACE TRIGGER trust_contact_phones_ins AFTER INSERT ON privacybee.contact_phones
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.trust_on_contact_phones();
-CREATE TRIGGER trust_contact_phones_del AFTER DELETE ON privacybee.contact_phones
+CREATE OR REPLACE TRIGGER trust_contact_phones_del AFTER DELETE ON privacybee.contact_phones
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.trust_on_contact_phones();
 
 -- A decision about a person or company: that member, the target's numbers.
-CREATE FUNCTION privacybee.trust_edge_refresh(user_id bigint, target_type text, target_id bigint)
+CREATE OR REPLACE FUNCTION privacybee.trust_edge_refresh(user_id bigint, target_type text, target_id bigint)
 RETURNS void
 LANGUAGE sql AS $$
     SELECT privacybee.trust_refresh(array_agg(user_id), array_agg(x.e164))
@@ -163,7 +158,7 @@ LANGUAGE sql AS $$
              WHERE target_type = 'company' AND cp.company_id = target_id) AS x
 $$;
 
-CREATE FUNCTION privacybee.trust_on_edges()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_edges()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -176,12 +171,12 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_edges_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.trust_edges
+CREATE OR REPLACE TRIGGER trust_edges_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.trust_edges
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_edges();
 
 -- What a person owns changed (phone, Buzz number): their old and new numbers, for every
 -- member watching them.
-CREATE FUNCTION privacybee.trust_person_numbers_changed(p bigint, numbers text[])
+CREATE OR REPLACE FUNCTION privacybee.trust_person_numbers_changed(p bigint, numbers text[])
 RETURNS void
 LANGUAGE sql AS $$
     SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(n.n))
@@ -189,7 +184,7 @@ LANGUAGE sql AS $$
      WHERE n.n IS NOT NULL
 $$;
 
-CREATE FUNCTION privacybee.trust_on_people()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_people()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -201,10 +196,10 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 ON privacybee.people
+CREATE OR REPLACE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 ON privacybee.people
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_people();
 
-CREATE FUNCTION privacybee.trust_on_buzz_numbers()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_buzz_numbers()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -217,17 +212,17 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_buzz_numbers_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.buzz_numbers
+CREATE OR REPLACE TRIGGER trust_buzz_numbers_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.buzz_numbers
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_buzz_numbers();
 
-CREATE FUNCTION privacybee.trust_company_number_changed(company_id bigint, e164 text)
+CREATE OR REPLACE FUNCTION privacybee.trust_company_number_changed(company_id bigint, e164 text)
 RETURNS void
 LANGUAGE sql AS $$
     SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(e164))
       FROM privacybee.company_watchers(company_id) AS w(w)
 $$;
 
-CREATE FUNCTION privacybee.trust_on_company_phones()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_company_phones()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -240,12 +235,12 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_company_phones_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.company_phones
+CREATE OR REPLACE TRIGGER trust_company_phones_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.company_phones
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_company_phones();
 
 -- A membership: the person and the company's other employees become coworkers, and the
 -- company becomes the person's employer.
-CREATE FUNCTION privacybee.trust_on_employees()
+CREATE OR REPLACE FUNCTION privacybee.trust_on_employees()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -266,12 +261,12 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER trust_employees_change AFTER INSERT OR DELETE ON privacybee.employees
+CREATE OR REPLACE TRIGGER trust_employees_change AFTER INSERT OR DELETE ON privacybee.employees
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_employees();
 
 -- Rebuild trusted_numbers for one member, or for everyone (NULL), 1,000 members a batch,
 -- reporting progress as NOTICEs. Returns the number of trusted pairs written.
-CREATE FUNCTION privacybee.recompute_trust(user_id bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee.recompute_trust(user_id bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -316,7 +311,7 @@ COMMENT ON FUNCTION privacybee.recompute_trust(bigint) IS
 
 -- Every pair where the materialised decision, the live C evaluation and the set-based
 -- statement do not all agree. Must return nothing.
-CREATE FUNCTION privacybee.trust_verify()
+CREATE OR REPLACE FUNCTION privacybee.trust_verify()
 RETURNS TABLE (user_id bigint, e164 text, materialised boolean, live boolean, statement boolean)
 LANGUAGE sql STABLE AS $$
     WITH m AS (SELECT t.user_id, t.e164 FROM privacybee.trusted_numbers t),

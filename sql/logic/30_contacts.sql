@@ -6,14 +6,14 @@
 -- strings, body the JSON body. Each authenticates the token itself, so one request is
 -- one SQL call.
 
-CREATE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
+CREATE OR REPLACE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
 RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'sync_contacts'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
     'atomically creates/updates a batch of contact objects; returns their ids in input order';
 
-CREATE FUNCTION privacybee.update_contact(user_id bigint, contact_id bigint, contact jsonb,
+CREATE OR REPLACE FUNCTION privacybee.update_contact(user_id bigint, contact_id bigint, contact jsonb,
                                           if_version integer DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'update_contact'
@@ -26,27 +26,27 @@ COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
 -- address lists only when asked for. In C (extension/contact_render.c): two statements
 -- a batch. A contact is connected when one of its phones is a member's phone or Buzz
 -- number.
-CREATE FUNCTION privacybee.contacts_render(user_id bigint, ids bigint[], with_emails boolean,
+CREATE OR REPLACE FUNCTION privacybee.contacts_render(user_id bigint, ids bigint[], with_emails boolean,
                                            with_phones boolean, with_addresses boolean)
 RETURNS text[]
 AS 'MODULE_PATHNAME', 'contacts_render'
 LANGUAGE C STABLE STRICT;
 
 -- One contact, every list included.
-CREATE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)
+CREATE OR REPLACE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT (privacybee.contacts_render(user_id, ARRAY[contact_id], true, true, true))[1]
 $$;
 
-CREATE FUNCTION privacybee.contact_etag(version integer)
+CREATE OR REPLACE FUNCTION privacybee.contact_etag(version integer)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT '"v' || version::text || '"'
 $$;
 
 -- The contacts ids render as a JSON array, in the order of ids.
-CREATE FUNCTION privacybee.contacts_json(user_id bigint, ids bigint[])
+CREATE OR REPLACE FUNCTION privacybee.contacts_json(user_id bigint, ids bigint[])
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT '[' || pg_catalog.array_to_string(
@@ -54,7 +54,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Does an If-Match header value ("*", or a list of ETags) match version?
-CREATE FUNCTION privacybee.if_match_version(if_match text)
+CREATE OR REPLACE FUNCTION privacybee.if_match_version(if_match text)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -76,7 +76,7 @@ END
 $$;
 
 -- Keyset cursor: base64url of "<updated in µs since epoch or empty>|<id>".
-CREATE FUNCTION privacybee.cursor_encode(ts timestamptz, id bigint)
+CREATE OR REPLACE FUNCTION privacybee.cursor_encode(ts timestamptz, id bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
@@ -84,7 +84,7 @@ LANGUAGE sql IMMUTABLE AS $$
                || '|' || id::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
 $$;
 
-CREATE FUNCTION privacybee.cursor_decode(cursor text, by_updated boolean,
+CREATE OR REPLACE FUNCTION privacybee.cursor_decode(cursor text, by_updated boolean,
                                          OUT ts timestamptz, OUT id bigint)
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -109,7 +109,7 @@ END
 $$;
 
 -- GET /contacts
-CREATE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
                                              if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -228,7 +228,7 @@ END
 $$;
 
 -- GET /contacts/<id>
-CREATE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb,
                                            if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -248,7 +248,7 @@ END
 $$;
 
 -- POST /contacts/sync
-CREATE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
                                              if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -267,7 +267,7 @@ END
 $$;
 
 -- PUT and PATCH /contacts/<id>
-CREATE FUNCTION privacybee.api_contact_update(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contact_update(token text, arg text, params jsonb, body jsonb,
                                               if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -292,7 +292,7 @@ END
 $$;
 
 -- DELETE /contacts/<id>: the row goes, a tombstone stays 30 days for syncing clients.
-CREATE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
                                               if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -321,7 +321,7 @@ END
 $$;
 
 -- DELETE /contacts/clear/<id> (development only): every contact of the caller.
-CREATE FUNCTION privacybee.api_contacts_clear(token text, arg text, params jsonb, body jsonb,
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_clear(token text, arg text, params jsonb, body jsonb,
                                               if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

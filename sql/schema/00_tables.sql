@@ -7,8 +7,6 @@
 --  * phone numbers are matched on their E.164 form only (columns named e164), the raw
 --    string is kept beside it as the member typed it.
 
-\echo Use "CREATE EXTENSION privacybee" to load this file. \quit
-
 -- Members. Members and users are one id space: a user_id is a people.id.
 CREATE TABLE privacybee.people (
     id          bigserial PRIMARY KEY,

@@ -1,0 +1,4 @@
+-- privacybee 0.1.0 → 0.2.0: the schema changes of this release, in order, each in a
+-- file of its own. sql/logic/ follows them in the built upgrade script, so functions,
+-- views, triggers, policies and privileges need no copy here; only what CREATE OR
+-- REPLACE cannot do belongs here (new and altered tables, dropped or re-typed functions).
