@@ -27,7 +27,8 @@ PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree") || exit 1
 export PG_CONFIG
 make -s install > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
 chmod 777 "$dir/asan"
-port=$(free_port 18080)
+# a random start: two checkouts testing at once rarely probe the same ports
+port=$(free_port $((18080 + RANDOM % 800)))
 
 # allocator_may_return_null: the crafted-record suite makes Debian's libfcgi ask for
 # ~2 GiB; libfcgi then aborts that worker by itself, which is what the suite checks
