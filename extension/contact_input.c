@@ -11,9 +11,9 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
-#include "utils/numeric.h"
 
 #include "contact_input.h"
+#include "ids.h"
 #include "phone.h"
 #include "privacybee.h"
 
@@ -80,25 +80,6 @@ static int
 CharLength(JsonbValue *v)
 {
 	return pg_mbstrlen_with_len(v->val.string.val, v->val.string.len);
-}
-
-bool
-contact_input_id(JsonbValue *v, int64 *id)
-{
-	char	   *s;
-	char	   *end;
-
-	if (v->type == jbvNumeric)
-		s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	else if (v->type == jbvString)
-		s = JsonbString(v);
-	else
-		return false;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0' && *id > 0;
 }
 
 /* A JSON string within max characters, or a problem. */
@@ -301,8 +282,8 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, const char *regio
 	{
 		if (v->type == jbvNull)
 			return;
-		if (!contact_input_id(v, &in->id))
-			problems_add(p, prefix, "id", "must be a positive integer");
+		if (!id_from_jsonb(v, &in->id))
+			problems_add(p, prefix, "id", id_problem());
 		else
 			in->has_id = true;
 	}

@@ -61,7 +61,4 @@ extern void problems_raise(Problems *p) pg_attribute_noreturn();
 extern void contact_input_parse(JsonbValue *item, const char *prefix, const char *region,
 								ContactInput *in, Problems *p);
 
-/* Strict integer id from a JSON number or numeric string. */
-extern bool contact_input_id(JsonbValue *v, int64 *id);
-
 #endif

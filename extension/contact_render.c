@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "spi_util.h"
+#include "timestamps.h"
 
 typedef struct Rendered
 {
@@ -76,19 +77,13 @@ AppendTextArray(StringInfo buf, Datum array)
 	appendStringInfoChar(buf, ']');
 }
 
-/* RFC 3339 in UTC to the second, as privacybee.rfc3339() */
+/* A timestamp as a JSON string, in the API's one format (timestamps.c). */
 static void
 AppendTimestamp(StringInfo buf, TimestampTz ts)
 {
-	struct pg_tm tm;
-	fsec_t		fsec;
-
-	if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"",
-					 tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	appendStringInfoChar(buf, '"');
+	rfc3339_append(buf, ts);
+	appendStringInfoChar(buf, '"');
 }
 
 static void

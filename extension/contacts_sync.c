@@ -30,6 +30,7 @@ typedef struct Batch
 	ContactInput *items;
 	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
 	int64		single_id;		/* and the contact is the URL's, whatever the body says */
+	bool		single_missing; /* the URL's id can be no contact's: 404 once validated */
 } Batch;
 
 static ArrayType *
@@ -148,9 +149,12 @@ CheckDuplicates(Batch *b)
 		problems_raise(&p);
 }
 
-/* Lock the contacts named by id; every one must be the caller's. */
+/*
+ * Lock the contacts named by id; every one must be the caller's. With has_version, each
+ * must be at if_version (412 otherwise).
+ */
 static void
-ResolveIds(Batch *b, int32 if_version)
+ResolveIds(Batch *b, bool has_version, int32 if_version)
 {
 	static SPIPlanPtr plan;
 	Oid			types[2] = {INT8OID, INT8ARRAYOID};
@@ -159,9 +163,9 @@ ResolveIds(Batch *b, int32 if_version)
 	Datum		values[2];
 
 	for (int i = 0; i < b->n; i++)
-		if (b->items[i].has_id)
+		if (b->items[i].has_id && !(b->single && b->single_missing))
 			ids[nids++] = b->items[i].id;
-	if (nids == 0)
+	if (nids == 0 && !(b->single && b->single_missing))
 		return;
 
 	values[0] = Int64GetDatum(b->user_id);
@@ -186,11 +190,11 @@ ResolveIds(Batch *b, int32 if_version)
 				b->items[i].exists = true;
 				b->items[i].target_id = id;
 			}
-		if (if_version > 0 && version != if_version)
+		if (has_version && version != if_version)
 			ereport(ERROR,
-					(errcode(ERRCODE_PT_CONFLICT),
-					 errmsg("contact %lld was modified since the given ETag", (long long) id),
-					 errhint("Fetch the contact again and retry with its current ETag.")));
+					(errcode(ERRCODE_PT_PRECONDITION_FAILED),
+					 errmsg("contact %lld is not at version %d", (long long) id, if_version),
+					 errhint("Fetch the contact again and retry with its current version.")));
 	}
 	for (int i = 0; i < b->n; i++)
 		if (b->items[i].has_id && !b->items[i].exists)
@@ -446,7 +450,7 @@ RewritePhones(Batch *b)
 
 /* Validate, resolve, then write. */
 static void
-SyncBatch(Batch *b, JsonbValue **items, int32 if_version)
+SyncBatch(Batch *b, JsonbValue **items, bool has_version, int32 if_version)
 {
 	int			ncreate = 0;
 
@@ -454,7 +458,7 @@ SyncBatch(Batch *b, JsonbValue **items, int32 if_version)
 		elog(ERROR, "SPI_connect failed");
 	MemberRegion(b);
 	ParseItems(b, items);
-	ResolveIds(b, if_version);
+	ResolveIds(b, has_version, if_version);
 	ResolveExternalIds(b);
 	CheckCreatable(b);
 	CheckDuplicates(b);
@@ -506,33 +510,35 @@ sync_contacts(PG_FUNCTION_ARGS)
 
 		for (int i = 0; i < b.n; i++)
 			items[i] = getIthJsonbValueFromContainer(&body->root, i);
-		SyncBatch(&b, items, 0);
+		SyncBatch(&b, items, false, 0);
 	}
 	PG_RETURN_DATUM(ResultIds(&b));
 }
 
 /*
  * update_contact(user_id bigint, contact_id bigint, contact jsonb, if_version integer)
- * → bigint: update one contact; the id in the URL wins over one in the body. A non-NULL
- * if_version that is not the contact's current version is a conflict.
+ * → bigint: update one contact; the id in the URL wins over one in the body. A NULL
+ * contact_id names no contact: the body is validated, then 404, as for another member's
+ * contact. A non-NULL if_version that is not the contact's current version is PT412.
  */
 PG_FUNCTION_INFO_V1(update_contact);
 Datum
 update_contact(PG_FUNCTION_ARGS)
 {
 	Batch		b = {.n = 1, .single = true};
-	int64		contact_id;
 	Jsonb	   *body;
-	int32		if_version = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+	bool		has_version = !PG_ARGISNULL(3);
+	int32		if_version = has_version ? PG_GETARG_INT32(3) : 0;
 	JsonbValue	item;
 	JsonbValue *items[1] = {&item};
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("user_id, contact_id and contact must not be null")));
+				 errmsg("user_id and contact must not be null")));
 	b.user_id = PG_GETARG_INT64(0);
-	contact_id = PG_GETARG_INT64(1);
+	b.single_missing = PG_ARGISNULL(1);
+	b.single_id = b.single_missing ? 0 : PG_GETARG_INT64(1);
 	body = PG_GETARG_JSONB_P(2);
 	if (!JB_ROOT_IS_OBJECT(body))
 		ereport(ERROR,
@@ -542,7 +548,6 @@ update_contact(PG_FUNCTION_ARGS)
 	item.val.binary.data = &body->root;
 	item.val.binary.len = VARSIZE(body) - VARHDRSZ;
 	b.items = palloc0(sizeof(ContactInput));
-	b.single_id = contact_id;
-	SyncBatch(&b, items, if_version);
-	PG_RETURN_INT64(contact_id);
+	SyncBatch(&b, items, has_version, if_version);
+	PG_RETURN_INT64(b.single_id);
 }

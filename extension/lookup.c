@@ -233,7 +233,8 @@ ResolveCall(Jsonb *params, Jsonb *body, Call *c)
 }
 
 /*
- * api_trust_lookup(token, arg, params jsonb, body jsonb, if_match) → http_response
+ * api_trust_lookup(token, arg, params jsonb, body jsonb, if_match, if_none_match)
+ * → http_response
  * {"trusted": bool, "user_id": receiver or null}
  */
 PG_FUNCTION_INFO_V1(api_trust_lookup);

@@ -12,6 +12,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "ids.h"
 #include "privacybee.h"
 
 /* 0 means no member: every owned row is hidden */
@@ -24,17 +25,10 @@ check_member_id(char **newval, void **extra, GucSource source)
 	int64		id = 0;
 	int64	   *parsed;
 
-	if (*newval != NULL && **newval != '\0')
+	if (*newval != NULL && **newval != '\0' && !id_from_digits(*newval, strlen(*newval), &id))
 	{
-		char	   *end;
-
-		errno = 0;
-		id = strtoi64(*newval, &end, 10);
-		if (errno != 0 || *end != '\0' || id <= 0)
-		{
-			GUC_check_errdetail("privacybee.member_id must be a positive integer or empty.");
-			return false;
-		}
+		GUC_check_errdetail("privacybee.member_id must be an id or empty.");
+		return false;
 	}
 	/* GUC frees extra with free(), so it must come from malloc */
 	parsed = malloc(sizeof(int64));

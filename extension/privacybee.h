@@ -15,6 +15,7 @@
 #define ERRCODE_PT_FORBIDDEN	MAKE_SQLSTATE('P','T','4','0','3')
 #define ERRCODE_PT_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
 #define ERRCODE_PT_CONFLICT		MAKE_SQLSTATE('P','T','4','0','9')
+#define ERRCODE_PT_PRECONDITION_FAILED	MAKE_SQLSTATE('P','T','4','1','2')
 
 /* settings, see privacybee.c */
 extern int	privacybee_max_sync_items;

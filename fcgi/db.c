@@ -50,9 +50,9 @@ PrepareAll(PGconn *conn)
 	{
 		snprintf(name, sizeof(name), "r%zu", i);
 		snprintf(sql, sizeof(sql),
-				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5)",
+				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(conn, name, sql, 5))
+		if (!Prepare(conn, name, sql, ROUTE_NPARAMS))
 			return false;
 	}
 	if (!Prepare(conn, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
@@ -110,12 +110,12 @@ Exec(Db *db, const char *stmt, int n, const char *const *values)
 }
 
 PGresult *
-db_call_route(Db *db, size_t route, const char *const values[5])
+db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
 {
 	char		name[32];
 
 	snprintf(name, sizeof(name), "r%zu", route);
-	return Exec(db, name, 5, values);
+	return Exec(db, name, ROUTE_NPARAMS, values);
 }
 
 PGresult *

@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+#include "routes.h"
+
 typedef struct Db
 {
 	PGconn	   *conn;			/* NULL while the database is unreachable */
@@ -23,10 +25,10 @@ extern bool db_dev_endpoints(void);
 extern bool db_ready(Db *db);
 
 /*
- * Run route's prepared call with its five parameters (NULL = SQL NULL). Returns the
+ * Run route's prepared call with its parameters (routes.h; NULL = SQL NULL). Returns the
  * result (the caller PQclear()s it) or NULL when the connection failed (answer 503).
  */
-extern PGresult *db_call_route(Db *db, size_t route, const char *const values[5]);
+extern PGresult *db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS]);
 
 /* The prepared api_check_token(token, scope) call; same contract. */
 extern PGresult *db_check_token(Db *db, const char *token, const char *scope);

@@ -233,7 +233,8 @@ static void
 CallRoute(Request *r, Db *db)
 {
 	char	   *params = json_dumps(r->params, JSON_COMPACT);	/* malloc'd */
-	const char *values[5] = {r->token, r->arg, params, r->body, Param(r, "HTTP_IF_MATCH")};
+	const char *values[ROUTE_NPARAMS] = {r->token, r->arg, params, r->body,
+		Param(r, "HTTP_IF_MATCH"), Param(r, "HTTP_IF_NONE_MATCH")};
 	PGresult   *res;
 
 	if (params == NULL)

@@ -224,7 +224,10 @@ bool
 request_check_json(const char *body, size_t len, int max_depth, char *err, size_t err_size)
 {
 	json_error_t jerr;
-	json_t	   *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr); /* new ref */
+	/* integers as reals: one past int64 is valid JSON, and the SQL function says what is
+	 * wrong with it (an id out of range names its field) */
+	json_t	   *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+								 &jerr);	/* new ref */
 	bool		ok;
 
 	if (doc == NULL)

@@ -15,12 +15,14 @@ Reason(int status)
 		case 200: return "OK";
 		case 201: return "Created";
 		case 204: return "No Content";
+		case 304: return "Not Modified";
 		case 400: return "Bad Request";
 		case 401: return "Unauthorized";
 		case 403: return "Forbidden";
 		case 404: return "Not Found";
 		case 405: return "Method Not Allowed";
 		case 409: return "Conflict";
+		case 412: return "Precondition Failed";
 		case 413: return "Content Too Large";
 		case 415: return "Unsupported Media Type";
 		case 429: return "Too Many Requests";
@@ -67,6 +69,8 @@ respond(FCGX_Stream *out, int status, const char *headers, const char *body, siz
 		FCGX_PutStr(line, n, out);
 		FCGX_PutStr(body, (int) body_len, out);
 	}
+	else if (status == 204 || status == 304)
+		FCGX_PutS("\r\n", out);	/* no content, and no Content-Length (RFC 9110 §8.6) */
 	else
 		FCGX_PutS("Content-Length: 0\r\n\r\n", out);
 }

@@ -2,8 +2,8 @@
  * routes.c — the route table, and matching a request against it.
  *
  * Adding a route is adding a line. Each function has the signature
- * (token, arg, params, body, if_match) → privacybee.http_response and authenticates the
- * token itself, so a request costs exactly one SQL call.
+ * (token, arg, params, body, if_match, if_none_match) → privacybee.http_response
+ * (routes.h) and authenticates the token itself, so a request costs exactly one SQL call.
  */
 #include <stdio.h>
 #include <string.h>

@@ -25,6 +25,12 @@ typedef struct Route
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
 } Route;
 
+/*
+ * What every route function takes: (token, arg, params, body, if_match, if_none_match),
+ * the last two the conditional request header fields, NULL when absent.
+ */
+#define ROUTE_NPARAMS 6
+
 extern const Route routes[];
 extern const size_t route_count;
 

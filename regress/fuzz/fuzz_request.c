@@ -123,7 +123,7 @@ Row(const char *status, const char *body)
 }
 
 PGresult *
-db_call_route(Db *db, size_t route, const char *const values[5])
+db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
 {
 	(void) db;
 	(void) route;

@@ -39,12 +39,37 @@ LANGUAGE sql AS $$
         pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
 $$;
 
--- RFC 3339 UTC with Z, second precision, as every timestamp leaves the API.
+-- A timestamp as every timestamp leaves the API: RFC 3339, UTC, "Z", microseconds
+-- (2023-02-10T14:03:11.123456Z), so the order shown is the order used. In C
+-- (extension/timestamps.c), which contact_render.c shares.
 CREATE OR REPLACE FUNCTION privacybee.rfc3339(ts timestamptz)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-$$;
+AS 'MODULE_PATHNAME', 'rfc3339'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.rfc3339(timestamptz) IS
+    'a timestamp as the API writes it: RFC 3339 UTC with Z and microseconds';
+
+-- A timestamp a client gave in field: RFC 3339 with any number of fractional digits
+-- (kept to the microsecond), T or t, Z, z or any offset up to ±15:59; also a date alone
+-- or no zone (UTC). PT400 naming field otherwise (extension/timestamps.c).
+CREATE OR REPLACE FUNCTION privacybee.rfc3339_in(v text, field text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'rfc3339_in'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.rfc3339_in(text, text) IS
+    'reads a client''s RFC 3339 timestamp; a 400 naming field when it is not one';
+
+-- Conditional requests (RFC 9110 §13), for every route whose resource has an ETag: the
+-- If-Match and If-None-Match fields (NULL when absent) against the current ETag (NULL:
+-- no current representation); safe for GET and HEAD. Raises PT412 when the request must
+-- not proceed; true when a GET or HEAD is to be answered 304 (extension/preconditions.c).
+CREATE OR REPLACE FUNCTION privacybee.check_preconditions(if_match text, if_none_match text,
+                                                          etag text, safe boolean)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'check_preconditions'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.check_preconditions(text, text, text, boolean) IS
+    'RFC 9110 If-Match / If-None-Match against a current ETag: 412, or true for 304';
 
 -- The user behind a bearer token that carries scope; 401 / 403 otherwise. A service
 -- token (no user) returns NULL. In C (extension/tokens.c): every request starts here.
@@ -94,7 +119,7 @@ DECLARE
     k text;
 BEGIN
     FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
-        IF NOT (k = ANY (allowed)) THEN
+        IF (k = ANY (allowed)) IS NOT TRUE THEN
             PERFORM privacybee.fail(400, pg_catalog.format('unknown parameter %s', k),
                 pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
                     'field', k, 'problem', 'is not a parameter of this route')));
@@ -115,7 +140,7 @@ BEGIN
         PERFORM privacybee.fail(400, 'body must be a JSON object');
     END IF;
     FOR k IN SELECT pg_catalog.jsonb_object_keys(body) LOOP
-        IF NOT (k = ANY (allowed)) THEN
+        IF (k = ANY (allowed)) IS NOT TRUE THEN
             PERFORM privacybee.fail(400, pg_catalog.format('%s is not a field of %s', k, what),
                 pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
                     'field', k, 'problem', 'unknown field')));
@@ -159,51 +184,46 @@ BEGIN
 END
 $$;
 
--- An RFC 3339 timestamp parameter ("Z", an offset, or none meaning UTC). A "+" in a query
--- string arrives as a space, so a space before the offset is read as "+".
+-- A timestamp parameter, read by rfc3339_in(). A "+" in a query string arrives as a
+-- space, so a space before the offset is read as "+".
 CREATE OR REPLACE FUNCTION privacybee.param_timestamp(params jsonb, name text)
 RETURNS timestamptz
-LANGUAGE plpgsql AS $$
-DECLARE
-    v text := params ->> name;
-BEGIN
-    IF v IS NULL THEN
-        RETURN NULL;
-    END IF;
-    v := pg_catalog.regexp_replace(v, ' ([0-9]{2}:?[0-9]{2})$', '+\1');
-    IF v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$' THEN
-        BEGIN
-            IF v ~ '([Zz]|[+-][0-9]{2}:?[0-9]{2})$' THEN
-                RETURN v::timestamptz;
-            END IF;
-            RETURN v::timestamp AT TIME ZONE 'UTC';
-        EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-            NULL;
-        END;
-    END IF;
-    PERFORM privacybee.fail(400, pg_catalog.format('%s must be an RFC 3339 timestamp', name),
-        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-            'field', name, 'problem', 'must be an RFC 3339 timestamp such as 2024-07-01T00:00:00Z')));
-    RETURN NULL;
-END
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT privacybee.rfc3339_in(
+        pg_catalog.regexp_replace(params ->> name, ' ([0-9]{2}:?[0-9]{2})$', '+\1'), name)
 $$;
 
--- The <id> of a route: digits only (the router guarantees it); NULL when out of range,
--- which callers answer with 404.
-CREATE OR REPLACE FUNCTION privacybee.path_id(arg text)
-RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN arg ~ '^[0-9]{1,18}$' THEN arg::bigint END
-$$;
+-- Ids (SPEC §4): a positive int64, written once, in C (extension/ids.c). path_id() and
+-- json_id() never return NULL: what cannot be an id is 404 in a path, 400 in a body, so
+-- no NULL ever reaches an ownership or visibility check.
 
--- An id in a JSON body: a number or a numeric string.
-CREATE OR REPLACE FUNCTION privacybee.json_id(v jsonb)
+-- t as an id (decimal digits, 1 … 9223372036854775807), NULL when it is not one.
+CREATE OR REPLACE FUNCTION privacybee.parse_id(t text)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('number', 'string')
-                 AND (v #>> '{}') ~ '^[0-9]{1,18}$'
-            THEN (v #>> '{}')::bigint END
-$$;
+AS 'MODULE_PATHNAME', 'parse_id'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The <id> of a route (digits: the router lets nothing else through); PT404
+-- "<what> not found" when no object can have it.
+CREATE OR REPLACE FUNCTION privacybee.path_id(arg text, what text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'path_id'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The id a JSON body gives in field (v its value, NULL when absent): a number with an
+-- integral value however written (10, 10.0, 1e1) or a string of digits; PT400 naming
+-- field otherwise.
+CREATE OR REPLACE FUNCTION privacybee.json_id(v jsonb, field text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'json_id'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Any other integer of a JSON body, read as ids are, within lo … hi; NULL when absent
+-- or null, PT400 naming field otherwise.
+CREATE OR REPLACE FUNCTION privacybee.json_int(v jsonb, field text, lo bigint, hi bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'json_int'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION privacybee.dev_endpoints_enabled()
 RETURNS boolean

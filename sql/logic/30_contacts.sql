@@ -1,10 +1,12 @@
 -- Contacts: the C upsert, how a contact is rendered, and the /contacts routes.
 --
 -- Every api_* function has the signature privacybee-fcgi calls:
---   (token text, arg text, params jsonb, body jsonb, if_match text) → http_response
+--   (token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
+--   → http_response
 -- arg is the <id> of the route, params the query string (and form body) as an object of
--- strings, body the JSON body. Each authenticates the token itself, so one request is
--- one SQL call.
+-- strings, body the JSON body, if_match / if_none_match the conditional request header
+-- fields (NULL when absent). Each authenticates the token itself, so one request is one
+-- SQL call.
 
 CREATE OR REPLACE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
 RETURNS bigint[]
@@ -53,28 +55,6 @@ LANGUAGE sql STABLE AS $$
                privacybee.contacts_render(user_id, ids, true, true, true), ', ') || ']'
 $$;
 
--- Does an If-Match header value ("*", or a list of ETags) match version?
-CREATE OR REPLACE FUNCTION privacybee.if_match_version(if_match text)
-RETURNS integer
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    tag text;
-BEGIN
-    IF if_match IS NULL OR pg_catalog.btrim(if_match) = '*' THEN
-        RETURN NULL;
-    END IF;
-    -- a list of tags: the request wins if any of them is current, so compare the first
-    -- well-formed one; anything else can never match (409)
-    FOREACH tag IN ARRAY pg_catalog.string_to_array(if_match, ',') LOOP
-        tag := pg_catalog.btrim(tag);
-        IF tag ~ '^"v[0-9]{1,9}"$' THEN
-            RETURN pg_catalog.substr(tag, 3, pg_catalog.length(tag) - 3)::integer;
-        END IF;
-    END LOOP;
-    RETURN -1;
-END
-$$;
-
 -- Keyset cursor: base64url of "<updated in µs since epoch or empty>|<id>".
 CREATE OR REPLACE FUNCTION privacybee.cursor_encode(ts timestamptz, id bigint)
 RETURNS text
@@ -98,19 +78,25 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         plain := NULL;
     END;
-    parts := pg_catalog.regexp_match(plain, '^(-?[0-9]{1,18})?\|([0-9]{1,18})$');
-    IF parts IS NULL OR (parts[1] IS NOT NULL) <> by_updated THEN
+    parts := pg_catalog.regexp_match(plain, '^(-?[0-9]{1,18})?\|([0-9]+)$');
+    id := privacybee.parse_id(parts[2]);
+    BEGIN
+        -- exact to the microsecond (to_timestamp() would go through a double)
+        ts := 'epoch'::timestamptz + (parts[1]::bigint / 1000000) * interval '1 second'
+                                    + (parts[1]::bigint % 1000000) * interval '1 microsecond';
+    EXCEPTION WHEN datetime_field_overflow THEN
+        parts := NULL;
+    END;
+    IF parts IS NULL OR (parts[1] IS NOT NULL) <> by_updated OR id IS NULL THEN
         PERFORM privacybee.fail(400, 'cursor is not valid for this listing',
             '[{"field": "cursor", "problem": "is malformed or belongs to another listing"}]');
     END IF;
-    ts := pg_catalog.to_timestamp(parts[1]::numeric / 1000000);
-    id := parts[2]::bigint;
 END
 $$;
 
 -- GET /contacts
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
-                                             if_match text)
+                                             if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -208,8 +194,7 @@ BEGIN
           || CASE WHEN cardinality(include) > 0
                   THEN '&include=' || array_to_string(include, ',') ELSE '' END
           || CASE WHEN by_updated
-                  THEN '&updated_at=' || to_char(since AT TIME ZONE 'UTC',
-                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE '' END
+                  THEN '&updated_at=' || privacybee.rfc3339(since) ELSE '' END
           || CASE WHEN with_deleted THEN '&include_deleted=true' ELSE '' END;
     IF has_more THEN
         links := links || ('</contacts?' || query || '&cursor='
@@ -227,29 +212,33 @@ BEGIN
 END
 $$;
 
--- GET /contacts/<id>
+-- GET /contacts/<id>: the contact and its ETag; 304 when If-None-Match names that ETag.
 CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb,
-                                           if_match text)
+                                           if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:read');
     c privacybee.contacts;
+    etag text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     SELECT * INTO c FROM privacybee.contacts
-     WHERE user_id = uid AND id = privacybee.path_id(arg);
+     WHERE user_id = uid AND id = privacybee.path_id(arg, 'contact');
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
-    RETURN privacybee.response(200, privacybee.contact_json(uid, c.id),
-                               'ETag: ' || privacybee.contact_etag(c.version));
+    etag := privacybee.contact_etag(c.version);
+    IF privacybee.check_preconditions(if_match, if_none_match, etag, true) THEN
+        RETURN privacybee.response(304, NULL, 'ETag: ' || etag);
+    END IF;
+    RETURN privacybee.response(200, privacybee.contact_json(uid, c.id), 'ETag: ' || etag);
 END
 $$;
 
 -- POST /contacts/sync
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
-                                             if_match text)
+                                             if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -266,25 +255,33 @@ BEGIN
 END
 $$;
 
--- PUT and PATCH /contacts/<id>
+-- PUT and PATCH /contacts/<id>. The row is locked before the preconditions are read,
+-- so no other change can slip in between. Order: 400 for parameters, then the
+-- preconditions of an existing contact (412, before the body is read, RFC 9110 §13.2),
+-- then the body (400), then 404 for a contact that is not the caller's.
 CREATE OR REPLACE FUNCTION privacybee.api_contact_update(token text, arg text, params jsonb, body jsonb,
-                                              if_match text)
+                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
-    cid bigint := privacybee.path_id(arg);
+    -- NULL when no contact can have this id: update_contact() then validates the body
+    -- and answers 404
+    cid bigint := privacybee.parse_id(arg);
+    v integer;
     c privacybee.contacts;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     IF body IS NULL THEN
         PERFORM privacybee.fail(400, 'body must be a JSON object');
     END IF;
-    IF cid IS NULL THEN
-        PERFORM privacybee.fail(404, 'contact not found');
+    SELECT version INTO v FROM privacybee.contacts
+     WHERE user_id = uid AND id = cid FOR UPDATE;
+    IF FOUND THEN
+        PERFORM privacybee.check_preconditions(if_match, if_none_match,
+                                               privacybee.contact_etag(v), false);
     END IF;
-    PERFORM privacybee.update_contact(uid, cid, body - 'id',
-                                      privacybee.if_match_version(if_match));
+    cid := privacybee.update_contact(uid, cid, body - 'id');
     SELECT * INTO c FROM privacybee.contacts WHERE user_id = uid AND id = cid;
     RETURN privacybee.response(200, privacybee.contact_json(uid, c.id),
                                'ETag: ' || privacybee.contact_etag(c.version));
@@ -293,24 +290,23 @@ $$;
 
 -- DELETE /contacts/<id>: the row goes, a tombstone stays 30 days for syncing clients.
 CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
-                                              if_match text)
+                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
-    cid bigint := privacybee.path_id(arg);
+    cid bigint;
     v integer;
-    wanted integer := privacybee.if_match_version(if_match);
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
+    cid := privacybee.path_id(arg, 'contact');
     SELECT version INTO v FROM privacybee.contacts
      WHERE user_id = uid AND id = cid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
-    IF wanted IS NOT NULL AND wanted <> v THEN
-        PERFORM privacybee.fail(409, 'contact was modified since the given ETag');
-    END IF;
+    PERFORM privacybee.check_preconditions(if_match, if_none_match,
+                                           privacybee.contact_etag(v), false);
     DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid;
     INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (uid, cid)
     ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now();
@@ -322,7 +318,7 @@ $$;
 
 -- DELETE /contacts/clear/<id> (development only): every contact of the caller.
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_clear(token text, arg text, params jsonb, body jsonb,
-                                              if_match text)
+                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -334,7 +330,7 @@ BEGIN
     END IF;
     uid := privacybee.authenticate_member(token, 'contacts:write');
     PERFORM privacybee.check_params(params, '{}');
-    IF privacybee.path_id(arg) IS DISTINCT FROM uid THEN
+    IF privacybee.parse_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
     DELETE FROM privacybee.contacts WHERE user_id = uid;

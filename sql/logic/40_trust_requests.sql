@@ -6,7 +6,7 @@
 
 -- GET /contacts/requests
 CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
-                                                   if_match text)
+                                                   if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -29,7 +29,7 @@ $$;
 
 -- POST /contacts/requests {"user_id" | "phone", "contact_reason"}
 CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg text, params jsonb, body jsonb,
-                                                    if_match text)
+                                                    if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -54,11 +54,7 @@ BEGIN
     END IF;
 
     IF body ? 'user_id' THEN
-        target := privacybee.json_id(body -> 'user_id');
-        IF target IS NULL THEN
-            PERFORM privacybee.fail(400, 'user_id must be a positive integer',
-                '[{"field": "user_id", "problem": "must be a positive integer"}]');
-        END IF;
+        target := privacybee.json_id(body -> 'user_id', 'user_id');
         PERFORM 1 FROM privacybee.people WHERE id = target;
     ELSE
         IF jsonb_typeof(body -> 'phone') <> 'string' OR char_length(body ->> 'phone') > 64 THEN
@@ -95,12 +91,12 @@ $$;
 
 -- POST /contacts/trust/<id> {"trusted": 1|0|true|false, "type": "person"|"company"}
 CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb,
-                                         if_match text)
+                                         if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
-    target bigint := privacybee.path_id(arg);
+    target bigint;
     kind text;
     trusted boolean;
 BEGIN
@@ -118,6 +114,7 @@ BEGIN
             '[{"field": "type", "problem": "must be person or company"}]');
     END IF;
 
+    target := privacybee.path_id(arg, kind);
     IF kind = 'person' THEN
         PERFORM 1 FROM privacybee.people WHERE id = target;
     ELSE
@@ -148,22 +145,24 @@ $$;
 -- GET /contacts/employees/<id>: the companies of person <id> with their employees.
 -- Visible to that person, their coworkers and members who trust them; 404 to others.
 CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb,
-                                         if_match text)
+                                         if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:read');
-    pid bigint := privacybee.path_id(arg);
+    pid bigint;
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    IF NOT (pid = uid
+    pid := privacybee.path_id(arg, 'person');
+    -- IS NOT TRUE: a condition that is not known to hold hides the person
+    IF (pid = uid
             OR EXISTS (SELECT 1 FROM privacybee.employees a
                          JOIN privacybee.employees b ON b.company_id = a.company_id
                         WHERE a.person_id = uid AND b.person_id = pid)
             OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                         WHERE e.user_id = uid AND e.target_type = 'person'
-                          AND e.target_id = pid AND e.trusted)) THEN
+                          AND e.target_id = pid AND e.trusted)) IS NOT TRUE THEN
         PERFORM privacybee.fail(404, 'person not found');
     END IF;
     SELECT '[' || COALESCE(string_agg(json_build_object(

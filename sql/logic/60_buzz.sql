@@ -34,7 +34,7 @@ LANGUAGE C STABLE;
 -- (extension/lookup.c): one index probe when trusted; an untrusted call to a member is
 -- logged as blocked (once per call_sid). Reads the call as call_params() does.
 CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
-                                            if_match text)
+                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 AS 'MODULE_PATHNAME', 'api_trust_lookup'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -42,7 +42,7 @@ LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
 -- matches that make the call trusted, all empty when it is not.
 CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
-                                           if_match text)
+                                           if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -115,7 +115,7 @@ $$;
 
 -- GET /apps/buzz/heartbeat
 CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,
-                                         if_match text)
+                                         if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -159,7 +159,7 @@ $$;
 
 -- GET /apps/buzz/blocked: the latest 100 blocked calls, newest first.
 CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
-                                       if_match text)
+                                       if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -209,7 +209,7 @@ $$;
 
 -- POST /apps/buzz/activity
 CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, params jsonb, body jsonb,
-                                               if_match text)
+                                               if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -243,14 +243,8 @@ BEGIN
     IF r_type IS NULL OR r_type NOT IN ('person', 'company') THEN
         PERFORM privacybee.bad_field('receivable_type', 'must be person or company');
     END IF;
-    s_id := privacybee.json_id(body -> 'sendable_id');
-    IF s_id IS NULL THEN
-        PERFORM privacybee.bad_field('sendable_id', 'must be a positive integer');
-    END IF;
-    r_id := privacybee.json_id(body -> 'receivable_id');
-    IF r_id IS NULL THEN
-        PERFORM privacybee.bad_field('receivable_id', 'must be a positive integer');
-    END IF;
+    s_id := privacybee.json_id(body -> 'sendable_id', 'sendable_id');
+    r_id := privacybee.json_id(body -> 'receivable_id', 'receivable_id');
     IF body ? 'message_id' AND jsonb_typeof(body -> 'message_id') <> 'null' THEN
         IF jsonb_typeof(body -> 'message_id') <> 'string'
            OR (body ->> 'message_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
@@ -266,13 +260,7 @@ BEGIN
         END IF;
         msg := body ->> 'message';
     END IF;
-    IF body ? 'call_time' AND jsonb_typeof(body -> 'call_time') <> 'null' THEN
-        IF jsonb_typeof(body -> 'call_time') <> 'number'
-           OR (body ->> 'call_time') !~ '^[0-9]{1,9}$' THEN
-            PERFORM privacybee.bad_field('call_time', 'must be an integer of seconds, 0 or more');
-        END IF;
-        call_time := (body ->> 'call_time')::integer;
-    END IF;
+    call_time := privacybee.json_int(body -> 'call_time', 'call_time', 0, 2147483647);
     IF kind LIKE 'chat\_%' AND mid IS NULL THEN
         PERFORM privacybee.bad_field('message_id', 'is required for chat activity');
     END IF;
@@ -283,10 +271,12 @@ BEGIN
         PERFORM privacybee.bad_field('call_time', 'is required for call activity');
     END IF;
 
-    -- the sender is the caller, or a company the caller belongs to
-    IF NOT ((s_type = 'person' AND s_id = uid)
-            OR (s_type = 'company' AND EXISTS (SELECT 1 FROM privacybee.employees e
-                                                WHERE e.company_id = s_id AND e.person_id = uid))) THEN
+    -- the sender is the caller, or a company the caller belongs to (IS NOT TRUE: what is
+    -- not known to hold is refused)
+    IF ((s_type = 'person' AND s_id = uid)
+        OR (s_type = 'company' AND EXISTS (SELECT 1 FROM privacybee.employees e
+                                            WHERE e.company_id = s_id AND e.person_id = uid)))
+       IS NOT TRUE THEN
         PERFORM privacybee.fail(403, 'you may only send as yourself or a company you belong to');
     END IF;
     IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE r_type = 'person' AND p.id = r_id
@@ -315,12 +305,12 @@ $$;
 
 -- GET /apps/buzz/activity/<id>?limit=
 CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb,
-                                              if_match text)
+                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'buzz');
-    since bigint := privacybee.path_id(arg);
+    since bigint;
     lim integer;
     ids bigint[];
     more boolean;
@@ -329,9 +319,8 @@ BEGIN
     PERFORM privacybee.check_params(params, '{limit}');
     lim := privacybee.param_int(params, 'limit', 100, 1,
         COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
-    IF since IS NULL THEN
-        PERFORM privacybee.bad_field('id', 'must be an activity id');
-    END IF;
+    -- the feed starts after <id>: an activity id, or 0 for the beginning
+    since := CASE WHEN arg ~ '^0+$' THEN 0 ELSE privacybee.path_id(arg, 'activity') END;
     ids := privacybee.activity_since(uid, since, lim);
     more := cardinality(ids) > lim;
     IF more THEN
@@ -348,7 +337,7 @@ $$;
 
 -- PUT /apps/buzz/encryption {"hash", "e2e_id", "public_key"?}
 CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, params jsonb, body jsonb,
-                                          if_match text)
+                                          if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -383,7 +372,7 @@ $$;
 
 -- DELETE /apps/buzz/clear (development only): the caller's activity and blocked log.
 CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb,
-                                          if_match text)
+                                          if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -23,3 +23,22 @@ $$;
 REVOKE ALL ON FUNCTION privacybee.grant_api(name) FROM PUBLIC;
 COMMENT ON FUNCTION privacybee.grant_api(name) IS
     'grants a role what privacybee-fcgi needs: EXECUTE on the api_* functions, nothing else';
+
+-- An update may drop and re-create route functions (a changed signature) or add new
+-- ones; a role that grant_api() gave the API keeps it, for every route function there
+-- now is. Such a role is known by its EXECUTE on api_check_token(), whose signature never
+-- changes. Nothing to do on a fresh install.
+DO $$
+DECLARE
+    r name;
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole::name
+               FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) AS a
+              WHERE p.oid = 'privacybee.api_check_token(text, text)'::regprocedure
+                AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0
+                AND a.grantee <> p.proowner
+                AND a.grantee::regrole::name NOT IN ('privacybee_member', 'privacybee_system') LOOP
+        PERFORM privacybee.grant_api(r);
+    END LOOP;
+END
+$$;

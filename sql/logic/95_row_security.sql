@@ -61,8 +61,8 @@ BEGIN
               WHERE p.pronamespace = 'privacybee'::regnamespace AND p.prosecdef LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', f,
             CASE WHEN f IN ('privacybee.authenticate(text, text)'::regprocedure,
-                            'privacybee.api_trust_lookup(text, text, jsonb, jsonb, text)'::regprocedure,
-                            'privacybee.api_call_lookup(text, text, jsonb, jsonb, text)'::regprocedure)
+                            'privacybee.api_trust_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure,
+                            'privacybee.api_call_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure)
                       OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
                          = 'trigger'::regtype
                  THEN 'privacybee_system' ELSE 'privacybee_member' END);
