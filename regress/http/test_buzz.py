@@ -179,7 +179,7 @@ class TestHeartbeat(ApiTest):
             "receivable_type": "person", "receivable_id": other, "message": "m",
             "message_id": str(uuid.uuid4())}).json["data"]
         r = self.req("GET", "/apps/buzz/heartbeat", token).json
-        self.assertRegex(r["last_contact_update"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertRegex(r["last_contact_update"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
         self.assertEqual(r["last_activity_id"], str(a["id"]))
 
     def test_needs_the_buzz_scope(self):

@@ -66,12 +66,12 @@ class TestContactRoutes(ApiTest):
         self.assertStatus(r, 200)
         self.assertNotEqual(r.header("ETag"), etag)
 
-    def test_if_match_stale_etag_is_409_and_changes_nothing(self):
+    def test_if_match_stale_etag_is_412_and_changes_nothing(self):
         etag = self.req("GET", self.path, self.token).header("ETag")
         self.req("PATCH", self.path, self.token, body={"display_name": "B2"})
         r = self.req("PATCH", self.path, self.token, body={"display_name": "B3"},
                      headers={"If-Match": etag})
-        self.assertError(r, 409)
+        self.assertError(r, 412)
         self.assertEqual(self.req("GET", self.path, self.token).json["display_name"], "B2")
 
     def test_if_match_star_matches(self):
@@ -89,9 +89,9 @@ class TestContactRoutes(ApiTest):
         self.assertIn({"id": self.contact["id"], "deleted": True},
                       [{k: v for k, v in c.items() if k != "updated"} for c in listing])
 
-    def test_delete_with_stale_etag_is_409(self):
+    def test_delete_with_stale_etag_is_412(self):
         r = self.req("DELETE", self.path, self.token, headers={"If-Match": '"v999"'})
-        self.assertError(r, 409)
+        self.assertError(r, 412)
         self.assertStatus(self.req("GET", self.path, self.token), 200)
 
 

@@ -30,7 +30,7 @@ class TestSync(ApiTest):
                     "created", "updated"):
             self.assertIn(key, c)
         self.assertEqual(c["birthday"], "1975-11-24")
-        self.assertRegex(c["created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertRegex(c["created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
     def test_empty_batch_is_200_empty(self):
         r = self.sync([])

@@ -40,6 +40,12 @@ SELECT count(*) AS other_has_none FROM privacybee.contacts WHERE user_id = :othe
 SELECT privacybee.update_contact(:me, :theirs, '{"emails": null, "labels": ["vip"]}') = :theirs AS updated;
 SELECT display_name, emails, labels, version FROM privacybee.contacts WHERE id = :theirs;
 SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "stale"}', 1);
+-- a version that no contact is ever at is a failed precondition too, never ignored
+SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "stale"}', 0);
+SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "stale"}', -1);
+-- a NULL contact_id names no contact: the body is checked first, then 404
+SELECT privacybee.update_contact(:me, NULL, '{"display_name": ""}');
+SELECT privacybee.update_contact(:me, NULL, '{"display_name": "nobody"}');
 SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "fresh"}', 4) = :theirs AS matched;
 SELECT privacybee.update_contact(:other, :theirs, '{"display_name": "x"}');
 SELECT privacybee.update_contact(:me, :theirs, '{"display_name": ""}');

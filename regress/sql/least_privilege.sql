@@ -38,7 +38,7 @@ SET search_path = public, pg_temp, pg_catalog;
 SELECT body = :'before' AS listing_unchanged
   FROM privacybee.api_contacts_list(:'tok', '', '{"include": "phone_numbers"}', NULL, NULL);
 SELECT status, body::jsonb ->> 'display_name' AS display_name, body::jsonb -> 'phone' AS phone,
-       body::jsonb ->> 'created' LIKE '____-__-__T__:__:__Z' AS timestamp_format
+       body::jsonb ->> 'created' LIKE '____-__-__T__:__:__.______Z' AS timestamp_format
   FROM privacybee.api_contact_get(:'tok', :'cid', '{}', NULL, NULL);
 RESET search_path;
 RESET ROLE;

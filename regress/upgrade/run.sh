@@ -12,7 +12,8 @@
 #      --schema-only --binary-upgrade (which lists an extension's own objects) minus
 #      OIDs and privileges, and the privileges of every object from the catalog.
 # Also: the roles the extension creates exist already here (another database of the
-# cluster made them), which is the case a second install must handle.
+# cluster made them), which is the case a second install must handle; and a role given
+# the API with grant_api() before the update can call every route function after it.
 # Prints "ok: …" / "not ok: …" lines, one per check.
 set -uo pipefail
 
@@ -28,15 +29,19 @@ versions=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$top/privacybee.control"
 oldest=$(ls "$top"/sql/privacybee--*.sql | sed -n 's|.*/privacybee--\([0-9.]*\)\.sql$|\1|p' | sort -V | head -n1)
 old=pb_upgrade_old
 new=pb_upgrade_new
+api_role=pb_upgrade_api
 
 for db in $old $new; do
     psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 done
 
-# 1. the oldest release, with data
+# 1. the oldest release, with data, and the API granted to a role
+psql_ -d postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+    WHERE rolname = '$api_role') THEN CREATE ROLE $api_role; END IF; END \$\$" >/dev/null
 psql_ -d $old -c "CREATE EXTENSION privacybee VERSION '$oldest'" >/dev/null &&
-    psql_ -d $old -f "$here/data-$oldest.sql" >/dev/null
-check $? "install $oldest and load data-$oldest.sql"
+    psql_ -d $old -f "$here/data-$oldest.sql" >/dev/null &&
+    psql_ -d $old -c "SELECT privacybee.grant_api('$api_role')" >/dev/null
+check $? "install $oldest, load data-$oldest.sql, grant_api('$api_role')"
 
 tables() {
     psql_ -d $old -At -c "SELECT c.relname FROM pg_catalog.pg_class c
@@ -102,28 +107,41 @@ status=$?
 check $status "checks.sql: what the migrations promise (trust_verify() empty, …)"
 psql_ -d $old -c "DROP SCHEMA upgrade_before CASCADE" >/dev/null
 
-# 4. schema equals a fresh install
-psql_ -d $new -c "CREATE EXTENSION privacybee" >/dev/null
+# the API role can still call every route function, whichever the update re-created
+missing=$(psql_ -d $old -At -c "SELECT count(*) || ' ' || COALESCE(string_agg(p.oid::regprocedure::text, ', ')
+        FILTER (WHERE NOT pg_catalog.has_function_privilege('$api_role', p.oid, 'EXECUTE')), '')
+    FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'privacybee'::regnamespace
+     AND p.proname LIKE 'api\_%'")
+status=$?
+case "$missing" in [1-9]*" ") ;; *) echo "$api_role cannot execute: $missing"; status=1 ;; esac
+check $status "a role given the API before the update keeps it on every route function"
+
+# 4. schema equals a fresh install (with the API granted to the same role)
+psql_ -d $new -c "CREATE EXTENSION privacybee" >/dev/null &&
+    psql_ -d $new -c "SELECT privacybee.grant_api('$api_role')" >/dev/null
 check $? "fresh install of $versions in a cluster whose roles exist already"
 
 schema() {
     "$bin/pg_dump" -U postgres --schema-only --binary-upgrade --no-privileges "$1" |
         grep -vE "pg_catalog.setval|binary_upgrade_set_next|^\\\\(un)?restrict|relfrozenxid|^WHERE oid = |^-- Dumped"
 }
+# an ACL's items in a fixed order: the order grants were made in means nothing
 privileges() {
     psql_ -d "$1" -At -c "
+        CREATE FUNCTION pg_temp.acl(a aclitem[]) RETURNS text LANGUAGE sql AS
+            'SELECT pg_catalog.string_agg(i::text, '','' ORDER BY i::text) FROM pg_catalog.unnest(a) AS i';
         SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) || ' ' ||
-               COALESCE((SELECT p.proacl::text FROM pg_catalog.pg_proc p
+               COALESCE((SELECT pg_temp.acl(p.proacl) FROM pg_catalog.pg_proc p
                           WHERE d.classid = 'pg_proc'::regclass AND p.oid = d.objid),
-                        (SELECT c.relacl::text FROM pg_catalog.pg_class c
+                        (SELECT pg_temp.acl(c.relacl) FROM pg_catalog.pg_class c
                           WHERE d.classid = 'pg_class'::regclass AND c.oid = d.objid),
-                        (SELECT t.typacl::text FROM pg_catalog.pg_type t
+                        (SELECT pg_temp.acl(t.typacl) FROM pg_catalog.pg_type t
                           WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid), '')
           FROM pg_catalog.pg_depend d
          WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
            AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'privacybee')
         UNION ALL
-        SELECT 'schema privacybee ' || COALESCE(n.nspacl::text, '')
+        SELECT 'schema privacybee ' || COALESCE(pg_temp.acl(n.nspacl), '')
           FROM pg_catalog.pg_namespace n WHERE n.nspname = 'privacybee'
         ORDER BY 1"
 }
@@ -147,3 +165,4 @@ check $? "the extension's roles: no login, no superuser, only privacybee_system 
 for db in $old $new; do
     psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
 done
+psql_ -d postgres -c "DROP ROLE IF EXISTS $api_role" >/dev/null
