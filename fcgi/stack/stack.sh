@@ -12,7 +12,7 @@
 # Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
-# (defaults in start_nginx).
+# and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in start_nginx).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -143,6 +143,7 @@ start_nginx() {
         -e "s|@RATE_LOOKUP@|${RATE_LOOKUP:-50r/s}|" -e "s|@BURST_LOOKUP@|${BURST_LOOKUP:-200}|" \
         -e "s|@RATE_ADDR@|${RATE_ADDR:-100r/s}|" -e "s|@BURST_ADDR@|${BURST_ADDR:-400}|" \
         -e "s|^@ADDR_EXEMPT@\$|$exempt|" \
+        -e "s|@BODY_TIMEOUT@|${BODY_TIMEOUT:-60s}|" -e "s|@FCGI_READ_TIMEOUT@|${FCGI_READ_TIMEOUT:-60s}|" \
         "$top/fcgi/nginx/privacybee.conf.in" > "$dir/nginx/nginx.conf"
     nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log"
     for _ in $(seq 100); do
