@@ -89,6 +89,12 @@ status=$?
 cat "$dir/phone.log" 2>/dev/null
 record $status "phone corpus"
 
+echo "== the provider's official library, the signature oracle (regress/twilio, from its lockfile)"
+npm ci --prefix regress/twilio --no-audit --no-fund --loglevel=error > "$dir/npm.log" 2>&1
+status=$?
+[ $status = 0 ] || cat "$dir/npm.log"
+record $status "npm ci regress/twilio"
+
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1
 cat "$dir/http.log"
