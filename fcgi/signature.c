@@ -294,7 +294,8 @@ signature_check(const char *secret, size_t secret_len, const SignedRequest *req)
 			result = SIGNATURE_NO_MEMORY;
 		goto out;
 	}
-	qsort(pairs.items, pairs.count, sizeof(Pair), ComparePairs);
+	if (pairs.count > 1)
+		qsort(pairs.items, pairs.count, sizeof(Pair), ComparePairs);
 
 	/* as received, and without its port or with the default one (twilio-node's set) */
 	candidates[0] = strdup(req->url);
