@@ -40,7 +40,11 @@ typedef struct CallParams
 	bool		spoofed;		/* STIR/SHAKEN verification failed */
 } CallParams;
 
-/* A string or number field of a JSON object, as text; NULL when absent or other. */
+/*
+ * A string or number field of a JSON object, as text; NULL when absent, null or a
+ * boolean. An array or object is 400: a parameter the provider repeated arrives as the
+ * array of its values (privacybee-fcgi), and one call cannot have two of them.
+ */
 static char *
 Field(Jsonb *obj, const char *key)
 {
@@ -59,6 +63,12 @@ Field(Jsonb *obj, const char *key)
 		return pnstrdup(v->val.string.val, v->val.string.len);
 	if (v->type == jbvNumeric)
 		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvBinary)
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_BAD_REQUEST),
+				 errmsg("%s must be one string or number", key),
+				 errdetail("[{\"field\": \"%s\", \"problem\": \"must be one string or number\"}]",
+						   key)));
 	return NULL;
 }
 

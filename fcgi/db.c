@@ -2,10 +2,30 @@
  * db.c — the worker threads' database connections.
  *
  * Each thread owns one connection, so there is no locking. Every statement is prepared
- * once per connection, right after connecting; a request is then one PQexecPrepared.
- * A connection the server closed while idle (restart, crash) is noticed before it is
- * used and replaced, so nothing is sent twice: a call that fails mid-flight is answered
- * 503 and never retried, since it may have committed.
+ * once per connection, right after connecting; a request is then one prepared call.
+ *
+ * A broken connection, and when a call is retried. A database restart or crash ends
+ * every session: the server sends each idle client a FATAL error (administrator
+ * command, postmaster exit, crash of another process, idle timeout) and closes it, or
+ * (SIGKILL) just closes it. So:
+ *  1. Before a call, the connection is checked (db_ready): whatever arrived while it was
+ *     idle is read and parsed — a FATAL arrives as a notice in the idle state, caught by
+ *     OnNotice — and a connection the server closed or announced closing is replaced
+ *     before anything is sent on it. Reading only the FATAL and not the close after it
+ *     is not enough (libpq reports the close only on its next read).
+ *  2. A call is retried once, on a fresh connection, only when the server certainly
+ *     never ran it to its commit:
+ *       - libpq refused to send it (PQsendQueryPrepared failed: nothing left us), or
+ *       - the server's first and only answer to it is a FATAL error: the server ended
+ *         the session before the call completed. A call's results are queued before
+ *         its transaction commits at Sync and reach us before anything sent later, so
+ *         a FATAL ahead of any result means the transaction never committed (a backend
+ *         that died between the check and our query sends exactly this).
+ *     Anything else that breaks the connection mid-call (it closed without a word, a
+ *     crash after the query was read) may have committed: that call is answered 503
+ *     and never repeated. A result that did arrive is the answer, even if the
+ *     connection died after it.
+ * So a restart costs at most the calls in flight at that moment.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +45,30 @@ bool
 db_dev_endpoints(void)
 {
 	return atomic_load(&dev_endpoints);
+}
+
+/* Severity FATAL or PANIC: the server is ending this session. */
+static bool
+IsFatal(const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	return severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+}
+
+/*
+ * libpq hands us every notice, and an error the server sent while the connection was
+ * idle (its FATAL before closing); the latter dooms the connection.
+ */
+static void
+OnNotice(void *arg, const PGresult *res)
+{
+	Db		   *db = arg;
+
+	if (IsFatal(res))
+		db->doomed = true;
+	else
+		fprintf(stderr, "privacybee-fcgi: %s", PQresultErrorMessage(res));
 }
 
 static bool
@@ -72,16 +116,14 @@ PrepareAll(PGconn *conn)
 	return true;
 }
 
-bool
-db_ready(Db *db)
+static bool
+Connect(Db *db)
 {
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
-		PQconsumeInput(db->conn) && PQstatus(db->conn) == CONNECTION_OK)
-		return true;
 	db_close(db);
-
 	db->conn = PQconnectdb(config.dsn);
-	if (PQstatus(db->conn) != CONNECTION_OK || !PrepareAll(db->conn))
+	if (db->conn)
+		PQsetNoticeReceiver(db->conn, OnNotice, db);
+	if (PQstatus(db->conn) != CONNECTION_OK || !PrepareAll(db->conn) || db->doomed)
 	{
 		/* log the outage once, not once per request */
 		if (!atomic_exchange(&reported_down, true))
@@ -95,18 +137,78 @@ db_ready(Db *db)
 	return true;
 }
 
+/* Is the idle connection still good? Reads and parses whatever arrived meanwhile. */
+static bool
+StillAlive(Db *db)
+{
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return false;
+	/* non-blocking: takes what the socket holds; false when the server closed it */
+	if (!PQconsumeInput(db->conn))
+		return false;
+	/* parses it: a FATAL sent while idle reaches OnNotice */
+	(void) PQisBusy(db->conn);
+	return !db->doomed && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+bool
+db_ready(Db *db)
+{
+	return StillAlive(db) || Connect(db);
+}
+
+/*
+ * One attempt of a call. Returns its first result (the answer), or NULL with *retry
+ * true when the call certainly did not commit (see the header), false otherwise.
+ */
+static PGresult *
+Attempt(Db *db, const char *stmt, int n, const char *const *values, bool *retry)
+{
+	PGresult   *first = NULL;
+	PGresult   *res;
+
+	*retry = false;
+	if (!PQsendQueryPrepared(db->conn, stmt, n, values, NULL, NULL, 0))
+	{
+		*retry = true;
+		return NULL;
+	}
+	while ((res = PQgetResult(db->conn)) != NULL)
+	{
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
+	}
+	if (PQstatus(db->conn) == CONNECTION_OK && !db->doomed)
+		return first;
+	/* the connection is gone: keep a result the call produced, else decide on a retry */
+	if (first && PQresultStatus(first) != PGRES_FATAL_ERROR)
+		return first;
+	if (first && PQresultErrorField(first, PG_DIAG_SQLSTATE) && !IsFatal(first))
+		return first;			/* the call's own error: it rolled back */
+	*retry = first != NULL && IsFatal(first);
+	PQclear(first);
+	return NULL;
+}
+
 static PGresult *
 Exec(Db *db, const char *stmt, int n, const char *const *values)
 {
-	PGresult   *res = PQexecPrepared(db->conn, stmt, n, values, NULL, NULL, 0);
-
-	if (PQstatus(db->conn) != CONNECTION_OK)
+	for (int attempt = 0; attempt < 2; attempt++)
 	{
-		PQclear(res);
-		db_close(db);
-		return NULL;
+		bool		retry;
+		PGresult   *res;
+
+		if (db->conn == NULL && !Connect(db))
+			return NULL;
+		res = Attempt(db, stmt, n, values, &retry);
+		if (PQstatus(db->conn) != CONNECTION_OK || db->doomed)
+			db_close(db);
+		if (res != NULL || !retry)
+			return res;
 	}
-	return res;
+	return NULL;
 }
 
 PGresult *
@@ -132,4 +234,5 @@ db_close(Db *db)
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db->doomed = false;
 }

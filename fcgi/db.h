@@ -13,20 +13,24 @@
 typedef struct Db
 {
 	PGconn	   *conn;			/* NULL while the database is unreachable */
+	bool		doomed;			/* the server announced it is closing conn (FATAL) */
 } Db;
 
 /* Whether the dev-only routes exist, as the database said at the last connect. */
 extern bool db_dev_endpoints(void);
 
 /*
- * Make sure db has a live, prepared connection, reconnecting if the server went away
- * while idle. False when the database cannot be reached (answer 503).
+ * Make sure db has a live, prepared connection, reconnecting if the server closed it,
+ * or said it would, while it was idle. False when the database cannot be reached
+ * (answer 503). db must stay at one address while it has a connection.
  */
 extern bool db_ready(Db *db);
 
 /*
  * Run route's prepared call with its parameters (routes.h; NULL = SQL NULL). Returns the
  * result (the caller PQclear()s it) or NULL when the connection failed (answer 503).
+ * A call the server certainly did not run to its commit is retried once on a fresh
+ * connection (db.c says when).
  */
 extern PGresult *db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS]);
 

@@ -6,6 +6,13 @@
  * object. Authentication happens inside the SQL function, so when this file rejects a
  * request itself it still makes its one SQL call — api_check_token — and lets a token
  * error win. Everything else is the route function's answer, passed through.
+ *
+ * Client bytes are checked where they enter: every request header read here (the table
+ * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
+ * well-formed bearer token is simply no token: 401); query and form parameters are
+ * checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
+ * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
+ * quote input are cleaned by respond.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +25,47 @@
 #include "routes.h"
 #include "signature.h"
 #include "sqlstate.h"
+#include "utf8.h"
 
 #define ERR_SIZE 256
+/* longer than any token issued (pb_ + 64 hex); a longer one is unknown anyway (401) */
+#define TOKEN_MAX 256
+
+/* The request headers read here, each checked once when the request arrives. */
+typedef enum HeaderId
+{
+	H_AUTHORIZATION,
+	H_IF_MATCH,
+	H_IF_NONE_MATCH,
+	H_CONTENT_TYPE,
+	H_SIGNATURE,
+	H_HOST,
+	H_COUNT
+} HeaderId;
+
+static const struct
+{
+	const char *param;			/* the FastCGI parameter */
+	const char *name;			/* as an error message names it */
+}			headers[H_COUNT] = {
+	[H_AUTHORIZATION] = {"HTTP_AUTHORIZATION", "Authorization"},
+	[H_IF_MATCH] = {"HTTP_IF_MATCH", "If-Match"},
+	[H_IF_NONE_MATCH] = {"HTTP_IF_NONE_MATCH", "If-None-Match"},
+	[H_CONTENT_TYPE] = {"CONTENT_TYPE", "Content-Type"},
+	[H_SIGNATURE] = {"HTTP_X_TWILIO_SIGNATURE", "X-Twilio-Signature"},
+	[H_HOST] = {"HTTP_HOST", "Host"},
+};
 
 typedef struct Request
 {
 	FCGX_Request *fcgi;
+	bool		head;			/* a HEAD request: GET's answer without its body */
 	const Route *route;
 	size_t		route_index;
 	char		arg[ARG_MAX_LEN];
-	const char *token;
+	const char *header[H_COUNT];	/* valid UTF-8, or NULL when absent or not */
+	const char *token;			/* points into token_buf, or NULL */
+	char		token_buf[TOKEN_MAX];
 	json_t	   *params;			/* new reference: query (and form) parameters */
 	char	   *body;			/* malloc'd JSON body, NULL when none */
 	int			error_status;	/* a rejection found here, 0 when none */
@@ -50,6 +88,36 @@ Reject(Request *r, int status, const char *message)
 	}
 }
 
+static void
+RespondError(Request *r, int status, const char *message, json_t *details,
+			 const char *extra_headers)
+{
+	respond_error(r->fcgi->out, r->head, status, message, details, extra_headers);
+}
+
+/* The headers this file reads, each valid UTF-8 or rejected (400), and the token. */
+static void
+ReadHeaders(Request *r)
+{
+	char		message[96];
+
+	for (int i = 0; i < H_COUNT; i++)
+	{
+		const char *value = Param(r, headers[i].param);
+
+		if (value && !utf8_valid(value, strlen(value)))
+		{
+			snprintf(message, sizeof(message), "the %s header is not valid UTF-8",
+					 headers[i].name);
+			Reject(r, 400, message);
+			value = NULL;
+		}
+		r->header[i] = value;
+	}
+	if (request_bearer_token(r->header[H_AUTHORIZATION], r->token_buf, sizeof(r->token_buf)))
+		r->token = r->token_buf;
+}
+
 /*
  * The URL the provider requested, malloc'd: --public-url (behind a proxy that ends TLS)
  * or the request's own scheme and Host, then the request URI as sent.
@@ -59,7 +127,7 @@ RequestUrl(Request *r)
 {
 	const char *uri = Param(r, "REQUEST_URI");
 	const char *scheme = Param(r, "REQUEST_SCHEME");
-	const char *host = Param(r, "HTTP_HOST");
+	const char *host = r->header[H_HOST];
 	char	   *url;
 	size_t		size;
 
@@ -83,7 +151,7 @@ RequestUrl(Request *r)
 static void
 CheckProviderSignature(Request *r, const char *body, size_t len, const char *ctype)
 {
-	SignedRequest req = {.header = Param(r, "HTTP_X_TWILIO_SIGNATURE")};
+	SignedRequest req = {.header = r->header[H_SIGNATURE]};
 	char	   *url;
 
 	if (!r->route->provider_signed || config.provider_secret == NULL)
@@ -118,11 +186,25 @@ CheckProviderSignature(Request *r, const char *body, size_t len, const char *cty
 	free(url);
 }
 
+/*
+ * A UTF-8 byte order mark before a JSON body is dropped (RFC 8259 §8.1 lets a parser
+ * ignore it), both for the checks here and for what PostgreSQL is given.
+ */
+static void
+SkipByteOrderMark(char *body, size_t *len)
+{
+	if (*len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+	{
+		memmove(body, body + 3, *len - 3 + 1);
+		*len -= 3;
+	}
+}
+
 /* The body as the route wants it: JSON text, or form fields merged into params. */
 static void
 ReadBody(Request *r)
 {
-	const char *ctype = Param(r, "CONTENT_TYPE");
+	const char *ctype = r->header[H_CONTENT_TYPE];
 	char		err[ERR_SIZE];
 	bool		too_large;
 	size_t		len = 0;
@@ -140,7 +222,8 @@ ReadBody(Request *r)
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))
 	{
-		if (!request_parse_params(body, len, r->params, err, sizeof(err)))
+		if (!request_parse_params(body, len, r->params, r->route->provider_signed,
+								  err, sizeof(err)))
 			Reject(r, 400, err);
 		free(body);
 	}
@@ -151,18 +234,20 @@ ReadBody(Request *r)
 			   : "body must be application/json");
 		free(body);
 	}
-	else if (memchr(body, '\0', len))
-	{
-		Reject(r, 400, "body contains a NUL byte");
-		free(body);
-	}
-	else if (!request_check_json(body, len, config.json_depth, err, sizeof(err)))
-	{
-		Reject(r, 400, err);
-		free(body);
-	}
 	else
-		r->body = body;
+	{
+		SkipByteOrderMark(body, &len);
+		if (memchr(body, '\0', len))
+			Reject(r, 400, "body contains a NUL byte");
+		else if (!request_check_json(body, len, config.json_depth, err, sizeof(err)))
+			Reject(r, 400, err);
+		else
+		{
+			r->body = body;
+			return;
+		}
+		free(body);
+	}
 }
 
 static void
@@ -171,7 +256,8 @@ ReadQuery(Request *r)
 	const char *qs = Param(r, "QUERY_STRING");
 	char		err[ERR_SIZE];
 
-	if (qs && !request_parse_params(qs, strlen(qs), r->params, err, sizeof(err)))
+	if (qs && !request_parse_params(qs, strlen(qs), r->params, r->route->provider_signed,
+									err, sizeof(err)))
 		Reject(r, 400, err);
 }
 
@@ -193,24 +279,24 @@ RespondSqlError(Request *r, PGresult *res)
 				r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
 				message ? message : "-");
 	if (client_message)
-		respond_error(r->fcgi->out, status, message ? message : "error", details, NULL);
+		RespondError(r, status, message ? message : "error", details, NULL);
 	else if (status == 503)
-		respond_error(r->fcgi->out, 503, "service temporarily unavailable, retry shortly",
+		RespondError(r, 503, "service temporarily unavailable, retry shortly",
 					  NULL, "Retry-After: 1");
 	else if (status == 409)
-		respond_error(r->fcgi->out, 409, "conflict with the current state, retry or refetch",
+		RespondError(r, 409, "conflict with the current state, retry or refetch",
 					  NULL, NULL);
 	else if (status == 403)
-		respond_error(r->fcgi->out, 403, "forbidden", NULL, NULL);
+		RespondError(r, 403, "forbidden", NULL, NULL);
 	else
-		respond_error(r->fcgi->out, 500, "internal error", NULL, NULL);
+		RespondError(r, 500, "internal error", NULL, NULL);
 	json_decref(details);
 }
 
 static void
 RespondUnavailable(Request *r)
 {
-	respond_error(r->fcgi->out, 503, "database unavailable, retry shortly", NULL,
+	RespondError(r, 503, "database unavailable, retry shortly", NULL,
 				  "Retry-After: 1");
 }
 
@@ -225,7 +311,7 @@ RespondRejection(Request *r, Db *db)
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		RespondSqlError(r, res);
 	else
-		respond_error(r->fcgi->out, r->error_status, r->error, NULL, NULL);
+		RespondError(r, r->error_status, r->error, NULL, NULL);
 	PQclear(res);
 }
 
@@ -234,12 +320,12 @@ CallRoute(Request *r, Db *db)
 {
 	char	   *params = json_dumps(r->params, JSON_COMPACT);	/* malloc'd */
 	const char *values[ROUTE_NPARAMS] = {r->token, r->arg, params, r->body,
-		Param(r, "HTTP_IF_MATCH"), Param(r, "HTTP_IF_NONE_MATCH")};
+		r->header[H_IF_MATCH], r->header[H_IF_NONE_MATCH]};
 	PGresult   *res;
 
 	if (params == NULL)
 	{
-		respond_error(r->fcgi->out, 500, "internal error", NULL, NULL);
+		RespondError(r, 500, "internal error", NULL, NULL);
 		return;
 	}
 	res = db_call_route(db, r->route_index, values);
@@ -253,7 +339,7 @@ CallRoute(Request *r, Db *db)
 		const char *headers = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
 		bool		has_body = !PQgetisnull(res, 0, 2) && status != 204;
 
-		respond(r->fcgi->out, status, headers,
+		respond(r->fcgi->out, r->head, status, headers,
 				has_body ? PQgetvalue(res, 0, 2) : NULL,
 				has_body ? (size_t) PQgetlength(res, 0, 2) : 0);
 	}
@@ -273,28 +359,29 @@ handle_request(FCGX_Request *fcgi, Db *db)
 
 	if (method == NULL || path == NULL)
 	{
-		respond_error(fcgi->out, 400, "request without method or path", NULL, NULL);
+		RespondError(&r, 400, "request without method or path", NULL, NULL);
 		return;
 	}
+	r.head = strcmp(method, "HEAD") == 0;
 	switch (route_match(method, path, db_dev_endpoints(), &r.route_index, r.arg,
 						allow, sizeof(allow)))
 	{
 		case MATCH_NO_PATH:
-			respond_error(fcgi->out, 404, "no such route", NULL, NULL);
+			RespondError(&r, 404, "no such route", NULL, NULL);
 			return;
 		case MATCH_NO_METHOD:
 			snprintf(allow_header, sizeof(allow_header), "Allow: %s", allow);
-			respond_error(fcgi->out, 405, "method not allowed on this route", NULL, allow_header);
+			RespondError(&r, 405, "method not allowed on this route", NULL, allow_header);
 			return;
 		case MATCH_OK:
 			break;
 	}
 	r.route = &routes[r.route_index];
-	r.token = request_bearer_token(Param(&r, "HTTP_AUTHORIZATION"));
+	ReadHeaders(&r);
 	r.params = json_object();
 	if (r.params == NULL)
 	{
-		respond_error(fcgi->out, 500, "internal error", NULL, NULL);
+		RespondError(&r, 500, "internal error", NULL, NULL);
 		return;
 	}
 	ReadQuery(&r);

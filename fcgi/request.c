@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "request.h"
+#include "utf8.h"
 
 #define READ_CHUNK 16384
 
@@ -104,7 +105,7 @@ Decode(const char *s, size_t len, char *out)
 }
 
 bool
-request_parse_params(const char *s, size_t len, json_t *params, char *err, size_t err_size)
+request_each_param(const char *s, size_t len, ParamFn fn, void *ctx, char *err, size_t err_size)
 {
 	size_t		start = 0;
 	char	   *name = malloc(len + 1);
@@ -126,7 +127,6 @@ request_parse_params(const char *s, size_t len, json_t *params, char *err, size_
 		size_t		name_len = eq ? (size_t) (eq - pair) : pair_len;
 		long		nlen,
 					vlen;
-		json_t	   *v;			/* new reference, stolen by json_object_setn_new */
 
 		start += pair_len + 1;
 		if (pair_len == 0)
@@ -140,16 +140,14 @@ request_parse_params(const char *s, size_t len, json_t *params, char *err, size_
 			ok = false;
 			goto out;
 		}
-		if (json_object_getn(params, name, (size_t) nlen) != NULL)
+		if (!utf8_valid(name, (size_t) nlen) || !utf8_valid(value, (size_t) vlen))
 		{
-			snprintf(err, err_size, "parameter %.64s is given twice", name);
+			snprintf(err, err_size, "a query or form parameter is not valid UTF-8");
 			ok = false;
 			goto out;
 		}
-		v = json_stringn(value, (size_t) vlen);
-		if (v == NULL || json_object_setn_new(params, name, (size_t) nlen, v) != 0)
+		if (!fn(name, (size_t) nlen, value, (size_t) vlen, ctx, err, err_size))
 		{
-			snprintf(err, err_size, "a query or form parameter is not valid UTF-8");
 			ok = false;
 			goto out;
 		}
@@ -158,6 +156,63 @@ out:
 	free(value);
 	free(name);
 	return ok;
+}
+
+typedef struct ParamsTarget
+{
+	json_t	   *params;			/* borrowed */
+	bool		repeats;
+} ParamsTarget;
+
+/* One parameter into the object: a string, or (repeats) an array once it repeats. */
+static bool
+AddParam(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx,
+		 char *err, size_t err_size)
+{
+	ParamsTarget *t = ctx;
+	json_t	   *old = json_object_getn(t->params, name, name_len);	/* borrowed */
+	json_t	   *v = json_stringn(value, value_len);	/* new reference */
+	json_t	   *list;		/* new reference */
+	char		shown[PARAM_NAME_SHOWN + 1];
+
+	if (v == NULL)
+		goto no_memory;
+	if (old == NULL)
+	{
+		if (json_object_setn_new(t->params, name, name_len, v) != 0)
+			goto no_memory;
+		return true;
+	}
+	if (!t->repeats)
+	{
+		json_decref(v);
+		/* the name as far as it is shown: cut on a character boundary */
+		utf8_clean(shown, sizeof(shown), name);
+		snprintf(err, err_size, "parameter %s is given twice", shown);
+		return false;
+	}
+	if (json_is_array(old))
+	{
+		if (json_array_append_new(old, v) != 0)
+			goto no_memory;
+		return true;
+	}
+	list = json_pack("[O, o]", old, v);
+	if (list == NULL || json_object_setn_new(t->params, name, name_len, list) != 0)
+		goto no_memory;
+	return true;
+no_memory:
+	snprintf(err, err_size, "out of memory");
+	return false;
+}
+
+bool
+request_parse_params(const char *s, size_t len, json_t *params, bool repeats,
+					 char *err, size_t err_size)
+{
+	ParamsTarget t = {params, repeats};
+
+	return request_each_param(s, len, AddParam, &t, err, err_size);
 }
 
 bool
@@ -243,13 +298,33 @@ request_check_json(const char *body, size_t len, int max_depth, char *err, size_
 	return ok;
 }
 
-const char *
-request_bearer_token(const char *authorization)
+/* RFC 9110 §11.2 token68: the characters a bearer token may hold, then "=" padding. */
+static bool
+IsToken68(char c)
 {
-	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
-		return NULL;
-	authorization += 7;
-	while (*authorization == ' ')
-		authorization++;
-	return *authorization ? authorization : NULL;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		strchr("-._~+/", c) != NULL;
+}
+
+bool
+request_bearer_token(const char *authorization, char *token, size_t token_size)
+{
+	const char *p = authorization;
+	size_t		n = 0;
+
+	token[0] = '\0';
+	if (p == NULL || strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+		return false;
+	p += 6;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (p[n] != '\0' && IsToken68(p[n]))
+		n++;
+	while (n > 0 && p[n] == '=')
+		n++;
+	if (n == 0 || n >= token_size || p[n + strspn(p + n, " \t")] != '\0')
+		return false;
+	memcpy(token, p, n);
+	token[n] = '\0';
+	return true;
 }

@@ -18,12 +18,30 @@
  */
 extern char *request_read_body(FCGX_Stream *in, size_t limit, size_t *len, bool *too_large);
 
+/* How many bytes of a parameter's name an error message shows at most. */
+#define PARAM_NAME_SHOWN 64
+
 /*
- * Add the parameters of a query string or form body (a=1&b=x%20y) to the object params
- * (borrowed). False with err set on bad percent-encoding, invalid UTF-8, NUL, or a name
- * given twice.
+ * One decoded parameter (name and value valid UTF-8 without NUL, NUL-terminated); false
+ * with err set stops the walk.
  */
-extern bool request_parse_params(const char *s, size_t len, json_t *params,
+typedef bool (*ParamFn) (const char *name, size_t name_len, const char *value,
+						 size_t value_len, void *ctx, char *err, size_t err_size);
+
+/*
+ * Call fn for each parameter of a query string or form body (a=1&b=x%20y), in order.
+ * False with err set on bad percent-encoding, NUL, invalid UTF-8 in a name or value, or
+ * when fn says so.
+ */
+extern bool request_each_param(const char *s, size_t len, ParamFn fn, void *ctx,
+							   char *err, size_t err_size);
+
+/*
+ * Add the parameters of a query string or form body to the object params (borrowed),
+ * as strings. A name given twice is an error, or with repeats its values become an
+ * array in the order given (the telephony webhooks, whose provider may repeat one).
+ */
+extern bool request_parse_params(const char *s, size_t len, json_t *params, bool repeats,
 								 char *err, size_t err_size);
 
 /* Is the Content-Type header media type mime (parameters such as charset ignored)? */
@@ -36,7 +54,11 @@ extern bool request_content_type_is(const char *content_type, const char *mime);
 extern bool request_check_json(const char *body, size_t len, int max_depth,
 							   char *err, size_t err_size);
 
-/* The token of "Bearer <token>", or NULL. */
-extern const char *request_bearer_token(const char *authorization);
+/*
+ * The token of "Bearer <token>" (RFC 9110 §11: the scheme in any case, then spaces, a
+ * token68, optional trailing spaces) into token (token_size bytes). False, token "",
+ * for anything else, or a token that does not fit: such a request has no token (401).
+ */
+extern bool request_bearer_token(const char *authorization, char *token, size_t token_size);
 
 #endif

@@ -1,11 +1,18 @@
 /*
  * respond.c — HTTP responses over FastCGI: a "Status:" line, headers, the JSON body.
+ * A HEAD request gets what GET would get without the body (RFC 9110 §9.3.2), its
+ * Content-Length included. Error messages are cleaned to valid UTF-8 and cut on a
+ * character boundary here, whatever client input they quote.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "respond.h"
+#include "utf8.h"
+
+/* longest error message, in bytes: a message quoting client input is cut to it */
+#define MESSAGE_MAX 1024
 
 static const char *
 Reason(int status)
@@ -21,13 +28,23 @@ Reason(int status)
 		case 403: return "Forbidden";
 		case 404: return "Not Found";
 		case 405: return "Method Not Allowed";
+		case 406: return "Not Acceptable";
 		case 409: return "Conflict";
+		case 410: return "Gone";
+		case 411: return "Length Required";
 		case 412: return "Precondition Failed";
 		case 413: return "Content Too Large";
+		case 414: return "URI Too Long";
 		case 415: return "Unsupported Media Type";
+		case 422: return "Unprocessable Content";
+		case 428: return "Precondition Required";
 		case 429: return "Too Many Requests";
+		case 431: return "Request Header Fields Too Large";
 		case 500: return "Internal Server Error";
+		case 501: return "Not Implemented";
+		case 502: return "Bad Gateway";
 		case 503: return "Service Unavailable";
+		case 504: return "Gateway Timeout";
 		default: return "Unknown";
 	}
 }
@@ -53,7 +70,8 @@ WriteHeaders(FCGX_Stream *out, const char *headers)
 }
 
 void
-respond(FCGX_Stream *out, int status, const char *headers, const char *body, size_t body_len)
+respond(FCGX_Stream *out, bool head, int status, const char *headers,
+		const char *body, size_t body_len)
 {
 	char		line[128];
 	int			n;
@@ -67,7 +85,8 @@ respond(FCGX_Stream *out, int status, const char *headers, const char *body, siz
 		n = snprintf(line, sizeof(line),
 					 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", body_len);
 		FCGX_PutStr(line, n, out);
-		FCGX_PutStr(body, (int) body_len, out);
+		if (!head)
+			FCGX_PutStr(body, (int) body_len, out);
 	}
 	else if (status == 204 || status == 304)
 		FCGX_PutS("\r\n", out);	/* no content, and no Content-Length (RFC 9110 §8.6) */
@@ -76,27 +95,29 @@ respond(FCGX_Stream *out, int status, const char *headers, const char *body, siz
 }
 
 void
-respond_error(FCGX_Stream *out, int status, const char *message, json_t *details,
+respond_error(FCGX_Stream *out, bool head, int status, const char *message, json_t *details,
 			  const char *headers)
 {
 	char		code[8];
+	char		clean[MESSAGE_MAX];
 	json_t	   *error;			/* new reference */
 	char	   *text = NULL;	/* malloc'd by jansson */
 
 	snprintf(code, sizeof(code), "%d", status);
-	error = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	utf8_clean(clean, sizeof(clean), message);
+	error = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", clean);
 	if (error && details && json_is_array(details))
 		json_object_set(json_object_get(error, "error"), "details", details);
 	if (error)
 		text = json_dumps(error, JSON_COMPACT);
 	if (text)
-		respond(out, status, headers, text, strlen(text));
+		respond(out, head, status, headers, text, strlen(text));
 	else
 	{
-		/* jansson out of memory, or message not UTF-8: say it with a fixed body */
-		static const char fallback[] = "{\"error\": {\"code\": \"500\", \"message\": \"internal error\"}}";
+		/* jansson out of memory: say it with a fixed body */
+		static const char fallback[] = "{\"error\":{\"code\":\"500\",\"message\":\"internal error\"}}";
 
-		respond(out, 500, NULL, fallback, sizeof(fallback) - 1);
+		respond(out, head, 500, NULL, fallback, sizeof(fallback) - 1);
 	}
 	free(text);
 	json_decref(error);

@@ -4,21 +4,25 @@
 #ifndef PBF_RESPOND_H
 #define PBF_RESPOND_H
 
+#include <stdbool.h>
+
 #include <fcgiapp.h>
 #include <jansson.h>
 
 /*
  * Write a response. headers: "Name: value" lines separated by '\n' (may be NULL); a line
- * with CR or without a colon is dropped. body may be NULL (no body, as for 204).
+ * with CR or without a colon is dropped. body may be NULL (no body, as for 204). head:
+ * the answer to a HEAD request, every header as for GET and no body.
  */
-extern void respond(FCGX_Stream *out, int status, const char *headers,
+extern void respond(FCGX_Stream *out, bool head, int status, const char *headers,
 					const char *body, size_t body_len);
 
 /*
- * Write the SPEC error body {"error": {"code", "message", "details"?}}. details is
- * borrowed (may be NULL).
+ * Write the SPEC error body {"error": {"code", "message", "details"?}}. message may
+ * quote client input: it is cleaned to valid UTF-8 and cut on a character boundary.
+ * details is borrowed (may be NULL).
  */
-extern void respond_error(FCGX_Stream *out, int status, const char *message,
+extern void respond_error(FCGX_Stream *out, bool head, int status, const char *message,
 						  json_t *details, const char *headers);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * routes.c — the route table, and matching a request against it.
  *
- * Adding a route is adding a line. Each function has the signature
- * (token, arg, params, body, if_match, if_none_match) → privacybee.http_response
+ * Adding a route is adding a line; a GET route answers HEAD too. Each function has the
+ * signature (token, arg, params, body, if_match, if_none_match) → privacybee.http_response
  * (routes.h) and authenticates the token itself, so a request costs exactly one SQL call.
  */
 #include <stdio.h>
@@ -83,15 +83,18 @@ route_match(const char *method, const char *path, bool dev_enabled, size_t *rout
 		if (!path_known)
 			*route = i;
 		path_known = true;
-		if (strcmp(r->method, method) == 0)
+		/* HEAD is answered wherever GET is (RFC 9110 §9.3.2), by the GET route */
+		if (strcmp(r->method, method) == 0 ||
+			(strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0))
 		{
 			*route = i;
 			memcpy(arg, candidate_arg, ARG_MAX_LEN);
 			return MATCH_OK;
 		}
 		if (used < allow_size)
-			used += snprintf(allow + used, allow_size - used, "%s%s",
-							 used ? ", " : "", r->method);
+			used += snprintf(allow + used, allow_size - used, "%s%s%s",
+							 used ? ", " : "", r->method,
+							 strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
 	}
 	return path_known ? MATCH_NO_METHOD : MATCH_NO_PATH;
 }

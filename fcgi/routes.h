@@ -44,8 +44,9 @@ typedef enum MatchResult
 } MatchResult;
 
 /*
- * Find the route for method and path; on MATCH_OK *route is its index and arg holds the
- * {id} segment ("" when none). allow (size allow_size) gets "GET, POST" for 405.
+ * Find the route for method and path (HEAD finds the GET route); on MATCH_OK *route is
+ * its index and arg holds the {id} segment ("" when none). allow (size allow_size) gets
+ * "GET, HEAD, POST" for 405.
  */
 extern MatchResult route_match(const char *method, const char *path, bool dev_enabled,
 							   size_t *route, char arg[ARG_MAX_LEN],

@@ -1,18 +1,24 @@
 /*
- * signature.c — X-Twilio-Signature.
+ * signature.c — X-Twilio-Signature, validated as the provider's official libraries
+ * (twilio-node's validateRequest / validateRequestWithBody, twilio-python's
+ * RequestValidator) validate it.
  *
  * The provider signs each webhook with HMAC-SHA1, keyed by the account's auth token,
  * over the full URL it requested followed, for a form POST, by every POST parameter as
- * name + value, sorted by name (then value); the header carries it in base64. A JSON
- * body is not signed itself: the provider adds its SHA-256, in hex, as the URL's
- * bodySHA256 parameter, which the URL signature covers, so the body is checked against
- * that. Comparisons of secrets are constant-time.
+ * name + value: names sorted, and the values of a repeated name sorted and each distinct
+ * value once (the libraries sort a Set of them); the header carries it in base64. Names
+ * and values sort as JavaScript strings do (UTF-16 code units): that order and code
+ * point order differ only between characters above U+FFFF and U+E000–U+FFFF, which no
+ * provider parameter holds. A JSON body is not signed itself: the provider adds its
+ * SHA-256, in hex, as the URL's bodySHA256 parameter, which the URL signature covers,
+ * so the body is checked against that. The URL is tried as received, without its port,
+ * and with the scheme's default port when it has none (:443 / :80), since the provider
+ * signs some URLs with it and some without. Comparisons of secrets are constant-time.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -20,82 +26,131 @@
 
 #include "request.h"
 #include "signature.h"
+#include "utf8.h"
 
 #define SIGNATURE_B64_LEN 28	/* base64 of 20 bytes */
 
 typedef struct Pair
 {
-	const char *name;
-	const char *value;
+	char	   *name;			/* malloc'd, NUL-terminated */
+	char	   *value;			/* malloc'd, NUL-terminated */
 } Pair;
 
-static int
-ComparePairs(const void *a, const void *b)
+typedef struct Pairs
 {
-	const Pair *x = a;
-	const Pair *y = b;
-	int			c = strcmp(x->name, y->name);
+	Pair	   *items;
+	size_t		count;
+	size_t		cap;
+	bool		no_memory;
+} Pairs;
 
-	return c != 0 ? c : strcmp(x->value, y->value);
+/* The UTF-16 code unit that starts code point cp (a high surrogate above U+FFFF). */
+static unsigned
+FirstUnit(unsigned cp)
+{
+	return cp < 0x10000 ? cp : 0xD800 + ((cp - 0x10000) >> 10);
 }
 
-/*
- * url followed by the sorted form parameters, malloc'd; NULL when out of memory or the
- * form does not parse (then it cannot have been signed either: *bad_form).
- */
-static char *
-SignedText(const char *url, const char *form, size_t form_len, size_t *len, bool *bad_form)
+/* strcmp of two valid UTF-8 strings in UTF-16 code unit order (JavaScript's sort). */
+static int
+CompareUtf16(const char *a, const char *b)
 {
-	json_t	   *params = json_object(); /* new reference */
-	char		err[64];
-	Pair	   *pairs = NULL;
-	size_t		n = 0;
-	size_t		size = strlen(url);
-	const char *name;
-	json_t	   *value;
-	char	   *text = NULL;
+	size_t		i = 0;
+	size_t		start = 0;
+	unsigned	ca = 0,
+				cb = 0;
 
-	*bad_form = false;
-	if (params == NULL)
-		return NULL;
-	if (form && !request_parse_params(form, form_len, params, err, sizeof(err)))
+	while (a[i] && a[i] == b[i])
 	{
-		*bad_form = true;
-		goto done;
+		i++;
+		if (((unsigned char) a[i] & 0xC0) != 0x80)
+			start = i;			/* the character that differs starts here */
 	}
-	pairs = malloc((json_object_size(params) + 1) * sizeof(Pair));
-	if (pairs == NULL)
-		goto done;
-	json_object_foreach(params, name, value)
+	if (a[i] == b[i])
+		return 0;
+	if (a[start] == '\0' || b[start] == '\0')
+		return a[start] == '\0' ? -1 : 1;
+	utf8_char((const unsigned char *) a + start, strlen(a + start), &ca);
+	utf8_char((const unsigned char *) b + start, strlen(b + start), &cb);
+	if (FirstUnit(ca) != FirstUnit(cb))
+		return FirstUnit(ca) < FirstUnit(cb) ? -1 : 1;
+	return ca < cb ? -1 : 1;
+}
+
+static int
+ComparePairs(const void *x, const void *y)
+{
+	const Pair *a = x;
+	const Pair *b = y;
+	int			c = CompareUtf16(a->name, b->name);
+
+	return c != 0 ? c : CompareUtf16(a->value, b->value);
+}
+
+static bool
+AddPair(const char *name, size_t name_len, const char *value, size_t value_len, void *ctx,
+		char *err, size_t err_size)
+{
+	Pairs	   *pairs = ctx;
+
+	(void) err;
+	(void) err_size;
+	if (pairs->count == pairs->cap)
 	{
-		pairs[n].name = name;
-		pairs[n].value = json_string_value(value);
-		if (pairs[n].value == NULL)
-			pairs[n].value = "";
-		size += strlen(name) + strlen(pairs[n].value);
-		n++;
+		size_t		cap = pairs->cap ? pairs->cap * 2 : 16;
+		Pair	   *grown = realloc(pairs->items, cap * sizeof(Pair));
+
+		if (grown == NULL)
+			return !(pairs->no_memory = true);
+		pairs->items = grown;
+		pairs->cap = cap;
 	}
-	qsort(pairs, n, sizeof(Pair), ComparePairs);
-	text = malloc(size + 1);
+	pairs->items[pairs->count].name = strndup(name, name_len);
+	pairs->items[pairs->count].value = strndup(value, value_len);
+	pairs->count++;
+	if (pairs->items[pairs->count - 1].name && pairs->items[pairs->count - 1].value)
+		return true;
+	return !(pairs->no_memory = true);
+}
+
+static void
+FreePairs(Pairs *pairs)
+{
+	for (size_t i = 0; i < pairs->count; i++)
+	{
+		free(pairs->items[i].name);
+		free(pairs->items[i].value);
+	}
+	free(pairs->items);
+}
+
+/* url followed by the sorted, distinct pairs, malloc'd; NULL when out of memory. */
+static char *
+SignedText(const char *url, const Pairs *pairs, size_t *len)
+{
+	size_t		size = strlen(url) + 1;
+	char	   *text;
+
+	for (size_t i = 0; i < pairs->count; i++)
+		size += strlen(pairs->items[i].name) + strlen(pairs->items[i].value);
+	text = malloc(size);
 	if (text == NULL)
-		goto done;
-	*len = 0;
-	memcpy(text, url, strlen(url));
-	*len += strlen(url);
-	for (size_t i = 0; i < n; i++)
+		return NULL;
+	*len = strlen(url);
+	memcpy(text, url, *len);
+	for (size_t i = 0; i < pairs->count; i++)
 	{
-		size_t		nl = strlen(pairs[i].name);
-		size_t		vl = strlen(pairs[i].value);
+		size_t		nl = strlen(pairs->items[i].name);
+		size_t		vl = strlen(pairs->items[i].value);
 
-		memcpy(text + *len, pairs[i].name, nl);
+		if (i > 0 && ComparePairs(&pairs->items[i - 1], &pairs->items[i]) == 0)
+			continue;			/* a value repeated under one name counts once */
+		memcpy(text + *len, pairs->items[i].name, nl);
 		*len += nl;
-		memcpy(text + *len, pairs[i].value, vl);
+		memcpy(text + *len, pairs->items[i].value, vl);
 		*len += vl;
 	}
 	text[*len] = '\0';
-done:
-	free(pairs);
-	json_decref(params);
 	return text;
 }
 
@@ -143,41 +198,75 @@ BodyMatches(const char *json, size_t json_len, const char *body_sha256)
 	return CRYPTO_memcmp(hex, given, sizeof(given)) == 0;
 }
 
-/* url with its ":port" removed, malloc'd; NULL when it has none (or out of memory). */
-static char *
-WithoutPort(const char *url)
+/*
+ * Where url's port is: *port_start .. *port_end (":8080", empty when it has none), as
+ * twilio-node's splitUrl finds it (after the userinfo, after an IPv6 literal's "]").
+ * False when url has no scheme://.
+ */
+static bool
+FindPort(const char *url, size_t *host_start, size_t *port_start, size_t *port_end)
 {
-	const char *host = strstr(url, "://");
+	const char *sep = strstr(url, "://");
+	const char *authority;
 	const char *end;
+	const char *at;
+	const char *bracket;
 	const char *colon;
+
+	if (sep == NULL || sep == url)
+		return false;
+	authority = sep + 3;
+	end = authority + strcspn(authority, "/?#");
+	at = NULL;
+	for (const char *p = authority; p < end; p++)
+		if (*p == '@')
+			at = p;
+	*host_start = (size_t) ((at ? at + 1 : authority) - url);
+	bracket = NULL;
+	for (const char *p = url + *host_start; p < end; p++)
+		if (*p == ']')
+			bracket = p;
+	colon = memchr(bracket ? bracket : url + *host_start, ':',
+				   (size_t) (end - (bracket ? bracket : url + *host_start)));
+	*port_start = (size_t) ((colon ? colon : end) - url);
+	*port_end = (size_t) (end - url);
+	return true;
+}
+
+/*
+ * url with its port replaced by port ("" removes it), malloc'd; NULL when url has no
+ * scheme:// or out of memory.
+ */
+static char *
+WithPort(const char *url, const char *port)
+{
+	size_t		host_start,
+				port_start,
+				port_end;
 	char	   *out;
 
-	if (host == NULL)
+	if (!FindPort(url, &host_start, &port_start, &port_end))
 		return NULL;
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	colon = memchr(host, ':', (size_t) (end - host));
-	if (colon == NULL)
-		return NULL;
-	out = malloc(strlen(url) + 1);
+	out = malloc(strlen(url) + strlen(port) + 1);
 	if (out == NULL)
 		return NULL;
-	memcpy(out, url, (size_t) (colon - url));
-	strcpy(out + (colon - url), end);
+	memcpy(out, url, port_start);
+	strcpy(out + port_start, port);
+	strcat(out, url + port_end);
 	return out;
 }
 
 static SignatureResult
-CheckUrl(const char *secret, size_t secret_len, const char *url, const SignedRequest *req)
+CheckUrl(const char *secret, size_t secret_len, const char *url, const Pairs *pairs,
+		 const char *header)
 {
 	size_t		len = 0;
-	bool		bad_form;
-	char	   *text = SignedText(url, req->form, req->form_len, &len, &bad_form);
+	char	   *text = SignedText(url, pairs, &len);
 	bool		ok;
 
 	if (text == NULL)
-		return bad_form ? SIGNATURE_INVALID : SIGNATURE_NO_MEMORY;
-	ok = HmacMatches(secret, secret_len, text, len, req->header);
+		return SIGNATURE_NO_MEMORY;
+	ok = HmacMatches(secret, secret_len, text, len, header);
 	free(text);
 	return ok ? SIGNATURE_VALID : SIGNATURE_INVALID;
 }
@@ -185,20 +274,54 @@ CheckUrl(const char *secret, size_t secret_len, const char *url, const SignedReq
 SignatureResult
 signature_check(const char *secret, size_t secret_len, const SignedRequest *req)
 {
-	SignatureResult result;
-	char	   *portless;
+	SignatureResult result = SIGNATURE_INVALID;
+	Pairs		pairs = {0};
+	char		err[64];
+	char	   *candidates[2] = {NULL, NULL};
+	size_t		host_start,
+				port_start,
+				port_end;
 
 	if (req->header == NULL || req->url == NULL)
 		return SIGNATURE_INVALID;
 	if (req->json && !BodyMatches(req->json, req->json_len, req->body_sha256))
 		return SIGNATURE_INVALID;
-	result = CheckUrl(secret, secret_len, req->url, req);
-	if (result != SIGNATURE_INVALID)
-		return result;
-	portless = WithoutPort(req->url);
-	if (portless == NULL)
-		return SIGNATURE_INVALID;
-	result = CheckUrl(secret, secret_len, portless, req);
-	free(portless);
+	/* a form that does not parse cannot have been signed either: invalid */
+	if (req->form &&
+		!request_each_param(req->form, req->form_len, AddPair, &pairs, err, sizeof(err)))
+	{
+		if (pairs.no_memory)
+			result = SIGNATURE_NO_MEMORY;
+		goto out;
+	}
+	if (pairs.count > 1)
+		qsort(pairs.items, pairs.count, sizeof(Pair), ComparePairs);
+
+	/* as received, and without its port or with the default one (twilio-node's set) */
+	candidates[0] = strdup(req->url);
+	if (FindPort(req->url, &host_start, &port_start, &port_end))
+	{
+		if (port_start == port_end)
+			candidates[1] = WithPort(req->url,
+									 strncasecmp(req->url, "https://", 8) == 0 ? ":443" : ":80");
+		else
+			candidates[1] = WithPort(req->url, "");
+		if (candidates[1] == NULL)
+		{
+			result = SIGNATURE_NO_MEMORY;
+			goto out;
+		}
+	}
+	if (candidates[0] == NULL)
+	{
+		result = SIGNATURE_NO_MEMORY;
+		goto out;
+	}
+	for (int i = 0; i < 2 && candidates[i] && result == SIGNATURE_INVALID; i++)
+		result = CheckUrl(secret, secret_len, candidates[i], &pairs, req->header);
+out:
+	for (int i = 0; i < 2; i++)
+		free(candidates[i]);
+	FreePairs(&pairs);
 	return result;
 }

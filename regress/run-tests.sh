@@ -40,6 +40,11 @@ export PRIVACYBEE_PORT=$port
 # production 10/min so the rate-limit suite can see a 429
 export RATE_RW=2000r/s BURST_RW=10000 RATE_LIST=6000r/m BURST_LIST=1000 \
        RATE_LOOKUP=1000r/s BURST_LOOKUP=5000
+# the suites come from 127.0.0.1, exempt from the per-address limit; test_rate_limits.py
+# sends from other loopback addresses, which keep a low one it can reach
+export RATE_ADDR=10r/s BURST_ADDR=20 RATE_ADDR_EXEMPT=127.0.0.1
+# nginx's body timeout and 504 in seconds rather than a minute (test_nginx_errors.py)
+export BODY_TIMEOUT=3s FCGI_READ_TIMEOUT=10s
 # telephony webhooks must carry X-Twilio-Signature; harness.py signs them with this
 export TWILIO_AUTH_TOKEN_FILE="$dir/twilio-auth-token"
 head -c 24 /dev/urandom | base64 > "$TWILIO_AUTH_TOKEN_FILE"
@@ -83,6 +88,12 @@ g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
 status=$?
 cat "$dir/phone.log" 2>/dev/null
 record $status "phone corpus"
+
+echo "== the provider's official library, the signature oracle (regress/twilio, from its lockfile)"
+npm ci --prefix regress/twilio --no-audit --no-fund --loglevel=error > "$dir/npm.log" 2>&1
+status=$?
+[ $status = 0 ] || cat "$dir/npm.log"
+record $status "npm ci regress/twilio"
 
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1

@@ -11,6 +11,11 @@ packages=(
     clang libclang-rt-14-dev                            # libFuzzer (make test, make fuzz)
     wrk                                                 # make bench
 )
+# node and npm (test-only: the provider's signing library, regress/twilio): Debian's,
+# unless some other package already provides the commands
+for cmd in node npm; do
+    command -v "$cmd" >/dev/null || packages+=("$( [ "$cmd" = node ] && echo nodejs || echo npm )")
+done
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,10 +4,12 @@
  * signature, the error answers), built with ASan and UBSan.
  *
  * The input is the request: a flags byte, then lines — method, path, query string,
- * Content-Type, Authorization, X-Twilio-Signature, Host — then the body. libfcgi and the
- * database are replaced here: the FastCGI streams are memory, and every route "answers"
- * 200 with the parameters it would have been called with. Each response must be a
- * well-formed FastCGI answer whose body is the JSON its Content-Length announces;
+ * Content-Type, Authorization, X-Twilio-Signature, Host, If-Match, If-None-Match — then
+ * the body. libfcgi and the database are replaced here: the FastCGI streams are memory,
+ * and every route "answers" 200 with the parameters it would have been called with.
+ * What reaches the database must be what PostgreSQL accepts (every parameter valid
+ * UTF-8, params and body JSON that jansson reads back), and each response a well-formed
+ * FastCGI answer whose body is the JSON its Content-Length announces (none for HEAD);
  * anything else aborts, as does any sanitizer report.
  *
  *   make fuzz FUZZ_TIME=3600      a long run (make test runs it briefly)
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "db.h"
 #include "handler.h"
+#include "utf8.h"
 
 Config		config = {
 	.workers = 1,
@@ -122,11 +125,39 @@ Row(const char *status, const char *body)
 	return res;
 }
 
+/* A text parameter PostgreSQL would refuse (SQLSTATE 22021) must never be sent. */
+static void
+CheckText(const char *value)
+{
+	if (value && !utf8_valid(value, strlen(value)))
+		abort();
+}
+
+/* A jsonb parameter must be JSON. */
+static void
+CheckJson(const char *value)
+{
+	json_t	   *doc;
+
+	if (value == NULL)
+		return;
+	doc = json_loads(value, JSON_DECODE_ANY, NULL);
+	if (doc == NULL)
+		abort();
+	json_decref(doc);
+}
+
 PGresult *
 db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
 {
 	(void) db;
 	(void) route;
+	CheckText(values[0]);
+	CheckText(values[1]);
+	CheckJson(values[2]);
+	CheckJson(values[3]);
+	CheckText(values[4]);
+	CheckText(values[5]);
 	return Row("200", values[2]);
 }
 
@@ -134,18 +165,21 @@ PGresult *
 db_check_token(Db *db, const char *token, const char *scope)
 {
 	(void) db;
-	(void) token;
 	(void) scope;
+	CheckText(token);
 	return PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 }
 
 /* ---- one request -------------------------------------------------------------------- */
 
-#define FIELDS 7
+#define FIELDS 9
 
-/* "Status: NNN ...", headers, a blank line, then exactly Content-Length bytes of JSON */
+/*
+ * "Status: NNN ...", headers, a blank line, then exactly Content-Length bytes of JSON,
+ * or (HEAD) no bytes at all.
+ */
 static void
-CheckResponse(void)
+CheckResponse(bool head)
 {
 	const char *end;
 	const char *cl;
@@ -163,6 +197,12 @@ CheckResponse(void)
 	if (cl == NULL)
 		abort();
 	body_len = strtoul(cl + 16, NULL, 10);
+	if (head)
+	{
+		if (head_len != out_len)
+			abort();
+		return;
+	}
 	if (head_len + body_len != out_len)
 		abort();
 	if (body_len > 0)
@@ -180,7 +220,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *names[FIELDS] = {"REQUEST_METHOD", "DOCUMENT_URI", "QUERY_STRING",
-		"CONTENT_TYPE", "HTTP_AUTHORIZATION", "HTTP_X_TWILIO_SIGNATURE", "HTTP_HOST"};
+		"CONTENT_TYPE", "HTTP_AUTHORIZATION", "HTTP_X_TWILIO_SIGNATURE", "HTTP_HOST",
+		"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"};
 	char	   *env[FIELDS + 3] = {0};
 	size_t		n_env = 0;
 	const char *fields[FIELDS] = {0};
@@ -237,7 +278,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	out_len = 0;
 	handle_request(&request, NULL);
-	CheckResponse();
+	CheckResponse(strcmp(fields[0], "HEAD") == 0);
 
 	for (size_t i = 0; i < n_env; i++)
 		free(env[i]);

@@ -9,6 +9,8 @@ import hmac
 import http.client
 import json
 import os
+import re
+import socket
 import unittest
 import urllib.parse
 import uuid
@@ -44,6 +46,16 @@ def provider_signed(path, data, ctype, headers):
         path += ("&" if "?" in path else "?") + "bodySHA256=" + digest
     url = f"http://{URL.hostname}:{URL.port}{path}"
     return path, dict(headers, **{"X-Twilio-Signature": twilio_signature(url, form)})
+
+ROUTES_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fcgi", "routes.c")
+
+
+def route_table():
+    """(method, pattern, function, scope, body kind) of every route, read from fcgi/routes.c:
+    the one place the HTTP suites learn the routes from."""
+    with open(ROUTES_C) as f:
+        return re.findall(r'\{"([A-Z]+)", "([^"]+)", "(api_\w+)", "([^"]+)", (BODY_\w+)', f.read())
+
 
 _db = None
 
@@ -109,9 +121,45 @@ class Response:
         return f"<{self.status} {self.raw[:300]!r}>"
 
 
+def parse_response(data):
+    """A Response from the raw bytes of one HTTP/1.1 answer (status line, headers, body)."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Response(status, headers, body.decode("utf-8", "replace"))
+
+
+def raw_request(data, source=None, timeout=30, head=False):
+    """Send data, bytes exactly as given, on a new connection; the Response to it. For
+    requests no HTTP library would send (nginx's own errors)."""
+    s = socket.create_connection((URL.hostname, URL.port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+            head_end = out.find(b"\r\n\r\n")
+            if head_end >= 0:
+                m = re.search(rb"\r\ncontent-length: *(\d+)", out[:head_end], re.I)
+                if head or (m and len(out) - head_end - 4 >= int(m.group(1))):
+                    break
+    finally:
+        s.close()
+    return parse_response(out)
+
+
 class Client:
-    def __init__(self):
+    def __init__(self, source=None):
         self.conn = None
+        self.source = source
 
     def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None,
                 sign=True):
@@ -129,7 +177,9 @@ class Client:
             path, h = provider_signed(path, data, ctype, h)
         for attempt in range(2):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30)
+                self.conn = http.client.HTTPConnection(
+                    URL.hostname, URL.port, timeout=30,
+                    source_address=(self.source, 0) if self.source else None)
             try:
                 self.conn.request(method, path, body=data, headers=h)
                 r = self.conn.getresponse()

@@ -1,13 +1,28 @@
 """X-Twilio-Signature on the telephony webhooks (the stack under test has a provider
-auth token). The signatures here are computed by Python's hmac, independently of the C
-code: HMAC-SHA1 over the full URL plus the sorted POST parameters, base64; a JSON body
-travels by its SHA-256 in the URL's bodySHA256 parameter."""
+auth token). The signatures here are computed independently of the C code: by Python's
+hmac (HMAC-SHA1 over the full URL plus the sorted POST parameters, base64; a JSON body
+travels by its SHA-256 in the URL's bodySHA256 parameter), and by the provider's own
+official library (the twilio npm package, pinned in regress/twilio/package-lock.json and
+installed by run-tests.sh), for what only the library defines exactly: the URL with and
+without its default port, repeated parameters, the order of non-ASCII names."""
 import hashlib
 import json
+import os
+import subprocess
 import urllib.parse
 
-from harness import URL, ApiTest, fresh_phone, sql1, twilio_signature, unique
+from harness import PROVIDER_SECRET, URL, ApiTest, fresh_phone, sql1, twilio_signature, unique
 from test_buzz import LookupTest
+
+TWILIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "twilio")
+
+
+def official_signatures(cases):
+    """The X-Twilio-Signature the official library computes for each case ({"url",
+    "params"} or {"url", "body"}), each also checked by its validateRequest."""
+    out = subprocess.run(["node", "sign.js"], cwd=TWILIO_DIR, check=True, capture_output=True,
+                         text=True, input=json.dumps({"token": PROVIDER_SECRET.decode(), "cases": cases}))
+    return json.loads(out.stdout)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -100,6 +115,77 @@ class TestProviderSignature(LookupTest):
         self.assertError(post(path, body.replace(b'"1"', b'"44"', 1)), 403)
         self.assertError(post("/apps/buzz/trust-lookup", body), 403)
         self.assertError(post(path, body, signed_path="/apps/buzz/trust-lookup"), 403)
+
+    def post_signed(self, pairs, signed_url, host=None, path="/apps/buzz/trust-lookup"):
+        """POST pairs as a form, signed by the official library over signed_url with the
+        parameters as a web framework hands them to it (a repeated name: a list)."""
+        params = {}
+        for name, value in pairs:
+            params[name] = params[name] + [value] if isinstance(params.get(name), list) else (
+                [params[name], value] if name in params else value)
+        sig, = official_signatures([{"url": signed_url, "params": params}])
+        headers = {"X-Twilio-Signature": sig}
+        if host:
+            headers["Host"] = host
+        return self.req("POST", path, self.service, raw=urllib.parse.urlencode(pairs).encode(),
+                        ctype=FORM, headers=headers, sign=False)
+
+    def test_official_signature_with_or_without_the_default_port_is_accepted(self):
+        fields = [("To", self.buzz), ("From", self.friend)]
+        path = "/apps/buzz/trust-lookup"
+        cases = {
+            # the provider called http://<host><path> and signed it with ":80" added
+            "signed with :80, requested without": ("127.0.0.1", f"http://127.0.0.1:80{path}"),
+            "signed without, requested with :80": ("127.0.0.1:80", f"http://127.0.0.1{path}"),
+            "signed as requested, no port": ("127.0.0.1", f"http://127.0.0.1{path}"),
+            "signed as requested, its port": (None, full_url(path)),
+            "signed without its port": (None, full_url(path, port=False)),
+        }
+        for name, (host, signed) in cases.items():
+            with self.subTest(name):
+                r = self.post_signed(fields, signed, host)
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json, {"trusted": True, "user_id": self.uid})
+        # another port is another URL
+        self.assertError(self.post_signed(fields, f"http://127.0.0.1:81{path}", "127.0.0.1"), 403)
+        self.assertError(self.post_signed(fields, f"https://127.0.0.1:80{path}", "127.0.0.1"), 403)
+
+    def test_repeated_parameters_are_signed_as_the_library_signs_them(self):
+        base = [("To", self.buzz), ("From", self.friend)]
+        cases = {
+            "values out of order": base + [("SipHeader", "b"), ("SipHeader", "a")],
+            "a value twice": base + [("SipHeader", "x"), ("SipHeader", "y"), ("SipHeader", "x")],
+            "names interleaved": [("SipHeader", "2")] + base + [("SipHeader", "1")],
+        }
+        for name, pairs in cases.items():
+            with self.subTest(name):
+                r = self.post_signed(pairs, full_url("/apps/buzz/trust-lookup"))
+                # a parameter the lookup does not read is ignored, repeated or not
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json, {"trusted": True, "user_id": self.uid})
+
+    def test_a_repeated_parameter_the_lookup_reads_is_400_naming_it(self):
+        pairs = [("To", self.buzz), ("From", self.friend), ("From", fresh_phone())]
+        r = self.post_signed(pairs, full_url("/apps/buzz/trust-lookup"))
+        self.assertError(r, 400, field="From")
+        r = self.post_signed(pairs, full_url("/apps/buzz/call-lookup"), path="/apps/buzz/call-lookup")
+        self.assertError(r, 400, field="From")
+
+    def test_non_ascii_parameters_sort_as_the_library_sorts_them(self):
+        # U+FF21 sorts after U+1F600 in UTF-8 byte order, before it in JavaScript's
+        pairs = [("To", self.buzz), ("From", self.friend), ("CallerName", "Zo\u00eb \U0001F600"),
+                 ("x\uFF21", "1"), ("x\U0001F600", "2"), ("y", "\uFF21"), ("y", "\U0001F600")]
+        r = self.post_signed(pairs, full_url("/apps/buzz/trust-lookup"))
+        self.assertStatus(r, 200)
+
+    def test_official_signature_of_a_json_body(self):
+        body = json.dumps({"number": self.buzz[2:], "number_code": "1", "inbound": self.friend[2:],
+                           "inbound_code": "1"})
+        path = "/apps/buzz/trust-lookup?bodySHA256=" + hashlib.sha256(body.encode()).hexdigest()
+        sig, = official_signatures([{"url": full_url(path), "body": body}])
+        r = self.req("POST", path, self.service, raw=body.encode(), ctype="application/json",
+                     headers={"X-Twilio-Signature": sig}, sign=False)
+        self.assertEqual(r.json, {"trusted": True, "user_id": self.uid})
 
     def test_member_routes_need_no_signature(self):
         self.assertStatus(self.req("GET", "/apps/buzz/heartbeat", self.token), 200)

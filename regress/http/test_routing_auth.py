@@ -1,6 +1,9 @@
 """Routing, authentication and request checks, in the SPEC §2 order:
 404 / 405 before 401 / 403, before 400 / 413 / 415, before the object."""
-from harness import ApiTest, member, service_token, sql
+import json
+import re
+
+from harness import ApiTest, member, route_table, service_token, sql
 
 
 class TestRouting(ApiTest):
@@ -14,12 +17,58 @@ class TestRouting(ApiTest):
     def test_wrong_method_is_405_with_allow_before_authentication(self):
         r = self.req("PUT", "/contacts")
         self.assertError(r, 405)
-        self.assertEqual(r.header("Allow"), "GET")
+        self.assertEqual(r.header("Allow"), "GET, HEAD")
 
     def test_allow_lists_every_method_of_the_path(self):
         r = self.req("POST", "/contacts/12")
         self.assertError(r, 405)
-        self.assertEqual(r.header("Allow"), "GET, PUT, PATCH, DELETE")
+        self.assertEqual(r.header("Allow"), "GET, HEAD, PUT, PATCH, DELETE")
+
+    def test_allow_lists_head_wherever_get_is_allowed(self):
+        paths = {}
+        for method, pattern, *_ in route_table():
+            paths.setdefault(pattern.replace("{id}", "12"), set()).add(method)
+        for path, methods in paths.items():
+            with self.subTest(path):
+                r = self.req("OPTIONS", path)
+                self.assertError(r, 405)
+                allowed = r.header("Allow").split(", ")
+                self.assertEqual("HEAD" in allowed, "GET" in methods, r.header("Allow"))
+
+
+class TestHead(ApiTest):
+    """HEAD works wherever GET does: the same status and headers, no body (RFC 9110 §9.3.2)."""
+
+    def test_head_answers_as_get_on_every_get_route(self):
+        uid, token = member()
+        service = service_token()
+        contact = self.req("POST", "/contacts/sync", token, body=[{"display_name": "H"}]).json[0]["id"]
+        for method, pattern, _, scope, _ in route_table():
+            if method != "GET":
+                continue
+            path = pattern.replace("{id}", str(uid if "employees" in pattern else contact))
+            if "lookup" in pattern:
+                path += "?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199"
+            who = service if scope == "buzz:lookup" else token
+            with self.subTest(pattern):
+                get = self.req("GET", path, who)
+                head = self.req("HEAD", path, who)
+                self.assertEqual(head.status, get.status, head)
+                self.assertEqual(head.raw, "")
+                for name in set(get.headers) - {"date"}:
+                    if name == "content-length" and re.search(r"heartbeat|blocked", pattern):
+                        continue  # answers that carry the time of the request
+                    self.assertEqual(head.header(name), get.header(name), name)
+
+    def test_head_of_an_error_is_the_error_without_body(self):
+        r = self.req("HEAD", "/contacts")
+        self.assertStatus(r, 401)
+        self.assertEqual(r.raw, "")
+        self.assertEqual(r.header("Content-Type"), "application/json")
+        self.assertGreater(int(r.header("Content-Length")), 0)
+        r = self.req("HEAD", "/contacts/sync")
+        self.assertStatus(r, 405)
+        self.assertEqual(r.header("Allow"), "POST")
 
     def test_literal_segment_wins_over_id(self):
         _, token = member()
@@ -144,3 +193,24 @@ class TestRequestChecks(ApiTest):
     def test_parameter_given_twice_is_400(self):
         _, token = member()
         self.assertError(self.req("GET", "/contacts?page=1&page=2", token), 400)
+
+    def test_a_long_repeated_name_is_cut_on_a_character_boundary(self):
+        # 63 ASCII bytes and a two-byte character: the message shows 64 bytes at most
+        _, token = member()
+        name = "a" * 63 + "\u00e9"
+        q = f"{name}=1&{name}=2".encode().decode("latin-1")
+        r = self.req("GET", "/contacts?" + re.sub(r"[^\x00-\x7f]", lambda m: "%%%02X" % ord(m.group()), q), token)
+        err = self.assertError(r, 400)
+        self.assertIn("a" * 63, err["message"])
+
+    def test_a_byte_order_mark_before_a_json_body_is_ignored(self):
+        _, token = member()
+        body = json.dumps([{"display_name": "BOM"}]).encode()
+        r = self.req("POST", "/contacts/sync", token, raw=b"\xef\xbb\xbf" + body, ctype="application/json")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json[0]["display_name"], "BOM")
+        # only one, and only at the start
+        r = self.req("POST", "/contacts/sync", token, raw=b"\xef\xbb\xbf" * 2 + body, ctype="application/json")
+        self.assertError(r, 400)
+        r = self.req("POST", "/contacts/sync", token, raw=b" \xef\xbb\xbf" + body, ctype="application/json")
+        self.assertError(r, 400)

@@ -1,9 +1,12 @@
 """The database going away: 503 while it is down, recovery by itself after (runs last)."""
+import collections
+import concurrent.futures
 import os
+import signal
 import subprocess
 import time
 
-from harness import ApiTest, db, member
+from harness import ApiTest, Client, db, member, sql1
 
 PGDATA = os.path.join(os.environ["PGHOST"], "data")
 
@@ -42,6 +45,59 @@ class TestDatabaseRestart(ApiTest):
         # every worker thread reconnects: none of many requests fails
         for _ in range(50):
             self.assertStatus(self.req("GET", "/contacts", token), 200)
+
+
+THREADS = int(os.environ.get("FCGI_WORKERS", "2")) * int(os.environ.get("FCGI_THREADS", "16"))
+
+
+def fcgi_connections():
+    return sql1("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'privacybee-fcgi'")
+
+
+def burst(token, n):
+    """n requests at once, each on its own connection: their statuses, counted."""
+    def one(_):
+        return Client().request("GET", "/contacts/requests", token).status
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return collections.Counter(pool.map(one, range(n)))
+
+
+def kill_postmaster():
+    """SIGKILL the postmaster alone, as a crash would: its idle backends notice, send
+    their clients a FATAL error and exit; wait until every one of them is gone."""
+    with open(os.path.join(PGDATA, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    children = [int(c) for c in subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
+                                               text=True).stdout.split()]
+    os.kill(postmaster, signal.SIGKILL)
+    deadline = time.time() + 30
+    while time.time() < deadline and any(os.path.exists(f"/proc/{p}") for p in [postmaster] + children):
+        time.sleep(0.05)
+
+
+class TestPostmasterKilled(ApiTest):
+    def test_no_503_after_postmaster_sigkill_and_restart_on_any_thread(self):
+        """Every thread holds a connection whose backend died with a FATAL while idle;
+        after the restart, every thread's first request must find that out before it
+        sends anything (or retry the call that could not start) and answer 200."""
+        _, token = member()
+        rounds = 0
+        while fcgi_connections() < THREADS and rounds < 100:
+            self.assertEqual(set(burst(token, 2 * THREADS)), {200})
+            rounds += 1
+        self.assertEqual(fcgi_connections(), THREADS, "every thread has a connection")
+        db().close()
+        kill_postmaster()
+        pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+        statuses = collections.Counter()
+        rounds = 0
+        while rounds == 0 or (fcgi_connections() < THREADS and rounds < 100):
+            statuses += burst(token, 2 * THREADS)
+            rounds += 1
+        print(f"\n  after SIGKILL of the postmaster and a restart: {dict(statuses)} "
+              f"in {rounds} bursts of {2 * THREADS}; {fcgi_connections()} fresh connections")
+        self.assertEqual(fcgi_connections(), THREADS, "every thread has reconnected")
+        self.assertEqual(dict(statuses), {200: sum(statuses.values())})
 
 
 def kill_9_postgres():
