@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 
-from test_authorization_matrix import route_table
+from harness import route_table
 from harness import ApiTest, USER_SCOPES, member, sql, sql1
 
 TOP = 2 ** 63 - 1
@@ -90,7 +90,7 @@ class TestIdsInPaths(IdCase):
 
     def test_ids_that_cannot_be_or_are_nobodys_are_404_on_every_route(self):
         before = sql("SELECT id, version FROM privacybee.contacts WHERE user_id = %s", self.uid)
-        for method, pattern, _ in route_table():
+        for method, pattern, *_ in route_table():
             if "{id}" not in pattern:
                 continue
             for spelling, what in PATH_SPELLINGS:
