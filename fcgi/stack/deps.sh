@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deps.sh — install the Debian packages privacybee needs to build, run and test, when
-# they are missing. As root it runs apt-get; otherwise it prints the one command to run.
+# deps.sh [bench] — install the Debian packages privacybee needs to build, run and test
+# (and with "bench", what make bench adds), when they are missing. As root it runs
+# apt-get; otherwise it prints the one command to run.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,11 @@ packages=(
     clang libclang-rt-14-dev                            # libFuzzer (make test, make fuzz)
     wrk                                                 # make bench
 )
+# make bench only: the PHP peer (PHP-FPM + pgsql, regress/bench/peers/php) and the chart;
+# the Node peer runs on the node below
+if [ "${1:-}" = bench ]; then
+    packages+=(php8.2-fpm php8.2-pgsql gnuplot-nox)
+fi
 # node and npm (test-only: the provider's signing library, regress/twilio): Debian's,
 # unless some other package already provides the commands
 for cmd in node npm; do
