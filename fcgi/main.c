@@ -9,7 +9,7 @@
  * (LISTEN_FDS=1) the socket comes from systemd instead.
  *
  * usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group G]
- *        [--workers N] [--threads N] [--pid-file F] [--body-limit BYTES]
+ *        [--workers N] [--threads N] [--connections N] [--pid-file F] [--body-limit BYTES]
  *        [--json-depth N] [--backlog N]
  *        [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]
  *
@@ -38,7 +38,8 @@
 
 Config		config = {
 	.workers = 2,
-	.threads = 16,
+	.threads = 64,
+	.connections = 4,
 	.backlog = 1024,
 	.body_limit = 1024 * 1024,
 	.json_depth = 32,
@@ -59,8 +60,8 @@ Usage(void)
 {
 	fprintf(stderr,
 			"usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group GROUP]\n"
-			"       [--workers N] [--threads N] [--pid-file FILE] [--body-limit BYTES]\n"
-			"       [--json-depth N] [--backlog N]\n"
+			"       [--workers N] [--threads N] [--connections N] [--pid-file FILE]\n"
+			"       [--body-limit BYTES] [--json-depth N] [--backlog N]\n"
 			"       [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]\n");
 	exit(2);
 }
@@ -139,6 +140,8 @@ ParseArgs(int argc, char **argv)
 			config.workers = (int) NumberArg(a, v, 1, MAX_WORKERS);
 		else if (strcmp(a, "--threads") == 0)
 			config.threads = (int) NumberArg(a, v, 1, 1024);
+		else if (strcmp(a, "--connections") == 0)
+			config.connections = (int) NumberArg(a, v, 1, 1024);
 		else if (strcmp(a, "--backlog") == 0)
 			config.backlog = (int) NumberArg(a, v, 1, 65535);
 		else if (strcmp(a, "--body-limit") == 0)
@@ -297,8 +300,9 @@ main(int argc, char **argv)
 	for (int i = 0; i < config.workers; i++)
 		workers[i] = StartWorker(listen_fd);
 	WritePidFile();
-	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads on %s\n", config.workers,
-			config.threads, config.socket_path ? config.socket_path : "(systemd socket)");
+	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads x %d connections on %s\n",
+			config.workers, config.threads, config.connections,
+			config.socket_path ? config.socket_path : "(systemd socket)");
 
 	Supervise(listen_fd);
 	StopWorkers();

@@ -9,7 +9,7 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
+# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, FCGI_CONNECTIONS,
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
 # and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in start_nginx).
@@ -23,6 +23,8 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 pgbin=$(${PG_CONFIG:-pg_config} --bindir)
+fcgi_workers=${FCGI_WORKERS:-2}
+fcgi_threads=${FCGI_THREADS:-64}
 pgport=5432
 db=privacybee
 api_role=privacybee_api
@@ -107,7 +109,8 @@ start_fcgi() {
     [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
     setsid "$bin" "${signing[@]}" \
         --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group" \
-        --workers "${FCGI_WORKERS:-2}" --threads "${FCGI_THREADS:-16}" \
+        --workers "$fcgi_workers" --threads "$fcgi_threads" \
+        --connections "${FCGI_CONNECTIONS:-4}" \
         --pid-file "$dir/fcgi/master.pid" \
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
         >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
@@ -132,8 +135,12 @@ start_nginx() {
         [[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]+)?$ ]] || { echo "RATE_ADDR_EXEMPT: not an address: $a" >&2; exit 2; }
         exempt+="        $a 1;"
     done
+    # each kept upstream connection pins a privacybee-fcgi thread: nginx's 2 workers keep
+    # a quarter of all threads at most (privacybee.conf.in says why)
+    local keepalive=$(( fcgi_workers * fcgi_threads / 8 ))
+    [ "$keepalive" -ge 1 ] || keepalive=1
     sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$dir/fcgi/fcgi.sock|g" \
-        -e "s|@TOP@|$top|g" \
+        -e "s|@TOP@|$top|g" -e "s|@KEEPALIVE@|$keepalive|" \
         -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \
         -e "s|@RATE_RW@|${RATE_RW:-60r/m}|" -e "s|@BURST_RW@|${BURST_RW:-30}|" -e "s|@RETRY_RW@|${RETRY_RW:-1}|" \
         -e "s|@RATE_DELETE@|${RATE_DELETE:-10r/m}|" -e "s|@BURST_DELETE@|${BURST_DELETE:-5}|" \
