@@ -106,8 +106,10 @@ phone-metadata:
 # (README, "Installing"); every directory can be set, and DESTDIR stages the whole install
 # (a package build, or regress/packaging/ which verifies it). systemd searches
 # $(PREFIX)/lib/systemd/system and $(PREFIX)/lib/sysusers.d for PREFIX /usr/local and /usr.
-# The units and nginx snippets are templates: make install fills in the paths below, so
-# the installed files name the installed binary and one socket path.
+# The units are templates that make install fills in with the paths below, so they name
+# the installed binary and one socket path; the nginx snippets are cut from the one nginx
+# config, fcgi/nginx/privacybee.conf.in, with make run's defaults (fcgi/nginx/snippets.py),
+# and the files they include are installed beside them.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -118,6 +120,7 @@ FCGI_SOCKET ?= /run/privacybee/fcgi.sock
 FCGI_USER ?= privacybee
 WEB_GROUP ?= www-data
 
+NGINX_INCLUDES = $(filter-out %.in,$(wildcard fcgi/nginx/*.conf))
 FCGI_TEMPLATE = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSUSERSDIR@|$(SYSUSERSDIR)|g' \
     -e 's|@NGINX_DIR@|$(NGINX_DIR)|g' -e 's|@DEFAULT_FILE@|$(DEFAULT_FILE)|g' \
     -e 's|@FCGI_SOCKET@|$(FCGI_SOCKET)|g' -e 's|@FCGI_USER@|$(FCGI_USER)|g' \
@@ -138,9 +141,9 @@ install-fcgi: fcgi/privacybee-fcgi
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.service.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.service'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.socket.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee.sysusers.in > '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf'
-	$(FCGI_TEMPLATE) fcgi/nginx/privacybee-http.conf.in > '$(DESTDIR)$(NGINX_DIR)/privacybee-http.conf'
-	$(FCGI_TEMPLATE) fcgi/nginx/privacybee-server.conf.in > '$(DESTDIR)$(NGINX_DIR)/privacybee-server.conf'
-	install -m 644 fcgi/nginx/fastcgi.conf fcgi/nginx/errors.conf '$(DESTDIR)$(NGINX_DIR)/'
+	python3 fcgi/nginx/snippets.py fcgi/nginx/privacybee.conf.in fcgi/stack/stack.sh \
+	    '$(NGINX_DIR)' '$(FCGI_SOCKET)' '$(DESTDIR)$(NGINX_DIR)'
+	install -m 644 $(NGINX_INCLUDES) '$(DESTDIR)$(NGINX_DIR)/'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)'/privacybee-fcgi.* '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
 	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-*.conf
 
@@ -160,7 +163,7 @@ uninstall-fcgi:
 	    '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket' \
 	    '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
 	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-http.conf '$(DESTDIR)$(NGINX_DIR)'/privacybee-server.conf \
-	    '$(DESTDIR)$(NGINX_DIR)'/fastcgi.conf '$(DESTDIR)$(NGINX_DIR)'/errors.conf
+	    $(addprefix '$(DESTDIR)$(NGINX_DIR)'/,$(notdir $(NGINX_INCLUDES)))
 	-rmdir '$(DESTDIR)$(NGINX_DIR)' "$$(dirname '$(DESTDIR)$(NGINX_DIR)')" 2>/dev/null
 
 # make dist: the distribution PGXN takes (META.json at its root), from the committed tree

@@ -6,15 +6,15 @@ development config says.
 
 make run and make test serve through fcgi/nginx/privacybee.conf.in, filled in by
 fcgi/stack/stack.sh (rate limits from the environment, defaults in stack.sh); a production
-nginx includes privacybee-http.conf in http {} and privacybee-server.conf in a server {}.
-Both must carry the same directives: the upstream and its keepalive, the rate-limit maps,
-zones and rates, the body limits, every location with its limits and includes, nginx's own
-JSON error answers. Only what belongs to the development stack itself may differ: its
-temporary directories, its access log and its listen address (DEV_ONLY). The dev template
-is filled with stack.sh's defaults; include paths compare by file name and the upstream
-socket by being a unix socket. Exit 0 when equal, else 1 with the differences.
-(Until the development config includes the snippets itself, this is what keeps one from
-drifting from the other.)
+nginx includes privacybee-http.conf in http {} and privacybee-server.conf in a server {},
+which make install cuts from that same file (fcgi/nginx/snippets.py). This checks the cut,
+with a parser of its own: both must carry the same directives — the upstream and its
+keepalive, the rate-limit maps, zones and rates, the body limits and timeouts, every
+location with its limits and includes, nginx's own JSON error answers. Only what belongs
+to the development stack itself may differ: its temporary directories, its access log and
+its listen address (DEV_ONLY). The dev template is filled with stack.sh's defaults;
+include paths compare by file name and the upstream socket by being a unix socket. Exit
+0 when equal, else 1 with the differences.
 """
 import os
 import re
@@ -87,15 +87,19 @@ def canonical(directive):
 
 
 def stack_defaults(stack_sh):
-    """The rate-limit defaults stack.sh fills the template with: ${RATE_RW:-60r/m} …"""
-    return dict(re.findall(r"\$\{((?:RATE|BURST|RETRY)_[A-Z]+):-([^}]*)\}", stack_sh))
+    """The defaults stack.sh fills the template with: ${RATE_RW:-60r/m} …"""
+    return dict(re.findall(r"\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}", stack_sh))
 
 
 def main():
     dev_path, stack_path, http_path, server_path = sys.argv[1:5]
     dev = open(dev_path).read()
-    for name, value in stack_defaults(open(stack_path).read()).items():
+    defaults = stack_defaults(open(stack_path).read())
+    for name, value in defaults.items():
         dev = dev.replace("@" + name + "@", value)
+    # a list stack.sh builds from the environment (a placeholder alone on its line, with
+    # no default) is empty when nothing is set
+    dev = "\n".join(l for l in dev.split("\n") if not re.fullmatch(r"\s*@[A-Z][A-Z0-9_]*@\s*", l))
     dev_tree = parse(dev)
     http = [d for d in dev_tree if d[0] == "http"]
     if len(http) != 1:

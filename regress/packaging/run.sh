@@ -12,7 +12,7 @@
 #   4. an install under a test prefix serves requests: the installed service's own command
 #      line, run under systemd-socket-activate on a socket with the socket unit's group and
 #      mode, behind an nginx that only includes the installed snippets;
-#   5. the installed snippets say what the development nginx config says
+#   5. the installed snippets, cut from the development nginx config, say what it says
 #      (nginx_snippet.py); META.json and CHANGELOG.md describe this version (check_meta.py);
 #   6. the make test stack (started by stack.sh, like make run) has pg_cron scheduling
 #      maintenance() and recompute_trust(), and pg_cron really runs maintenance() (which
@@ -58,19 +58,19 @@ status=$?
 [ $status = 0 ] || cat "$work/stage-install.log"
 record $status "make install-fcgi DESTDIR=… works as an unprivileged user"
 
-cat > "$work/expected-files" <<'EOF'
-./usr/local/bin/privacybee-fcgi
-./usr/local/lib/systemd/system/privacybee-fcgi.service
-./usr/local/lib/systemd/system/privacybee-fcgi.socket
-./usr/local/lib/sysusers.d/privacybee.conf
-./usr/local/share/privacybee/nginx/errors.conf
-./usr/local/share/privacybee/nginx/fastcgi.conf
-./usr/local/share/privacybee/nginx/privacybee-http.conf
-./usr/local/share/privacybee/nginx/privacybee-server.conf
-EOF
+{
+    printf '%s\n' ./usr/local/bin/privacybee-fcgi \
+        ./usr/local/lib/systemd/system/privacybee-fcgi.service \
+        ./usr/local/lib/systemd/system/privacybee-fcgi.socket \
+        ./usr/local/lib/sysusers.d/privacybee.conf \
+        ./usr/local/share/privacybee/nginx/privacybee-http.conf \
+        ./usr/local/share/privacybee/nginx/privacybee-server.conf
+    # the files the nginx config includes
+    for f in fcgi/nginx/*.conf; do echo "./usr/local/share/privacybee/nginx/${f##*/}"; done
+} | sort > "$work/expected-files"
 (cd "$stage" && find . -type f -o -type l | sort) > "$work/staged-files"
 diff -u "$work/expected-files" "$work/staged-files"
-record $? "the staged install holds exactly the binary, two units, the sysusers file and four nginx files"
+record $? "the staged install holds exactly the binary, two units, the sysusers file, two nginx snippets and the files they include"
 
 ! grep -rIn '@[A-Z_]*@' "$stage"
 record $? "no template placeholder is left in an installed file"
