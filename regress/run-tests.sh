@@ -6,7 +6,9 @@
 #   1. pg_regress suites (regress/sql, regress/expected) against the stack's cluster;
 #   2. the upgrade path from the oldest release (regress/upgrade/run.sh);
 #   3. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
-#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails.
+#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails;
+#   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
+#      make install verified by systemd, served through, and make run's pg_cron jobs.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
 
@@ -25,7 +27,7 @@ rm -rf "$dir"
 mkdir -p "$dir/regress" "$dir/asan"
 PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree") || exit 1
 export PG_CONFIG
-make -s install > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
+make -s install-extension > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
 chmod 777 "$dir/asan"
 # a random start: two checkouts testing at once rarely probe the same ports
 port=$(free_port $((18080 + RANDOM % 800)))
@@ -102,6 +104,10 @@ read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
 
+# beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
+bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &
+packaging_pid=$!
+
 echo "== fuzzing the request path (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:=30} s; make fuzz runs long)"
 mkdir -p "$dir/fuzz-corpus"
 fcgi/fuzz/fuzz-request -max_total_time="$FUZZ_SECONDS" -max_len=70000 -timeout=10 \
@@ -110,6 +116,13 @@ status=$?
 tail -n 3 "$dir/fuzz.log"
 [ $status = 0 ] || grep -A 30 "ERROR" "$dir/fuzz.log" | head -n 40
 record $status "fuzz_request: no crash, sanitizer report or malformed response"
+
+echo "== packaging: make install staged and verified, the installed service serving, make run's pg_cron"
+wait $packaging_pid
+cat "$dir/packaging.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/packaging.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/packaging.log")))
+grep -q "^ok: " "$dir/packaging.log" || failed=$((failed + 1))
 
 echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
 ! grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"

@@ -42,6 +42,35 @@ psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgpor
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
+# pg_cron (Debian postgresql-15-cron), when installed, runs privacybee.maintenance()
+# nightly and recompute_trust() weekly (README, "Maintenance"). It must be preloaded and
+# told the database its jobs run in; background workers run them, since the cluster has
+# no TCP listener. Written on every start (a cluster made before pg_cron was installed
+# gets it at its next start); the jobs are scheduled by schedule_pg_cron.
+setup_pg_cron() {
+    local conf="$dir/pg/data/pg_cron.conf"
+    if [ -f "$(${PG_CONFIG:-pg_config} --pkglibdir)/pg_cron.so" ]; then
+        printf "%s\n" "shared_preload_libraries = 'pg_cron'" "cron.database_name = '$db'" \
+            "cron.use_background_workers = on" > "$conf"
+    else
+        : > "$conf"
+    fi
+    chown "$pg_user" "$conf"
+    grep -qx "include_if_exists = 'pg_cron.conf'" "$dir/pg/data/postgresql.conf" ||
+        echo "include_if_exists = 'pg_cron.conf'" >> "$dir/pg/data/postgresql.conf"
+}
+
+schedule_pg_cron() {
+    local preload
+    preload=$(psql_db -U postgres -Atc "SHOW shared_preload_libraries")
+    case ",${preload// /}," in
+    *,pg_cron,*)
+        psql_db -U postgres -o /dev/null -c "SET client_min_messages = warning" \
+            -c "CREATE EXTENSION IF NOT EXISTS pg_cron" -c "SELECT privacybee.schedule_maintenance()"
+        ;;
+    esac
+}
+
 start_postgres() {
     if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
         mkdir -p "$dir/pg/data" "$dir/log"
@@ -59,6 +88,7 @@ logging_collector = off
 log_min_messages = warning
 EOF
     fi
+    setup_pg_cron
     touch "$dir/log/postgres.log"
     chown "$pg_user" "$dir/log/postgres.log"
     if ! as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" status >/dev/null 2>&1; then
@@ -82,6 +112,7 @@ EOF
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
         fi
     fi
+    schedule_pg_cron
     if [ "$mode" = demo ]; then
         # tokens for the demo member and the telephony service; only hashes are stored
         if [ ! -s "$dir/demo-token" ]; then

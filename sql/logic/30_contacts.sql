@@ -147,7 +147,7 @@ BEGIN
         UNION ALL
         SELECT 1 FROM privacybee.contact_tombstones t
          WHERE with_deleted AND t.user_id = uid
-           AND t.deleted_at >= GREATEST(since, now() - interval '30 days')) AS matching;
+           AND t.deleted_at >= GREATEST(since, now() - privacybee.tombstone_period())) AS matching;
 
     SELECT array_agg(r.id ORDER BY r.k, r.id), array_agg(r.ts ORDER BY r.k, r.id),
            array_agg(r.deleted ORDER BY r.k, r.id)
@@ -162,7 +162,7 @@ BEGIN
                        CASE WHEN by_updated THEN t.deleted_at END
                   FROM privacybee.contact_tombstones t
                  WHERE with_deleted AND t.user_id = uid
-                   AND t.deleted_at >= GREATEST(since, now() - interval '30 days')) AS s
+                   AND t.deleted_at >= GREATEST(since, now() - privacybee.tombstone_period())) AS s
              WHERE cur_id IS NULL
                 OR (by_updated AND (s.ts, s.id) > (cur_ts, cur_id))
                 OR (NOT by_updated AND s.id > cur_id)
@@ -288,7 +288,8 @@ BEGIN
 END
 $$;
 
--- DELETE /contacts/<id>: the row goes, a tombstone stays 30 days for syncing clients.
+-- DELETE /contacts/<id>: the row goes, a tombstone stays tombstone_period() for syncing
+-- clients; the member's older ones are purged here (and nightly by maintenance()).
 CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
                                               if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -311,7 +312,7 @@ BEGIN
     INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (uid, cid)
     ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now();
     DELETE FROM privacybee.contact_tombstones
-     WHERE user_id = uid AND deleted_at < now() - interval '30 days';
+     WHERE user_id = uid AND deleted_at < now() - privacybee.tombstone_period();
     RETURN privacybee.response(200, json_build_object('id', cid, 'deleted', true)::text);
 END
 $$;

@@ -157,7 +157,7 @@ BEGIN
 END
 $$;
 
--- GET /apps/buzz/blocked: the latest 100 blocked calls, newest first.
+-- GET /apps/buzz/blocked: the latest blocked_calls_kept() blocked calls, newest first.
 CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
                                        if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -174,7 +174,8 @@ BEGIN
                'created_at', privacybee.rfc3339(b.created_at))::text, ', ' ORDER BY b.id DESC), '')
            || ']'
       INTO out
-      FROM (SELECT * FROM privacybee.blocked_calls WHERE user_id = uid ORDER BY id DESC LIMIT 100) AS b
+      FROM (SELECT * FROM privacybee.blocked_calls WHERE user_id = uid ORDER BY id DESC
+                  LIMIT privacybee.blocked_calls_kept()) AS b
       LEFT JOIN LATERAL privacybee.phone_split(b.e164) AS s ON true;
     RETURN privacybee.response(200, out);
 END

@@ -46,7 +46,9 @@ REVOKE EXECUTE ON FUNCTION
     privacybee.issue_token(bigint, text[], interval),
     privacybee.revoke_token(text),
     privacybee.recompute_trust(bigint),
-    privacybee.trust_verify()
+    privacybee.trust_verify(),
+    privacybee.maintenance(),
+    privacybee.schedule_maintenance()
   FROM privacybee_member, privacybee_system;
 
 -- Views read their tables as whoever queries them, under that role's policies.

@@ -100,7 +100,7 @@ CREATE TABLE privacybee.contact_phones (
 );
 CREATE INDEX contact_phones_e164 ON privacybee.contact_phones (user_id, e164) WHERE e164 IS NOT NULL;
 
--- Deleted contacts, kept (30 days) so that syncing clients can mirror deletions.
+-- Deleted contacts, kept (privacybee.tombstone_period()) so that syncing clients can mirror deletions.
 CREATE TABLE privacybee.contact_tombstones (
     user_id     bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
     contact_id  bigint NOT NULL,
