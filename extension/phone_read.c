@@ -272,7 +272,8 @@ ExtensionStart(const Span *s, int n, int lo)
 		return -1;
 
 	/* RFC 3966: ";ext=" and up to 20 digits, no "#" */
-	if (!hash && ndigits <= 20 && s->c[ds - 1] == '=' && LabelEndsAt(s, ds, &rfc_label))
+	if (!hash && ndigits <= 20 && ds > 0 && s->c[ds - 1] == '=' &&
+		LabelEndsAt(s, ds, &rfc_label))
 		Candidate(&x, ds - rfc_label.len, ds - rfc_label.len);
 	/* American style: "[- ]+" up to 6 digits and "#" */
 	if (hash && ndigits <= 6)
