@@ -106,6 +106,7 @@ IsBidiMark(uint32 c)
 		(c >= 0x2066 && c <= 0x2069) || c == 0x061C;
 }
 
+/* t[from..to) */
 static Span
 SpanOf(const Text *t, int from, int to)
 {
@@ -133,7 +134,7 @@ Find(const Span *s, const char *ascii)
 	return -1;
 }
 
-/* to gets s[from..to) appended */
+/* s[from..upto) appended to to (as much as fits) */
 static void
 Append(Text *to, const Span *s, int from, int upto)
 {
@@ -204,6 +205,7 @@ IsAfterLabel(uint32 c)
 	return c == ':' || c == '.' || c == 0xFF0E;
 }
 
+/* the separators after it */
 static inline bool
 IsAfterLabelSeparator(uint32 c)
 {
