@@ -112,9 +112,10 @@ LoadPhones(int64 user_id, ArrayType *ids, Rendered *sorted, int n, Phones *phone
 
 	spi_exec(spi_plan(&plan,
 					  "SELECT p.contact_id, COALESCE(p.e164, p.raw), "
-					  "p.e164 IS NOT NULL AND (EXISTS (SELECT 1 FROM privacybee.people m "
-					  "WHERE m.phone_e164 = p.e164) OR EXISTS (SELECT 1 FROM "
-					  "privacybee.buzz_numbers b WHERE b.e164 = p.e164 AND b.user_id IS NOT NULL)) "
+					  "p.match_key IS NOT NULL AND (EXISTS (SELECT 1 FROM privacybee.people m "
+					  "WHERE m.phone_match_key = p.match_key) OR EXISTS (SELECT 1 FROM "
+					  "privacybee.buzz_numbers b WHERE b.match_key = p.match_key "
+					  "AND b.user_id IS NOT NULL)) "
 					  "FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($2) AS u(id)) AS u "
 					  "JOIN privacybee.contact_phones p ON p.user_id = $1 AND p.contact_id = u.id "
 					  "ORDER BY p.contact_id, p.pos",

@@ -4,7 +4,10 @@
  *
  * One call is: authenticate the service token (one probe), normalise both numbers (C),
  * then one prepared statement that finds the receiving member by Buzz number and probes
- * trusted_numbers — the materialised trust graph — for the caller. Nothing is written
+ * trusted_numbers — the materialised trust graph — for the caller's match key (so a line
+ * known under another of its E.164 forms matches, phone_match.c). It takes no lock: the
+ * changes that move trust serialise among themselves and commit trusted_numbers whole
+ * (sql/logic/50_trust_graph.sql). Nothing is written
  * when the call is trusted; an untrusted call to a member lands in blocked_calls (once
  * per call_sid). Parameters come from the query string, form or JSON body; ones we do
  * not know are ignored, as telephony webhooks send many. The provider's own webhook fields
@@ -25,6 +28,7 @@
 #include "utils/numeric.h"
 
 #include "phone.h"
+#include "phone_match.h"
 #include "privacybee.h"
 #include "spi_util.h"
 #include "tokens.h"
@@ -199,11 +203,13 @@ ResolveCall(Jsonb *params, Jsonb *body, Call *c)
 {
 	static SPIPlanPtr probe;
 	char		receiver_e164[PHONE_E164_BUFSIZE];
+	char		caller_key[PHONE_E164_BUFSIZE];
 
 	ReadParams(params, body, &c->p);
 	c->has_receiver = false;
 	c->trusted = false;
-	c->caller_valid = Normalize(c->p.inbound_code, c->p.inbound, c->caller_e164);
+	c->caller_valid = Normalize(c->p.inbound_code, c->p.inbound, c->caller_e164) &&
+		phone_match_key_of(c->caller_e164, strlen(c->caller_e164), caller_key);
 	if (Normalize(c->p.number_code, c->p.number, receiver_e164))
 	{
 		Oid			types[2] = {TEXTOID, TEXTOID};
@@ -211,10 +217,10 @@ ResolveCall(Jsonb *params, Jsonb *body, Call *c)
 		char		vnulls[2] = {' ', c->caller_valid ? ' ' : 'n'};
 
 		values[0] = CStringGetTextDatum(receiver_e164);
-		values[1] = c->caller_valid ? CStringGetTextDatum(c->caller_e164) : (Datum) 0;
+		values[1] = c->caller_valid ? CStringGetTextDatum(caller_key) : (Datum) 0;
 		spi_exec(spi_plan(&probe,
 						  "SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t "
-						  "WHERE t.user_id = b.user_id AND t.e164 = $2) "
+						  "WHERE t.user_id = b.user_id AND t.match_key = $2) "
 						  "FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL",
 						  2, types),
 				 values, vnulls, true, 1, SPI_OK_SELECT);

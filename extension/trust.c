@@ -3,10 +3,11 @@
  * (member, number) pair.
  *
  * This is the definition the materialised trusted_numbers is kept equal to (its triggers
- * call it for every pair a change can affect) and checked against (trust_verify). One
- * plan, prepared once per backend, probes only indexes: the owners of the number
- * (people.phone_e164, buzz_numbers, company_phones), then the member's edges, contacts
- * and memberships.
+ * call it for every pair a change can affect) and checked against (trust_verify). Numbers
+ * are compared by match key (phone_match.c), so any E.164 form of a line may be asked
+ * about. One plan, prepared once per backend, probes only indexes: the owners of the
+ * number (people, buzz_numbers, company_phones by match key), then the member's edges,
+ * contacts and memberships.
  */
 #include "postgres.h"
 
@@ -14,14 +15,15 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "phone_match.h"
 #include "spi_util.h"
 
 static const char trust_sql[] =
 	"WITH owners AS ("
-	"  SELECT p.id AS person_id FROM privacybee.people p WHERE p.phone_e164 = $2"
+	"  SELECT p.id AS person_id FROM privacybee.people p WHERE p.phone_match_key = $2"
 	"  UNION SELECT b.user_id FROM privacybee.buzz_numbers b"
-	"        WHERE b.e164 = $2 AND b.user_id IS NOT NULL),"
-	" companies AS (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = $2) "
+	"        WHERE b.match_key = $2 AND b.user_id IS NOT NULL),"
+	" companies AS (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.match_key = $2) "
 	"SELECT EXISTS (SELECT 1 FROM privacybee.people r WHERE r.id = $1)"
 	/* 1. no explicit untrust of an owner */
 	" AND NOT EXISTS (SELECT 1 FROM privacybee.trust_edges e"
@@ -30,7 +32,7 @@ static const char trust_sql[] =
 	"          OR (e.target_type = 'company' AND e.target_id IN (SELECT company_id FROM companies))))"
 	/* 2. a reason to trust */
 	" AND (EXISTS (SELECT 1 FROM owners o WHERE o.person_id = $1)"
-	"   OR EXISTS (SELECT 1 FROM privacybee.contact_phones c WHERE c.user_id = $1 AND c.e164 = $2)"
+	"   OR EXISTS (SELECT 1 FROM privacybee.contact_phones c WHERE c.user_id = $1 AND c.match_key = $2)"
 	"   OR EXISTS (SELECT 1 FROM owners o JOIN privacybee.trust_edges e"
 	"                ON e.user_id = $1 AND e.target_type = 'person'"
 	"               AND e.target_id = o.person_id AND e.trusted)"
@@ -50,11 +52,18 @@ Datum
 trust_eval(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan;
+	text	   *e164 = PG_GETARG_TEXT_PP(1);
+	char		key[PHONE_E164_BUFSIZE];
 	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+	Datum		values[2];
 	bool		isnull;
 	bool		trusted;
 
+	/* what is not a number has no key and is never trusted */
+	if (!phone_match_key_of(VARDATA_ANY(e164), VARSIZE_ANY_EXHDR(e164), key))
+		PG_RETURN_BOOL(false);
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = CStringGetTextDatum(key);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	spi_exec(spi_plan(&plan, trust_sql, 2, types), values, NULL, true, 1, SPI_OK_SELECT);

@@ -35,9 +35,40 @@ class TestTrustRequests(ApiTest):
         listed = self.pending()
         self.assertEqual([p["contact_reason"] for p in listed], ["second"])
 
-    def test_unknown_member_is_404(self):
+    def test_unknown_member_by_id_is_404(self):
         self.assertError(self.ask({"user_id": 999999999999}), 404)
-        self.assertError(self.ask({"phone": "+1 415 000 0000"}), 404)
+
+    def test_by_phone_the_answer_never_tells_whether_the_number_is_a_members(self):
+        """SPEC §4: asked by phone, a member's number and anyone else's get the same answer;
+        the request to no one is dropped."""
+        stranger = fresh_phone()
+        to_member = self.ask({"phone": self.phone, "contact_reason": "hi"})
+        to_nobody = self.ask({"phone": stranger, "contact_reason": "hi"})
+        self.assertEqual((to_member.status, to_member.json), (to_nobody.status, to_nobody.json))
+        self.assertEqual((to_member.status, to_member.json),
+                         (201, {"requested": True, "user_id": None, "contact_reason": "hi"}))
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.trust_requests WHERE requester_id = %s",
+                              self.asker), 1)
+
+    def test_by_phone_my_own_number_is_dropped_alike(self):
+        mine = fresh_phone()
+        uid, token = member("Own", "Number", mine)
+        r = self.ask({"phone": mine, "contact_reason": "me"}, token)
+        self.assertEqual((r.status, r.json), (201, {"requested": True, "user_id": None,
+                                                    "contact_reason": "me"}))
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.trust_requests WHERE requester_id = %s",
+                              uid), 0)
+
+    def test_by_phone_a_buzz_number_reaches_its_member(self):
+        buzz = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
+        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", self.target, buzz)
+        self.assertStatus(self.ask({"phone": buzz}), 201)
+        self.assertEqual([p["id"] for p in self.pending()], [self.asker])
+
+    def test_by_phone_what_is_not_a_number_is_400(self):
+        self.assertError(self.ask({"phone": "call me"}), 400, "phone")
+        self.assertError(self.ask({"phone": "12345"}), 400, "phone")
 
     def test_invalid_requests_are_400_and_write_nothing(self):
         for body, field in (({}, "user_id"), ({"user_id": self.target, "phone": self.phone}, "user_id"),
@@ -81,7 +112,13 @@ class TestTrustRequests(ApiTest):
     def test_trust_unknown_id_is_404(self):
         self.assertError(self.req("POST", "/contacts/trust/999999999999", self.target_token,
                                   body={"trusted": 1}), 404)
-        self.assertError(self.req("POST", f"/contacts/trust/{self.asker}", self.target_token,
+        # a person's id is no company's: people and companies are two id spaces, so pick one
+        # that no company has (ids of the two may meet in a database that grew)
+        person_not_company = sql1("SELECT max(id) + 1 FROM (SELECT id FROM privacybee.people "
+                                  "UNION ALL SELECT id FROM privacybee.companies) AS ids")
+        sql("SELECT setval('privacybee.people_id_seq', %s)", person_not_company)
+        person, _ = member("Not", "Company")
+        self.assertError(self.req("POST", f"/contacts/trust/{person}", self.target_token,
                                   body={"trusted": 1, "type": "company"}), 404)
 
     def test_trust_validation(self):
@@ -117,11 +154,30 @@ class TestEmployees(ApiTest):
     def test_coworker_can_see(self):
         self.assertStatus(self.req("GET", f"/contacts/employees/{self.alice}", self.bob_token), 200)
 
-    def test_stranger_gets_404_until_they_trust(self):
+    def test_trusting_someone_discloses_nothing_of_theirs(self):
+        """SPEC §4: trust is unilateral; a stranger who trusts Alice still gets 404."""
         path = f"/contacts/employees/{self.alice}"
         self.assertError(self.req("GET", path, self.stranger_token), 404)
-        self.req("POST", f"/contacts/trust/{self.alice}", self.stranger_token, body={"trusted": 1})
+        self.assertStatus(self.req("POST", f"/contacts/trust/{self.alice}", self.stranger_token,
+                                   body={"trusted": 1}), 201)
+        self.assertError(self.req("GET", path, self.stranger_token), 404)
+
+    def test_a_person_who_trusts_me_has_disclosed_themself(self):
+        path = f"/contacts/employees/{self.alice}"
+        self.req("POST", f"/contacts/trust/{self.stranger}", self.alice_token, body={"trusted": 0})
+        self.assertError(self.req("GET", path, self.stranger_token), 404)
+        self.req("POST", f"/contacts/trust/{self.stranger}", self.alice_token, body={"trusted": 1})
         self.assertStatus(self.req("GET", path, self.stranger_token), 200)
+
+    def test_a_person_who_asked_me_for_trust_has_disclosed_themself_answered_or_not(self):
+        path = f"/contacts/employees/{self.alice}"
+        self.assertStatus(self.req("POST", "/contacts/requests", self.alice_token,
+                                   body={"user_id": self.stranger}), 201)
+        self.assertStatus(self.req("GET", path, self.stranger_token), 200)
+        self.req("POST", f"/contacts/trust/{self.alice}", self.stranger_token, body={"trusted": 0})
+        self.assertStatus(self.req("GET", path, self.stranger_token), 200)
+        # asking discloses the asker, not the one asked
+        self.assertError(self.req("GET", f"/contacts/employees/{self.stranger}", self.alice_token), 404)
 
     def test_unknown_person_is_404(self):
         self.assertError(self.req("GET", "/contacts/employees/999999999999", self.alice_token), 404)

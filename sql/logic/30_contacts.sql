@@ -247,7 +247,18 @@ BEGIN
 END
 $$;
 
--- POST /contacts/sync
+-- A tombstone in a sync's result, where a stale item named the deleted contact by its
+-- external_id (SPEC §4).
+CREATE OR REPLACE FUNCTION privacybee.tombstone_json(t privacybee.contact_tombstones)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object('id', t.contact_id, 'external_id', t.external_id,
+                                        'deleted', true,
+                                        'updated', privacybee.rfc3339(t.deleted_at))::text
+$$;
+
+-- POST /contacts/sync: the contacts written, in input order; an item that named a
+-- deleted contact by its external_id (and did not ask to restore it) gets its tombstone.
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
                                              if_match text)
 RETURNS privacybee.http_response
@@ -255,6 +266,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
     ids bigint[];
+    out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     IF body IS NULL THEN
@@ -262,7 +274,13 @@ BEGIN
     END IF;
     -- its own statement: the rendering below must see what the sync wrote
     ids := privacybee.sync_contacts(uid, body);
-    RETURN privacybee.response(200, privacybee.contacts_json(uid, ids));
+    SELECT '[' || COALESCE(string_agg(COALESCE(r.rendered,
+               (SELECT privacybee.tombstone_json(t) FROM privacybee.contact_tombstones t
+                 WHERE t.user_id = uid AND t.contact_id = r.id)), ', ' ORDER BY r.ord), '') || ']'
+      INTO out
+      FROM unnest(ids, privacybee.contacts_render(uid, ids, true, true, true))
+           WITH ORDINALITY AS r(id, rendered, ord);
+    RETURN privacybee.response(200, out);
 END
 $$;
 
@@ -301,8 +319,11 @@ DECLARE
     cid bigint := privacybee.path_id(arg);
     v integer;
     wanted integer := privacybee.if_match_version(if_match);
+    ext text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
+    -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
+    PERFORM privacybee.trust_lock_members(ARRAY[uid]);
     SELECT version INTO v FROM privacybee.contacts
      WHERE user_id = uid AND id = cid FOR UPDATE;
     IF NOT FOUND THEN
@@ -311,9 +332,10 @@ BEGIN
     IF wanted IS NOT NULL AND wanted <> v THEN
         PERFORM privacybee.fail(409, 'contact was modified since the given ETag');
     END IF;
-    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid;
-    INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (uid, cid)
-    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now();
+    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
+    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
+    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now(), external_id = EXCLUDED.external_id;
     DELETE FROM privacybee.contact_tombstones
      WHERE user_id = uid AND deleted_at < now() - interval '30 days';
     RETURN privacybee.response(200, json_build_object('id', cid, 'deleted', true)::text);
@@ -337,6 +359,7 @@ BEGIN
     IF privacybee.path_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
+    PERFORM privacybee.trust_lock_members(ARRAY[uid]);
     DELETE FROM privacybee.contacts WHERE user_id = uid;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM privacybee.contact_tombstones WHERE user_id = uid;

@@ -40,30 +40,33 @@ AS 'MODULE_PATHNAME', 'api_trust_lookup'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
--- matches that make the call trusted, all empty when it is not.
+-- matches that make the call trusted, all empty when it is not. Numbers match by match
+-- key, as the trust rules compare them.
 CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
                                            if_match text)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
+    caller_key text;
     contacts text := '[]';
     people text := '[]';
     companies text := '[]';
 BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
+    caller_key := privacybee.phone_match_key(c.caller);
     IF c.trusted THEN
         SELECT privacybee.contacts_json(c.receiver, ARRAY(
                    SELECT DISTINCT p.contact_id FROM privacybee.contact_phones p
-                    WHERE p.user_id = c.receiver AND p.e164 = c.caller ORDER BY 1))
+                    WHERE p.user_id = c.receiver AND p.match_key = caller_key ORDER BY 1))
           INTO contacts;
         SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
                                                    'last_name', m.last_name, 'avatar', m.avatar)
                                  ORDER BY m.id), '[]')::text
           INTO people
           FROM privacybee.people m
-         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.e164 = c.caller)
+         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.match_key = caller_key)
            AND (m.id = c.receiver
                 OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                             WHERE e.user_id = c.receiver AND e.target_type = 'person'
@@ -76,7 +79,7 @@ BEGIN
                         '[]')::text
           INTO companies
           FROM privacybee.companies k
-         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = c.caller)
+         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.match_key = caller_key)
            AND (EXISTS (SELECT 1 FROM privacybee.trust_edges e
                          WHERE e.user_id = c.receiver AND e.target_type = 'company'
                            AND e.target_id = k.id AND e.trusted)
@@ -89,15 +92,22 @@ END
 $$;
 
 -- The Buzz number of a member, assigning a free one from the pool if they have none.
--- The member's row lock serialises their own concurrent heartbeats; SKIP LOCKED lets
--- concurrent members take different numbers.
+-- A number given is something the member owns, which the trust decisions of everyone
+-- watching them depend on: they and their watchers are locked first, in the order every
+-- trust change locks (sql/logic/50_trust_graph.sql), which also serialises the member's
+-- own concurrent heartbeats; SKIP LOCKED lets concurrent members take different numbers.
+-- A member who has a number takes no lock.
 CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     num text;
 BEGIN
-    PERFORM 1 FROM privacybee.people WHERE id = uid FOR UPDATE;
+    SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
+    IF FOUND THEN
+        RETURN num;
+    END IF;
+    PERFORM privacybee.trust_lock_person_watchers(uid);
     SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
     IF FOUND THEN
         RETURN num;
