@@ -7,16 +7,18 @@
  * one UPDATE and one phones rewrite per batch, whatever its size — through plans
  * prepared once per backend. The result lists the contact ids in input order.
  *
- * Before anything is read, the member is locked (privacybee.trust_lock_members): a
- * contact's phones move the member's trust decisions, which every such change serialises
- * (sql/logic/50_trust_graph.sql). It serialises the member's own syncs too, so a retry
- * running while the first attempt is still in flight finds that attempt's contacts by
- * external_id and updates them: both answer 200 with the same ids.
- *
- * An external_id whose contact was deleted within the tombstone period (30 days) is not
- * re-created by a stale client: the item is not written and its result is the tombstone's
- * id (api_contacts_sync renders the tombstone), unless it says "restore": true — then
- * the contact is created again under its old id and the tombstone goes.
+ * Since 0.2.0 (the *_0_2 symbols, privacybee.h; the plain ones keep serving a 0.1.0
+ * schema):
+ *  * before anything is read, the member is locked (privacybee.trust_lock_members): a
+ *    contact's phones move the member's trust decisions, which every such change
+ *    serialises (sql/logic/50_trust_graph.sql). That serialises the member's own syncs
+ *    too, so a retry running while the first attempt is still in flight finds that
+ *    attempt's contacts by external_id and updates them: both answer 200, same ids;
+ *  * an external_id whose contact was deleted within the tombstone period (30 days) is
+ *    not re-created by a stale client: the item is not written and its result is the
+ *    tombstone's id (api_contacts_sync renders the tombstone), unless it says
+ *    "restore": true — then the contact is created again under its old id and the
+ *    tombstone goes.
  */
 #include "postgres.h"
 
@@ -41,6 +43,7 @@ typedef struct Batch
 	ContactInput *items;
 	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
 	int64		single_id;		/* and the contact is the URL's, whatever the body says */
+	SchemaVersion schema;		/* 0.1.0: no member lock, no tombstone by external_id */
 } Batch;
 
 static ArrayType *
@@ -134,7 +137,9 @@ ParseItems(Batch *b, JsonbValue **items)
 		char	   *prefix = b->single ? "" : psprintf("[%d].", i);
 
 		contact_input_parse(items[i], prefix, b->region, &b->items[i], &p);
-		if (b->single && b->items[i].has_restore)
+		if (b->items[i].has_restore && b->schema < SCHEMA_0_2)
+			problems_add(&p, prefix, "restore", "is not a contact field");
+		else if (b->single && b->items[i].has_restore)
 			problems_add(&p, prefix, "restore", "applies only to an item of a sync");
 	}
 	if (p.count > 0)
@@ -556,12 +561,14 @@ SyncBatch(Batch *b, JsonbValue **items, int32 if_version)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	LockMember(b);
+	if (b->schema >= SCHEMA_0_2)
+		LockMember(b);
 	MemberRegion(b);
 	ParseItems(b, items);
 	ResolveIds(b, if_version);
 	ResolveExternalIds(b);
-	ResolveTombstones(b);
+	if (b->schema >= SCHEMA_0_2)
+		ResolveTombstones(b);
 	CheckCreatable(b);
 	CheckDuplicates(b);
 	for (int i = 0; i < b->n; i++)
@@ -587,13 +594,12 @@ ResultIds(Batch *b)
 
 /*
  * sync_contacts(user_id bigint, contacts jsonb) → bigint[]: upsert a batch atomically,
- * returning the contact ids in input order.
+ * returning the contact ids in input order (a tombstone's where an item met one).
  */
-PG_FUNCTION_INFO_V1(sync_contacts);
-Datum
-sync_contacts(PG_FUNCTION_ARGS)
+static Datum
+SyncContacts(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
-	Batch		b = {.user_id = PG_GETARG_INT64(0)};
+	Batch		b = {.user_id = PG_GETARG_INT64(0), .schema = schema};
 	Jsonb	   *body = PG_GETARG_JSONB_P(1);
 
 	if (!JB_ROOT_IS_ARRAY(body) || JB_ROOT_IS_SCALAR(body))
@@ -618,16 +624,29 @@ sync_contacts(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ResultIds(&b));
 }
 
+PG_FUNCTION_INFO_V1(sync_contacts);
+Datum
+sync_contacts(PG_FUNCTION_ARGS)
+{
+	return SyncContacts(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(sync_contacts_0_2);
+Datum
+sync_contacts_0_2(PG_FUNCTION_ARGS)
+{
+	return SyncContacts(fcinfo, SCHEMA_0_2);
+}
+
 /*
  * update_contact(user_id bigint, contact_id bigint, contact jsonb, if_version integer)
  * → bigint: update one contact; the id in the URL wins over one in the body. A non-NULL
  * if_version that is not the contact's current version is a conflict.
  */
-PG_FUNCTION_INFO_V1(update_contact);
-Datum
-update_contact(PG_FUNCTION_ARGS)
+static Datum
+UpdateContact(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
-	Batch		b = {.n = 1, .single = true};
+	Batch		b = {.n = 1, .single = true, .schema = schema};
 	int64		contact_id;
 	Jsonb	   *body;
 	int32		if_version = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
@@ -652,4 +671,18 @@ update_contact(PG_FUNCTION_ARGS)
 	b.single_id = contact_id;
 	SyncBatch(&b, items, if_version);
 	PG_RETURN_INT64(contact_id);
+}
+
+PG_FUNCTION_INFO_V1(update_contact);
+Datum
+update_contact(PG_FUNCTION_ARGS)
+{
+	return UpdateContact(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(update_contact_0_2);
+Datum
+update_contact_0_2(PG_FUNCTION_ARGS)
+{
+	return UpdateContact(fcinfo, SCHEMA_0_2);
 }

@@ -8,7 +8,7 @@
 
 CREATE OR REPLACE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
 RETURNS bigint[]
-AS 'MODULE_PATHNAME', 'sync_contacts'
+AS 'MODULE_PATHNAME', 'sync_contacts_0_2'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
     'atomically creates/updates a batch of contact objects; returns their ids in input order';
@@ -16,7 +16,7 @@ COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
 CREATE OR REPLACE FUNCTION privacybee.update_contact(user_id bigint, contact_id bigint, contact jsonb,
                                           if_version integer DEFAULT NULL)
 RETURNS bigint
-AS 'MODULE_PATHNAME', 'update_contact'
+AS 'MODULE_PATHNAME', 'update_contact_0_2'
 LANGUAGE C;
 COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
     'updates one contact (absent fields unchanged); if_version guards against lost updates';
@@ -29,7 +29,7 @@ COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
 CREATE OR REPLACE FUNCTION privacybee.contacts_render(user_id bigint, ids bigint[], with_emails boolean,
                                            with_phones boolean, with_addresses boolean)
 RETURNS text[]
-AS 'MODULE_PATHNAME', 'contacts_render'
+AS 'MODULE_PATHNAME', 'contacts_render_0_2'
 LANGUAGE C STABLE STRICT;
 
 -- One contact, every list included.

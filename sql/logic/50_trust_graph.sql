@@ -91,7 +91,7 @@ CREATE OR REPLACE VIEW privacybee.trust_graph AS
 
 CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
 RETURNS boolean
-AS 'MODULE_PATHNAME', 'trust_eval'
+AS 'MODULE_PATHNAME', 'trust_eval_0_2'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.trust_eval(bigint, text) IS
     'evaluates the trust graph live: may number e164 (any of its forms) ring member user_id?';

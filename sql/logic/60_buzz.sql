@@ -27,7 +27,7 @@ $$;
 -- caller's number, and whether it may ring (never after a failed STIR/SHAKEN check).
 CREATE OR REPLACE FUNCTION privacybee.call_params(params jsonb, body jsonb,
     OUT receiver bigint, OUT caller text, OUT trusted boolean)
-AS 'MODULE_PATHNAME', 'call_params'
+AS 'MODULE_PATHNAME', 'call_params_0_2'
 LANGUAGE C STABLE;
 
 -- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
@@ -36,7 +36,7 @@ LANGUAGE C STABLE;
 CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
                                             if_match text)
 RETURNS privacybee.http_response
-AS 'MODULE_PATHNAME', 'api_trust_lookup'
+AS 'MODULE_PATHNAME', 'api_trust_lookup_0_2'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the

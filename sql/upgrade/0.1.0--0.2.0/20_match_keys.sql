@@ -8,9 +8,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.phone_match_key(text) IS
     'the key numbers are matched on: the E.164 form, without the national variants of one line (AR +54 9, MX +52 1)';
 
--- their columns change: sql/logic/50_trust_graph.sql creates them again over the keys
+-- their columns or arguments change: sql/logic/50_trust_graph.sql creates them again
+-- over the keys
 DROP VIEW privacybee.trust_graph;
 DROP VIEW privacybee.person_numbers;
+DROP FUNCTION privacybee.trust_company_number_changed(bigint, text);
 
 ALTER TABLE privacybee.people
     ADD COLUMN phone_match_key text GENERATED ALWAYS AS (privacybee.phone_match_key(phone_e164)) STORED;
