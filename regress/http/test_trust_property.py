@@ -10,13 +10,9 @@ The seed is fixed (PRIVACYBEE_SEED overrides it) and printed, so a failure repla
 import json
 import os
 import random
-import threading
-import time
 import urllib.parse
 
-import psycopg2
-
-from harness import ApiTest, db, fresh_phone, member, service_token, sql, sql1, unique
+from harness import ApiTest, api, db, fresh_phone, member, overlapped, service_token, sql, sql1, unique
 
 SEED = int(os.environ.get("PRIVACYBEE_SEED", "20261124"))
 
@@ -195,16 +191,6 @@ class TestTrustProperty(ApiTest):
 # materialised decision that differs from the live one. Both orders of every pair.
 
 
-def api(cur, function, token, arg=None, body=None):
-    """A route function called as privacybee-fcgi calls it, inside cur's transaction."""
-    cur.execute(f"SELECT (r).status, (r).body FROM privacybee.{function}(%s, %s, '{{}}', %s, NULL) AS r",
-                (token, arg, json.dumps(body) if body is not None else None))
-    status, text = cur.fetchone()
-    if status >= 300:
-        raise AssertionError(f"{function}: {status} {text}")
-    return json.loads(text) if text else None
-
-
 class Scenario:
     """A receiver R (with a Buzz line) and the people, companies and numbers that every
     change below is about: P (phone n_p) who works at K, company C (phone n_c), K2
@@ -281,50 +267,6 @@ CHANGES = {
 }
 
 
-def waiting_or_done(pid, done):
-    """True once the backend pid waits for a lock, or its change has finished."""
-    return done.is_set() or sql1("SELECT wait_event_type = 'Lock' FROM pg_catalog.pg_stat_activity "
-                                 "WHERE pid = %s", pid)
-
-
-def overlapped(first, second, scenario):
-    """first's change in an open transaction; second's change started in another and run
-    until it finishes or waits on first; then first commits, then second. Returns the
-    error of either, or None."""
-    c1, c2 = psycopg2.connect(""), psycopg2.connect("")
-    done = threading.Event()
-    errors = []
-
-    def run_second():
-        try:
-            with c2.cursor() as cur:
-                second(cur, scenario)
-            c2.commit()
-        except Exception as e:  # reported by the caller with the pair's name
-            errors.append(e)
-            c2.rollback()
-        done.set()
-
-    try:
-        with c1.cursor() as cur:
-            first(cur, scenario)
-        t = threading.Thread(target=run_second)
-        t.start()
-        deadline = time.monotonic() + 60
-        while not waiting_or_done(c2.get_backend_pid(), done):
-            if time.monotonic() > deadline:
-                errors.append(AssertionError("second change neither finished nor waited"))
-                break
-        c1.commit()
-        t.join()
-    except Exception as e:
-        errors.append(e)
-    finally:
-        c1.close()
-        c2.close()
-    return errors[0] if errors else None
-
-
 def materialised(user_id, number):
     """Does trusted_numbers hold the pair? (by its second column, the number)"""
     column = sql1("SELECT attname FROM pg_catalog.pg_attribute WHERE attnum = 2 "
@@ -343,7 +285,7 @@ class TestConcurrentChanges(ApiTest):
             for first, second in ((a, b), (b, a)):
                 s = Scenario()
                 trials += 1
-                error = overlapped(CHANGES[first], CHANGES[second], s)
+                _, error = overlapped(CHANGES[first], CHANGES[second], s)
                 if error is not None:
                     errors.append((first, second, repr(error)))
                     continue
