@@ -5,7 +5,9 @@ import threading
 import urllib.parse
 import uuid
 
-from harness import ApiTest, Client, fresh_phone, member, service_token, sql, sql1
+import psycopg2
+
+from harness import ApiTest, Client, api, fresh_phone, member, service_token, sql, sql1
 
 N = 12
 
@@ -123,3 +125,25 @@ class TestTrustChangesAtOnce(ApiTest):
                       "DELETE", f"/contacts/{contact}", token),
                   lambda token, owner, phone, _: Client().request(
                       "POST", f"/contacts/trust/{owner}", token, body={"trusted": 1}))
+
+    def test_lookups_never_wait_for_a_change_in_flight(self):
+        """trust-lookup reads trusted_numbers only: while a member's sync holds their
+        lock, lookups for them (trusted, and untrusted ones that write the blocked log)
+        are answered at once, with the committed decision."""
+        self.service = service_token()
+        receiver, token = member("R", "Busy", fresh_phone())
+        buzz = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
+        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", receiver, buzz)
+        friend, newcomer = fresh_phone(), fresh_phone()
+        Client().request("POST", "/contacts/sync", token, body=[{"display_name": "F", "phone": [friend]}])
+        conn = psycopg2.connect("")
+        try:
+            with conn.cursor() as cur:   # a sync in flight: the member is locked until it commits
+                api(cur, "api_contacts_sync", token, body=[{"display_name": "N", "phone": [newcomer]}])
+                self.assertEqual(self.check(receiver, buzz, friend)[0], True)
+                self.assertEqual(self.check(receiver, buzz, newcomer)[0], False)
+            conn.commit()
+        finally:
+            conn.close()
+        self.assertEqual(self.check(receiver, buzz, newcomer), (True, True))
