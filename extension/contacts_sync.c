@@ -9,7 +9,7 @@
  *
  * Since 0.2.0 (the *_0_2 symbols, privacybee.h; the plain ones keep serving a 0.1.0
  * schema):
- *  * before anything is read, the member is locked (privacybee.trust_lock_members): a
+ *  * before anything is read, the member is locked (privacybee.trust_lock_caller): a
  *    contact's phones move the member's trust decisions, which every such change
  *    serialises (sql/logic/50_trust_graph.sql). That serialises the member's own syncs
  *    too, so a retry running while the first attempt is still in flight finds that
@@ -121,7 +121,7 @@ LockMember(Batch *b)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(b->user_id)};
 
-	spi_exec(spi_plan(&plan, "SELECT privacybee.trust_lock_members(ARRAY[$1])", 1, types),
+	spi_exec(spi_plan(&plan, "SELECT privacybee.trust_lock_caller($1)", 1, types),
 			 values, NULL, false, 0, SPI_OK_SELECT);
 }
 

@@ -225,7 +225,9 @@ class Scenario:
 
 
 # Each change: what a member (route functions) or an operator (SQL) does, in cur's
-# transaction. Every one can alter R's decisions about P's or C's numbers.
+# transaction. Every one can alter R's decisions about P's or C's numbers. A change about
+# P finds P gone (404, or 401 for P's own token) when it runs after P was deleted.
+GONE = (401, 404)
 CHANGES = {
     "contact with P's number added":
         lambda cur, s: api(cur, "api_contacts_sync", s.r_token,
@@ -239,9 +241,9 @@ CHANGES = {
         lambda cur, s: api(cur, "api_contact_update", s.r_token, str(s.contact2),
                            body={"phone_numbers": [s.n_p2]}),
     "P trusted":
-        lambda cur, s: api(cur, "api_trust_set", s.r_token, str(s.p), {"trusted": 1}),
+        lambda cur, s: api(cur, "api_trust_set", s.r_token, str(s.p), {"trusted": 1}, GONE),
     "P untrusted":
-        lambda cur, s: api(cur, "api_trust_set", s.r_token, str(s.p), {"trusted": 0}),
+        lambda cur, s: api(cur, "api_trust_set", s.r_token, str(s.p), {"trusted": 0}, GONE),
     "C trusted":
         lambda cur, s: api(cur, "api_trust_set", s.r_token, str(s.c), {"trusted": 1, "type": "company"}),
     "C untrusted":
@@ -257,13 +259,18 @@ CHANGES = {
         lambda cur, s: cur.execute("UPDATE privacybee.people SET phone_e164 = %s WHERE id = %s",
                                    (s.n_p2, s.p)),
     "P gets a Buzz number":
-        lambda cur, s: api(cur, "api_heartbeat", s.p_token),
+        lambda cur, s: api(cur, "api_heartbeat", s.p_token, allow=GONE),
     "C gets a phone":
         lambda cur, s: cur.execute("INSERT INTO privacybee.company_phones (company_id, e164, raw) "
                                    "VALUES (%s, %s, 'x') ON CONFLICT DO NOTHING", (s.c, s.n_c2)),
     "C loses a phone":
         lambda cur, s: cur.execute("DELETE FROM privacybee.company_phones WHERE company_id = %s "
                                    "AND e164 = %s", (s.c, s.n_c3)),
+    "P leaves their company":
+        lambda cur, s: cur.execute("DELETE FROM privacybee.employees WHERE company_id = %s "
+                                   "AND person_id = %s", (s.k, s.p)),
+    "P is deleted":
+        lambda cur, s: cur.execute("DELETE FROM privacybee.people WHERE id = %s", (s.p,)),
 }
 
 

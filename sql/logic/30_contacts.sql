@@ -323,7 +323,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
-    PERFORM privacybee.trust_lock_members(ARRAY[uid]);
+    PERFORM privacybee.trust_lock_caller(uid);
     SELECT version INTO v FROM privacybee.contacts
      WHERE user_id = uid AND id = cid FOR UPDATE;
     IF NOT FOUND THEN
@@ -359,7 +359,7 @@ BEGIN
     IF privacybee.path_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
-    PERFORM privacybee.trust_lock_members(ARRAY[uid]);
+    PERFORM privacybee.trust_lock_caller(uid);
     DELETE FROM privacybee.contacts WHERE user_id = uid;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM privacybee.contact_tombstones WHERE user_id = uid;

@@ -132,7 +132,9 @@ BEGIN
 
     -- a decision changes what the member's trust depends on: serialised with every other
     -- such change before anything is read (sql/logic/50_trust_graph.sql)
-    PERFORM privacybee.trust_lock_edge(uid, kind, target);
+    IF NOT privacybee.trust_lock_edge(uid, kind, target) THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
     IF kind = 'person' THEN
         PERFORM 1 FROM privacybee.people WHERE id = target;
     ELSE

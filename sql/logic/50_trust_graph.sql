@@ -135,9 +135,10 @@ $$;
 
 -- ---- Serialisation (see the header) -----------------------------------------------
 
--- Lock the decisions of these members: their people rows, in id order.
+-- Lock the decisions of these members: their people rows, in id order. Returns how many
+-- exist (a member deleted meanwhile has no row to lock).
 CREATE OR REPLACE FUNCTION privacybee.trust_lock_members(members bigint[])
-RETURNS void
+RETURNS bigint
 LANGUAGE sql AS $$
     SELECT count(*) FROM (SELECT 1 FROM privacybee.people p WHERE p.id = ANY (members)
                            ORDER BY p.id FOR NO KEY UPDATE) AS locked
@@ -145,22 +146,39 @@ $$;
 COMMENT ON FUNCTION privacybee.trust_lock_members(bigint[]) IS
     'serialises changes to these members'' trust decisions until the transaction ends';
 
--- A decision of user_id about a person or company: the member, and the target FOR SHARE
--- (its watchers change); companies first, people in id order.
-CREATE OR REPLACE FUNCTION privacybee.trust_lock_edge(user_id bigint, target_type text, target_id bigint)
+-- The member a route acts for, locked before the route reads what their decisions depend
+-- on. Their token was checked, but they may have been deleted since (their tokens with
+-- them): then 401, as the next request would be answered.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_caller(uid bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF privacybee.trust_lock_members(ARRAY[uid]) = 0 THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
+END
+$$;
+
+-- A decision of user_id about a person or company: the member, and the target FOR SHARE
+-- (its watchers change); companies first, people in id order. Returns whether the member
+-- still exists.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_edge(user_id bigint, target_type text, target_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    locked bigint;
+BEGIN
     IF target_type = 'company' THEN
         PERFORM 1 FROM privacybee.companies c WHERE c.id = target_id FOR SHARE;
-        PERFORM privacybee.trust_lock_members(ARRAY[user_id]);
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
     ELSIF target_id < user_id THEN
         PERFORM 1 FROM privacybee.people p WHERE p.id = target_id FOR SHARE;
-        PERFORM privacybee.trust_lock_members(ARRAY[user_id]);
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
     ELSE
-        PERFORM privacybee.trust_lock_members(ARRAY[user_id]);
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
         PERFORM 1 FROM privacybee.people p WHERE p.id = target_id FOR SHARE;
     END IF;
+    RETURN locked > 0;
 END
 $$;
 

@@ -108,6 +108,7 @@ BEGIN
         RETURN num;
     END IF;
     PERFORM privacybee.trust_lock_person_watchers(uid);
+    PERFORM privacybee.trust_lock_caller(uid);
     SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
     IF FOUND THEN
         RETURN num;
