@@ -1,4 +1,7 @@
-"""Trust requests, trust decisions and the coworker listing (SPEC §4)."""
+"""Trust requests, trust decisions, the coworker listing, and what a person discloses of
+themself (SPEC §2, §4)."""
+import uuid
+
 from harness import ApiTest, fresh_phone, member, sql, sql1, unique
 
 
@@ -181,3 +184,39 @@ class TestEmployees(ApiTest):
 
     def test_unknown_person_is_404(self):
         self.assertError(self.req("GET", "/contacts/employees/999999999999", self.alice_token), 404)
+
+
+class TestDisclosureInActivity(ApiTest):
+    """The activity feed names a receiving person only where they disclosed themself to the
+    viewer: sending a chat to every id must not list every member's name."""
+
+    def setUp(self):
+        super().setUp()
+        self.sender, self.sender_token = member("Send", "Er")
+        self.receiver, self.receiver_token = member("Secret", "Person")
+
+    def chat(self):
+        r = self.req("POST", "/apps/buzz/activity", self.sender_token,
+                     body={"type": "chat_message", "sendable_type": "person",
+                           "sendable_id": self.sender, "receivable_type": "person",
+                           "receivable_id": self.receiver, "message": "x",
+                           "message_id": str(uuid.uuid4())})
+        self.assertStatus(r, 200)
+        return r.json["data"]
+
+    def test_a_stranger_receiving_a_chat_stays_unnamed_to_the_sender(self):
+        data = self.chat()
+        self.assertEqual(data["receivable"], {"id": self.receiver, "first_name": None,
+                                              "middle_name": None, "last_name": None})
+        feed = self.req("GET", "/apps/buzz/activity/0", self.sender_token).json
+        self.assertEqual({a["receivable"]["first_name"] for a in feed}, {None})
+        # the receiver sees both names: the sender disclosed themself by writing
+        theirs = self.req("GET", "/apps/buzz/activity/0", self.receiver_token).json
+        self.assertEqual((theirs[0]["sendable"]["first_name"], theirs[0]["receivable"]["first_name"]),
+                         ("Send", "Secret"))
+
+    def test_named_once_they_trust_the_sender_not_when_the_sender_trusts_them(self):
+        self.req("POST", f"/contacts/trust/{self.receiver}", self.sender_token, body={"trusted": 1})
+        self.assertIsNone(self.chat()["receivable"]["first_name"])
+        self.req("POST", f"/contacts/trust/{self.sender}", self.receiver_token, body={"trusted": 1})
+        self.assertEqual(self.chat()["receivable"]["first_name"], "Secret")

@@ -205,7 +205,11 @@ LANGUAGE sql STABLE AS $$
     END
 $$;
 
-CREATE OR REPLACE FUNCTION privacybee.activity_json(a privacybee.activities)
+-- An activity as viewer (a party, or an employee of a company party) sees it. The sender
+-- is named: sending discloses the sender to the receiver. A receiving person is named only
+-- where they disclosed themself to the viewer (disclosed_to, SPEC §2, §4), else their id
+-- with null names: sending something to every id must not list every member's name.
+CREATE OR REPLACE FUNCTION privacybee.activity_json(a privacybee.activities, viewer bigint)
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.json_build_object(
@@ -215,7 +219,12 @@ LANGUAGE sql STABLE AS $$
         'call_time', a.call_time, 'message', a.message, 'message_id', a.message_id,
         'created_at', privacybee.rfc3339(a.created_at),
         'sendable', privacybee.party_json(a.sendable_type, a.sendable_id),
-        'receivable', privacybee.party_json(a.receivable_type, a.receivable_id))::text
+        'receivable', CASE WHEN a.receivable_type = 'person'
+                                AND privacybee.disclosed_to(a.receivable_id, viewer) IS NOT TRUE
+                           THEN pg_catalog.json_build_object('id', a.receivable_id,
+                                    'first_name', NULL, 'middle_name', NULL, 'last_name', NULL)
+                           ELSE privacybee.party_json(a.receivable_type, a.receivable_id)
+                      END)::text
 $$;
 
 -- POST /apps/buzz/activity
@@ -320,7 +329,7 @@ BEGIN
         VALUES (s_type, s_id, a.id), (r_type, r_id, a.id)
         ON CONFLICT DO NOTHING;
     END IF;
-    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a) || '}');
+    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a, uid) || '}');
 END
 $$;
 
@@ -348,7 +357,7 @@ BEGIN
     IF more THEN
         ids := ids[1:lim];
     END IF;
-    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a), ', ' ORDER BY a.id), '') || ']'
+    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a, uid), ', ' ORDER BY a.id), '') || ']'
       INTO out
       FROM privacybee.activities a WHERE a.id = ANY (ids);
     RETURN privacybee.response(200, out,
