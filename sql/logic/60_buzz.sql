@@ -96,7 +96,7 @@ $$;
 -- watching them depend on: they and their watchers are locked first, in the order every
 -- trust change locks (sql/logic/50_trust_graph.sql), which also serialises the member's
 -- own concurrent heartbeats; SKIP LOCKED lets concurrent members take different numbers.
--- A member who has a number takes no lock.
+-- A member who has a number, or finds the pool empty, takes no lock.
 CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -106,6 +106,10 @@ BEGIN
     SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
     IF FOUND THEN
         RETURN num;
+    END IF;
+    -- an empty pool gives nothing: no lock for it (heartbeats come often)
+    IF NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL) THEN
+        RETURN NULL;
     END IF;
     PERFORM privacybee.trust_lock_person_watchers(uid);
     PERFORM privacybee.trust_lock_caller(uid);
