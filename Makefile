@@ -1,6 +1,10 @@
 # privacybee — PGXS build of the extension, plus the privacybee-fcgi front-end.
 #
-#   make            build both          make install   install the extension
+#   make            build both
+#   make install    the extension (into pg_config's directories) and privacybee-fcgi, its
+#                   systemd units and nginx snippets (under PREFIX); DESTDIR= stages it
+#   make install-extension   the extension only (what run, test, bench and soak use)
+#   make dist       privacybee-<version>.zip for PGXN
 #   make run        serve the API with demo data on 127.0.0.1:$(PORT)
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
@@ -13,6 +17,8 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.cont
 
 MODULE_big = privacybee
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+# PGXS tracks no header dependencies: a changed header (a regenerated table) rebuilds all
+$(OBJS): $(wildcard extension/*.h)
 
 # Versions (docs/versions.md). Released scripts are committed and never change; the
 # current version's install script and its upgrade script from the release before are
@@ -58,17 +64,18 @@ FORCE:
 FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
 FCGI_HDRS = $(wildcard fcgi/*.h)
 FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-              -I$(shell $(PG_CONFIG) --includedir)
+              -DPRIVACYBEE_VERSION='"$(EXTVERSION)"' -I$(shell $(PG_CONFIG) --includedir)
 FCGI_LIBS = -lfcgi -ljansson -lcrypto -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 all: fcgi/privacybee-fcgi
 
-fcgi/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
+# privacybee.control: --version prints its default_version
+fcgi/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS) privacybee.control
 	$(CC) $(FCGI_CFLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
 
 # The same program under AddressSanitizer + UBSan: what make test runs.
-fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS)
+fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS) privacybee.control
 	@mkdir -p fcgi/asan
 	$(CC) $(FCGI_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $(FCGI_SRCS) $(FCGI_LIBS)
 
@@ -94,6 +101,84 @@ phone-metadata:
 	extension/phonemeta/generate > extension/phone_metadata_table.h
 	rm -f extension/phonemeta/generate
 
+# ---- make install ----------------------------------------------------------------------
+#
+# PGXS's install puts the extension where pg_config says. privacybee-fcgi is not a
+# PostgreSQL program, so it and what runs it follow the usual prefix layout instead
+# (README, "Installing"); every directory can be set, and DESTDIR stages the whole install
+# (a package build, or regress/packaging/ which verifies it). systemd searches
+# $(PREFIX)/lib/systemd/system and $(PREFIX)/lib/sysusers.d for PREFIX /usr/local and /usr.
+# The units are templates that make install fills in with the paths below, so they name
+# the installed binary and one socket path; the nginx snippets are cut from the one nginx
+# config, fcgi/nginx/privacybee.conf.in, with make run's defaults (fcgi/nginx/snippets.py),
+# and the files they include are installed beside them.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+NGINX_DIR ?= $(PREFIX)/share/privacybee/nginx
+DEFAULT_FILE ?= /etc/default/privacybee-fcgi
+FCGI_SOCKET ?= /run/privacybee/fcgi.sock
+FCGI_USER ?= privacybee
+WEB_GROUP ?= www-data
+
+NGINX_INCLUDES = $(filter-out %.in,$(wildcard fcgi/nginx/*.conf))
+FCGI_TEMPLATE = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSUSERSDIR@|$(SYSUSERSDIR)|g' \
+    -e 's|@NGINX_DIR@|$(NGINX_DIR)|g' -e 's|@DEFAULT_FILE@|$(DEFAULT_FILE)|g' \
+    -e 's|@FCGI_SOCKET@|$(FCGI_SOCKET)|g' -e 's|@FCGI_USER@|$(FCGI_USER)|g' \
+    -e 's|@WEB_GROUP@|$(WEB_GROUP)|g'
+
+# make install = the extension (PGXS) + the front-end's files + the machine's setup;
+# WITH_FCGI=no leaves the front-end out
+install: $(if $(filter no,$(WITH_FCGI)),,install-fcgi install-fcgi-setup)
+uninstall: $(if $(filter no,$(WITH_FCGI)),,uninstall-fcgi)
+
+install-extension:
+	$(MAKE) install WITH_FCGI=no
+
+install-fcgi: fcgi/privacybee-fcgi
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(SYSTEMD_UNITDIR)' \
+	    '$(DESTDIR)$(SYSUSERSDIR)' '$(DESTDIR)$(NGINX_DIR)'
+	install -m 755 fcgi/privacybee-fcgi '$(DESTDIR)$(BINDIR)/privacybee-fcgi'
+	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.service.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.service'
+	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.socket.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket'
+	$(FCGI_TEMPLATE) fcgi/systemd/privacybee.sysusers.in > '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf'
+	python3 fcgi/nginx/snippets.py fcgi/nginx/privacybee.conf.in fcgi/stack/stack.sh \
+	    '$(NGINX_DIR)' '$(FCGI_SOCKET)' '$(DESTDIR)$(NGINX_DIR)'
+	install -m 644 $(NGINX_INCLUDES) '$(DESTDIR)$(NGINX_DIR)/'
+	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)'/privacybee-fcgi.* '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
+	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-*.conf
+
+# A real install (no DESTDIR, as root) sets the machine up too: the service's user now
+# rather than at the next boot, and systemd told about the new units. Neither enables
+# nor starts anything: README, "Installing".
+install-fcgi-setup: install-fcgi
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+	    echo "systemd-sysusers $(SYSUSERSDIR)/privacybee.conf"; \
+	    systemd-sysusers '$(SYSUSERSDIR)/privacybee.conf'; fi
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && [ -d /run/systemd/system ]; then \
+	    echo "systemctl daemon-reload"; systemctl daemon-reload; fi
+
+uninstall-fcgi:
+	rm -f '$(DESTDIR)$(BINDIR)/privacybee-fcgi' \
+	    '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.service' \
+	    '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket' \
+	    '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
+	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-http.conf '$(DESTDIR)$(NGINX_DIR)'/privacybee-server.conf \
+	    $(addprefix '$(DESTDIR)$(NGINX_DIR)'/,$(notdir $(NGINX_INCLUDES)))
+	-rmdir '$(DESTDIR)$(NGINX_DIR)' "$$(dirname '$(DESTDIR)$(NGINX_DIR)')" 2>/dev/null
+
+# make dist: the distribution PGXN takes (META.json at its root), from the committed tree
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
+
+# The character classes written numbers are read with, generated from libphonenumber and
+# ICU (needs libphonenumber-dev and libicu-dev).
+phone-unicode:
+	$(CXX) -O1 -o extension/phonemeta/unicode extension/phonemeta/unicode.cc -lphonenumber -licuuc
+	extension/phonemeta/unicode > extension/phone_unicode_table.h
+	rm -f extension/phonemeta/unicode
+
 # ---- the stack --------------------------------------------------------------------------
 
 PORT ?= 8080
@@ -101,9 +186,13 @@ PORT ?= 8080
 deps:
 	@bash fcgi/stack/deps.sh
 
+# make run prints only what a user needs: the build goes to .run/log/build.log, shown
+# only when it fails; then stack.sh's token and curl lines.
 run: deps
-	$(MAKE) all
-	$(MAKE) install
+	@mkdir -p .run/log
+	@echo "building and installing the extension (log: .run/log/build.log)"
+	@{ $(MAKE) all && $(MAKE) install-extension; } > .run/log/build.log 2>&1 || \
+	    { cat .run/log/build.log; echo "make run: the build failed (above, and in .run/log/build.log)" >&2; exit 1; }
 	@bash fcgi/stack/stack.sh start .run $(PORT) demo
 
 stop:
@@ -125,4 +214,5 @@ soak: deps
 	$(MAKE) all fcgi/asan/privacybee-fcgi
 	@bash regress/soak/run.sh
 
-.PHONY: deps run stop test bench soak fuzz phone-metadata FORCE
+.PHONY: deps run stop test bench soak fuzz phone-metadata phone-unicode install-extension \
+        install-fcgi install-fcgi-setup uninstall-fcgi dist FORCE

@@ -8,16 +8,18 @@
  * in-flight requests) and then the master. With systemd socket activation
  * (LISTEN_FDS=1) the socket comes from systemd instead.
  *
- * usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group G]
- *        [--workers N] [--threads N] [--connections N] [--pid-file F] [--body-limit BYTES]
- *        [--json-depth N] [--backlog N]
- *        [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]
+ * usage: privacybee-fcgi --dsn CONNINFO [--socket PATH] [OPTION]...  (--help lists them)
+ * Options are parsed with getopt_long: --name VALUE and --name=VALUE both work. --help
+ * and --version print to stdout and exit 0; a usage error prints the usage to stderr
+ * and exits 2. The version is privacybee.control's default_version, passed in by the
+ * Makefile as PRIVACYBEE_VERSION, so the extension and the front-end report one number.
  *
  * With --twilio-auth-token-file the telephony routes answer only requests that carry a
  * valid X-Twilio-Signature (signature.c). The token is read from a file so that it shows
  * in no process list.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,14 +38,7 @@
 #define MAX_WORKERS 64
 #define SD_LISTEN_FDS_START 3
 
-Config		config = {
-	.workers = 2,
-	.threads = 64,
-	.connections = 4,
-	.backlog = 1024,
-	.body_limit = 1024 * 1024,
-	.json_depth = 32,
-};
+Config		config;				/* defaults, then the command line: ParseArgs */
 
 static volatile sig_atomic_t stop_requested;
 static pid_t workers[MAX_WORKERS];
@@ -55,14 +50,63 @@ OnStopSignal(int sig)
 	stop_requested = 1;
 }
 
+#ifndef PRIVACYBEE_VERSION
+#error "PRIVACYBEE_VERSION must be defined (the Makefile passes privacybee.control's version)"
+#endif
+
+/* Each option's default is config's initial value and its range is here: one home each,
+ * which the help text prints. */
+#define MAX_THREADS 1024
+#define MAX_CONNECTIONS 1024
+#define MAX_BACKLOG 65535
+#define MAX_BODY_LIMIT (64L * 1024 * 1024)
+#define MAX_JSON_DEPTH 1000
+
+static const Config defaults = {
+	.workers = 2,
+	.threads = 64,
+	.connections = 4,
+	.backlog = 1024,
+	.body_limit = 1024 * 1024,
+	.json_depth = 32,
+};
+
+static void
+PrintUsage(FILE *out)
+{
+	fprintf(out,
+			"usage: privacybee-fcgi --dsn CONNINFO [--socket PATH] [OPTION]...\n"
+			"The privacybee FastCGI front-end: one prepared SQL function call per request.\n"
+			"\n"
+			"  --dsn CONNINFO              libpq connection string (required)\n"
+			"  --socket PATH               FastCGI unix socket to listen on (mode 0660);\n"
+			"                              not needed under systemd socket activation\n"
+			"  --socket-group GROUP        group allowed to connect (nginx's, e.g. www-data)\n"
+			"  --workers N                 worker processes, 1-%d (default %d)\n"
+			"  --threads N                 threads per worker, 1-%d (default %d)\n"
+			"  --connections N             database connections per worker, shared by its\n"
+			"                              threads, calls pipelined, 1-%d (default %d)\n"
+			"  --backlog N                 listen backlog, 1-%d (default %d)\n"
+			"  --body-limit BYTES          larger request bodies are 413, 1-%ld (default %zu)\n"
+			"  --json-depth N              deeper JSON bodies are 400, 1-%d (default %d)\n"
+			"  --pid-file FILE             write the master's pid there\n"
+			"  --twilio-auth-token-file F  telephony routes require a valid X-Twilio-Signature,\n"
+			"                              checked with the token on F's first line\n"
+			"  --public-url URL            http(s)://host[:port] the provider calls (signatures\n"
+			"                              cover the full URL); default: the request's own\n"
+			"  -h, --help                  print this help and exit\n"
+			"  -V, --version               print the version and exit\n",
+			MAX_WORKERS, defaults.workers, MAX_THREADS, defaults.threads,
+			MAX_CONNECTIONS, defaults.connections,
+			MAX_BACKLOG, defaults.backlog, MAX_BODY_LIMIT, defaults.body_limit,
+			MAX_JSON_DEPTH, defaults.json_depth);
+}
+
+/* A usage error: the usage on stderr, exit 2 (what getopt-style programs do). */
 static void
 Usage(void)
 {
-	fprintf(stderr,
-			"usage: privacybee-fcgi --socket PATH --dsn CONNINFO [--socket-group GROUP]\n"
-			"       [--workers N] [--threads N] [--connections N] [--pid-file FILE]\n"
-			"       [--body-limit BYTES] [--json-depth N] [--backlog N]\n"
-			"       [--twilio-auth-token-file FILE] [--public-url SCHEME://HOST[:PORT]]\n");
+	PrintUsage(stderr);
 	exit(2);
 }
 
@@ -118,53 +162,105 @@ ReadProviderSecret(const char *path)
 	config.provider_secret_len = n;
 }
 
+enum
+{
+	OPT_SOCKET = 256, OPT_SOCKET_GROUP, OPT_PID_FILE, OPT_DSN, OPT_WORKERS, OPT_THREADS,
+	OPT_CONNECTIONS, OPT_BACKLOG, OPT_BODY_LIMIT, OPT_JSON_DEPTH, OPT_TWILIO_TOKEN_FILE, OPT_PUBLIC_URL,
+	OPT_HELP, OPT_VERSION
+};
+
+static const struct option long_options[] = {
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+	{"pid-file", required_argument, NULL, OPT_PID_FILE},
+	{"dsn", required_argument, NULL, OPT_DSN},
+	{"workers", required_argument, NULL, OPT_WORKERS},
+	{"threads", required_argument, NULL, OPT_THREADS},
+	{"connections", required_argument, NULL, OPT_CONNECTIONS},
+	{"backlog", required_argument, NULL, OPT_BACKLOG},
+	{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
+	{"json-depth", required_argument, NULL, OPT_JSON_DEPTH},
+	{"twilio-auth-token-file", required_argument, NULL, OPT_TWILIO_TOKEN_FILE},
+	{"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0}
+};
+
 static void
 ParseArgs(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-	{
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	int			opt;
 
-		if (v == NULL)
-			Usage();
-		if (strcmp(a, "--socket") == 0)
-			config.socket_path = v;
-		else if (strcmp(a, "--socket-group") == 0)
-			config.socket_group = v;
-		else if (strcmp(a, "--pid-file") == 0)
-			config.pid_file = v;
-		else if (strcmp(a, "--dsn") == 0)
-			config.dsn = v;
-		else if (strcmp(a, "--workers") == 0)
-			config.workers = (int) NumberArg(a, v, 1, MAX_WORKERS);
-		else if (strcmp(a, "--threads") == 0)
-			config.threads = (int) NumberArg(a, v, 1, 1024);
-		else if (strcmp(a, "--connections") == 0)
-			config.connections = (int) NumberArg(a, v, 1, 1024);
-		else if (strcmp(a, "--backlog") == 0)
-			config.backlog = (int) NumberArg(a, v, 1, 65535);
-		else if (strcmp(a, "--body-limit") == 0)
-			config.body_limit = (size_t) NumberArg(a, v, 1, 64L * 1024 * 1024);
-		else if (strcmp(a, "--json-depth") == 0)
-			config.json_depth = (int) NumberArg(a, v, 1, 1000);
-		else if (strcmp(a, "--twilio-auth-token-file") == 0)
-			ReadProviderSecret(v);
-		else if (strcmp(a, "--public-url") == 0)
+	config = defaults;
+	/* getopt_long prints what was wrong before we print the usage */
+	while ((opt = getopt_long(argc, argv, "hV", long_options, NULL)) != -1)
+	{
+		switch (opt)
 		{
-			if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
-			{
-				fprintf(stderr, "privacybee-fcgi: --public-url must start with http:// or https://\n");
-				exit(2);
-			}
-			config.public_url = v;
+			case OPT_SOCKET:
+				config.socket_path = optarg;
+				break;
+			case OPT_SOCKET_GROUP:
+				config.socket_group = optarg;
+				break;
+			case OPT_PID_FILE:
+				config.pid_file = optarg;
+				break;
+			case OPT_DSN:
+				config.dsn = optarg;
+				break;
+			case OPT_WORKERS:
+				config.workers = (int) NumberArg("--workers", optarg, 1, MAX_WORKERS);
+				break;
+			case OPT_THREADS:
+				config.threads = (int) NumberArg("--threads", optarg, 1, MAX_THREADS);
+				break;
+			case OPT_CONNECTIONS:
+				config.connections = (int) NumberArg("--connections", optarg, 1, MAX_CONNECTIONS);
+				break;
+			case OPT_BACKLOG:
+				config.backlog = (int) NumberArg("--backlog", optarg, 1, MAX_BACKLOG);
+				break;
+			case OPT_BODY_LIMIT:
+				config.body_limit = (size_t) NumberArg("--body-limit", optarg, 1, MAX_BODY_LIMIT);
+				break;
+			case OPT_JSON_DEPTH:
+				config.json_depth = (int) NumberArg("--json-depth", optarg, 1, MAX_JSON_DEPTH);
+				break;
+			case OPT_TWILIO_TOKEN_FILE:
+				ReadProviderSecret(optarg);
+				break;
+			case OPT_PUBLIC_URL:
+				if (strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0)
+				{
+					fprintf(stderr, "privacybee-fcgi: --public-url must start with http:// or https://\n");
+					exit(2);
+				}
+				config.public_url = optarg;
+				break;
+			case 'h':
+			case OPT_HELP:
+				PrintUsage(stdout);
+				exit(fflush(stdout) == 0 ? 0 : 1);
+			case 'V':
+			case OPT_VERSION:
+				printf("privacybee-fcgi %s\n", PRIVACYBEE_VERSION);
+				exit(fflush(stdout) == 0 ? 0 : 1);
+			default:
+				Usage();
 		}
-		else
-			Usage();
-		i++;
+	}
+	if (optind < argc)
+	{
+		fprintf(stderr, "privacybee-fcgi: unexpected argument '%s'\n", argv[optind]);
+		Usage();
 	}
 	if (config.dsn == NULL)
+	{
+		fprintf(stderr, "privacybee-fcgi: --dsn is required\n");
 		Usage();
+	}
 }
 
 static int
@@ -178,7 +274,10 @@ OpenSocket(void)
 		strcmp(listen_fds, "1") == 0)
 		return SD_LISTEN_FDS_START;
 	if (config.socket_path == NULL)
+	{
+		fprintf(stderr, "privacybee-fcgi: --socket is required unless systemd passes the socket\n");
 		Usage();
+	}
 
 	fd = FCGX_OpenSocket(config.socket_path, config.backlog);
 	if (fd < 0)

@@ -6,7 +6,9 @@
 #   1. pg_regress suites (regress/sql, regress/expected) against the stack's cluster;
 #   2. the upgrade path from the oldest release (regress/upgrade/run.sh);
 #   3. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
-#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails.
+#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails;
+#   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
+#      make install verified by systemd, served through, and make run's pg_cron jobs.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
 
@@ -25,7 +27,7 @@ rm -rf "$dir"
 mkdir -p "$dir/regress" "$dir/asan"
 PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree") || exit 1
 export PG_CONFIG
-make -s install > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
+make -s install-extension > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
 chmod 777 "$dir/asan"
 # a random start: two checkouts testing at once rarely probe the same ports
 port=$(free_port $((18080 + RANDOM % 800)))
@@ -34,7 +36,7 @@ port=$(free_port $((18080 + RANDOM % 800)))
 # ~2 GiB; libfcgi then aborts that worker by itself, which is what the suite checks
 export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
-export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16 FCGI_CONNECTIONS=2
+export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16 FCGI_CONNECTIONS=2 KEEPALIVE=4
 export PRIVACYBEE_PORT=$port
 # the suites send bursts with one token: relax every limit but deletes, which keep the
 # production 10/min so the rate-limit suite can see a 429
@@ -95,12 +97,25 @@ status=$?
 [ $status = 0 ] || cat "$dir/npm.log"
 record $status "npm ci regress/twilio"
 
+echo "== match keys: phone_match_key against libphonenumber's metadata (AR, MX, every example)"
+g++ -O1 -o "$dir/match-oracle" regress/phone_match/oracle.cc -lphonenumber &&
+    "$dir/match-oracle" > "$dir/match-oracle.tsv" &&
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone_match/agreement.sql \
+         < "$dir/match-oracle.tsv" > "$dir/match.log" 2>&1
+status=$?
+cat "$dir/match.log" 2>/dev/null
+record $status "match keys agree with libphonenumber"
+
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1
 cat "$dir/http.log"
 read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$dir/http.log" | tail -n1)
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
+
+# beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
+bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &
+packaging_pid=$!
 
 echo "== fuzzing the request path (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:=30} s; make fuzz runs long)"
 mkdir -p "$dir/fuzz-corpus"
@@ -110,6 +125,13 @@ status=$?
 tail -n 3 "$dir/fuzz.log"
 [ $status = 0 ] || grep -A 30 "ERROR" "$dir/fuzz.log" | head -n 40
 record $status "fuzz_request: no crash, sanitizer report or malformed response"
+
+echo "== packaging: make install staged and verified, the installed service serving, make run's pg_cron"
+wait $packaging_pid
+cat "$dir/packaging.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/packaging.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/packaging.log")))
+grep -q "^ok: " "$dir/packaging.log" || failed=$((failed + 1))
 
 echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
 ! grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"

@@ -5,12 +5,15 @@
 set -euo pipefail
 
 packages=(
+    make gcc libc6-dev                                  # the build
     postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
+    postgresql-15-cron                                  # pg_cron: nightly maintenance()
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
     python3 python3-psycopg2 curl                       # HTTP test suites
     g++ libphonenumber-dev                              # the phone corpus oracle
     clang libclang-rt-14-dev                            # libFuzzer (make test, make fuzz)
     wrk                                                 # make bench
+    systemd                                             # make test verifies the installed units
 )
 # make bench only: the PHP peer (PHP-FPM + pgsql, regress/bench/peers/php) and the chart;
 # the Node peer runs on the node below

@@ -9,7 +9,7 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, FCGI_CONNECTIONS,
+# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, FCGI_CONNECTIONS, KEEPALIVE (nginx's upstream pool),
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
 # and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in start_nginx).
@@ -44,6 +44,35 @@ psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgpor
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
+# pg_cron (Debian postgresql-15-cron), when installed, runs privacybee.maintenance()
+# nightly and recompute_trust() weekly (README, "Maintenance"). It must be preloaded and
+# told the database its jobs run in; background workers run them, since the cluster has
+# no TCP listener. Written on every start (a cluster made before pg_cron was installed
+# gets it at its next start); the jobs are scheduled by schedule_pg_cron.
+setup_pg_cron() {
+    local conf="$dir/pg/data/pg_cron.conf"
+    if [ -f "$(${PG_CONFIG:-pg_config} --pkglibdir)/pg_cron.so" ]; then
+        printf "%s\n" "shared_preload_libraries = 'pg_cron'" "cron.database_name = '$db'" \
+            "cron.use_background_workers = on" > "$conf"
+    else
+        : > "$conf"
+    fi
+    chown "$pg_user" "$conf"
+    grep -qx "include_if_exists = 'pg_cron.conf'" "$dir/pg/data/postgresql.conf" ||
+        echo "include_if_exists = 'pg_cron.conf'" >> "$dir/pg/data/postgresql.conf"
+}
+
+schedule_pg_cron() {
+    local preload
+    preload=$(psql_db -U postgres -Atc "SHOW shared_preload_libraries")
+    case ",${preload// /}," in
+    *,pg_cron,*)
+        psql_db -U postgres -o /dev/null -c "SET client_min_messages = warning" \
+            -c "CREATE EXTENSION IF NOT EXISTS pg_cron" -c "SELECT privacybee.schedule_maintenance()"
+        ;;
+    esac
+}
+
 start_postgres() {
     if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
         mkdir -p "$dir/pg/data" "$dir/log"
@@ -61,6 +90,7 @@ logging_collector = off
 log_min_messages = warning
 EOF
     fi
+    setup_pg_cron
     touch "$dir/log/postgres.log"
     chown "$pg_user" "$dir/log/postgres.log"
     if ! as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" status >/dev/null 2>&1; then
@@ -84,6 +114,7 @@ EOF
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
         fi
     fi
+    schedule_pg_cron
     if [ "$mode" = demo ]; then
         # tokens for the demo member and the telephony service; only hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
@@ -135,10 +166,15 @@ start_nginx() {
         [[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]+)?$ ]] || { echo "RATE_ADDR_EXEMPT: not an address: $a" >&2; exit 2; }
         exempt+="        $a 1;"
     done
-    # each kept upstream connection pins a privacybee-fcgi thread: nginx's 2 workers keep
-    # a quarter of all threads at most (privacybee.conf.in says why)
-    local keepalive=$(( fcgi_workers * fcgi_threads / 8 ))
-    [ "$keepalive" -ge 1 ] || keepalive=1
+    # nginx's upstream pool: each kept connection pins a privacybee-fcgi thread, so its 2
+    # workers keep a quarter of all threads at most (privacybee.conf.in says why): 16 for
+    # the default 2 x 64; with other FCGI_WORKERS / FCGI_THREADS set KEEPALIVE too
+    local keepalive=${KEEPALIVE:-16}
+    if [ $(( keepalive * 2 * 4 )) -gt $(( fcgi_workers * fcgi_threads )) ]; then
+        echo "KEEPALIVE=$keepalive: 2 nginx workers would pin more than a quarter of" \
+             "$fcgi_workers x $fcgi_threads privacybee-fcgi threads" >&2
+        exit 2
+    fi
     sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$dir/fcgi/fcgi.sock|g" \
         -e "s|@TOP@|$top|g" -e "s|@KEEPALIVE@|$keepalive|" \
         -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \

@@ -14,7 +14,7 @@ import time
 from harness import ApiTest, Client, member
 
 STACK = os.path.dirname(os.environ["PGHOST"])
-UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service")
+UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service.in")
 SOCKET = os.path.join(STACK, "fcgi", "fcgi.sock")
 MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
 
@@ -101,7 +101,7 @@ class TestSupervisor(ApiTest):
         self.assert_service_answers()
 
     def restart_like_systemd(self):
-        """What Restart=always in fcgi/systemd/privacybee-fcgi.service does: start it again."""
+        """What Restart=always in fcgi/systemd/privacybee-fcgi.service.in does: start it again."""
         with open(UNIT) as f:
             self.assertIn("Restart=always", f.read().split())
         subprocess.run(["bash", "fcgi/stack/stack.sh", "start", STACK, os.environ["PRIVACYBEE_PORT"],
