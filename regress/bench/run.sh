@@ -153,9 +153,23 @@ declare -A sys_file=([privacybee]=$dir/trust.txt [node]=$dir/trust.txt [php]=$di
                      [trivial]=$dir/static.txt)
 declare -A sys_label=([privacybee]=privacybee [node]="Node peer" [php]="PHP-FPM peer"
                       [trivial]="trivial FastCGI")
-for s in "${systems[@]}"; do   # warm plans, pools, JIT and OPcache; check the answers agree
+# the same answers from each, to a trusted, an untrusted and an unauthenticated call
+for s in privacybee node php; do
+    for n in 1 2; do
+        curl -s -H "Authorization: Bearer $svc" "${sys_url[$s]}$(sed -n ${n}p "$dir/trust.txt" | cut -d' ' -f3)"
+        echo
+    done
+    curl -s -o /dev/null -w '%{http_code}\n' "${sys_url[$s]}$(sed -n 1p "$dir/trust.txt" | cut -d' ' -f3)"
+done > "$dir/answers.txt"
+if [ "$(sed -n 1,3p "$dir/answers.txt")" != "$(sed -n 4,6p "$dir/answers.txt")" ] ||
+   [ "$(sed -n 1,3p "$dir/answers.txt")" != "$(sed -n 7,9p "$dir/answers.txt")" ]; then
+    echo "the peers answer differently from privacybee (privacybee, node, php; 3 lines each):" >&2
+    cat "$dir/answers.txt" >&2
+    exit 1
+fi
+echo "the same answers from each: $(sed -n 1,3p "$dir/answers.txt" | tr '\n' ' ')"
+for s in "${systems[@]}"; do   # warm plans, pools, JIT and OPcache
     wrk_run "${sys_url[$s]}" "${sys_file[$s]}" $conns 3 >/dev/null
-    [ "$s" = trivial ] || echo "$s: $(curl -s -H "Authorization: Bearer $svc" "${sys_url[$s]}$(sed -n 2p "$dir/trust.txt" | cut -d' ' -f3)")"
 done
 
 echo "== trust-lookup at $conns connections: $rounds interleaved rounds of ${secs} s"
