@@ -11,6 +11,7 @@
 #   make bench      the benchmarks, each beside its ceiling (never part of make test)
 #   make soak       1M mixed requests to privacybee-fcgi under ASan/UBSan/LSan
 #   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
+#   make routes     regenerate what the route registry api/routes generates
 
 EXTENSION = privacybee
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
@@ -98,6 +99,11 @@ phone-metadata:
 	$(CXX) -O1 -o extension/phonemeta/generate extension/phonemeta/generate.cc -lphonenumber -lprotobuf
 	extension/phonemeta/generate > extension/phone_metadata_table.h
 	rm -f extension/phonemeta/generate
+
+# The route registry, api/routes, and what is generated from it (listed in its header):
+# checked in, so a build needs no Python; make test fails while any is stale.
+routes:
+	python3 api/generate.py
 
 # ---- make install ----------------------------------------------------------------------
 #
@@ -204,5 +210,5 @@ soak: deps
 	$(MAKE) install-extension
 	@bash regress/soak/run.sh
 
-.PHONY: deps run stop test bench soak fuzz phone-metadata install-extension install-fcgi \
+.PHONY: deps run stop test bench soak fuzz routes phone-metadata install-extension install-fcgi \
         install-fcgi-setup uninstall-fcgi dist FORCE

@@ -36,6 +36,32 @@ class TestRouting(ApiTest):
                 self.assertEqual("HEAD" in allowed, "GET" in methods, r.header("Allow"))
 
 
+class TestScopes(ApiTest):
+    """Each route demands exactly the scope the registry gives it (api/routes), whether its
+    function is SQL or C: a token with every other scope is 403, one with only that scope
+    gets past authentication."""
+
+    ALL = ["contacts:read", "contacts:write", "buzz"]
+
+    def test_every_route_demands_exactly_its_registry_scope(self):
+        uid, _ = member()
+        for method, pattern, _, scope, _ in route_table():
+            if scope is None:
+                continue
+            path = pattern.replace("{id}", str(uid))
+            if scope == "buzz:lookup":
+                path += "?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199"
+                without = sql("SELECT privacybee.issue_token(%s, %s)", uid, self.ALL)[0][0]
+                only = service_token()
+            else:
+                without = sql("SELECT privacybee.issue_token(%s, %s)", uid,
+                              [s for s in self.ALL if s != scope])[0][0]
+                only = sql("SELECT privacybee.issue_token(%s, %s)", uid, [scope])[0][0]
+            with self.subTest(f"{method} {pattern} needs {scope}"):
+                self.assertError(self.req(method, path, without), 403)
+                self.assertNotIn(self.req(method, path, only).status, (401, 403))
+
+
 class TestHead(ApiTest):
     """HEAD works wherever GET does: the same status and headers, no body (RFC 9110 §9.3.2)."""
 
