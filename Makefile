@@ -113,9 +113,10 @@ routes:
 # (a package build, or regress/packaging/ which verifies it). systemd searches
 # $(PREFIX)/lib/systemd/system and $(PREFIX)/lib/sysusers.d for PREFIX /usr/local and /usr.
 # The units are templates that make install fills in with the paths below, so they name
-# the installed binary and one socket path; the nginx snippets are cut from the one nginx
-# config, fcgi/nginx/privacybee.conf.in, with make run's defaults (fcgi/nginx/snippets.py),
-# and the files they include are installed beside them.
+# the installed binary and one socket path; the nginx snippets are filled in from their
+# templates with make run's default rate limits (fcgi/nginx/configure.sh, which make run
+# and make test use too, their development config including the same snippets), and the
+# files they include are installed beside them.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -147,8 +148,7 @@ install-fcgi: fcgi/privacybee-fcgi
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.service.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.service'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.socket.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee.sysusers.in > '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf'
-	python3 fcgi/nginx/snippets.py fcgi/nginx/privacybee.conf.in fcgi/stack/stack.sh \
-	    '$(NGINX_DIR)' '$(FCGI_SOCKET)' '$(DESTDIR)$(NGINX_DIR)'
+	bash fcgi/nginx/configure.sh '$(DESTDIR)$(NGINX_DIR)' '$(NGINX_DIR)' '$(FCGI_SOCKET)'
 	install -m 644 $(NGINX_INCLUDES) '$(DESTDIR)$(NGINX_DIR)/'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)'/privacybee-fcgi.* '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
 	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-*.conf
