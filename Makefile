@@ -18,6 +18,8 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.cont
 
 MODULE_big = privacybee
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+# PGXS tracks no header dependencies: a changed header (a regenerated table) rebuilds all
+$(OBJS): $(wildcard extension/*.h)
 
 # Versions (docs/versions.md). Released scripts are committed and never change; the
 # current version's install script and its upgrade script from the release before are
@@ -176,6 +178,13 @@ uninstall-fcgi:
 dist:
 	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
+# The character classes written numbers are read with, generated from libphonenumber and
+# ICU (needs libphonenumber-dev and libicu-dev).
+phone-unicode:
+	$(CXX) -O1 -o extension/phonemeta/unicode extension/phonemeta/unicode.cc -lphonenumber -licuuc
+	extension/phonemeta/unicode > extension/phone_unicode_table.h
+	rm -f extension/phonemeta/unicode
+
 # ---- the stack --------------------------------------------------------------------------
 
 PORT ?= 8080
@@ -210,5 +219,5 @@ soak: deps
 	$(MAKE) install-extension
 	@bash regress/soak/run.sh
 
-.PHONY: deps run stop test bench soak fuzz routes phone-metadata install-extension install-fcgi \
-        install-fcgi-setup uninstall-fcgi dist FORCE
+.PHONY: deps run stop test bench soak fuzz routes phone-metadata phone-unicode install-extension \
+        install-fcgi install-fcgi-setup uninstall-fcgi dist FORCE

@@ -6,10 +6,13 @@
  * field's reference, which the phone corpus suite compares us with), on the metadata
  * generated from it:
  *
- *  1. drop an extension ("x", "ext", "#", ";ext=") and the punctuation people type;
+ *  1. read the written number down to its digits and a leading "+" (phone_read.c: any
+ *     script's digits, libphonenumber's punctuation, text around the number, tel: URIs,
+ *     keypad letters; an extension is dropped);
  *  2. find the calling code: after "+", or after the region's international prefix
  *     (011, 00, ...; not when a 0 follows), or — without either — when the number starts
- *     with the region's own code and is better read without it;
+ *     with the region's own code and is better read without it; a "+" before no calling
+ *     code is read again as if it were not there, and must then yield one;
  *  3. strip the national (trunk) prefix and carrier code, applying the region's transform
  *     rule (e.g. Argentina's 0 ... 15 → 9 ...), unless that would leave a number too short
  *     or turn a viable number into one that is not;
@@ -26,6 +29,7 @@
 #include "utils/builtins.h"
 
 #include "phone.h"
+#include "phone_read.h"
 
 #define MIN_NSN 2				/* libphonenumber's kMinLengthForNsn */
 #define MAX_NSN 17				/* kMaxLengthForNsn */
@@ -45,57 +49,23 @@ typedef struct Digits
 	int			n;
 } Digits;
 
-/* Position where an extension starts, or len. */
-static size_t
-ExtensionStart(const char *raw, size_t len)
+/* to = from, copying only the digits in use */
+static inline void
+CopyDigits(Digits *to, const Digits *from)
 {
-	bool		seen_digit = false;
-
-	for (size_t i = 0; i < len; i++)
-	{
-		char		c = raw[i];
-
-		if (c >= '0' && c <= '9')
-			seen_digit = true;
-		else if (seen_digit && (c == 'x' || c == 'X' || c == 'e' || c == 'E' ||
-								c == '#' || c == ';' || c == ','))
-			return i;
-	}
-	return len;
+	to->n = from->n;
+	memcpy(to->d, from->d, from->n + 1);
 }
 
-/* Keep the digits; note a leading "+". False on a character no number has. */
-static bool
-ExtractDigits(const char *raw, size_t len, Digits *out, bool *plus)
+/* A calling code (1 to 3 digits) written into buf; returns its length. */
+static int
+CodeDigits(int code, char *buf)
 {
-	out->n = 0;
-	*plus = false;
-	for (size_t i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) raw[i];
+	int			len = code >= 100 ? 3 : code >= 10 ? 2 : 1;
 
-		if (c >= '0' && c <= '9')
-		{
-			if (out->n >= PHONE_MAX_DIGITS)
-				return false;
-			out->d[out->n++] = (char) c;
-		}
-		else if (c == '+')
-		{
-			if (out->n > 0 || *plus)
-				return false;
-			*plus = true;
-		}
-		else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' ||
-				 c == '/' || c == '\t' || c == '[' || c == ']' || c == '~')
-			continue;
-		else if (c == 0xC2 && i + 1 < len && (unsigned char) raw[i + 1] == 0xA0)
-			i++;				/* no-break space */
-		else
-			return false;
-	}
-	out->d[out->n] = '\0';
-	return out->n > 0;
+	for (int i = len - 1; i >= 0; i--, code /= 10)
+		buf[i] = (char) ('0' + code % 10);
+	return len;
 }
 
 static LengthResult
@@ -171,7 +141,7 @@ StripNationalPrefix(const PhoneRegion *r, Digits *num)
 	out.d[out.n] = '\0';
 	if (viable && !phone_pattern_full(r, PAT_GENERAL, out.d, out.n))
 		return false;
-	*num = out;
+	CopyDigits(num, &out);
 	return true;
 }
 
@@ -180,7 +150,7 @@ static bool
 StripOwnCallingCode(const PhoneRegion *r, Digits *num)
 {
 	char		code[8];
-	int			clen = snprintf(code, sizeof(code), "%d", r->calling_code);
+	int			clen = CodeDigits(r->calling_code, code);
 	Digits		rest;
 
 	if (num->n <= clen || memcmp(num->d, code, clen) != 0)
@@ -192,7 +162,7 @@ StripOwnCallingCode(const PhoneRegion *r, Digits *num)
 		 phone_pattern_full(r, PAT_GENERAL, rest.d, rest.n)) ||
 		TestLength(r, num->n) == LEN_TOO_LONG)
 	{
-		*num = rest;
+		CopyDigits(num, &rest);
 		return true;
 	}
 	return false;
@@ -208,7 +178,8 @@ Finish(int code, const Digits *nsn, char *out)
 	if (r == NULL || nsn->n < MIN_NSN || nsn->n > MAX_NSN ||
 		!phone_nsn_plausible(code, nsn->d, nsn->n))
 		return false;
-	clen = snprintf(out, PHONE_E164_BUFSIZE, "+%d", code);
+	out[0] = '+';
+	clen = 1 + CodeDigits(code, out + 1);
 	if (clen + nsn->n >= PHONE_E164_BUFSIZE)
 		return false;
 	memcpy(out + clen, nsn->d, nsn->n + 1);
@@ -222,15 +193,16 @@ National(const PhoneRegion *r, Digits *nsn, char *out)
 	if (r == NULL || nsn->n < MIN_NSN)
 		return false;
 	{
-		Digits		stripped = *nsn;
+		Digits		stripped;
 
 		/* keep the original when stripping would leave too short a number */
+		CopyDigits(&stripped, nsn);
 		if (StripNationalPrefix(r, &stripped))
 		{
 			LengthResult lr = TestLength(r, stripped.n);
 
 			if (lr != LEN_TOO_SHORT && lr != LEN_LOCAL_ONLY && lr != LEN_INVALID)
-				*nsn = stripped;
+				CopyDigits(nsn, &stripped);
 		}
 	}
 	return Finish(r->calling_code, nsn, out);
@@ -252,50 +224,81 @@ International(const Digits *digits, int from, char *out)
 	return National(phone_region_for_code(code), &nsn, out);
 }
 
+/*
+ * digits dialled in region r without "+": after r's international prefix they start with
+ * a calling code (not when a 0 follows it: "0011..." in AU is not IDD 00 + code 11);
+ * else they may start with r's own code; else they are a national number of r. With
+ * need_code (a "+" came before digits that start with no calling code), only the first
+ * two can make a number: libphonenumber reads the digits again as if the "+" were not
+ * there, and keeps the result only when it found a calling code that way.
+ */
+static bool
+Dialled(const PhoneRegion *r, Digits *digits, bool need_code, char *out)
+{
+	int			idd;
+
+	if (r == NULL)
+		return false;
+	idd = phone_pattern_prefix(r, PAT_IDD, digits->d, digits->n, NULL);
+	if (idd > 0 && (idd == digits->n || digits->d[idd] != '0'))
+		return International(digits, idd, out);
+	/* once a calling code was read, the code's main region's rules apply */
+	if (StripOwnCallingCode(r, digits))
+		r = phone_region_for_code(r->calling_code);
+	else if (need_code)
+		return false;
+	return National(r, digits, out);
+}
+
+/* What was read (phone_read.c), dialled in region r (NULL: none, so "+" is needed). */
+static bool
+FromReading(const PhoneReading *reading, const PhoneRegion *r, char *out)
+{
+	Digits		digits;
+	int			code,
+				code_len;
+
+	digits.n = reading->ndigits;
+	memcpy(digits.d, reading->digits, digits.n + 1);
+	if (!reading->plus)
+		return Dialled(r, &digits, false, out);
+	if (digits.n <= MIN_NSN)
+		return false;
+	if (phone_calling_code_split(digits.d, digits.n, &code, &code_len))
+		return International(&digits, 0, out);
+	return Dialled(r, &digits, true, out);
+}
+
 bool
 phone_normalize(const char *raw, size_t len, const char *default_region,
 				char out[PHONE_E164_BUFSIZE])
 {
-	Digits		digits;
-	bool		plus;
-	const PhoneRegion *r;
-	int			idd;
+	PhoneReading reading;
+	const PhoneRegion *r = phone_region_lookup(default_region);
 
-	len = ExtensionStart(raw, len);
-	if (!ExtractDigits(raw, len, &digits, &plus))
+	/* without a region, only a number written with "+" can be read */
+	if (!phone_read(raw, len, &reading) || (r == NULL && !reading.plus))
 		return false;
-	if (plus)
-		return International(&digits, 0, out);
-
-	r = phone_region_lookup(default_region);
-	if (r == NULL)
-		return false;
-	idd = phone_pattern_prefix(r, PAT_IDD, digits.d, digits.n, NULL);
-	/* calling codes never start with 0: "0011..." in AU is not IDD 00 + code 11 */
-	if (idd > 0 && idd < digits.n && digits.d[idd] != '0')
-		return International(&digits, idd, out);
-	/* once a calling code was read, the code's main region's rules apply */
-	if (StripOwnCallingCode(r, &digits))
-		r = phone_region_for_code(r->calling_code);
-	return National(r, &digits, out);
+	return FromReading(&reading, r, out);
 }
 
 bool
 phone_normalize_parts(const char *code, size_t code_len, const char *number,
 					  size_t number_len, char out[PHONE_E164_BUFSIZE])
 {
-	Digits		c;
-	Digits		n;
-	bool		plus;
-	char		joined[2 * PHONE_MAX_DIGITS + 2];
+	PhoneReading reading;
+	Digits		joined;
+	char		calling_code[4];
 
-	if (!ExtractDigits(code, code_len, &c, &plus) || c.n > 3 ||
-		!ExtractDigits(number, number_len, &n, &plus) || plus)
+	if (!phone_read(number, number_len, &reading))
 		return false;
-	joined[0] = '+';
-	memcpy(joined + 1, c.d, c.n);
-	memcpy(joined + 1 + c.n, n.d, n.n);
-	return phone_normalize(joined, 1 + c.n + n.n, "ZZ", out);
+	/* a number written with "+" is a whole international number, whatever the code says */
+	if (reading.plus)
+		return FromReading(&reading, NULL, out);
+	if (!phone_read_calling_code(code, code_len, calling_code))
+		return false;
+	joined.n = snprintf(joined.d, sizeof(joined.d), "%s%s", calling_code, reading.digits);
+	return International(&joined, 0, out);
 }
 
 static void

@@ -11,10 +11,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "phone_read.h"
+
 /* "+" + 15 digits + NUL */
 #define PHONE_E164_BUFSIZE 17
-/* the longest digit string worth looking at (libphonenumber's MAX_INPUT_STRING_LENGTH) */
-#define PHONE_MAX_DIGITS 250
+/* the longest digit string: a calling code and the digits of the longest input read */
+#define PHONE_MAX_DIGITS (PHONE_MAX_CHARS + 3)
 
 /* One region's numbering plan, as generated from libphonenumber (phone_metadata_table.h). */
 typedef struct PhoneRegion

@@ -57,9 +57,19 @@ CompareRegion(const void *key, const void *elem)
 const PhoneRegion *
 phone_region_lookup(const char *region)
 {
+	/* the last region asked for: a column of numbers is mostly dialled in one region */
+	static char last[4];
+	static const PhoneRegion *last_found;
+
+	if (region[0] == last[0] && region[0] != '\0' && strcmp(region, last) == 0)
+		return last_found;
+	strlcpy(last, region, sizeof(last));
 	if (strcmp(region, "001") == 0)
-		return NULL;
-	return bsearch(region, phone_regions, NREGIONS, sizeof(phone_regions[0]), CompareRegion);
+		last_found = NULL;
+	else
+		last_found = bsearch(region, phone_regions, NREGIONS, sizeof(phone_regions[0]),
+							 CompareRegion);
+	return last_found;
 }
 
 const PhoneRegion *
@@ -99,10 +109,42 @@ PatternText(const PhoneRegion *r, PhonePattern p)
 	return p == PAT_IDD ? r->idd : p == PAT_NPP ? r->npp : r->general;
 }
 
-static bool
-IsDigits(const char *s)
+/*
+ * What a pattern is, worked out once: empty, digits only (compared as a string; the
+ * length is kept), or a regular expression (compiled on first use).
+ */
+typedef enum PatternKind
 {
-	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+	KIND_UNKNOWN = 0,
+	KIND_EMPTY,
+	KIND_DIGITS,
+	KIND_REGEX
+} PatternKind;
+
+static uint8 kinds[NREGIONS][PAT_COUNT];
+static uint8 digit_lengths[NREGIONS][PAT_COUNT];
+
+static PatternKind
+Kind(const PhoneRegion *r, PhonePattern p)
+{
+	uint8	   *kind = &kinds[r - phone_regions][p];
+
+	if (*kind == KIND_UNKNOWN)
+	{
+		const char *pattern = PatternText(r, p);
+		size_t		digits = strspn(pattern, "0123456789");
+
+		if (*pattern == '\0')
+			*kind = KIND_EMPTY;
+		else if (digits == strlen(pattern) && digits < 256)
+		{
+			*kind = KIND_DIGITS;
+			digit_lengths[r - phone_regions][p] = (uint8) digits;
+		}
+		else
+			*kind = KIND_REGEX;
+	}
+	return (PatternKind) *kind;
 }
 
 static PhoneRegex *
@@ -118,19 +160,19 @@ Compiled(const PhoneRegion *r, PhonePattern p)
 int
 phone_pattern_prefix(const PhoneRegion *r, PhonePattern p, const char *s, int len, int group[4])
 {
-	const char *pattern = PatternText(r, p);
+	PatternKind kind = Kind(r, p);
 	int			slots[PHONE_REGEX_SLOTS];
 	int			m;
 
 	if (group)
 		group[0] = group[1] = group[2] = group[3] = -1;
-	if (*pattern == '\0')
+	if (kind == KIND_EMPTY)
 		return -1;
-	if (IsDigits(pattern))
+	if (kind == KIND_DIGITS)
 	{
-		int			plen = strlen(pattern);
+		int			plen = digit_lengths[r - phone_regions][p];
 
-		return plen <= len && memcmp(s, pattern, plen) == 0 ? plen : -1;
+		return plen <= len && memcmp(s, PatternText(r, p), plen) == 0 ? plen : -1;
 	}
 	m = phone_regex_match(Compiled(r, p), s, len, false, slots);
 	if (m >= 0 && group)
@@ -141,12 +183,13 @@ phone_pattern_prefix(const PhoneRegion *r, PhonePattern p, const char *s, int le
 bool
 phone_pattern_full(const PhoneRegion *r, PhonePattern p, const char *s, int len)
 {
-	const char *pattern = PatternText(r, p);
+	PatternKind kind = Kind(r, p);
 
-	if (*pattern == '\0')
+	if (kind == KIND_EMPTY)
 		return false;
-	if (IsDigits(pattern))
-		return (int) strlen(pattern) == len && memcmp(s, pattern, len) == 0;
+	if (kind == KIND_DIGITS)
+		return digit_lengths[r - phone_regions][p] == len &&
+			memcmp(s, PatternText(r, p), len) == 0;
 	return phone_regex_match(Compiled(r, p), s, len, true, NULL) == len;
 }
 

@@ -24,6 +24,10 @@ SELECT form, region, input, default_region AS dialled_in,
        COALESCE(expected, 'NULL') AS libphonenumber, COALESCE(ours, 'NULL') AS ours,
        CASE
          WHEN expected IS NULL THEN 'libphonenumber calls it impossible; it has a possible length and matches the general pattern here'
+         WHEN ours IS NULL AND length(expected) > 16
+           THEN 'more than the 15 digits E.164 allows (SPEC §3); libphonenumber formats it anyway'
+         WHEN ours IS NULL AND char_length(input) > 250
+           THEN 'longer than 250 characters, libphonenumber''s own limit in Java (none in C++)'
          WHEN ours IS NULL THEN 'valid in libphonenumber; rejected here'
          ELSE 'normalised to another number'
        END AS reason

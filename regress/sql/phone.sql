@@ -9,7 +9,7 @@ SELECT raw, privacybee.phone_e164(raw) AS e164
                ('+33 1 23 45 67 89'), (E'+1\u00a0212\u00a0555\u00a00134'),
                -- not numbers
                (''), ('call me'), ('555-0134'), ('012 555 0134'), ('+1 112 555 0134'),
-               ('+999 123456'), ('+1234567890123456'), ('++12125550134'), ('212-555-01345'),
+               ('+999 123456'), ('+1234567890123456'), ('212-555-01345'),
                ('+44'), ('0044 20 7946 0958')) AS t(raw);
 
 -- a default country other than the US: trunk prefix 0
@@ -24,7 +24,19 @@ SELECT privacybee.phone_e164('020 7946 0958', 'GB') AS gb,
 SELECT privacybee.phone_e164_parts('1', '2385551629') AS us,
        privacybee.phone_e164_parts('+44', '20 7946 0958') AS gb,
        privacybee.phone_e164_parts('1', '123') AS too_short,
-       privacybee.phone_e164_parts('abc', '2385551629') AS bad_code;
+       privacybee.phone_e164_parts('abc', '2385551629') AS bad_code,
+       privacybee.phone_e164_parts('1234', '2385551629') AS long_code,
+       privacybee.phone_e164_parts('001', '2385551629') AS code_001;
+-- a number that already starts with "+" is a whole international number, whatever the
+-- code says; the code and the number are read like any written number
+SELECT privacybee.phone_e164_parts('1', '+12125550170') AS plus_same_code,
+       privacybee.phone_e164_parts('44', '+1 212 555 0170') AS plus_other_code,
+       privacybee.phone_e164_parts('abc', E'\u202a+1 212 555 0170\u202c') AS plus_bad_code,
+       privacybee.phone_e164_parts('1', '+0 212 555 0170') AS plus_no_calling_code,
+       privacybee.phone_e164_parts(E'\uff0b\uff11', E'\uff12\uff11\uff12\uff15\uff15\uff15\uff10\uff11\uff17\uff10') AS fullwidth,
+       privacybee.phone_e164_parts(E'\u202a+1\u202c', E'\u0662\u0661\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0660') AS arabic_indic,
+       privacybee.phone_e164_parts('1', '800-FLOWERS') AS keypad,
+       privacybee.phone_e164_parts('1', 'tel:212-555-0170') AS tel_uri;
 
 -- STRICT and IMMUTABLE as declared
 SELECT privacybee.phone_e164(NULL) IS NULL AS strict_null;
@@ -44,3 +56,59 @@ SELECT privacybee.phone_e164('011 15-2345-6789', 'AR') AS ar_mobile,
 -- possible lengths that cannot be valid anywhere behind the code
 SELECT privacybee.phone_e164('+1 112 555 0134') AS nanp_area_code_1,
        privacybee.phone_e164('+44 0000 000000') AS gb_zeros;
+
+-- numbers as people and devices write them (SPEC §3), read as libphonenumber reads them;
+-- the phone corpus compares every form with libphonenumber on all its example numbers
+SELECT form, privacybee.phone_e164(raw) AS e164
+  FROM (VALUES ('copied on an iPhone', E'\u202a+1\u00a0(212)\u00a0555\u20110170\u202c'),
+               ('bidi isolate', E'\u2068(212) 555-0170\u2069'),
+               ('bidi marks', E'\u200f+1 212 555 0170\u200e'),
+               ('full-width', E'\uff0b\uff11\u3000\uff08\uff12\uff11\uff12\uff09\uff15\uff15\uff15\uff0d\uff10\uff11\uff17\uff10'),
+               ('Arabic-Indic', E'\u0662\u0661\u0662 \u0665\u0665\u0665 \u0660\u0661\u0667\u0660'),
+               ('Persian', E'\u06f2\u06f1\u06f2\u06f5\u06f5\u06f5\u06f0\u06f1\u06f7\u06f0'),
+               ('Devanagari', E'\u0968\u0967\u0968 \u096b\u096b\u096b \u0966\u0967\u096d\u0966'),
+               ('mathematical digits', E'\U0001d7d0\U0001d7cf\U0001d7d0\U0001d7d3\U0001d7d3\U0001d7d3\U0001d7ce\U0001d7cf\U0001d7d5\U0001d7ce'),
+               ('en and em dashes', E'212\u2013555\u20140170'),
+               ('minus, katakana dash', E'212\u2212555\u30fc0170'),
+               ('ideographic space', E'212\u3000555\u30000170'),
+               ('zero-width space', E'212\u200b555\u20600170'),
+               ('soft hyphen', E'212\u00ad555\u00ad0170'),
+               ('label before', 'Tel: (212) 555-0170'),
+               ('label before, emoji', E'\u260e +1 212 555 0170'),
+               ('one letter after', '+1 212 555 0170 (m)'),
+               ('tel: URI', 'tel:+1-212-555-0170'),
+               ('tel: URI, vCard 4 extension', 'tel:+1-212-555-0170;ext=42'),
+               ('tel: URI, phone-context', 'tel:212-555-0170;phone-context=+1'),
+               ('tel: URI, domain context', 'tel:+1-212-555-0170;phone-context=example.com'),
+               ('tel: URI, isub', 'tel:+1-212-555-0170;isub=12'),
+               ('keypad letters', '1-800-FLOWERS'),
+               ('keypad, lower case', '+1 (800) flowers'),
+               ('extension: доб.', E'212 555 0170 \u0434\u043e\u0431. 42'),
+               ('extension: full-width', E'212 555 0170 \uff45\uff58\uff54 42'),
+               ('extension: ,,', '212 555 0170,,42'),
+               ('extension: - 503#', '212 555 0170 - 503#'),
+               ('second number', '(212) 555-0170 x302/x2303'),
+               ('two plus signs', '++1 212 555 0170'),
+               ('plus before an international prefix', '+011 44 20 7946 0958'),
+               -- not numbers, to libphonenumber either
+               ('three letters after: keypad digits', '+1 212 555 0170 (mobile)'),
+               ('narrow no-break space', E'+1\u202f212\u202f555\u202f0170'),
+               ('thin space', E'212\u2009555\u20090170'),
+               ('two letters: dropped, too short', '1-800-FL'),
+               ('plus inside', '1+212 555 0170'),
+               ('control character', E'212 555 0170\u0001'),
+               ('longer than 250 characters', repeat(' ', 250) || '2125550170')) AS t(form, raw);
+
+-- every SQL function a number enters by reads it the same way (rolled back: the other
+-- suites count rows); the HTTP suite test_phone_written_forms covers the routes
+BEGIN;
+SELECT privacybee.create_member('Written', 'Forms', E'\u202a+1\u00a0(212)\u00a0555\u20110199\u202c') AS m \gset
+SELECT phone_e164 FROM privacybee.people WHERE id = :m;
+SELECT privacybee.create_company('Written', 'written-forms',
+                                 ARRAY['tel:+1-646-555-0199;ext=12', E'\uff16\uff14\uff16-\uff15\uff15\uff15-\uff10\uff11\uff19\uff18']) AS c \gset
+SELECT e164 FROM privacybee.company_phones WHERE company_id = :c ORDER BY e164;
+SELECT privacybee.add_buzz_numbers(ARRAY[E'\u0662\u0660\u0662 \u0665\u0665\u0665 \u0660\u0661\u0669\u0669',
+                                         'Tel: 202-555-0198']) AS new;
+SELECT e164 FROM privacybee.buzz_numbers WHERE e164 IN ('+12025550199', '+12025550198') ORDER BY 1;
+SELECT privacybee.create_member('Not', 'Number', '+1 212 555 0170 (mobile)');
+ROLLBACK;
