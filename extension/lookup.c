@@ -26,6 +26,7 @@
 
 #include "phone.h"
 #include "privacybee.h"
+#include "problems.h"
 #include "spi_util.h"
 #include "tokens.h"
 
@@ -64,11 +65,7 @@ Field(Jsonb *obj, const char *key)
 	if (v->type == jbvNumeric)
 		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 	if (v->type == jbvBinary)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("%s must be one string or number", key),
-				 errdetail("[{\"field\": \"%s\", \"problem\": \"must be one string or number\"}]",
-						   key)));
+		bad_field(key, "must be one string or number");
 	return NULL;
 }
 
@@ -85,10 +82,7 @@ static void
 Required(const char *value, const char *field)
 {
 	if (value == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("%s is required", field),
-				 errdetail("[{\"field\": \"%s\", \"problem\": \"is required\"}]", field)));
+		bad_field(field, "is required");
 }
 
 /* s (palloc'd) cut to at most max characters (not bytes). */
@@ -134,10 +128,7 @@ ReadParams(Jsonb *params, Jsonb *body, CallParams *p)
 	verstat = CallParam(params, body, "StirVerstat");
 	p->spoofed = verstat && strncmp(verstat, "TN-Validation-Failed", 20) == 0;
 	if (p->call_sid && pg_mbstrlen(p->call_sid) > 256)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("call_sid must be at most 256 characters"),
-				 errdetail("[{\"field\": \"call_sid\", \"problem\": \"must be at most 256 characters\"}]")));
+		bad_field("call_sid", "must be at most 256 characters");
 	Clip(p->inbound_code, 16);
 	Clip(p->inbound, 64);
 	p->caller_id = CallParam(params, body, "caller_id");
@@ -272,10 +263,10 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	if (c.has_receiver)
-		snprintf(json, sizeof(json), "{\"trusted\": %s, \"user_id\": " INT64_FORMAT "}",
+		snprintf(json, sizeof(json), "{\"trusted\":%s,\"user_id\":" INT64_FORMAT "}",
 				 c.trusted ? "true" : "false", c.receiver);
 	else
-		snprintf(json, sizeof(json), "{\"trusted\": false, \"user_id\": null}");
+		snprintf(json, sizeof(json), "{\"trusted\":false,\"user_id\":null}");
 	result[0] = Int32GetDatum(200);
 	result[1] = (Datum) 0;
 	result[2] = CStringGetTextDatum(json);

@@ -142,6 +142,10 @@ class OpenApi:
                                      f"the document says {list(content)}")
             if response.json is None and response.raw != "null":
                 raise AssertionError(f"{where}: the body is not JSON: {response.raw[:200]!r}")
+            space = first_space_outside_strings(response.raw)
+            if space is not None:
+                raise AssertionError(f"{where}: not the API's compact JSON (white space at {space}): "
+                                     f"{response.raw[max(0, space - 40):space + 40]!r}")
             schema = content["application/json"]["schema"]
             errors = sorted(self.validator(schema).iter_errors(response.json), key=lambda e: list(e.path))
             if errors:
@@ -150,6 +154,25 @@ class OpenApi:
                                      f"{'/'.join(map(str, e.absolute_path)) or 'the top'}: {e.message}"
                                      f" ({len(errors)} error(s)); body {response.raw[:300]!r}")
         self.checked += 1
+
+
+def first_space_outside_strings(text):
+    """The offset of the first white space outside a JSON string, None when there is none:
+    every body is compact, {"id":1,"name":"x"} (SPEC §13)."""
+    in_string = escaped = False
+    for i, c in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in " \t\r\n":
+            return i
+    return None
 
 
 _openapi = None

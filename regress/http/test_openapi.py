@@ -67,15 +67,19 @@ class TestResponseChecker(ApiTest):
     def response(self, status, body, ctype="application/json"):
         return Response(status, {"content-type": ctype} if ctype else {}, body)
 
+    @staticmethod
+    def compact(value):
+        return json.dumps(value, separators=(",", ":"))
+
     def test_a_body_against_its_schema_is_refused(self):
         with self.assertRaisesRegex(AssertionError, "required property"):
-            self.checker.check("GET", "/contacts/1", self.response(200, '{"id": 1}'))
+            self.checker.check("GET", "/contacts/1", self.response(200, '{"id":1}'))
 
     def test_a_wrong_type_deep_inside_is_refused(self):
         good = {"trusted": True, "user_id": 7}
-        self.checker.check("GET", "/apps/buzz/trust-lookup?number=1", self.response(200, json.dumps(good)))
+        self.checker.check("GET", "/apps/buzz/trust-lookup?number=1", self.response(200, self.compact(good)))
         with self.assertRaisesRegex(AssertionError, "user_id"):
-            self.checker.check("GET", "/apps/buzz/trust-lookup", self.response(200, json.dumps(
+            self.checker.check("GET", "/apps/buzz/trust-lookup", self.response(200, self.compact(
                 good | {"user_id": "7"})))
 
     def test_a_status_the_document_does_not_give_the_route_is_refused(self):
@@ -97,3 +101,12 @@ class TestResponseChecker(ApiTest):
             self.checker.check("HEAD", "/contacts", self.response(200, "[]"))
         with self.assertRaisesRegex(AssertionError, "body where none"):
             self.checker.check("GET", "/contacts/1", self.response(304, "{}"))
+
+    def test_json_that_is_not_compact_is_refused(self):
+        body = {"trusted": False, "user_id": None}
+        self.checker.check("GET", "/apps/buzz/trust-lookup", self.response(200, self.compact(body)))
+        with self.assertRaisesRegex(AssertionError, "compact"):
+            self.checker.check("GET", "/apps/buzz/trust-lookup", self.response(200, json.dumps(body)))
+        # white space inside strings is content
+        self.checker.check("GET", "/nowhere", self.response(
+            404, '{"error":{"code":"404","message":"no such route, \\" here"}}'))

@@ -31,13 +31,15 @@ BEGIN
 END
 $$;
 
--- 400 naming one field: "<field> <problem>", with the same as its details.
-CREATE OR REPLACE FUNCTION privacybee.bad_field(field text, problem text)
+-- 400 naming one field: the message (by default "<field> <problem>") and the details
+-- [{"field","problem"}], built by the one builder of error details (extension/problems.c),
+-- which the C code uses too.
+CREATE OR REPLACE FUNCTION privacybee.bad_field(field text, problem text, message text DEFAULT NULL)
 RETURNS void
-LANGUAGE sql AS $$
-    SELECT privacybee.fail(400, field || ' ' || problem,
-        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
-$$;
+AS 'MODULE_PATHNAME', 'bad_field_sql'
+LANGUAGE C;
+COMMENT ON FUNCTION privacybee.bad_field(text, text, text) IS
+    'raises a 400 (PT400) naming one field, with the SPEC error details';
 
 -- A timestamp as every timestamp leaves the API: RFC 3339, UTC, "Z", microseconds
 -- (2023-02-10T14:03:11.123456Z), so the order shown is the order used. In C
@@ -232,8 +234,19 @@ LANGUAGE sql STABLE AS $$
            IN ('on', 'true', '1', 'yes')
 $$;
 
+-- What every route function returns: (status, headers, body), the body in the API's one
+-- JSON spelling, compact (extension/response.c), whatever wrote it. Bodies are JSON.
 CREATE OR REPLACE FUNCTION privacybee.response(status integer, body text, headers text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT ROW(status, headers, body)::privacybee.http_response
-$$;
+AS 'MODULE_PATHNAME', 'response'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.response(integer, text, text) IS
+    'a route function''s answer: status, headers ("Name: value" lines) and its JSON body, compacted';
+
+-- JSON text without white space outside strings: the API's one spelling.
+CREATE OR REPLACE FUNCTION privacybee.json_compact(json text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'json_compact_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.json_compact(text) IS
+    'JSON text without white space outside strings, as the API writes every body';
