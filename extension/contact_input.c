@@ -303,6 +303,15 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, const char *regio
 	}
 	else if (strcmp(key, "labels") == 0)
 		ParseList(v, LIST_LABELS, prefix, key, region, in, p);
+	else if (strcmp(key, "restore") == 0)
+	{
+		/* a sync item's say on a deleted contact's external_id (contacts_sync.c) */
+		in->has_restore = true;
+		if (v->type == jbvBool)
+			in->restore = v->val.boolean;
+		else if (v->type != jbvNull)
+			problems_add(p, prefix, key, "must be true or false");
+	}
 	else if (!IsReadOnlyField(key))
 		problems_add(p, prefix, key, "is not a contact field");
 }

@@ -37,10 +37,14 @@ typedef struct ContactInput
 	int			nphones;
 	char	  **phone_raw;
 	char	  **phone_e164;		/* NULL where not normalisable */
+	bool		has_restore;	/* "restore" given */
+	bool		restore;		/* re-create a deleted contact's external_id */
 
 	/* filled in by the writer */
 	int64		target_id;
 	bool		exists;
+	bool		tombstoned;		/* external_id of a deleted contact: not written */
+	bool		restored;		/* ... re-created under its old id */
 } ContactInput;
 
 /*

@@ -21,6 +21,7 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
+#include "privacybee.h"
 #include "spi_util.h"
 #include "timestamps.h"
 
@@ -98,22 +99,30 @@ AppendTextOrNull(StringInfo buf, HeapTuple tup, TupleDesc desc, int col)
 		escape_json(buf, TextDatumGetCString(d));
 }
 
+/* The contacts' phones; connected: a member owns the number (by its KEY columns). */
+#define PHONES_SQL(PEOPLE_KEY, KEY) \
+	"SELECT p.contact_id, COALESCE(p.e164, p.raw), " \
+	"p." KEY " IS NOT NULL AND (EXISTS (SELECT 1 FROM privacybee.people m " \
+	"WHERE m." PEOPLE_KEY " = p." KEY ") OR EXISTS (SELECT 1 FROM " \
+	"privacybee.buzz_numbers b WHERE b." KEY " = p." KEY " AND b.user_id IS NOT NULL)) " \
+	"FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($2) AS u(id)) AS u " \
+	"JOIN privacybee.contact_phones p ON p.user_id = $1 AND p.contact_id = u.id " \
+	"ORDER BY p.contact_id, p.pos"
+
+static const char *const phones_sql[SCHEMA_COUNT] = {
+	[SCHEMA_0_1] = PHONES_SQL("phone_e164", "e164"),
+	[SCHEMA_0_2] = PHONES_SQL("phone_match_key", "match_key"),
+};
+
 static void
-LoadPhones(int64 user_id, ArrayType *ids, Rendered *sorted, int n, Phones *phones)
+LoadPhones(int64 user_id, ArrayType *ids, Rendered *sorted, int n, Phones *phones,
+		   SchemaVersion schema)
 {
-	static SPIPlanPtr plan;
+	static SPIPlanPtr plans[SCHEMA_COUNT];
 	Oid			types[2] = {INT8OID, INT8ARRAYOID};
 	Datum		values[2] = {Int64GetDatum(user_id), PointerGetDatum(ids)};
 
-	spi_exec(spi_plan(&plan,
-					  "SELECT p.contact_id, COALESCE(p.e164, p.raw), "
-					  "p.e164 IS NOT NULL AND (EXISTS (SELECT 1 FROM privacybee.people m "
-					  "WHERE m.phone_e164 = p.e164) OR EXISTS (SELECT 1 FROM "
-					  "privacybee.buzz_numbers b WHERE b.e164 = p.e164 AND b.user_id IS NOT NULL)) "
-					  "FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($2) AS u(id)) AS u "
-					  "JOIN privacybee.contact_phones p ON p.user_id = $1 AND p.contact_id = u.id "
-					  "ORDER BY p.contact_id, p.pos",
-					  2, types),
+	spi_exec(spi_plan(&plans[schema], phones_sql[schema], 2, types),
 			 values, NULL, true, 0, SPI_OK_SELECT);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -193,9 +202,8 @@ RenderContact(HeapTuple tup, TupleDesc desc, Phones *phones, bool with_emails,
  * → text[]: each id's contact as JSON, in the order of ids; NULL for an id that is not a
  * contact of user_id.
  */
-PG_FUNCTION_INFO_V1(contacts_render);
-Datum
-contacts_render(PG_FUNCTION_ARGS)
+static Datum
+ContactsRender(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
 	static SPIPlanPtr plan;
 	int64		user_id = PG_GETARG_INT64(0);
@@ -232,7 +240,7 @@ contacts_render(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	LoadPhones(user_id, ids, sorted, n, phones);
+	LoadPhones(user_id, ids, sorted, n, phones, schema);
 	spi_exec(spi_plan(&plan,
 					  "SELECT c.id, c.user_id, c.external_id, c.display_name, c.birthday, "
 					  "c.profile_icon, c.emails, c.addresses, c.labels, c.risk_score, c.e2ee, "
@@ -277,4 +285,20 @@ contacts_render(PG_FUNCTION_ARGS)
 	dims[0] = n;
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(result, result_nulls, 1, dims, lbs, TEXTOID, -1,
 											 false, TYPALIGN_INT));
+}
+
+/* 0.1.0: connected by E.164 form */
+PG_FUNCTION_INFO_V1(contacts_render);
+Datum
+contacts_render(PG_FUNCTION_ARGS)
+{
+	return ContactsRender(fcinfo, SCHEMA_0_1);
+}
+
+/* 0.2.0: connected by match key */
+PG_FUNCTION_INFO_V1(contacts_render_0_2);
+Datum
+contacts_render_0_2(PG_FUNCTION_ARGS)
+{
+	return ContactsRender(fcinfo, SCHEMA_0_2);
 }

@@ -6,6 +6,19 @@
  * duplicating), and only then is anything written. Writes are set-based — one INSERT,
  * one UPDATE and one phones rewrite per batch, whatever its size — through plans
  * prepared once per backend. The result lists the contact ids in input order.
+ *
+ * Since 0.2.0 (the *_0_2 symbols, privacybee.h; the plain ones keep serving a 0.1.0
+ * schema):
+ *  * before anything is read, the member is locked (privacybee.trust_lock_caller): a
+ *    contact's phones move the member's trust decisions, which every such change
+ *    serialises (sql/logic/50_trust_graph.sql). That serialises the member's own syncs
+ *    too, so a retry running while the first attempt is still in flight finds that
+ *    attempt's contacts by external_id and updates them: both answer 200, same ids;
+ *  * an external_id whose contact was deleted within the tombstone period is
+ *    not re-created by a stale client: the item is not written and its result is the
+ *    tombstone's id (api_contacts_sync renders the tombstone), unless it says
+ *    "restore": true — then the contact is created again under its old id and the
+ *    tombstone goes.
  */
 #include "postgres.h"
 
@@ -31,6 +44,7 @@ typedef struct Batch
 	bool		single;			/* PUT/PATCH: field names have no "[i]." prefix */
 	int64		single_id;		/* and the contact is the URL's, whatever the body says */
 	bool		single_missing; /* the URL's id can be no contact's: 404 once validated */
+	SchemaVersion schema;		/* 0.1.0: no member lock, no tombstone by external_id */
 } Batch;
 
 static ArrayType *
@@ -100,6 +114,18 @@ MemberRegion(Batch *b)
 		strlcpy(b->region, r->region, sizeof(b->region));
 }
 
+/* Serialise with every other change to the member's trust decisions (file header). */
+static void
+LockMember(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(b->user_id)};
+
+	spi_exec(spi_plan(&plan, "SELECT privacybee.trust_lock_caller($1)", 1, types),
+			 values, NULL, false, 0, SPI_OK_SELECT);
+}
+
 /* Validate every item (in the member's region) before anything is written. */
 static void
 ParseItems(Batch *b, JsonbValue **items)
@@ -112,6 +138,10 @@ ParseItems(Batch *b, JsonbValue **items)
 		char	   *prefix = b->single ? "" : psprintf("[%d].", i);
 
 		contact_input_parse(items[i], prefix, b->region, &b->items[i], &p);
+		if (b->items[i].has_restore && b->schema < SCHEMA_0_2)
+			problems_add(&p, prefix, "restore", "is not a contact field");
+		else if (b->single && b->items[i].has_restore)
+			problems_add(&p, prefix, "restore", "applies only to an item of a sync");
 	}
 	if (p.count > 0)
 		problems_raise(&p);
@@ -249,6 +279,83 @@ ResolveExternalIds(Batch *b)
 	}
 }
 
+/*
+ * Items naming by external_id a contact that does not exist but was deleted within the
+ * tombstone period: the tombstone stands (the item is not written, its result is the
+ * tombstone's id), or with "restore": true the contact comes back under its old id.
+ */
+static void
+ResolveTombstones(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, TEXTARRAYOID};
+	char	  **ext = palloc(sizeof(char *) * b->n);
+	int			n = 0;
+	Datum		values[2];
+
+	for (int i = 0; i < b->n; i++)
+		if (!b->items[i].has_id && !b->items[i].exists && b->items[i].external_id)
+			ext[n++] = b->items[i].external_id;
+	if (n == 0)
+		return;
+
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(TextArray(ext, n));
+	spi_exec(spi_plan(&plan,
+					  "SELECT DISTINCT ON (t.external_id) t.external_id, t.contact_id "
+					  "FROM privacybee.contact_tombstones t "
+					  "WHERE t.user_id = $1 AND t.external_id = ANY ($2) "
+					  "AND t.deleted_at >= pg_catalog.now() - privacybee.tombstone_period() "
+					  "ORDER BY t.external_id, t.deleted_at DESC, t.contact_id DESC",
+					  2, types),
+			 values, NULL, false, 0, SPI_OK_SELECT);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		char	   *e = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+
+		for (int i = 0; i < b->n; i++)
+		{
+			ContactInput *in = &b->items[i];
+
+			if (!in->has_id && !in->exists && in->external_id &&
+				strcmp(in->external_id, e) == 0)
+			{
+				in->target_id = id;
+				in->restored = in->restore;
+				in->tombstoned = !in->restore;
+			}
+		}
+	}
+}
+
+/* The restored contacts exist again: their tombstones go. */
+static void
+DropRestoredTombstones(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, INT8ARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int			n = 0;
+	Datum		values[2];
+
+	for (int i = 0; i < b->n; i++)
+		if (b->items[i].restored)
+			ids[n++] = b->items[i].target_id;
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	spi_exec(spi_plan(&plan,
+					  "DELETE FROM privacybee.contact_tombstones "
+					  "WHERE user_id = $1 AND contact_id = ANY ($2)",
+					  2, types),
+			 values, NULL, false, 0, SPI_OK_DELETE);
+}
+
 static void
 CheckCreatable(Batch *b)
 {
@@ -256,7 +363,8 @@ CheckCreatable(Batch *b)
 
 	problems_init(&p);
 	for (int i = 0; i < b->n; i++)
-		if (!b->items[i].exists && !(b->items[i].present & CF_DISPLAY_NAME))
+		if (!b->items[i].exists && !b->items[i].tombstoned &&
+			!(b->items[i].present & CF_DISPLAY_NAME))
 			problems_add(&p, b->single ? "" : psprintf("[%d].", i), "display_name",
 						 "is required");
 	if (p.count > 0)
@@ -277,7 +385,7 @@ AllocateIds(Batch *b, int ncreate)
 					1, types),
 			values, NULL, false, 0, SPI_OK_SELECT);
 	for (int i = 0; i < b->n; i++)
-		if (!b->items[i].exists)
+		if (!b->items[i].exists && !b->items[i].tombstoned && !b->items[i].restored)
 		{
 			bool		isnull;
 
@@ -304,7 +412,7 @@ InsertNew(Batch *b)
 	{
 		ContactInput *in = &b->items[i];
 
-		if (in->exists)
+		if (in->exists || in->tombstoned)
 			continue;
 		ids[n] = in->target_id;
 		cols[0][n] = in->external_id;
@@ -405,7 +513,7 @@ RewritePhones(Batch *b)
 	Datum		values[5];
 
 	for (int i = 0; i < b->n; i++)
-		if (b->items[i].present & CF_PHONES)
+		if ((b->items[i].present & CF_PHONES) && !b->items[i].tombstoned)
 		{
 			if (b->items[i].exists)
 				replaced[nreplaced++] = b->items[i].target_id;
@@ -429,7 +537,8 @@ RewritePhones(Batch *b)
 	raw = palloc(sizeof(char *) * nphones);
 	e164 = palloc(sizeof(char *) * nphones);
 	for (int i = 0; i < b->n; i++)
-		for (int j = 0; (b->items[i].present & CF_PHONES) && j < b->items[i].nphones; j++)
+		for (int j = 0; (b->items[i].present & CF_PHONES) && !b->items[i].tombstoned &&
+			 j < b->items[i].nphones; j++)
 		{
 			cids[k] = b->items[i].target_id;
 			pos[k] = j + 1;
@@ -458,19 +567,24 @@ SyncBatch(Batch *b, JsonbValue **items, bool has_version, int32 if_version)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (b->schema >= SCHEMA_0_2)
+		LockMember(b);
 	MemberRegion(b);
 	ParseItems(b, items);
 	ResolveIds(b, has_version, if_version);
 	ResolveExternalIds(b);
+	if (b->schema >= SCHEMA_0_2)
+		ResolveTombstones(b);
 	CheckCreatable(b);
 	CheckDuplicates(b);
 	for (int i = 0; i < b->n; i++)
-		ncreate += !b->items[i].exists;
+		ncreate += !b->items[i].exists && !b->items[i].tombstoned && !b->items[i].restored;
 	if (ncreate > 0)
 		AllocateIds(b, ncreate);
 	InsertNew(b);
 	UpdateExisting(b);
 	RewritePhones(b);
+	DropRestoredTombstones(b);
 	SPI_finish();
 }
 
@@ -486,13 +600,12 @@ ResultIds(Batch *b)
 
 /*
  * sync_contacts(user_id bigint, contacts jsonb) → bigint[]: upsert a batch atomically,
- * returning the contact ids in input order.
+ * returning the contact ids in input order (a tombstone's where an item met one).
  */
-PG_FUNCTION_INFO_V1(sync_contacts);
-Datum
-sync_contacts(PG_FUNCTION_ARGS)
+static Datum
+SyncContacts(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
-	Batch		b = {.user_id = PG_GETARG_INT64(0)};
+	Batch		b = {.user_id = PG_GETARG_INT64(0), .schema = schema};
 	Jsonb	   *body = PG_GETARG_JSONB_P(1);
 
 	if (!JB_ROOT_IS_ARRAY(body) || JB_ROOT_IS_SCALAR(body))
@@ -517,17 +630,30 @@ sync_contacts(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ResultIds(&b));
 }
 
+PG_FUNCTION_INFO_V1(sync_contacts);
+Datum
+sync_contacts(PG_FUNCTION_ARGS)
+{
+	return SyncContacts(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(sync_contacts_0_2);
+Datum
+sync_contacts_0_2(PG_FUNCTION_ARGS)
+{
+	return SyncContacts(fcinfo, SCHEMA_0_2);
+}
+
 /*
  * update_contact(user_id bigint, contact_id bigint, contact jsonb, if_version integer)
  * → bigint: update one contact; the id in the URL wins over one in the body. A NULL
  * contact_id names no contact: the body is validated, then 404, as for another member's
  * contact. A non-NULL if_version that is not the contact's current version is PT412.
  */
-PG_FUNCTION_INFO_V1(update_contact);
-Datum
-update_contact(PG_FUNCTION_ARGS)
+static Datum
+UpdateContact(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
-	Batch		b = {.n = 1, .single = true};
+	Batch		b = {.n = 1, .single = true, .schema = schema};
 	Jsonb	   *body;
 	bool		has_version = !PG_ARGISNULL(3);
 	int32		if_version = has_version ? PG_GETARG_INT32(3) : 0;
@@ -552,4 +678,18 @@ update_contact(PG_FUNCTION_ARGS)
 	b.items = palloc0(sizeof(ContactInput));
 	SyncBatch(&b, items, has_version, if_version);
 	PG_RETURN_INT64(b.single_id);
+}
+
+PG_FUNCTION_INFO_V1(update_contact);
+Datum
+update_contact(PG_FUNCTION_ARGS)
+{
+	return UpdateContact(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(update_contact_0_2);
+Datum
+update_contact_0_2(PG_FUNCTION_ARGS)
+{
+	return UpdateContact(fcinfo, SCHEMA_0_2);
 }

@@ -4,7 +4,10 @@
  *
  * One call is: authenticate the service token (one probe), normalise both numbers (C),
  * then one prepared statement that finds the receiving member by Buzz number and probes
- * trusted_numbers — the materialised trust graph — for the caller. Nothing is written
+ * trusted_numbers — the materialised trust graph — for the caller's match key (so a line
+ * known under another of its E.164 forms matches, phone_match.c). It takes no lock: the
+ * changes that move trust serialise among themselves and commit trusted_numbers whole
+ * (sql/logic/50_trust_graph.sql). Nothing is written
  * when the call is trusted; an untrusted call to a member lands in blocked_calls (once
  * per call_sid). Parameters come from the query string, form or JSON body; ones we do
  * not know are ignored, as telephony webhooks send many. The provider's own webhook fields
@@ -25,6 +28,7 @@
 #include "utils/numeric.h"
 
 #include "phone.h"
+#include "phone_match.h"
 #include "privacybee.h"
 #include "problems.h"
 #include "spi_util.h"
@@ -194,17 +198,36 @@ typedef struct Call
 	bool		trusted;
 } Call;
 
-/* Read the parameters, normalise both numbers, find the receiver and probe trust. */
+/* The receiver by Buzz number, and whether trusted_numbers holds the caller ($2). */
+#define PROBE_SQL(KEY) \
+	"SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t " \
+	"WHERE t.user_id = b.user_id AND t." KEY " = $2) " \
+	"FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL"
+
+static const char *const probe_sql[SCHEMA_COUNT] = {
+	[SCHEMA_0_1] = PROBE_SQL("e164"),
+	[SCHEMA_0_2] = PROBE_SQL("match_key"),
+};
+
+/*
+ * Read the parameters, normalise both numbers, find the receiver and probe trust: by the
+ * caller's E.164 form for a 0.1.0 schema, by its match key since 0.2.0.
+ */
 static void
-ResolveCall(Jsonb *params, Jsonb *body, Call *c)
+ResolveCall(Jsonb *params, Jsonb *body, Call *c, SchemaVersion schema)
 {
-	static SPIPlanPtr probe;
+	static SPIPlanPtr probes[SCHEMA_COUNT];
 	char		receiver_e164[PHONE_E164_BUFSIZE];
+	char		caller_key[PHONE_E164_BUFSIZE];
 
 	ReadParams(params, body, &c->p);
 	c->has_receiver = false;
 	c->trusted = false;
 	c->caller_valid = Normalize(c->p.inbound_code, c->p.inbound, c->caller_e164);
+	if (c->caller_valid && schema >= SCHEMA_0_2)
+		c->caller_valid = phone_match_key_of(c->caller_e164, strlen(c->caller_e164), caller_key);
+	else if (c->caller_valid)
+		strlcpy(caller_key, c->caller_e164, sizeof(caller_key));
 	if (Normalize(c->p.number_code, c->p.number, receiver_e164))
 	{
 		Oid			types[2] = {TEXTOID, TEXTOID};
@@ -212,12 +235,8 @@ ResolveCall(Jsonb *params, Jsonb *body, Call *c)
 		char		vnulls[2] = {' ', c->caller_valid ? ' ' : 'n'};
 
 		values[0] = CStringGetTextDatum(receiver_e164);
-		values[1] = c->caller_valid ? CStringGetTextDatum(c->caller_e164) : (Datum) 0;
-		spi_exec(spi_plan(&probe,
-						  "SELECT b.user_id, EXISTS (SELECT 1 FROM privacybee.trusted_numbers t "
-						  "WHERE t.user_id = b.user_id AND t.e164 = $2) "
-						  "FROM privacybee.buzz_numbers b WHERE b.e164 = $1 AND b.user_id IS NOT NULL",
-						  2, types),
+		values[1] = c->caller_valid ? CStringGetTextDatum(caller_key) : (Datum) 0;
+		spi_exec(spi_plan(&probes[schema], probe_sql[schema], 2, types),
 				 values, vnulls, true, 1, SPI_OK_SELECT);
 		if (SPI_processed == 1)
 		{
@@ -238,9 +257,8 @@ ResolveCall(Jsonb *params, Jsonb *body, Call *c)
  * → http_response
  * {"trusted": bool, "user_id": receiver or null}
  */
-PG_FUNCTION_INFO_V1(api_trust_lookup);
-Datum
-api_trust_lookup(PG_FUNCTION_ARGS)
+static Datum
+TrustLookup(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
 	text	   *token = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
 	Jsonb	   *params = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
@@ -257,7 +275,7 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	tokens_authenticate(token, "buzz:lookup", &user_null);
-	ResolveCall(params, body, &c);
+	ResolveCall(params, body, &c, schema);
 	if (c.has_receiver && !c.trusted)
 		RecordBlocked(c.receiver, &c.p, c.caller_valid ? c.caller_e164 : NULL);
 	SPI_finish();
@@ -273,13 +291,26 @@ api_trust_lookup(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(api_trust_lookup);
+Datum
+api_trust_lookup(PG_FUNCTION_ARGS)
+{
+	return TrustLookup(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(api_trust_lookup_0_2);
+Datum
+api_trust_lookup_0_2(PG_FUNCTION_ARGS)
+{
+	return TrustLookup(fcinfo, SCHEMA_0_2);
+}
+
 /*
  * call_params(params jsonb, body jsonb) → (receiver bigint, caller text, trusted boolean):
  * the call exactly as trust-lookup reads and judges it, for call-lookup.
  */
-PG_FUNCTION_INFO_V1(call_params);
-Datum
-call_params(PG_FUNCTION_ARGS)
+static Datum
+CallParamsOf(FunctionCallInfo fcinfo, SchemaVersion schema)
 {
 	Jsonb	   *params = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
 	Jsonb	   *body = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
@@ -292,7 +323,7 @@ call_params(PG_FUNCTION_ARGS)
 		elog(ERROR, "call_params must return a composite");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ResolveCall(params, body, &c);
+	ResolveCall(params, body, &c, schema);
 	SPI_finish();
 	nulls[0] = !c.has_receiver;
 	result[0] = Int64GetDatum(c.receiver);
@@ -301,4 +332,18 @@ call_params(PG_FUNCTION_ARGS)
 	nulls[2] = false;
 	result[2] = BoolGetDatum(c.trusted);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(call_params);
+Datum
+call_params(PG_FUNCTION_ARGS)
+{
+	return CallParamsOf(fcinfo, SCHEMA_0_1);
+}
+
+PG_FUNCTION_INFO_V1(call_params_0_2);
+Datum
+call_params_0_2(PG_FUNCTION_ARGS)
+{
+	return CallParamsOf(fcinfo, SCHEMA_0_2);
 }

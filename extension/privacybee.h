@@ -17,6 +17,20 @@
 #define ERRCODE_PT_CONFLICT		MAKE_SQLSTATE('P','T','4','0','9')
 #define ERRCODE_PT_PRECONDITION_FAILED	MAKE_SQLSTATE('P','T','4','1','2')
 
+/*
+ * The schema a C entry point was declared for. An exported symbol never changes meaning
+ * (docs/versions.md): when the tables a C function reads or writes change in a release,
+ * that release's SQL declares it with a new symbol (name_0_2), and the old symbol keeps
+ * serving databases still at the older version, which run the new library until
+ * ALTER EXTENSION privacybee UPDATE.
+ */
+typedef enum SchemaVersion
+{
+	SCHEMA_0_1,					/* 0.1.0: numbers compared by E.164 form */
+	SCHEMA_0_2,					/* 0.2.0: by match key; tombstones keep external_id */
+	SCHEMA_COUNT
+} SchemaVersion;
+
 /* settings, see privacybee.c */
 extern int	privacybee_max_sync_items;
 

@@ -99,6 +99,15 @@ status=$?
 [ $status = 0 ] || cat "$dir/npm.log"
 record $status "npm ci regress/twilio"
 
+echo "== match keys: phone_match_key against libphonenumber's metadata (AR, MX, every example)"
+g++ -O1 -o "$dir/match-oracle" regress/phone_match/oracle.cc -lphonenumber &&
+    "$dir/match-oracle" > "$dir/match-oracle.tsv" &&
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone_match/agreement.sql \
+         < "$dir/match-oracle.tsv" > "$dir/match.log" 2>&1
+status=$?
+cat "$dir/match.log" 2>/dev/null
+record $status "match keys agree with libphonenumber"
+
 echo "== the route registry: every file generated from api/routes is current (make routes)"
 python3 api/generate.py --check
 record $? "generated from the route registry, and current"

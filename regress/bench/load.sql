@@ -68,4 +68,4 @@ SELECT privacybee.recompute_trust() AS trusted_numbers;
 ANALYZE privacybee.trusted_numbers;
 -- a sample check: materialised pairs of 50 members agree with the live evaluation
 SELECT count(*) AS sample_disagreements FROM privacybee.trusted_numbers t
- WHERE t.user_id <= 50 AND NOT privacybee.trust_eval(t.user_id, t.e164);
+ WHERE t.user_id <= 50 AND NOT privacybee.trust_eval(t.user_id, t.match_key);

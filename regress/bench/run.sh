@@ -57,9 +57,9 @@ SELECT i, jsonb_build_object('number_code', '1', 'number', substr(b.e164, 3),
   JOIN privacybee.buzz_numbers b ON b.user_id = (i * 7919) % 10000 + 1
   CROSS JOIN LATERAL (
       SELECT CASE WHEN i % 2 = 0
-                  THEN (SELECT t.e164 FROM privacybee.trusted_numbers t
-                         WHERE t.user_id = b.user_id AND t.e164 LIKE '+1%'
-                         ORDER BY t.e164 OFFSET i % 5 LIMIT 1)
+                  THEN (SELECT t.match_key FROM privacybee.trusted_numbers t
+                         WHERE t.user_id = b.user_id AND t.match_key LIKE '+1%'
+                         ORDER BY t.match_key OFFSET i % 5 LIMIT 1)
                   ELSE '+1' || (700 + i % 100) || '555' || lpad((i % 10000)::text, 4, '0') END AS e164) c;
 ALTER TABLE bench_pairs ADD PRIMARY KEY (i);
 \copy (SELECT '$svc GET /apps/buzz/trust-lookup?number_code=1&number=' || (params->>'number') || '&inbound_code=1&inbound=' || (params->>'inbound') FROM bench_pairs) TO '$dir/trust.txt'

@@ -12,6 +12,8 @@ import os
 import re
 import socket
 import sys
+import threading
+import time
 import unittest
 import urllib.parse
 import uuid
@@ -240,6 +242,71 @@ def member(first="Test", last="Member", phone=None, scopes=None):
 
 def service_token():
     return sql1("SELECT privacybee.issue_token(NULL, '{buzz:lookup}')")
+
+
+# ---- two transactions made to overlap, for certain --------------------------------------
+
+def api(cur, function, token, arg=None, body=None, allow=()):
+    """A route function called as privacybee-fcgi calls it, inside cur's transaction; its
+    JSON body. An error status other than those allowed raises (an API error, SQLSTATE
+    PTnnn, is status nnn; an allowed one leaves the transaction aborted, changing nothing)."""
+    try:
+        cur.execute(f"SELECT (r).status, (r).body FROM privacybee.{function}(%s, %s, '{{}}', %s, NULL) AS r",
+                    (token, arg, json.dumps(body) if body is not None else None))
+    except psycopg2.Error as e:
+        if (e.pgcode or "").startswith("PT") and int(e.pgcode[2:]) in allow:
+            return None
+        raise
+    status, text = cur.fetchone()
+    if status >= 300 and status not in allow:
+        raise AssertionError(f"{function}: {status} {text}")
+    return json.loads(text) if text else None
+
+
+def waiting_or_done(pid, done):
+    """True once the backend pid waits for a lock, or its change has finished."""
+    return done.is_set() or sql1("SELECT wait_event_type = 'Lock' FROM pg_catalog.pg_stat_activity "
+                                 "WHERE pid = %s", pid)
+
+
+def overlapped(first, second, *args):
+    """first(cur, *args) in an open transaction; second(cur, *args) started in another and
+    run until it finishes or waits for a lock first holds; then first commits, then
+    second. So the two overlap for certain, whatever the timing. Returns both results and
+    the first error raised (None when there was none)."""
+    c1, c2 = psycopg2.connect(""), psycopg2.connect("")
+    done = threading.Event()
+    results = [None, None]
+    errors = []
+
+    def run_second():
+        try:
+            with c2.cursor() as cur:
+                results[1] = second(cur, *args)
+            c2.commit()
+        except Exception as e:  # reported to the caller
+            errors.append(e)
+            c2.rollback()
+        done.set()
+
+    try:
+        with c1.cursor() as cur:
+            results[0] = first(cur, *args)
+        t = threading.Thread(target=run_second)
+        t.start()
+        deadline = time.monotonic() + 60
+        while not waiting_or_done(c2.get_backend_pid(), done):
+            if time.monotonic() > deadline:
+                errors.append(AssertionError("second change neither finished nor waited"))
+                break
+        c1.commit()
+        t.join()
+    except Exception as e:
+        errors.append(e)
+    finally:
+        c1.close()
+        c2.close()
+    return results, (errors[0] if errors else None)
 
 
 class Response:

@@ -1,9 +1,13 @@
-"""Concurrency: first heartbeats racing for the Buzz number pool, and the same
-message_id posted at once."""
+"""Concurrency: first heartbeats racing for the Buzz number pool, the same message_id
+posted at once, and a member's requests that move trust sent at once (the race of
+issue 10: a contact added while its owner is untrusted)."""
 import threading
+import urllib.parse
 import uuid
 
-from harness import ApiTest, Client, fresh_phone, member, sql, sql1
+import psycopg2
+
+from harness import ApiTest, Client, api, fresh_phone, member, service_token, sql, sql1
 
 N = 12
 
@@ -71,3 +75,75 @@ class TestBuzzConcurrency(ApiTest):
         self.assertTrue(all(r.status == 200 for r in results), results)
         self.assertEqual(len({r.json["data"]["id"] for r in results}), 1)
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.activities WHERE message_id = %s", mid), 1)
+
+
+class TestTrustChangesAtOnce(ApiTest):
+    """SPEC §5: explicit untrust wins also when it and a change that would trust commit at
+    the same moment. Two requests of one member, released together, 20 times each way;
+    every lookup must then equal the live answer. (Before the changes were serialised,
+    22 of 40 such tries let the untrusted caller ring.) test_trust_property.py makes
+    every pair of such changes overlap for certain; this is the same through HTTP."""
+
+    def check(self, receiver, buzz, caller):
+        q = urllib.parse.urlencode({"number_code": "1", "number": buzz[2:],
+                                    "inbound_code": "1", "inbound": caller[2:]})
+        r = Client().request("GET", f"/apps/buzz/trust-lookup?{q}", self.service)
+        return r.json["trusted"], sql1("SELECT privacybee.trust_eval(%s, %s)", receiver, caller)
+
+    def race(self, setup, first, second):
+        self.service = service_token()
+        wrong = []
+        for attempt in range(20):
+            receiver, token = member("R", "Race", fresh_phone())
+            buzz = fresh_phone()
+            sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
+            sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", receiver, buzz)
+            phone = fresh_phone()
+            owner, _ = member("P", "Race", phone)
+            state = setup(token, owner, phone)
+            results = at_once(lambda f: f(token, owner, phone, state), [(first,), (second,)])
+            self.assertTrue(all(r.status in (200, 201) for r in results), results)
+            lookup, live = self.check(receiver, buzz, phone)
+            if lookup != live:
+                wrong.append((attempt, lookup, live))
+        self.assertEqual(wrong, [])
+        self.assertEqual(sql("SELECT * FROM privacybee.trust_verify()"), [])
+
+    def test_contact_added_while_its_owner_is_untrusted(self):
+        self.race(lambda token, owner, phone: None,
+                  lambda token, owner, phone, _: Client().request(
+                      "POST", "/contacts/sync", token, body=[{"display_name": "P", "phone": [phone]}]),
+                  lambda token, owner, phone, _: Client().request(
+                      "POST", f"/contacts/trust/{owner}", token, body={"trusted": 0}))
+
+    def test_contact_deleted_while_its_owner_is_trusted(self):
+        def setup(token, owner, phone):
+            return Client().request("POST", "/contacts/sync", token,
+                                    body=[{"display_name": "P", "phone": [phone]}]).json[0]["id"]
+        self.race(setup,
+                  lambda token, owner, phone, contact: Client().request(
+                      "DELETE", f"/contacts/{contact}", token),
+                  lambda token, owner, phone, _: Client().request(
+                      "POST", f"/contacts/trust/{owner}", token, body={"trusted": 1}))
+
+    def test_lookups_never_wait_for_a_change_in_flight(self):
+        """trust-lookup reads trusted_numbers only: while a member's sync holds their
+        lock, lookups for them (trusted, and untrusted ones that write the blocked log)
+        are answered at once, with the committed decision."""
+        self.service = service_token()
+        receiver, token = member("R", "Busy", fresh_phone())
+        buzz = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
+        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", receiver, buzz)
+        friend, newcomer = fresh_phone(), fresh_phone()
+        Client().request("POST", "/contacts/sync", token, body=[{"display_name": "F", "phone": [friend]}])
+        conn = psycopg2.connect("")
+        try:
+            with conn.cursor() as cur:   # a sync in flight: the member is locked until it commits
+                api(cur, "api_contacts_sync", token, body=[{"display_name": "N", "phone": [newcomer]}])
+                self.assertEqual(self.check(receiver, buzz, friend)[0], True)
+                self.assertEqual(self.check(receiver, buzz, newcomer)[0], False)
+            conn.commit()
+        finally:
+            conn.close()
+        self.assertEqual(self.check(receiver, buzz, newcomer), (True, True))

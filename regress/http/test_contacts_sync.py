@@ -1,5 +1,7 @@
-"""POST /contacts/sync: atomic, validated first, idempotent by external_id."""
-from harness import ApiTest, member, sql1, unique
+"""POST /contacts/sync: atomic, validated first, idempotent by external_id — also for a
+retry overlapping the first attempt — and deaf to stale clients of deleted contacts."""
+from harness import ApiTest, Client, api, fresh_phone, member, overlapped, sql, sql1, unique
+from test_buzz_concurrency import at_once
 
 
 def count_contacts(uid):
@@ -202,3 +204,95 @@ class TestMemberRegion(ApiTest):
         c = self.req("POST", "/contacts/sync", token,
                      body=[{"display_name": "A", "phone_numbers": ["(212) 555-0134"]}]).json[0]
         self.assertEqual(c["phone"], ["+12125550134"])
+
+
+class TestSyncRetriesAtOnce(ApiTest):
+    """SPEC §4: a retried sync never duplicates — also when the retry runs while the first
+    attempt is still in flight: both answer 200 with the same ids."""
+
+    def test_a_retry_overlapping_the_first_attempt_answers_the_same_ids(self):
+        uid, token = member()
+        items = [{"external_id": unique("ext"), "display_name": f"C{i}",
+                  "phone_numbers": [fresh_phone()]} for i in range(3)]
+        sync = lambda cur: [c["id"] for c in api(cur, "api_contacts_sync", token, body=items)]
+        (first, retry), error = overlapped(sync, sync)
+        self.assertIsNone(error)
+        self.assertEqual(first, retry)
+        self.assertEqual(count_contacts(uid), 3)
+
+    def test_retries_sent_at_once_over_http_all_answer_200_with_the_same_ids(self):
+        for attempt in range(10):
+            uid, token = member()
+            items = [{"external_id": unique("ext"), "display_name": "A"},
+                     {"external_id": unique("ext"), "display_name": "B"}]
+            results = at_once(lambda: Client().request("POST", "/contacts/sync", token, body=items),
+                              [()] * 2)
+            self.assertEqual([r.status for r in results], [200, 200], results)
+            self.assertEqual([c["id"] for c in results[0].json], [c["id"] for c in results[1].json])
+            self.assertEqual(count_contacts(uid), 2)
+
+
+class TestTombstones(ApiTest):
+    """SPEC §4: an external_id whose contact was deleted within the tombstone period is not
+    re-created by a stale client; its result slot is the tombstone, unless "restore": true."""
+
+    def setUp(self):
+        super().setUp()
+        self.uid, self.token = member()
+        self.ext = unique("ext")
+        made = self.sync([{"external_id": self.ext, "display_name": "Gone",
+                           "phone_numbers": [fresh_phone()]}])
+        self.id = made.json[0]["id"]
+        self.assertStatus(self.req("DELETE", f"/contacts/{self.id}", self.token), 200)
+
+    def sync(self, items):
+        return self.req("POST", "/contacts/sync", self.token, body=items)
+
+    def test_a_stale_client_gets_the_tombstone_in_its_slot_and_nothing_comes_back(self):
+        r = self.sync([{"display_name": "New"},
+                       {"external_id": self.ext, "display_name": "Gone", "labels": ["x"]}])
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json[0]["display_name"], "New")
+        tomb = r.json[1]
+        self.assertEqual(set(tomb), {"id", "external_id", "deleted", "updated"})
+        self.assertEqual((tomb["id"], tomb["external_id"], tomb["deleted"]), (self.id, self.ext, True))
+        self.assertRegex(tomb["updated"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+        self.assertEqual(count_contacts(self.uid), 1)
+        self.assertEqual(self.req("GET", f"/contacts/{self.id}", self.token).status, 404)
+
+    def test_restore_true_brings_the_contact_back_under_its_old_id(self):
+        r = self.sync([{"external_id": self.ext, "display_name": "Back", "restore": True}])
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json[0]["id"], r.json[0]["display_name"], r.json[0]["external_id"]),
+                         (self.id, "Back", self.ext))
+        self.assertStatus(self.req("GET", f"/contacts/{self.id}", self.token), 200)
+        listed = self.req("GET", "/contacts?include_deleted=true&per_page=100", self.token).json
+        self.assertEqual([c.get("deleted", False) for c in listed if c["id"] == self.id], [False])
+        # and from then on it is an ordinary contact again
+        again = self.sync([{"external_id": self.ext, "labels": ["y"]}])
+        self.assertEqual((again.json[0]["id"], again.json[0]["labels"]), (self.id, ["y"]))
+
+    def test_restore_false_or_absent_keeps_the_tombstone(self):
+        r = self.sync([{"external_id": self.ext, "display_name": "Gone", "restore": False}])
+        self.assertEqual(r.json[0]["deleted"], True)
+        self.assertEqual(count_contacts(self.uid), 0)
+
+    def test_restore_must_be_a_boolean_and_belongs_to_sync_items(self):
+        self.assertError(self.sync([{"external_id": self.ext, "display_name": "x", "restore": "yes"}]),
+                         400, "[0].restore")
+        live = self.sync([{"display_name": "Live"}]).json[0]
+        self.assertError(self.req("PATCH", f"/contacts/{live['id']}", self.token,
+                                  body={"restore": True}), 400, "restore")
+
+    def test_after_the_tombstone_period_the_external_id_is_free_again(self):
+        sql("UPDATE privacybee.contact_tombstones SET deleted_at = now() - interval '31 days' "
+            "WHERE user_id = %s AND contact_id = %s", self.uid, self.id)
+        r = self.sync([{"external_id": self.ext, "display_name": "Fresh"}])
+        self.assertNotEqual(r.json[0]["id"], self.id)
+        self.assertEqual(r.json[0]["display_name"], "Fresh")
+
+    def test_a_live_contact_holding_the_external_id_wins_over_the_tombstone(self):
+        other = self.sync([{"display_name": "Other"}]).json[0]
+        self.assertStatus(self.sync([{"id": other["id"], "external_id": self.ext}]), 200)
+        r = self.sync([{"external_id": self.ext, "labels": ["z"]}])
+        self.assertEqual((r.json[0]["id"], r.json[0]["labels"]), (other["id"], ["z"]))

@@ -40,3 +40,20 @@ SELECT privacybee.issue_token(NULL, '{contacts:read}');
 SELECT privacybee.issue_token(NULL, '{buzz:lookup}') AS service \gset
 SELECT privacybee.authenticate(:'service', 'buzz:lookup') IS NULL AS service_has_no_user;
 SELECT privacybee.authenticate_member(:'service', 'buzz:lookup');
+
+-- the provider's scope is never on a member's token (SPEC §2): not issued, not stored,
+-- and a member's token that carried it anyway would not count for it
+SELECT privacybee.issue_token(:ada, '{buzz:lookup}');
+SELECT privacybee.issue_token(:ada, '{contacts:read,buzz:lookup}');
+\set VERBOSITY terse
+INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
+VALUES ('\x00', :ada, '{buzz,buzz:lookup}', now() + interval '1 day');
+INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
+VALUES ('\x00', NULL, '{buzz:lookup,contacts:read}', now() + interval '1 day');
+\set VERBOSITY default
+BEGIN;
+ALTER TABLE privacybee.tokens DROP CONSTRAINT tokens_lookup_scope_is_the_services;
+INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
+VALUES (sha256('pb_smuggled'), :ada, '{buzz:lookup}', now() + interval '1 day');
+SELECT privacybee.authenticate('pb_smuggled', 'buzz:lookup');
+ROLLBACK;

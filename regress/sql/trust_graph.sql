@@ -5,7 +5,8 @@ CREATE FUNCTION pg_temp.decision(r bigint, n text, OUT live boolean, OUT ok bool
 LANGUAGE sql AS $$
     SELECT privacybee.trust_eval(r, n),
            privacybee.trust_eval(r, n) = EXISTS (SELECT 1 FROM privacybee.trusted_numbers t
-                                                 WHERE t.user_id = r AND t.e164 = n)
+                                                 WHERE t.user_id = r
+                                                   AND t.match_key = privacybee.phone_match_key(n))
 $$;
 
 SELECT privacybee.add_buzz_numbers(ARRAY['+1 305 555 0100', '+1 305 555 0101', '+1 305 555 0102']);
@@ -69,6 +70,41 @@ DELETE FROM privacybee.trust_edges WHERE user_id = :r AND target_type = 'person'
 SELECT * FROM pg_temp.decision(:r, '+13055550400');
 DELETE FROM privacybee.employees WHERE company_id = :emp AND person_id = :cw;
 SELECT * FROM pg_temp.decision(:cw, '+13055550200');
+
+-- match keys (SPEC §3): an Argentine mobile saved with its 9 rings as caller ID shows it
+-- without, and the reverse; a Mexican line under its former mobile 1 likewise
+SELECT cardinality(privacybee.sync_contacts(:r, '[{"display_name": "AR", "phone_numbers": ["+54 9 11 2345 6789"]},
+                                                 {"display_name": "MX", "phone_numbers": ["+52 55 1234 5678"]}]'));
+SELECT n, (pg_temp.decision(:r, n)).* FROM unnest(ARRAY['+5491123456789', '+541123456789',
+                                                           '+525512345678', '+5215512345678']) AS n;
+SELECT privacybee.create_member('Arturo', 'Fijo', '+54 11 3456 7890') AS ar \gset
+INSERT INTO privacybee.trust_edges (user_id, target_type, target_id, trusted) VALUES (:r, 'person', :ar, true);
+SELECT n, (pg_temp.decision(:r, n)).* FROM unnest(ARRAY['+541134567890', '+5491134567890']) AS n;
+-- an untrust of the owner of one form beats a contact saved under the other
+INSERT INTO privacybee.trust_edges (user_id, target_type, target_id, trusted) VALUES (:r, 'person', :ar, false)
+ON CONFLICT (user_id, target_type, target_id) DO UPDATE SET trusted = false;
+SELECT cardinality(privacybee.sync_contacts(:r, '[{"display_name": "AR2", "phone_numbers": ["+54 9 11 3456 7890"]}]'));
+SELECT n, (pg_temp.decision(:r, n)).* FROM unnest(ARRAY['+541134567890', '+5491134567890']) AS n;
+SELECT privacybee.create_company('Mexicana', 'mexicana', ARRAY['+52 1 55 9876 5432']) AS mx \gset
+SELECT privacybee.add_employee(:mx, :r);
+SELECT n, (pg_temp.decision(:r, n)).* FROM unnest(ARRAY['+525598765432', '+5215598765432']) AS n;
+
+-- a member deleted: those who trusted them no longer trust their numbers, their
+-- coworkers neither; a company deleted: its phones no longer ring its employees
+SELECT privacybee.create_member('Dora', 'Deleted', '+1 305 555 0700') AS d \gset
+SELECT privacybee.create_member('Eve', 'Employee', '+1 305 555 0900') AS e \gset
+SELECT privacybee.assign_buzz_number(:d) AS dbuzz \gset
+INSERT INTO privacybee.trust_edges (user_id, target_type, target_id, trusted) VALUES (:p, 'person', :d, true);
+SELECT privacybee.create_company('Gone', 'gone', ARRAY['+1 305 555 0800']) AS g \gset
+SELECT privacybee.add_employee(:g, :d), privacybee.add_employee(:g, :e);
+SELECT who, n, (pg_temp.decision(u, n)).*
+  FROM (VALUES ('P', :p, '+13055550700'), ('P', :p, :'dbuzz'), ('E', :e, '+13055550700'),
+               ('E', :e, '+13055550800')) AS x(who, u, n);
+DELETE FROM privacybee.people WHERE id = :d;
+DELETE FROM privacybee.companies WHERE id = :g;
+SELECT who, n, (pg_temp.decision(u, n)).*
+  FROM (VALUES ('P', :p, '+13055550700'), ('P', :p, :'dbuzz'), ('E', :e, '+13055550700'),
+               ('E', :e, '+13055550800')) AS x(who, u, n);
 
 -- the three answers agree everywhere, and a batch rebuild changes nothing
 SELECT * FROM privacybee.trust_verify();

@@ -57,10 +57,13 @@ $$;
 COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text) IS
     'adds a company with its phone numbers and returns its id';
 
+-- A membership moves the trust decisions of the person and of every employee: they are
+-- locked first, in the order every trust change locks (sql/logic/50_trust_graph.sql).
 CREATE OR REPLACE FUNCTION privacybee.add_employee(company_id bigint, person_id bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM privacybee.trust_lock_membership(add_employee.company_id, add_employee.person_id);
     IF NOT EXISTS (SELECT 1 FROM privacybee.companies c WHERE c.id = add_employee.company_id) THEN
         RAISE EXCEPTION 'company % does not exist', company_id USING ERRCODE = 'no_data_found';
     END IF;
@@ -111,6 +114,13 @@ BEGIN
     IF user_id IS NULL AND scopes <> ARRAY['buzz:lookup'] THEN
         RAISE EXCEPTION 'a service token (no user) carries exactly the buzz:lookup scope'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the provider's scope reads every member's contacts through call-lookup: never a
+    -- member's (the table's CHECK says so too)
+    IF user_id IS NOT NULL AND 'buzz:lookup' = ANY (scopes) THEN
+        RAISE EXCEPTION 'buzz:lookup is the telephony provider''s scope, never on a member''s token'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Issue it as a service token: issue_token(NULL, ''{buzz:lookup}'').';
     END IF;
     IF ttl IS NULL OR ttl <= interval '0' THEN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';

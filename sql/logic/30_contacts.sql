@@ -10,7 +10,7 @@
 
 CREATE OR REPLACE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
 RETURNS bigint[]
-AS 'MODULE_PATHNAME', 'sync_contacts'
+AS 'MODULE_PATHNAME', 'sync_contacts_0_2'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
     'atomically creates/updates a batch of contact objects; returns their ids in input order';
@@ -18,7 +18,7 @@ COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
 CREATE OR REPLACE FUNCTION privacybee.update_contact(user_id bigint, contact_id bigint, contact jsonb,
                                           if_version integer DEFAULT NULL)
 RETURNS bigint
-AS 'MODULE_PATHNAME', 'update_contact'
+AS 'MODULE_PATHNAME', 'update_contact_0_2'
 LANGUAGE C;
 COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
     'updates one contact (absent fields unchanged); if_version guards against lost updates';
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
 CREATE OR REPLACE FUNCTION privacybee.contacts_render(user_id bigint, ids bigint[], with_emails boolean,
                                            with_phones boolean, with_addresses boolean)
 RETURNS text[]
-AS 'MODULE_PATHNAME', 'contacts_render'
+AS 'MODULE_PATHNAME', 'contacts_render_0_2'
 LANGUAGE C STABLE STRICT;
 
 -- One contact, every list included.
@@ -236,7 +236,18 @@ BEGIN
 END
 $$;
 
--- POST /contacts/sync
+-- A tombstone in a sync's result, where a stale item named the deleted contact by its
+-- external_id (SPEC §4).
+CREATE OR REPLACE FUNCTION privacybee.tombstone_json(t privacybee.contact_tombstones)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object('id', t.contact_id, 'external_id', t.external_id,
+                                        'deleted', true,
+                                        'updated', privacybee.rfc3339(t.deleted_at))::text
+$$;
+
+-- POST /contacts/sync: the contacts written, in input order; an item that named a
+-- deleted contact by its external_id (and did not ask to restore it) gets its tombstone.
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, params jsonb, body jsonb,
                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -244,6 +255,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
     ids bigint[];
+    out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     IF body IS NULL THEN
@@ -251,7 +263,13 @@ BEGIN
     END IF;
     -- its own statement: the rendering below must see what the sync wrote
     ids := privacybee.sync_contacts(uid, body);
-    RETURN privacybee.response(200, privacybee.contacts_json(uid, ids));
+    SELECT '[' || COALESCE(string_agg(COALESCE(r.rendered,
+               (SELECT privacybee.tombstone_json(t) FROM privacybee.contact_tombstones t
+                 WHERE t.user_id = uid AND t.contact_id = r.id)), ', ' ORDER BY r.ord), '') || ']'
+      INTO out
+      FROM unnest(ids, privacybee.contacts_render(uid, ids, true, true, true))
+           WITH ORDINALITY AS r(id, rendered, ord);
+    RETURN privacybee.response(200, out);
 END
 $$;
 
@@ -298,9 +316,12 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
     cid bigint;
     v integer;
+    ext text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     cid := privacybee.path_id(arg, 'contact');
+    -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
+    PERFORM privacybee.trust_lock_caller(uid);
     SELECT version INTO v FROM privacybee.contacts
      WHERE user_id = uid AND id = cid FOR UPDATE;
     IF NOT FOUND THEN
@@ -308,9 +329,10 @@ BEGIN
     END IF;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
                                            privacybee.contact_etag(v), false);
-    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid;
-    INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (uid, cid)
-    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now();
+    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
+    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
+    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now(), external_id = EXCLUDED.external_id;
     DELETE FROM privacybee.contact_tombstones
      WHERE user_id = uid AND deleted_at < now() - privacybee.tombstone_period();
     RETURN privacybee.response(200, json_build_object('id', cid, 'deleted', true)::text);
@@ -334,6 +356,7 @@ BEGIN
     IF privacybee.parse_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
+    PERFORM privacybee.trust_lock_caller(uid);
     DELETE FROM privacybee.contacts WHERE user_id = uid;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM privacybee.contact_tombstones WHERE user_id = uid;

@@ -3,6 +3,11 @@
 -- A request is one row per (asked member, requester): asking again while it is pending
 -- updates its reason and time; once answered it stays answered, so a declined requester
 -- cannot put themselves back on the list by asking again (they get the same 201).
+--
+-- Privacy (SPEC §2, §4): trust is unilateral, so it discloses nothing of the person
+-- trusted; a person discloses themself to a member by working with them, by trusting
+-- them, or by asking them for trust. A request by phone answers the same whether or not
+-- the number is a member's, so the API never tells who is a member by number.
 
 -- GET /contacts/requests
 CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
@@ -35,6 +40,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, 'contacts:write');
     target bigint;
+    targets bigint[];
+    phone_key text;
     reason text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -56,29 +63,34 @@ BEGIN
     IF body ? 'user_id' THEN
         target := privacybee.json_id(body -> 'user_id', 'user_id');
         PERFORM 1 FROM privacybee.people WHERE id = target;
+        IF NOT FOUND THEN
+            PERFORM privacybee.fail(404, 'member not found');
+        END IF;
+        IF target = uid THEN
+            PERFORM privacybee.fail(400, 'you cannot ask yourself for trust',
+                '[{"field": "user_id", "problem": "is yourself"}]');
+        END IF;
+        targets := ARRAY[target];
     ELSE
         IF jsonb_typeof(body -> 'phone') <> 'string' OR char_length(body ->> 'phone') > 64 THEN
             PERFORM privacybee.fail(400, 'phone must be a string of at most 64 characters',
                 '[{"field": "phone", "problem": "must be a string of at most 64 characters"}]');
         END IF;
-        SELECT m.id INTO target
-          FROM privacybee.people m
-         WHERE m.phone_e164 = privacybee.phone_e164(body ->> 'phone', 'US')
-         UNION ALL
-        SELECT b.user_id FROM privacybee.buzz_numbers b
-         WHERE b.e164 = privacybee.phone_e164(body ->> 'phone', 'US') AND b.user_id IS NOT NULL
-         LIMIT 1;
-    END IF;
-    IF NOT FOUND THEN
-        PERFORM privacybee.fail(404, 'member not found');
-    END IF;
-    IF target = uid THEN
-        PERFORM privacybee.fail(400, 'you cannot ask yourself for trust',
-            '[{"field": "user_id", "problem": "is yourself"}]');
+        phone_key := privacybee.phone_match_key(privacybee.phone_e164(body ->> 'phone', 'US'));
+        IF phone_key IS NULL THEN
+            PERFORM privacybee.bad_field('phone', 'is not a phone number');
+        END IF;
+        -- every other member owning the number (by match key); none: the request is
+        -- dropped, and the answer is the same
+        targets := ARRAY(SELECT m.id FROM privacybee.people m WHERE m.phone_match_key = phone_key
+                         UNION
+                         SELECT b.user_id FROM privacybee.buzz_numbers b
+                          WHERE b.match_key = phone_key AND b.user_id IS NOT NULL
+                         EXCEPT SELECT uid);
     END IF;
 
     INSERT INTO privacybee.trust_requests AS r (user_id, requester_id, contact_reason)
-    VALUES (target, uid, reason)
+    SELECT t, uid, reason FROM unnest(targets) AS t
     ON CONFLICT (user_id, requester_id) DO UPDATE
        SET contact_reason = EXCLUDED.contact_reason, updated = now()
      WHERE r.status = 'pending';
@@ -115,6 +127,11 @@ BEGIN
     END IF;
 
     target := privacybee.path_id(arg, kind);
+    -- a decision changes what the member's trust depends on: serialised with every other
+    -- such change before anything is read (sql/logic/50_trust_graph.sql)
+    IF NOT privacybee.trust_lock_edge(uid, kind, target) THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
     IF kind = 'person' THEN
         PERFORM 1 FROM privacybee.people WHERE id = target;
     ELSE
@@ -142,8 +159,27 @@ BEGIN
 END
 $$;
 
+-- Has person p disclosed themself to member m (SPEC §4)? p is m, a coworker, trusts m
+-- explicitly, or asked m for trust (pending or answered). m trusting p is no disclosure:
+-- trust is unilateral. Reads p's own decisions, so it runs as privacybee_system; false,
+-- never NULL, for what cannot be (fails closed).
+CREATE OR REPLACE FUNCTION privacybee.disclosed_to(p bigint, m bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(p = m, false)
+        OR EXISTS (SELECT 1 FROM privacybee.employees a
+                     JOIN privacybee.employees b ON b.company_id = a.company_id
+                    WHERE a.person_id = m AND b.person_id = p)
+        OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                    WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
+                      AND e.trusted)
+        OR EXISTS (SELECT 1 FROM privacybee.trust_requests r
+                    WHERE r.user_id = m AND r.requester_id = p)
+$$;
+
 -- GET /contacts/employees/<id>: the companies of person <id> with their employees.
--- Visible to that person, their coworkers and members who trust them; 404 to others.
+-- Visible only where <id> has disclosed themself to the caller; 404 to others, exactly
+-- as for an unknown person.
 CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb,
                                          if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -155,14 +191,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     pid := privacybee.path_id(arg, 'person');
-    -- IS NOT TRUE: a condition that is not known to hold hides the person
-    IF (pid = uid
-            OR EXISTS (SELECT 1 FROM privacybee.employees a
-                         JOIN privacybee.employees b ON b.company_id = a.company_id
-                        WHERE a.person_id = uid AND b.person_id = pid)
-            OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                        WHERE e.user_id = uid AND e.target_type = 'person'
-                          AND e.target_id = pid AND e.trusted)) IS NOT TRUE THEN
+    IF privacybee.disclosed_to(pid, uid) IS NOT TRUE THEN
         PERFORM privacybee.fail(404, 'person not found');
     END IF;
     SELECT '[' || COALESCE(string_agg(json_build_object(

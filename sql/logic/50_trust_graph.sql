@@ -5,78 +5,106 @@
 --   2. N is R's own phone or Buzz number; or a non-deleted contact of R has phone N; or a
 --      person owning N (phone or Buzz number) is trusted by R or is R's coworker; or a
 --      company owning N is trusted by R or is R's employer.
+-- "Has phone N" and "owning N" compare match keys (phone_match_key, SPEC §3): the E.164
+-- form outside the documented national variants, kept in an indexed generated column
+-- beside every E.164 column.
 --
--- trusted_numbers holds exactly the trusted (user_id, e164) pairs, so the call-screening
--- hot path is one index probe. Triggers on every table a rule reads recompute the pairs a
--- change can affect, in the same transaction. trust_eval() answers one pair live (C),
--- trust_graph is the same rules as one set-based statement (batch rebuild and checks),
--- trust_verify() lists every pair where the three disagree.
+-- trusted_numbers holds exactly the trusted (user_id, match key) pairs, so the
+-- call-screening hot path is one index probe. Triggers on every table a rule reads
+-- recompute the pairs a change can affect, in the same transaction. trust_eval() answers
+-- one pair live (C), trust_graph is the same rules as one set-based statement (batch
+-- rebuild and checks), trust_verify() lists every pair where the three disagree.
+--
+-- Serialisation. A trigger evaluates the pairs its change affects under READ COMMITTED,
+-- so two transactions changing the inputs of one decision at once (a contact added while
+-- its owner is untrusted) would each miss the other's uncommitted change and commit a
+-- materialised answer that is not the live one. So every change that can alter a member's
+-- decisions first locks that member's people row (FOR NO KEY UPDATE: foreign-key checks,
+-- and so trust-lookup's blocked-call log, never wait for it), and only then, in later
+-- statements that see everything committed before, reads what the decisions depend on.
+-- A second change to the same member waits for the first to commit and then evaluates
+-- with it. What is locked, per change:
+--   * a contact's phones, a trust decision: the deciding member; a decision also locks
+--     its target's row FOR SHARE, since it changes who watches what the target owns;
+--   * what a person owns (phone, Buzz number, the person themself): the person's row,
+--     then every watcher of the person (person_watchers: themself, members with a
+--     decision about them, coworkers). The set is stable once the person is locked (each
+--     change to it locks the person), so it is read again after locking;
+--   * a company's phones: the company's row, then its watchers (company_watchers:
+--     members with a decision about it, its employees), stable once the company is
+--     locked;
+--   * a membership: the company's row, then the person and every employee.
+-- Locks are taken in one order — companies before people, people by id — so the routes
+-- never deadlock with each other; an operator's transaction mixing several such changes
+-- may, and PostgreSQL then aborts one of them (SQLSTATE 40P01), which is safe to retry.
+-- trust-lookup takes none of these locks: it reads trusted_numbers only.
 --
 -- One member's change moves the trusted numbers of the members who trust them, so the
--- trigger functions are SECURITY DEFINER, owned by privacybee_system, which row-level
--- security does not confine to one member (sql/logic/95_row_security.sql).
+-- trigger functions and the watcher sets are SECURITY DEFINER, owned by
+-- privacybee_system, which row-level security does not confine to one member
+-- (sql/logic/95_row_security.sql).
 
 
--- Every number a person owns: their phone and their Buzz number.
+-- Every number a person owns, by match key: their phone and their Buzz number.
 CREATE OR REPLACE VIEW privacybee.person_numbers AS
-    SELECT p.id AS person_id, p.phone_e164 AS e164
-      FROM privacybee.people p WHERE p.phone_e164 IS NOT NULL
+    SELECT p.id AS person_id, p.phone_match_key AS match_key
+      FROM privacybee.people p WHERE p.phone_match_key IS NOT NULL
     UNION
-    SELECT b.user_id, b.e164 FROM privacybee.buzz_numbers b WHERE b.user_id IS NOT NULL;
+    SELECT b.user_id, b.match_key FROM privacybee.buzz_numbers b WHERE b.user_id IS NOT NULL;
 
--- The rules of §5 as one statement: every trusted (user_id, e164) pair.
+-- The rules of §5 as one statement: every trusted (user_id, match_key) pair.
 CREATE OR REPLACE VIEW privacybee.trust_graph AS
-    (SELECT o.person_id AS user_id, o.e164                              -- own numbers
+    (SELECT o.person_id AS user_id, o.match_key                         -- own numbers
        FROM privacybee.person_numbers o
      UNION
-     SELECT c.user_id, c.e164                                            -- contacts
-       FROM privacybee.contact_phones c WHERE c.e164 IS NOT NULL
+     SELECT c.user_id, c.match_key                                       -- contacts
+       FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
      UNION
-     SELECT e.user_id, o.e164                                            -- trusted people
+     SELECT e.user_id, o.match_key                                       -- trusted people
        FROM privacybee.trust_edges e
        JOIN privacybee.person_numbers o ON o.person_id = e.target_id
       WHERE e.target_type = 'person' AND e.trusted
      UNION
-     SELECT me.person_id, o.e164                                         -- coworkers
+     SELECT me.person_id, o.match_key                                    -- coworkers
        FROM privacybee.employees me
        JOIN privacybee.employees co ON co.company_id = me.company_id
        JOIN privacybee.person_numbers o ON o.person_id = co.person_id
      UNION
-     SELECT e.user_id, cp.e164                                           -- trusted companies
+     SELECT e.user_id, cp.match_key                                      -- trusted companies
        FROM privacybee.trust_edges e
        JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
       WHERE e.target_type = 'company' AND e.trusted
      UNION
-     SELECT me.person_id, cp.e164                                        -- employers
+     SELECT me.person_id, cp.match_key                                   -- employers
        FROM privacybee.employees me
        JOIN privacybee.company_phones cp ON cp.company_id = me.company_id)
     EXCEPT
-    (SELECT e.user_id, o.e164                                            -- explicit untrust
+    (SELECT e.user_id, o.match_key                                       -- explicit untrust
        FROM privacybee.trust_edges e
        JOIN privacybee.person_numbers o ON o.person_id = e.target_id
       WHERE e.target_type = 'person' AND NOT e.trusted
      UNION
-     SELECT e.user_id, cp.e164
+     SELECT e.user_id, cp.match_key
        FROM privacybee.trust_edges e
        JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
       WHERE e.target_type = 'company' AND NOT e.trusted);
 
 CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
 RETURNS boolean
-AS 'MODULE_PATHNAME', 'trust_eval'
+AS 'MODULE_PATHNAME', 'trust_eval_0_2'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.trust_eval(bigint, text) IS
-    'evaluates the trust graph live: may number e164 ring member user_id?';
+    'evaluates the trust graph live: may number e164 (any of its forms) ring member user_id?';
 
--- Recompute the given (user, number) pairs of trusted_numbers.
+-- Recompute the given (user, match key) pairs of trusted_numbers.
 CREATE OR REPLACE FUNCTION privacybee.trust_refresh(users bigint[], numbers text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM privacybee.trusted_numbers t
      USING unnest(users, numbers) AS a(u, n)
-     WHERE t.user_id = a.u AND t.e164 = a.n AND NOT privacybee.trust_eval(a.u, a.n);
-    INSERT INTO privacybee.trusted_numbers (user_id, e164)
+     WHERE t.user_id = a.u AND t.match_key = a.n AND NOT privacybee.trust_eval(a.u, a.n);
+    INSERT INTO privacybee.trusted_numbers (user_id, match_key)
     SELECT DISTINCT a.u, a.n FROM unnest(users, numbers) AS a(u, n)
      WHERE a.u IS NOT NULL AND a.n IS NOT NULL AND privacybee.trust_eval(a.u, a.n)
     ON CONFLICT DO NOTHING;
@@ -87,7 +115,7 @@ $$;
 -- explicit decision about p, p's coworkers.
 CREATE OR REPLACE FUNCTION privacybee.person_watchers(p bigint)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT p
     UNION SELECT e.user_id FROM privacybee.trust_edges e
            WHERE e.target_type = 'person' AND e.target_id = p
@@ -99,14 +127,117 @@ $$;
 -- Members whose decisions can depend on what company c owns: its deciders and employees.
 CREATE OR REPLACE FUNCTION privacybee.company_watchers(c bigint)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT e.user_id FROM privacybee.trust_edges e
      WHERE e.target_type = 'company' AND e.target_id = c
     UNION SELECT m.person_id FROM privacybee.employees m WHERE m.company_id = c
 $$;
 
--- Triggers. Each collects the (user, number) pairs its change can affect and refreshes
--- them; statement-level with transition tables, so a sync of 1,000 contacts is one call.
+-- ---- Serialisation (see the header) -----------------------------------------------
+
+-- Lock the decisions of these members: their people rows, in id order. Returns how many
+-- exist (a member deleted meanwhile has no row to lock).
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_members(members bigint[])
+RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT count(*) FROM (SELECT 1 FROM privacybee.people p WHERE p.id = ANY (members)
+                           ORDER BY p.id FOR NO KEY UPDATE) AS locked
+$$;
+COMMENT ON FUNCTION privacybee.trust_lock_members(bigint[]) IS
+    'serialises changes to these members'' trust decisions until the transaction ends';
+
+-- The member a route acts for, locked before the route reads what their decisions depend
+-- on. Their token was checked, but they may have been deleted since (their tokens with
+-- them): then 401, as the next request would be answered.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_caller(uid bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF privacybee.trust_lock_members(ARRAY[uid]) = 0 THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
+END
+$$;
+
+-- A decision of user_id about a person or company: the member, and the target FOR SHARE
+-- (its watchers change); companies first, people in id order. Returns whether the member
+-- still exists.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_edge(user_id bigint, target_type text, target_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    locked bigint;
+BEGIN
+    IF target_type = 'company' THEN
+        PERFORM 1 FROM privacybee.companies c WHERE c.id = target_id FOR SHARE;
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
+    ELSIF target_id < user_id THEN
+        PERFORM 1 FROM privacybee.people p WHERE p.id = target_id FOR SHARE;
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
+    ELSE
+        locked := privacybee.trust_lock_members(ARRAY[user_id]);
+        PERFORM 1 FROM privacybee.people p WHERE p.id = target_id FOR SHARE;
+    END IF;
+    RETURN locked > 0;
+END
+$$;
+
+-- What person p owns is about to change: lock p and every member watching p, in id
+-- order; read the watchers again once p is locked (the set is stable from then on) and
+-- lock any that joined meanwhile. Returns the members locked.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_person_watchers(p bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    locked bigint[] := '{}';
+    more bigint[];
+BEGIN
+    LOOP
+        more := ARRAY(SELECT w FROM privacybee.person_watchers(p) AS w
+                       WHERE w <> ALL (locked) ORDER BY w);
+        EXIT WHEN cardinality(more) = 0;
+        PERFORM privacybee.trust_lock_members(more);
+        locked := locked || more;
+    END LOOP;
+    RETURN locked;
+END
+$$;
+
+-- What company c owns is about to change: lock c, then its watchers. Returns them.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_company_watchers(c bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    watchers bigint[];
+BEGIN
+    PERFORM 1 FROM privacybee.companies k WHERE k.id = c FOR NO KEY UPDATE;
+    watchers := ARRAY(SELECT w FROM privacybee.company_watchers(c) AS w ORDER BY w);
+    PERFORM privacybee.trust_lock_members(watchers);
+    RETURN watchers;
+END
+$$;
+
+-- A membership of person in company c is about to change: lock c, then the person and
+-- every employee of c (stable once c is locked). Returns them.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_membership(c bigint, person bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    members bigint[];
+BEGIN
+    PERFORM 1 FROM privacybee.companies k WHERE k.id = c FOR NO KEY UPDATE;
+    members := ARRAY(SELECT person
+                     UNION SELECT e.person_id FROM privacybee.employees e WHERE e.company_id = c
+                     ORDER BY 1);
+    PERFORM privacybee.trust_lock_members(members);
+    RETURN members;
+END
+$$;
+
+-- ---- Triggers ------------------------------------------------------------------------
+-- Each locks (above), then collects the (user, match key) pairs its change can affect and
+-- refreshes them; contact phones are statement-level with transition tables, so a sync of
+-- 1,000 contacts is one call.
 
 -- A contact phone added can only add trust: the pair is trusted unless the member
 -- untrusted an owner of the number (rule 1), so no live evaluation is needed. A phone
@@ -119,19 +250,24 @@ DECLARE
     n text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO privacybee.trusted_numbers (user_id, e164)
-        SELECT DISTINCT c.user_id, c.e164 FROM new_rows c
-         WHERE c.e164 IS NOT NULL
+        PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM new_rows c));
+        INSERT INTO privacybee.trusted_numbers (user_id, match_key)
+        SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
+         WHERE c.match_key IS NOT NULL
            AND NOT EXISTS (
                SELECT 1 FROM privacybee.trust_edges e
                 WHERE e.user_id = c.user_id AND NOT e.trusted
                   AND ((e.target_type = 'person' AND e.target_id IN (
-                            SELECT o.person_id FROM privacybee.person_numbers o WHERE o.e164 = c.e164))
+                            SELECT o.person_id FROM privacybee.person_numbers o
+                             WHERE o.match_key = c.match_key))
                     OR (e.target_type = 'company' AND e.target_id IN (
-                            SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = c.e164))))
+                            SELECT cp.company_id FROM privacybee.company_phones cp
+                             WHERE cp.match_key = c.match_key))))
         ON CONFLICT DO NOTHING;
     ELSE
-        SELECT array_agg(user_id), array_agg(e164) INTO u, n FROM old_rows WHERE e164 IS NOT NULL;
+        PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM old_rows c));
+        SELECT array_agg(user_id), array_agg(match_key) INTO u, n
+          FROM old_rows WHERE match_key IS NOT NULL;
         IF u IS NOT NULL THEN
             PERFORM privacybee.trust_refresh(u, n);
         END IF;
@@ -150,11 +286,11 @@ CREATE OR REPLACE TRIGGER trust_contact_phones_del AFTER DELETE ON privacybee.co
 CREATE OR REPLACE FUNCTION privacybee.trust_edge_refresh(user_id bigint, target_type text, target_id bigint)
 RETURNS void
 LANGUAGE sql AS $$
-    SELECT privacybee.trust_refresh(array_agg(user_id), array_agg(x.e164))
-      FROM (SELECT o.e164 FROM privacybee.person_numbers o
+    SELECT privacybee.trust_refresh(array_agg(user_id), array_agg(x.match_key))
+      FROM (SELECT o.match_key FROM privacybee.person_numbers o
              WHERE target_type = 'person' AND o.person_id = target_id
             UNION ALL
-            SELECT cp.e164 FROM privacybee.company_phones cp
+            SELECT cp.match_key FROM privacybee.company_phones cp
              WHERE target_type = 'company' AND cp.company_id = target_id) AS x
 $$;
 
@@ -162,6 +298,12 @@ CREATE OR REPLACE FUNCTION privacybee.trust_on_edges()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM privacybee.trust_lock_edge(OLD.user_id, OLD.target_type, OLD.target_id);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM privacybee.trust_lock_edge(NEW.user_id, NEW.target_type, NEW.target_id);
+    END IF;
     IF TG_OP <> 'INSERT' THEN
         PERFORM privacybee.trust_edge_refresh(OLD.user_id, OLD.target_type, OLD.target_id);
     END IF;
@@ -174,13 +316,14 @@ $$;
 CREATE OR REPLACE TRIGGER trust_edges_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.trust_edges
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_edges();
 
--- What a person owns changed (phone, Buzz number): their old and new numbers, for every
--- member watching them.
+-- What a person owns changed (phone, Buzz number, the person themself): their old and
+-- new numbers, for every member watching them.
 CREATE OR REPLACE FUNCTION privacybee.trust_person_numbers_changed(p bigint, numbers text[])
 RETURNS void
 LANGUAGE sql AS $$
     SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(n.n))
-      FROM privacybee.person_watchers(p) AS w(w), unnest(numbers) AS n(n)
+      FROM pg_catalog.unnest(privacybee.trust_lock_person_watchers(p)) AS w(w),
+           pg_catalog.unnest(numbers) AS n(n)
      WHERE n.n IS NOT NULL
 $$;
 
@@ -189,25 +332,46 @@ RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM privacybee.trust_person_numbers_changed(NEW.id, ARRAY[NEW.phone_e164]);
-    ELSIF NEW.phone_e164 IS DISTINCT FROM OLD.phone_e164 THEN
-        PERFORM privacybee.trust_person_numbers_changed(NEW.id, ARRAY[OLD.phone_e164, NEW.phone_e164]);
+        PERFORM privacybee.trust_person_numbers_changed(NEW.id, ARRAY[NEW.phone_match_key]);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM privacybee.trust_person_numbers_changed(OLD.id, ARRAY[OLD.phone_match_key]);
+    ELSIF NEW.phone_match_key IS DISTINCT FROM OLD.phone_match_key THEN
+        PERFORM privacybee.trust_person_numbers_changed(NEW.id,
+                                                        ARRAY[OLD.phone_match_key, NEW.phone_match_key]);
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE OR REPLACE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 ON privacybee.people
+CREATE OR REPLACE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 OR DELETE
+    ON privacybee.people
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_people();
+
+-- A person about to be deleted first leaves their companies and gives back their Buzz
+-- number, while they still exist, so those triggers find the members watching them
+-- (their coworkers are not found once the memberships are gone); the phone follows in
+-- trust_on_people above. Decisions about the person stay, owning nothing.
+CREATE OR REPLACE FUNCTION privacybee.trust_on_person_delete()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM privacybee.trust_lock_person_watchers(OLD.id);
+    DELETE FROM privacybee.employees e WHERE e.person_id = OLD.id;
+    UPDATE privacybee.buzz_numbers b SET user_id = NULL WHERE b.user_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+CREATE OR REPLACE TRIGGER trust_people_delete BEFORE DELETE ON privacybee.people
+    FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_person_delete();
 
 CREATE OR REPLACE FUNCTION privacybee.trust_on_buzz_numbers()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.user_id IS NOT NULL THEN
-        PERFORM privacybee.trust_person_numbers_changed(OLD.user_id, ARRAY[OLD.e164]);
+        PERFORM privacybee.trust_person_numbers_changed(OLD.user_id, ARRAY[OLD.match_key]);
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.user_id IS NOT NULL THEN
-        PERFORM privacybee.trust_person_numbers_changed(NEW.user_id, ARRAY[NEW.e164]);
+        PERFORM privacybee.trust_person_numbers_changed(NEW.user_id, ARRAY[NEW.match_key]);
     END IF;
     RETURN NULL;
 END
@@ -215,11 +379,11 @@ $$;
 CREATE OR REPLACE TRIGGER trust_buzz_numbers_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.buzz_numbers
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_buzz_numbers();
 
-CREATE OR REPLACE FUNCTION privacybee.trust_company_number_changed(company_id bigint, e164 text)
+CREATE OR REPLACE FUNCTION privacybee.trust_company_number_changed(company_id bigint, match_key text)
 RETURNS void
 LANGUAGE sql AS $$
-    SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(e164))
-      FROM privacybee.company_watchers(company_id) AS w(w)
+    SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(match_key))
+      FROM pg_catalog.unnest(privacybee.trust_lock_company_watchers(company_id)) AS w(w)
 $$;
 
 CREATE OR REPLACE FUNCTION privacybee.trust_on_company_phones()
@@ -227,10 +391,10 @@ RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        PERFORM privacybee.trust_company_number_changed(OLD.company_id, OLD.e164);
+        PERFORM privacybee.trust_company_number_changed(OLD.company_id, OLD.match_key);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        PERFORM privacybee.trust_company_number_changed(NEW.company_id, NEW.e164);
+        PERFORM privacybee.trust_company_number_changed(NEW.company_id, NEW.match_key);
     END IF;
     RETURN NULL;
 END
@@ -238,8 +402,23 @@ $$;
 CREATE OR REPLACE TRIGGER trust_company_phones_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.company_phones
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_company_phones();
 
--- A membership: the person and the company's other employees become coworkers, and the
--- company becomes the person's employer.
+-- A company about to be deleted first loses its phones, then its employees, while it
+-- still exists, so those triggers find the members watching it.
+CREATE OR REPLACE FUNCTION privacybee.trust_on_company_delete()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM privacybee.trust_lock_company_watchers(OLD.id);
+    DELETE FROM privacybee.company_phones cp WHERE cp.company_id = OLD.id;
+    DELETE FROM privacybee.employees e WHERE e.company_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+CREATE OR REPLACE TRIGGER trust_companies_delete BEFORE DELETE ON privacybee.companies
+    FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_company_delete();
+
+-- A membership: the person and the company's other employees become (or stop being)
+-- coworkers, and the company the person's employer.
 CREATE OR REPLACE FUNCTION privacybee.trust_on_employees()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -247,15 +426,16 @@ DECLARE
     m privacybee.employees;
 BEGIN
     m := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    PERFORM privacybee.trust_lock_membership(m.company_id, m.person_id);
     -- the person: the numbers of the company and of every coworker
-    PERFORM privacybee.trust_refresh(array_agg(m.person_id), array_agg(x.e164))
-       FROM (SELECT cp.e164 FROM privacybee.company_phones cp WHERE cp.company_id = m.company_id
+    PERFORM privacybee.trust_refresh(array_agg(m.person_id), array_agg(x.match_key))
+       FROM (SELECT cp.match_key FROM privacybee.company_phones cp WHERE cp.company_id = m.company_id
              UNION
-             SELECT o.e164 FROM privacybee.employees co
+             SELECT o.match_key FROM privacybee.employees co
                JOIN privacybee.person_numbers o ON o.person_id = co.person_id
               WHERE co.company_id = m.company_id) AS x;
     -- every coworker: the person's numbers
-    PERFORM privacybee.trust_refresh(array_agg(co.person_id), array_agg(o.e164))
+    PERFORM privacybee.trust_refresh(array_agg(co.person_id), array_agg(o.match_key))
        FROM privacybee.employees co, privacybee.person_numbers o
       WHERE co.company_id = m.company_id AND o.person_id = m.person_id;
     RETURN NULL;
@@ -265,7 +445,9 @@ CREATE OR REPLACE TRIGGER trust_employees_change AFTER INSERT OR DELETE ON priva
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_employees();
 
 -- Rebuild trusted_numbers for one member, or for everyone (NULL), 1,000 members a batch,
--- reporting progress as NOTICEs. Returns the number of trusted pairs written.
+-- reporting progress as NOTICEs. Returns the number of trusted pairs written. Each batch's
+-- members are locked like any change to their decisions; their writes wait until the
+-- rebuild commits.
 CREATE OR REPLACE FUNCTION privacybee.recompute_trust(user_id bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -278,9 +460,10 @@ DECLARE
     last_id bigint := 0;
 BEGIN
     IF user_id IS NOT NULL THEN
+        PERFORM privacybee.trust_lock_members(ARRAY[user_id]);
         DELETE FROM privacybee.trusted_numbers t WHERE t.user_id = recompute_trust.user_id;
-        INSERT INTO privacybee.trusted_numbers (user_id, e164)
-        SELECT g.user_id, g.e164 FROM privacybee.trust_graph g
+        INSERT INTO privacybee.trusted_numbers (user_id, match_key)
+        SELECT g.user_id, g.match_key FROM privacybee.trust_graph g
          WHERE g.user_id = recompute_trust.user_id;
         GET DIAGNOSTICS n = ROW_COUNT;
         RETURN n;
@@ -291,9 +474,10 @@ BEGIN
           FROM (SELECT id FROM privacybee.people WHERE id > last_id ORDER BY id LIMIT 1000) AS p;
         EXIT WHEN batch IS NULL;
         last_id := batch[cardinality(batch)];
+        PERFORM privacybee.trust_lock_members(batch);
         DELETE FROM privacybee.trusted_numbers t WHERE t.user_id = ANY (batch);
-        INSERT INTO privacybee.trusted_numbers (user_id, e164)
-        SELECT g.user_id, g.e164 FROM privacybee.trust_graph g WHERE g.user_id = ANY (batch);
+        INSERT INTO privacybee.trusted_numbers (user_id, match_key)
+        SELECT g.user_id, g.match_key FROM privacybee.trust_graph g WHERE g.user_id = ANY (batch);
         GET DIAGNOSTICS n = ROW_COUNT;
         written := written + n;
         done_users := done_users + cardinality(batch);
@@ -310,21 +494,21 @@ COMMENT ON FUNCTION privacybee.recompute_trust(bigint) IS
     'rebuilds the materialised trust decisions of one member, or of all (NULL), with progress notices';
 
 -- Every pair where the materialised decision, the live C evaluation and the set-based
--- statement do not all agree. Must return nothing.
+-- statement do not all agree; e164 is the number's match key. Must return nothing.
 CREATE OR REPLACE FUNCTION privacybee.trust_verify()
 RETURNS TABLE (user_id bigint, e164 text, materialised boolean, live boolean, statement boolean)
 LANGUAGE sql STABLE AS $$
-    WITH m AS (SELECT t.user_id, t.e164 FROM privacybee.trusted_numbers t),
-         g AS (SELECT x.user_id, x.e164 FROM privacybee.trust_graph x),
+    WITH m AS (SELECT t.user_id, t.match_key FROM privacybee.trusted_numbers t),
+         g AS (SELECT x.user_id, x.match_key FROM privacybee.trust_graph x),
          pairs AS (SELECT * FROM m UNION SELECT * FROM g)
-    SELECT p.user_id, p.e164,
-           EXISTS (SELECT 1 FROM m WHERE m.user_id = p.user_id AND m.e164 = p.e164),
-           privacybee.trust_eval(p.user_id, p.e164),
-           EXISTS (SELECT 1 FROM g WHERE g.user_id = p.user_id AND g.e164 = p.e164)
+    SELECT p.user_id, p.match_key,
+           EXISTS (SELECT 1 FROM m WHERE m.user_id = p.user_id AND m.match_key = p.match_key),
+           privacybee.trust_eval(p.user_id, p.match_key),
+           EXISTS (SELECT 1 FROM g WHERE g.user_id = p.user_id AND g.match_key = p.match_key)
       FROM pairs p
-     WHERE NOT (EXISTS (SELECT 1 FROM m WHERE m.user_id = p.user_id AND m.e164 = p.e164)
-                AND privacybee.trust_eval(p.user_id, p.e164)
-                AND EXISTS (SELECT 1 FROM g WHERE g.user_id = p.user_id AND g.e164 = p.e164))
+     WHERE NOT (EXISTS (SELECT 1 FROM m WHERE m.user_id = p.user_id AND m.match_key = p.match_key)
+                AND privacybee.trust_eval(p.user_id, p.match_key)
+                AND EXISTS (SELECT 1 FROM g WHERE g.user_id = p.user_id AND g.match_key = p.match_key))
 $$;
 COMMENT ON FUNCTION privacybee.trust_verify() IS
-    'lists every (member, number) where materialised, live and set-based trust answers differ';
+    'lists every (member, number match key) where materialised, live and set-based trust answers differ';

@@ -27,7 +27,7 @@ $$;
 -- caller's number, and whether it may ring (never after a failed STIR/SHAKEN check).
 CREATE OR REPLACE FUNCTION privacybee.call_params(params jsonb, body jsonb,
     OUT receiver bigint, OUT caller text, OUT trusted boolean)
-AS 'MODULE_PATHNAME', 'call_params'
+AS 'MODULE_PATHNAME', 'call_params_0_2'
 LANGUAGE C STABLE;
 
 -- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
@@ -36,34 +36,37 @@ LANGUAGE C STABLE;
 CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb,
                                             if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-AS 'MODULE_PATHNAME', 'api_trust_lookup'
+AS 'MODULE_PATHNAME', 'api_trust_lookup_0_2'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- GET|POST /apps/buzz/call-lookup: who the trusted caller is to the member; only the
--- matches that make the call trusted, all empty when it is not.
+-- matches that make the call trusted, all empty when it is not. Numbers match by match
+-- key, as the trust rules compare them.
 CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb,
                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
+    caller_key text;
     contacts text := '[]';
     people text := '[]';
     companies text := '[]';
 BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
+    caller_key := privacybee.phone_match_key(c.caller);
     IF c.trusted THEN
         SELECT privacybee.contacts_json(c.receiver, ARRAY(
                    SELECT DISTINCT p.contact_id FROM privacybee.contact_phones p
-                    WHERE p.user_id = c.receiver AND p.e164 = c.caller ORDER BY 1))
+                    WHERE p.user_id = c.receiver AND p.match_key = caller_key ORDER BY 1))
           INTO contacts;
         SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
                                                    'last_name', m.last_name, 'avatar', m.avatar)
                                  ORDER BY m.id), '[]')::text
           INTO people
           FROM privacybee.people m
-         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.e164 = c.caller)
+         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.match_key = caller_key)
            AND (m.id = c.receiver
                 OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                             WHERE e.user_id = c.receiver AND e.target_type = 'person'
@@ -76,7 +79,7 @@ BEGIN
                         '[]')::text
           INTO companies
           FROM privacybee.companies k
-         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.e164 = c.caller)
+         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.match_key = caller_key)
            AND (EXISTS (SELECT 1 FROM privacybee.trust_edges e
                          WHERE e.user_id = c.receiver AND e.target_type = 'company'
                            AND e.target_id = k.id AND e.trusted)
@@ -89,15 +92,27 @@ END
 $$;
 
 -- The Buzz number of a member, assigning a free one from the pool if they have none.
--- The member's row lock serialises their own concurrent heartbeats; SKIP LOCKED lets
--- concurrent members take different numbers.
+-- A number given is something the member owns, which the trust decisions of everyone
+-- watching them depend on: they and their watchers are locked first, in the order every
+-- trust change locks (sql/logic/50_trust_graph.sql), which also serialises the member's
+-- own concurrent heartbeats; SKIP LOCKED lets concurrent members take different numbers.
+-- A member who has a number, or finds the pool empty, takes no lock.
 CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     num text;
 BEGIN
-    PERFORM 1 FROM privacybee.people WHERE id = uid FOR UPDATE;
+    SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
+    IF FOUND THEN
+        RETURN num;
+    END IF;
+    -- an empty pool gives nothing: no lock for it (heartbeats come often)
+    IF NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM privacybee.trust_lock_person_watchers(uid);
+    PERFORM privacybee.trust_lock_caller(uid);
     SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
     IF FOUND THEN
         RETURN num;
@@ -195,7 +210,11 @@ LANGUAGE sql STABLE AS $$
     END
 $$;
 
-CREATE OR REPLACE FUNCTION privacybee.activity_json(a privacybee.activities)
+-- An activity as viewer (a party, or an employee of a company party) sees it. The sender
+-- is named: sending discloses the sender to the receiver. A receiving person is named only
+-- where they disclosed themself to the viewer (disclosed_to, SPEC §2, §4), else their id
+-- with null names: sending something to every id must not list every member's name.
+CREATE OR REPLACE FUNCTION privacybee.activity_json(a privacybee.activities, viewer bigint)
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.json_build_object(
@@ -205,7 +224,12 @@ LANGUAGE sql STABLE AS $$
         'call_time', a.call_time, 'message', a.message, 'message_id', a.message_id,
         'created_at', privacybee.rfc3339(a.created_at),
         'sendable', privacybee.party_json(a.sendable_type, a.sendable_id),
-        'receivable', privacybee.party_json(a.receivable_type, a.receivable_id))::text
+        'receivable', CASE WHEN a.receivable_type = 'person'
+                                AND privacybee.disclosed_to(a.receivable_id, viewer) IS NOT TRUE
+                           THEN pg_catalog.json_build_object('id', a.receivable_id,
+                                    'first_name', NULL, 'middle_name', NULL, 'last_name', NULL)
+                           ELSE privacybee.party_json(a.receivable_type, a.receivable_id)
+                      END)::text
 $$;
 
 -- POST /apps/buzz/activity
@@ -300,7 +324,7 @@ BEGIN
         VALUES (s_type, s_id, a.id), (r_type, r_id, a.id)
         ON CONFLICT DO NOTHING;
     END IF;
-    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a) || '}');
+    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a, uid) || '}');
 END
 $$;
 
@@ -327,7 +351,7 @@ BEGIN
     IF more THEN
         ids := ids[1:lim];
     END IF;
-    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a), ', ' ORDER BY a.id), '') || ']'
+    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a, uid), ', ' ORDER BY a.id), '') || ']'
       INTO out
       FROM privacybee.activities a WHERE a.id = ANY (ids);
     RETURN privacybee.response(200, out,

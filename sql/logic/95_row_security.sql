@@ -10,7 +10,8 @@
 -- SECURITY DEFINER functions: authenticate() (a token is found by hash before its member
 -- is known), the telephony routes (a service token answers for whichever member is
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
--- who trust them).
+-- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql), and
+-- disclosed_to() (whether a person disclosed themself to a member is in their own rows).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
 -- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
@@ -64,7 +65,10 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', f,
             CASE WHEN f IN ('privacybee.authenticate(text, text)'::regprocedure,
                             'privacybee.api_trust_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure,
-                            'privacybee.api_call_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure)
+                            'privacybee.api_call_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure,
+                            'privacybee.person_watchers(bigint)'::regprocedure,
+                            'privacybee.company_watchers(bigint)'::regprocedure,
+                            'privacybee.disclosed_to(bigint, bigint)'::regprocedure)
                       OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
                          = 'trigger'::regtype
                  THEN 'privacybee_system' ELSE 'privacybee_member' END);

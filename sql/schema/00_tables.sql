@@ -4,8 +4,9 @@
 --  * every row a member owns carries that member's user_id first in its keys, so the
 --    owned tables can be distributed by user_id; people, companies, company_phones and
 --    employees are reference data shared by everyone;
---  * phone numbers are matched on their E.164 form only (columns named e164), the raw
---    string is kept beside it as the member typed it.
+--  * phone numbers are kept in their E.164 form (columns named e164), the raw string
+--    beside it as the member typed it, and matched on their match key (SPEC §3), a
+--    generated column beside every E.164 column that is compared, indexed for the probes.
 
 -- Members. Members and users are one id space: a user_id is a people.id.
 CREATE TABLE privacybee.people (
@@ -21,9 +22,11 @@ CREATE TABLE privacybee.people (
     e2e_id      text,
     public_key  text,
     created     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    updated     timestamptz NOT NULL DEFAULT pg_catalog.now()
+    updated     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    phone_match_key text GENERATED ALWAYS AS (privacybee.phone_match_key(phone_e164)) STORED
 );
-CREATE INDEX people_phone_e164 ON privacybee.people (phone_e164) WHERE phone_e164 IS NOT NULL;
+CREATE INDEX people_phone_match_key ON privacybee.people (phone_match_key)
+    WHERE phone_match_key IS NOT NULL;
 
 CREATE TABLE privacybee.companies (
     id      bigserial PRIMARY KEY,
@@ -39,9 +42,10 @@ CREATE TABLE privacybee.company_phones (
     company_id bigint NOT NULL REFERENCES privacybee.companies ON DELETE CASCADE,
     e164       text NOT NULL,
     raw        text NOT NULL,
+    match_key  text GENERATED ALWAYS AS (privacybee.phone_match_key(e164)) STORED,
     PRIMARY KEY (company_id, e164)
 );
-CREATE INDEX company_phones_e164 ON privacybee.company_phones (e164);
+CREATE INDEX company_phones_match_key ON privacybee.company_phones (match_key);
 
 CREATE TABLE privacybee.employees (
     company_id bigint NOT NULL REFERENCES privacybee.companies ON DELETE CASCADE,
@@ -59,7 +63,11 @@ CREATE TABLE privacybee.tokens (
     scopes     text[] NOT NULL,
     expires_at timestamptz NOT NULL,
     revoked    boolean NOT NULL DEFAULT false,
-    created    timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- the provider's scope is a service token's alone, never on a member's (SPEC §2)
+    CONSTRAINT tokens_lookup_scope_is_the_services CHECK (
+        CASE WHEN user_id IS NULL THEN scopes = '{buzz:lookup}'
+             ELSE pg_catalog.array_position(scopes, 'buzz:lookup') IS NULL END)
 );
 CREATE INDEX tokens_user ON privacybee.tokens (user_id);
 
@@ -95,19 +103,26 @@ CREATE TABLE privacybee.contact_phones (
     pos        integer NOT NULL,
     raw        text NOT NULL,
     e164       text,
+    match_key  text GENERATED ALWAYS AS (privacybee.phone_match_key(e164)) STORED,
     PRIMARY KEY (user_id, contact_id, pos),
     FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
 );
-CREATE INDEX contact_phones_e164 ON privacybee.contact_phones (user_id, e164) WHERE e164 IS NOT NULL;
+CREATE INDEX contact_phones_match_key ON privacybee.contact_phones (user_id, match_key)
+    WHERE match_key IS NOT NULL;
 
--- Deleted contacts, kept (privacybee.tombstone_period()) so that syncing clients can mirror deletions.
+-- Deleted contacts, kept (privacybee.tombstone_period()) so that syncing clients can mirror
+-- deletions, and so that a stale client syncing a deleted contact's external_id does not
+-- bring it back.
 CREATE TABLE privacybee.contact_tombstones (
     user_id     bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
     contact_id  bigint NOT NULL,
     deleted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    external_id text,
     PRIMARY KEY (user_id, contact_id)
 );
 CREATE INDEX contact_tombstones_deleted ON privacybee.contact_tombstones (user_id, deleted_at, contact_id);
+CREATE INDEX contact_tombstones_external_id ON privacybee.contact_tombstones (user_id, external_id, deleted_at)
+    WHERE external_id IS NOT NULL;
 
 -- requester_id asked user_id to trust them. One row per pair: a repeat updates it.
 CREATE TABLE privacybee.trust_requests (
