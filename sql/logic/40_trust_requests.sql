@@ -167,9 +167,7 @@ CREATE OR REPLACE FUNCTION privacybee.disclosed_to(p bigint, m bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(p = m, false)
-        OR EXISTS (SELECT 1 FROM privacybee.employees a
-                     JOIN privacybee.employees b ON b.company_id = a.company_id
-                    WHERE a.person_id = m AND b.person_id = p)
+        OR EXISTS (SELECT 1 FROM privacybee.coworkers w WHERE w.person_id = m AND w.coworker_id = p)
         OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                     WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
                       AND e.trusted)

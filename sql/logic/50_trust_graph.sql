@@ -11,9 +11,11 @@
 --
 -- trusted_numbers holds exactly the trusted (user_id, match key) pairs, so the
 -- call-screening hot path is one index probe. Triggers on every table a rule reads
--- recompute the pairs a change can affect, in the same transaction. trust_eval() answers
--- one pair live (C), trust_graph is the same rules as one set-based statement (batch
--- rebuild and checks), trust_verify() lists every pair where the three disagree.
+-- recompute the pairs a change can affect, in the same transaction. The rules are written
+-- twice, as SPEC §5 asks, and nowhere else: trust_eval() answers one pair live (C,
+-- extension/trust.c), trust_graph is the same rules as one set-based statement (batch
+-- rebuild and checks; its parts trust_reasons and trust_untrusts serve call-lookup and the
+-- triggers), trust_verify() lists every pair where the three disagree.
 --
 -- Serialisation. A trigger evaluates the pairs its change affects under READ COMMITTED,
 -- so two transactions changing the inputs of one decision at once (a contact added while
@@ -52,42 +54,72 @@ CREATE OR REPLACE VIEW privacybee.person_numbers AS
     UNION
     SELECT b.user_id, b.match_key FROM privacybee.buzz_numbers b WHERE b.user_id IS NOT NULL;
 
--- The rules of §5 as one statement: every trusted (user_id, match_key) pair.
+-- Coworkers: people who share a company (each employed person is their own coworker).
+-- The one statement of the relation, which the trust rules, the watcher sets and
+-- disclosure (40_trust_requests.sql) read.
+CREATE OR REPLACE VIEW privacybee.coworkers AS
+    SELECT me.person_id, co.person_id AS coworker_id
+      FROM privacybee.employees me
+      JOIN privacybee.employees co ON co.company_id = me.company_id;
+COMMENT ON VIEW privacybee.coworkers IS
+    'pairs of people who share a company (one row per shared company; a person is their own coworker)';
+
+-- The rules of §5 in set form, the statement trust_verify() holds the live evaluation
+-- (trust.c) against. Rule 2, the reasons to trust: each row is a member, a number's match
+-- key, and what makes it trusted — the person, company or contact — so call-lookup can
+-- show exactly the matches that trust a call.
+CREATE OR REPLACE VIEW privacybee.trust_reasons AS
+    SELECT o.person_id AS user_id, o.match_key, o.person_id,           -- own numbers
+           NULL::bigint AS company_id, NULL::bigint AS contact_id
+      FROM privacybee.person_numbers o
+    UNION ALL
+    SELECT c.user_id, c.match_key, NULL, NULL, c.contact_id             -- contacts
+      FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
+    UNION ALL
+    SELECT e.user_id, o.match_key, o.person_id, NULL, NULL              -- trusted people
+      FROM privacybee.trust_edges e
+      JOIN privacybee.person_numbers o ON o.person_id = e.target_id
+     WHERE e.target_type = 'person' AND e.trusted
+    UNION ALL
+    SELECT w.person_id, o.match_key, o.person_id, NULL, NULL            -- coworkers
+      FROM privacybee.coworkers w
+      JOIN privacybee.person_numbers o ON o.person_id = w.coworker_id
+    UNION ALL
+    SELECT e.user_id, cp.match_key, NULL, cp.company_id, NULL           -- trusted companies
+      FROM privacybee.trust_edges e
+      JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
+     WHERE e.target_type = 'company' AND e.trusted
+    UNION ALL
+    SELECT me.person_id, cp.match_key, NULL, me.company_id, NULL        -- employers
+      FROM privacybee.employees me
+      JOIN privacybee.company_phones cp ON cp.company_id = me.company_id;
+COMMENT ON VIEW privacybee.trust_reasons IS
+    'rule 2 of the trust graph: each reason member user_id has to trust the number of match_key, with the person, company or contact behind it';
+
+-- Rule 1: has member u explicitly untrusted a person or company owning the number of
+-- match key k? Inlined where it is called, so each use is index probes.
+CREATE OR REPLACE FUNCTION privacybee.trust_untrusts(u bigint, k text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                     JOIN privacybee.person_numbers o ON o.person_id = e.target_id
+                    WHERE e.user_id = u AND e.target_type = 'person' AND NOT e.trusted
+                      AND o.match_key = k)
+        OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                     JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
+                    WHERE e.user_id = u AND e.target_type = 'company' AND NOT e.trusted
+                      AND cp.match_key = k)
+$$;
+COMMENT ON FUNCTION privacybee.trust_untrusts(bigint, text) IS
+    'rule 1 of the trust graph: has member u explicitly untrusted an owner of the number of match key k?';
+
+-- Every trusted (user_id, match_key) pair: a reason to trust, and no explicit untrust.
 CREATE OR REPLACE VIEW privacybee.trust_graph AS
-    (SELECT o.person_id AS user_id, o.match_key                         -- own numbers
-       FROM privacybee.person_numbers o
-     UNION
-     SELECT c.user_id, c.match_key                                       -- contacts
-       FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
-     UNION
-     SELECT e.user_id, o.match_key                                       -- trusted people
-       FROM privacybee.trust_edges e
-       JOIN privacybee.person_numbers o ON o.person_id = e.target_id
-      WHERE e.target_type = 'person' AND e.trusted
-     UNION
-     SELECT me.person_id, o.match_key                                    -- coworkers
-       FROM privacybee.employees me
-       JOIN privacybee.employees co ON co.company_id = me.company_id
-       JOIN privacybee.person_numbers o ON o.person_id = co.person_id
-     UNION
-     SELECT e.user_id, cp.match_key                                      -- trusted companies
-       FROM privacybee.trust_edges e
-       JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
-      WHERE e.target_type = 'company' AND e.trusted
-     UNION
-     SELECT me.person_id, cp.match_key                                   -- employers
-       FROM privacybee.employees me
-       JOIN privacybee.company_phones cp ON cp.company_id = me.company_id)
-    EXCEPT
-    (SELECT e.user_id, o.match_key                                       -- explicit untrust
-       FROM privacybee.trust_edges e
-       JOIN privacybee.person_numbers o ON o.person_id = e.target_id
-      WHERE e.target_type = 'person' AND NOT e.trusted
-     UNION
-     SELECT e.user_id, cp.match_key
-       FROM privacybee.trust_edges e
-       JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
-      WHERE e.target_type = 'company' AND NOT e.trusted);
+    SELECT DISTINCT r.user_id, r.match_key
+      FROM privacybee.trust_reasons r
+     WHERE NOT privacybee.trust_untrusts(r.user_id, r.match_key);
+COMMENT ON VIEW privacybee.trust_graph IS
+    'the trust graph as one set-based statement: every trusted (member, number match key) pair';
 
 CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
 RETURNS boolean
@@ -119,9 +151,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT p
     UNION SELECT e.user_id FROM privacybee.trust_edges e
            WHERE e.target_type = 'person' AND e.target_id = p
-    UNION SELECT co.person_id FROM privacybee.employees me
-            JOIN privacybee.employees co ON co.company_id = me.company_id
-           WHERE me.person_id = p
+    UNION SELECT w.coworker_id FROM privacybee.coworkers w WHERE w.person_id = p
 $$;
 
 -- Members whose decisions can depend on what company c owns: its deciders and employees.
@@ -240,8 +270,8 @@ $$;
 -- 1,000 contacts is one call.
 
 -- A contact phone added can only add trust: the pair is trusted unless the member
--- untrusted an owner of the number (rule 1), so no live evaluation is needed. A phone
--- removed may take trust away: those pairs are evaluated again.
+-- untrusted an owner of the number (rule 1, trust_untrusts), so no live evaluation is
+-- needed. A phone removed may take trust away: those pairs are evaluated again.
 CREATE OR REPLACE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -253,16 +283,7 @@ BEGIN
         PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM new_rows c));
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
-         WHERE c.match_key IS NOT NULL
-           AND NOT EXISTS (
-               SELECT 1 FROM privacybee.trust_edges e
-                WHERE e.user_id = c.user_id AND NOT e.trusted
-                  AND ((e.target_type = 'person' AND e.target_id IN (
-                            SELECT o.person_id FROM privacybee.person_numbers o
-                             WHERE o.match_key = c.match_key))
-                    OR (e.target_type = 'company' AND e.target_id IN (
-                            SELECT cp.company_id FROM privacybee.company_phones cp
-                             WHERE cp.match_key = c.match_key))))
+         WHERE c.match_key IS NOT NULL AND NOT privacybee.trust_untrusts(c.user_id, c.match_key)
         ON CONFLICT DO NOTHING;
     ELSE
         PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM old_rows c));

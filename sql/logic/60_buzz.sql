@@ -56,35 +56,27 @@ BEGIN
     PERFORM privacybee.authenticate(token, 'buzz:lookup');
     c := privacybee.call_params(params, body);
     caller_key := privacybee.phone_match_key(c.caller);
+    -- the matches are the reasons the trust graph gives (trust_reasons), nothing restated
     IF c.trusted THEN
         SELECT privacybee.contacts_json(c.receiver, ARRAY(
-                   SELECT DISTINCT p.contact_id FROM privacybee.contact_phones p
-                    WHERE p.user_id = c.receiver AND p.match_key = caller_key ORDER BY 1))
+                   SELECT DISTINCT r.contact_id FROM privacybee.trust_reasons r
+                    WHERE r.user_id = c.receiver AND r.match_key = caller_key
+                      AND r.contact_id IS NOT NULL ORDER BY 1))
           INTO contacts;
-        SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
-                                                   'last_name', m.last_name, 'avatar', m.avatar)
-                                 ORDER BY m.id), '[]')::text
+        SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                   'id', m.id, 'first_name', m.first_name, 'last_name', m.last_name,
+                   'avatar', m.avatar) ORDER BY m.id), '[]')::text
           INTO people
           FROM privacybee.people m
-         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.match_key = caller_key)
-           AND (m.id = c.receiver
-                OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                            WHERE e.user_id = c.receiver AND e.target_type = 'person'
-                              AND e.target_id = m.id AND e.trusted)
-                OR EXISTS (SELECT 1 FROM privacybee.employees me
-                             JOIN privacybee.employees co ON co.company_id = me.company_id
-                            WHERE me.person_id = c.receiver AND co.person_id = m.id));
-        SELECT COALESCE(json_agg(json_build_object('id', k.id, 'name', k.name, 'slug', k.slug,
-                                                   'logo', k.logo, 'url', k.url) ORDER BY k.id),
-                        '[]')::text
+         WHERE m.id IN (SELECT r.person_id FROM privacybee.trust_reasons r
+                         WHERE r.user_id = c.receiver AND r.match_key = caller_key);
+        SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                   'id', k.id, 'name', k.name, 'slug', k.slug, 'logo', k.logo, 'url', k.url)
+                   ORDER BY k.id), '[]')::text
           INTO companies
           FROM privacybee.companies k
-         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.match_key = caller_key)
-           AND (EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                         WHERE e.user_id = c.receiver AND e.target_type = 'company'
-                           AND e.target_id = k.id AND e.trusted)
-                OR EXISTS (SELECT 1 FROM privacybee.employees me
-                            WHERE me.person_id = c.receiver AND me.company_id = k.id));
+         WHERE k.id IN (SELECT r.company_id FROM privacybee.trust_reasons r
+                         WHERE r.user_id = c.receiver AND r.match_key = caller_key);
     END IF;
     RETURN privacybee.response(200, '{"contacts": ' || contacts || ', "people": ' || people
                                     || ', "companies": ' || companies || '}');
