@@ -140,7 +140,7 @@ def closure(components, used):
     return used
 
 
-def openapi(routes, components):
+def openapi(routes, components, scopes=None):
     used = set()
     ids = operation_ids(routes)
     paths = {}
@@ -151,11 +151,12 @@ def openapi(routes, components):
     if unused:
         raise registry.RegistryError("api/components.json defines what no route uses: " + ", ".join(unused))
     comps = {k: {n: v for n, v in sorted(group.items())} for k, group in sorted(components.items())}
+    scopes = registry.scopes() if scopes is None else scopes
     comps["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
-        "description": "Authorization: Bearer <token>; each operation names the scope its token needs "
-                       "(contacts:read, contacts:write, buzz for members; buzz:lookup for the telephony "
-                       "provider's service token)"}}
+        "description": "Authorization: Bearer <token>; each operation names the scope its token needs: "
+                       + "; ".join(f"{s.name} ({'a member' if s.holder == 'member' else 'a service token only'}): "
+                                   f"{s.description}" for s in scopes)}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -225,13 +226,15 @@ def route_table_c(routes):
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
 
-def routes_sql(routes):
-    scopes = {}
-    for r in routes:
-        if r.function:
-            scopes[r.function] = r.scope
-    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in sorted(scopes.items()))
-    return (f"-- Routes: the scope each route function checks.\n-- {GENERATED}.\n\n"
+def function_scopes(routes):
+    return sorted({r.function: r.scope for r in routes if r.function}.items())
+
+
+def routes_sql(routes, scopes):
+    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in function_scopes(routes))
+    holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
+    return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
+            f"-- {GENERATED}.\n\n"
             "-- The token scope route function fn demands (api/routes); NULL for a function that is\n"
             "-- no route's, so authenticate() refuses (fails closed) rather than guess.\n"
             "CREATE OR REPLACE FUNCTION privacybee.route_scope(fn text)\n"
@@ -239,7 +242,27 @@ def routes_sql(routes):
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
             "    SELECT CASE fn\n" + whens + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.route_scope(text) IS\n"
-            "    'the token scope a route function demands, from the route registry (api/routes)';\n")
+            "    'the token scope a route function demands, from the route registry (api/routes)';\n\n"
+            "-- Who may hold a scope: 'member' (members' tokens) or 'service' (only a service token,\n"
+            "-- which has no member and carries nothing else); NULL for what is no scope.\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scope_holder(scope text)\n"
+            "RETURNS text\n"
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+            "    SELECT CASE scope\n" + holders + "\n    END\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scope_holder(text) IS\n"
+            "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n")
+
+
+def route_scopes_h(routes, scopes):
+    defines = "\n".join(f'#define ROUTE_SCOPE_{f.upper()} "{s}"' for f, s in function_scopes(routes) if s)
+    service = " ||\n\t\t".join(f'strcmp(scope, "{s.name}") == 0' for s in scopes if s.holder == "service")
+    return (f"/*\n * route_scopes.h — the token scope each route function demands, and which scopes only\n"
+            f" * a service token may hold, for the extension's C code.\n * {GENERATED}.\n */\n"
+            "#ifndef PRIVACYBEE_ROUTE_SCOPES_H\n#define PRIVACYBEE_ROUTE_SCOPES_H\n\n"
+            "#include <stdbool.h>\n#include <string.h>\n\n" + defines + "\n\n"
+            "/* Is scope one that only a service token (no member) may hold? */\n"
+            "static inline bool\nscope_is_service(const char *scope)\n{\n"
+            f"\treturn {service or 'false'};\n}}\n\n#endif\n")
 
 
 def nginx_conf(routes):
@@ -281,16 +304,17 @@ def readme(text, routes):
     return text[:start + len(README_START)] + "\n" + "\n".join(rows) + "\n" + text[end:]
 
 
-def outputs(routes):
+def outputs(scopes, routes):
     with open(os.path.join(registry.HERE, "components.json")) as f:
         components = json.load(f)
     with open(os.path.join(TOP, "README.md")) as f:
         readme_text = f.read()
-    doc = openapi(routes, components)
+    doc = openapi(routes, components, scopes)
     return {
         "fcgi/route_table.c": route_table_c(routes),
         "fcgi/openapi_document.c": openapi_c(doc),
-        "sql/logic/05_routes.sql": routes_sql(routes),
+        "sql/logic/05_routes.sql": routes_sql(routes, scopes),
+        "extension/route_scopes.h": route_scopes_h(routes, scopes),
         "fcgi/nginx/privacybee-routes.conf": nginx_conf(routes),
         "README.md": readme(readme_text, routes),
     }
@@ -299,7 +323,7 @@ def outputs(routes):
 def main():
     check = sys.argv[1:] == ["--check"]
     try:
-        files = outputs(registry.load())
+        files = outputs(*registry.load_all())
     except registry.RegistryError as e:
         print(f"api/routes: {e}", file=sys.stderr)
         return 2

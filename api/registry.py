@@ -27,6 +27,14 @@ class RegistryError(Exception):
 
 
 @dataclass
+class Scope:
+    line: int
+    name: str
+    holder: str                 # "member" or "service"
+    description: str
+
+
+@dataclass
 class Route:
     line: int
     method: str
@@ -121,9 +129,24 @@ def parse_line(number, text):
     return route
 
 
-def check(routes):
+def parse_scope(number, text):
+    head, bar, description = text.partition(" | ")
+    words = head.split()
+    if not bar or len(words) != 3 or not re.fullmatch(r"[a-z]+(:[a-z]+)?", words[1]) \
+            or words[2] not in ("member", "service"):
+        raise RegistryError(f"line {number}: expected scope NAME member|service | DESCRIPTION")
+    return Scope(number, words[1], words[2], description.strip())
+
+
+def check(routes, declared):
     """What no single line shows: one line per method and path, one scope per function,
-    no path two patterns could both match."""
+    every scope declared once, no path two patterns could both match."""
+    names = [s.name for s in declared]
+    if len(set(names)) != len(names):
+        raise RegistryError("a scope is declared twice")
+    for r in routes:
+        if r.scope and r.scope not in names:
+            raise RegistryError(f"line {r.line}: scope {r.scope} is not declared (scope {r.scope} member|service | …)")
     seen, scopes = {}, {}
     for r in routes:
         if (r.method, r.path) in seen:
@@ -143,11 +166,24 @@ def check(routes):
     return routes
 
 
-def load(path=ROUTES):
-    routes = []
+def load_all(path=ROUTES):
+    """(scopes, routes) of the registry, in the order written."""
+    routes, scopes = [], []
     with open(path, encoding="utf-8") as f:
         for number, text in enumerate(f, 1):
             text = text.strip()
-            if text and not text.startswith("#"):
+            if text.startswith("scope "):
+                scopes.append(parse_scope(number, text))
+            elif text and not text.startswith("#"):
                 routes.append(parse_line(number, text))
-    return check(routes)
+    return scopes, check(routes, scopes)
+
+
+def load(path=ROUTES):
+    """The registry's routes."""
+    return load_all(path)[1]
+
+
+def scopes(path=ROUTES):
+    """The registry's token scopes."""
+    return load_all(path)[0]

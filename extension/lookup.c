@@ -31,6 +31,7 @@
 #include "phone_match.h"
 #include "privacybee.h"
 #include "problems.h"
+#include "route_scopes.h"
 #include "spi_util.h"
 #include "tokens.h"
 
@@ -274,7 +275,7 @@ TrustLookup(FunctionCallInfo fcinfo, SchemaVersion schema)
 		elog(ERROR, "api_trust_lookup must return privacybee.http_response");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	tokens_authenticate(token, "buzz:lookup", &user_null);
+	tokens_authenticate(token, ROUTE_SCOPE_API_TRUST_LOOKUP, &user_null);
 	ResolveCall(params, body, &c, schema);
 	if (c.has_receiver && !c.trusted)
 		RecordBlocked(c.receiver, &c.p, c.caller_valid ? c.caller_e164 : NULL);

@@ -115,7 +115,7 @@ const char openapi_document[] =
 	"\"TrustRequestInput\":{\"type\":\"object\",\"additionalProperties\":false,\"description\":\"exactly one of user_id and phone\",\"properties\":{\"user_id\":{\"$ref\":\"#/components/schemas/Id\"},\"phone\":{\"type\":\"string\"},\"contact_reason\":{\"type\":[\"string\",\"null\"]}}}"
 	"},"
 	"\"securitySchemes\":{"
-	"\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\",\"description\":\"Authorization: Bearer <token>; each operation names the scope its token needs (contacts:read, contacts:write, buzz for members; buzz:lookup for the telephony provider's service token)\"}"
+	"\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\",\"description\":\"Authorization: Bearer <token>; each operation names the scope its token needs: contacts:read (a member): read my contacts, the trust requests to me and who works where; contacts:write (a member): change my contacts, ask for trust and decide whom I trust; buzz (a member): the Buzz app: my Buzz number, blocked calls, activity, encryption identity; buzz:lookup (a service token only): the telephony provider: may a call ring, and who the caller is\"}"
 	"}"
 	"}}";
 const size_t openapi_document_len = sizeof(openapi_document) - 1;

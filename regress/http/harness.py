@@ -23,7 +23,6 @@ import jsonschema
 import psycopg2
 
 URL = urllib.parse.urlsplit(os.environ["PRIVACYBEE_URL"])
-USER_SCOPES = ["contacts:read", "contacts:write", "buzz"]
 
 # The telephony webhooks are signed like the provider does (X-Twilio-Signature), when
 # the stack has its auth token.
@@ -55,6 +54,10 @@ def provider_signed(path, data, ctype, headers):
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(TOP, "api"))
 import registry  # noqa: E402  (api/registry.py: the one reader of the route registry)
+
+
+# every scope a member's token may hold, from the registry
+USER_SCOPES = [s.name for s in registry.scopes() if s.holder == "member"]
 
 
 def route_table():

@@ -100,7 +100,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, pa
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_list'));
     page integer;
     per_page integer;
     since timestamptz;
@@ -218,7 +218,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, para
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_get'));
     c privacybee.contacts;
     etag text;
 BEGIN
@@ -253,7 +253,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, pa
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_sync'));
     ids bigint[];
     out text;
 BEGIN
@@ -282,7 +282,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_update(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_update'));
     -- NULL when no contact can have this id: update_contact() then validates the body
     -- and answers 404
     cid bigint := privacybee.parse_id(arg);
@@ -313,7 +313,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_delete'));
     cid bigint;
     v integer;
     ext text;
@@ -351,7 +351,7 @@ BEGIN
     IF NOT privacybee.dev_endpoints_enabled() THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
-    uid := privacybee.authenticate_member(token, 'contacts:write');
+    uid := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_clear'));
     PERFORM privacybee.check_params(params, '{}');
     IF privacybee.parse_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');

@@ -15,7 +15,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg te
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_requests_list'));
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -38,7 +38,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_request_create'));
     target bigint;
     targets bigint[];
     phone_key text;
@@ -107,7 +107,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_set'));
     target bigint;
     kind text;
     trusted boolean;
@@ -183,7 +183,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_employees'));
     pid bigint;
     out text;
 BEGIN

@@ -53,7 +53,7 @@ DECLARE
     people text := '[]';
     companies text := '[]';
 BEGIN
-    PERFORM privacybee.authenticate(token, 'buzz:lookup');
+    PERFORM privacybee.authenticate(token, privacybee.route_scope('api_call_lookup'));
     c := privacybee.call_params(params, body);
     caller_key := privacybee.phone_match_key(c.caller);
     -- the matches are the reasons the trust graph gives (trust_reasons), nothing restated
@@ -126,7 +126,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_heartbeat'));
     num text;
     last_activity bigint;
 BEGIN
@@ -170,7 +170,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params j
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_blocked'));
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -230,7 +230,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_activity_create'));
     kind text;
     s_type text;
     s_id bigint;
@@ -326,7 +326,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_activity_since'));
     since bigint;
     lim integer;
     ids bigint[];
@@ -358,7 +358,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_encryption'));
     k text;
     p privacybee.people;
 BEGIN
@@ -398,7 +398,7 @@ BEGIN
     IF NOT privacybee.dev_endpoints_enabled() THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
-    uid := privacybee.authenticate_member(token, 'buzz');
+    uid := privacybee.authenticate_member(token, privacybee.route_scope('api_buzz_clear'));
     PERFORM privacybee.check_params(params, '{}');
     DELETE FROM privacybee.activities a
      WHERE a.id IN (SELECT p.activity_id FROM privacybee.activity_parties p
