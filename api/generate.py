@@ -250,7 +250,22 @@ def routes_sql(routes, scopes):
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
             "    SELECT CASE scope\n" + holders + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.scope_holder(text) IS\n"
-            "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n")
+            "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
+            "-- Each route function says which routes it answers (this file runs after they exist).\n"
+            + "".join(
+                f"COMMENT ON FUNCTION privacybee.{f}(text, text, jsonb, jsonb, text, text) IS\n"
+                f"    {sql_literal(route_comment(routes, f))};\n" for f, _ in function_scopes(routes)))
+
+
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def route_comment(routes, function):
+    mine = [r for r in routes if r.function == function]
+    methods = " and ".join(f"{r.method} {r.path}" for r in mine)
+    scope = mine[0].scope
+    return (f"{methods}: {mine[0].summary} (scope {scope or 'none'}; route registry api/routes)")
 
 
 def route_scopes_h(routes, scopes):
@@ -313,7 +328,7 @@ def outputs(scopes, routes):
     return {
         "fcgi/route_table.c": route_table_c(routes),
         "fcgi/openapi_document.c": openapi_c(doc),
-        "sql/logic/05_routes.sql": routes_sql(routes, scopes),
+        "sql/logic/85_routes.sql": routes_sql(routes, scopes),
         "extension/route_scopes.h": route_scopes_h(routes, scopes),
         "fcgi/nginx/privacybee-routes.conf": nginx_conf(routes),
         "README.md": readme(readme_text, routes),

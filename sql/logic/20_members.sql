@@ -15,6 +15,8 @@ BEGIN
     RETURN e164;
 END
 $$;
+COMMENT ON FUNCTION privacybee.normalise_or_fail(text, text) IS
+    'the E.164 form of a phone given to a member or company function; an error when it is not a number';
 
 CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
                                          middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
