@@ -14,7 +14,7 @@
 -- recompute the pairs a change can affect, in the same transaction. The rules are written
 -- twice, as SPEC §5 asks, and nowhere else: trust_eval() answers one pair live (C,
 -- extension/trust.c), trust_graph is the same rules as one set-based statement (batch
--- rebuild and checks; its parts trust_reasons and trust_untrusts serve call-lookup and the
+-- rebuild and checks; its parts trust_reasons and trust_untrusted serve call-lookup and the
 -- triggers), trust_verify() lists every pair where the three disagree.
 --
 -- Serialisation. A trigger evaluates the pairs its change affects under READ COMMITTED,
@@ -98,28 +98,26 @@ CREATE OR REPLACE VIEW privacybee.trust_reasons AS
 COMMENT ON VIEW privacybee.trust_reasons IS
     'rule 2 of the trust graph: each reason member user_id has to trust the number of match_key, with the person, company or contact behind it';
 
--- Rule 1: has member u explicitly untrusted a person or company owning the number of
--- match key k? Inlined where it is called, so each use is index probes.
-CREATE OR REPLACE FUNCTION privacybee.trust_untrusts(u bigint, k text)
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                     JOIN privacybee.person_numbers o ON o.person_id = e.target_id
-                    WHERE e.user_id = u AND e.target_type = 'person' AND NOT e.trusted
-                      AND o.match_key = k)
-        OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                     JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
-                    WHERE e.user_id = u AND e.target_type = 'company' AND NOT e.trusted
-                      AND cp.match_key = k)
-$$;
-COMMENT ON FUNCTION privacybee.trust_untrusts(bigint, text) IS
-    'rule 1 of the trust graph: has member u explicitly untrusted an owner of the number of match key k?';
+-- Rule 1, the explicit untrusts: every (member, number match key) where the member
+-- untrusted a person or company owning the number.
+CREATE OR REPLACE VIEW privacybee.trust_untrusted AS
+    SELECT e.user_id, o.match_key
+      FROM privacybee.trust_edges e
+      JOIN privacybee.person_numbers o ON o.person_id = e.target_id
+     WHERE e.target_type = 'person' AND NOT e.trusted
+    UNION ALL
+    SELECT e.user_id, cp.match_key
+      FROM privacybee.trust_edges e
+      JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
+     WHERE e.target_type = 'company' AND NOT e.trusted;
+COMMENT ON VIEW privacybee.trust_untrusted IS
+    'rule 1 of the trust graph: every (member, number match key) the member explicitly untrusted an owner of';
 
 -- Every trusted (user_id, match_key) pair: a reason to trust, and no explicit untrust.
 CREATE OR REPLACE VIEW privacybee.trust_graph AS
-    SELECT DISTINCT r.user_id, r.match_key
-      FROM privacybee.trust_reasons r
-     WHERE NOT privacybee.trust_untrusts(r.user_id, r.match_key);
+    SELECT r.user_id, r.match_key FROM privacybee.trust_reasons r
+    EXCEPT
+    SELECT u.user_id, u.match_key FROM privacybee.trust_untrusted u;
 COMMENT ON VIEW privacybee.trust_graph IS
     'the trust graph as one set-based statement: every trusted (member, number match key) pair';
 
@@ -288,7 +286,7 @@ COMMENT ON FUNCTION privacybee.trust_lock_membership(bigint, bigint) IS
 -- 1,000 contacts is one call.
 
 -- A contact phone added can only add trust: the pair is trusted unless the member
--- untrusted an owner of the number (rule 1, trust_untrusts), so no live evaluation is
+-- untrusted an owner of the number (rule 1, trust_untrusted), so no live evaluation is
 -- needed. A phone removed may take trust away: those pairs are evaluated again.
 CREATE OR REPLACE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
@@ -298,10 +296,15 @@ DECLARE
     n text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM new_rows c));
+        u := ARRAY(SELECT DISTINCT c.user_id FROM new_rows c);
+        PERFORM privacybee.trust_lock_members(u);
+        -- rule 1 of these members only (u narrows trust_untrusted to their edges)
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
-         WHERE c.match_key IS NOT NULL AND NOT privacybee.trust_untrusts(c.user_id, c.match_key)
+         WHERE c.match_key IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
+                            WHERE x.user_id = ANY (u) AND x.user_id = c.user_id
+                              AND x.match_key = c.match_key)
         ON CONFLICT DO NOTHING;
     ELSE
         PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM old_rows c));
