@@ -111,7 +111,7 @@ routes:
 #
 # PGXS's install puts the extension where pg_config says. privacybee-fcgi is not a
 # PostgreSQL program, so it and what runs it follow the usual prefix layout instead
-# (README, "Installing"); every directory can be set, and DESTDIR stages the whole install
+# (docs/operations.md, "Installing"); every directory can be set, and DESTDIR stages the whole install
 # (a package build, or regress/packaging/ which verifies it). systemd searches
 # $(PREFIX)/lib/systemd/system and $(PREFIX)/lib/sysusers.d for PREFIX /usr/local and /usr.
 # The units are templates that make install fills in with the paths below, so they name
@@ -157,7 +157,7 @@ install-fcgi: fcgi/privacybee-fcgi
 
 # A real install (no DESTDIR, as root) sets the machine up too: the service's user now
 # rather than at the next boot, and systemd told about the new units. Neither enables
-# nor starts anything: README, "Installing".
+# nor starts anything: docs/operations.md, "Installing".
 install-fcgi-setup: install-fcgi
 	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
 	    echo "systemd-sysusers $(SYSUSERSDIR)/privacybee.conf"; \

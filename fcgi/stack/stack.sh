@@ -43,7 +43,7 @@ psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgpor
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
 # pg_cron (Debian postgresql-15-cron), when installed, runs privacybee.maintenance()
-# nightly and recompute_trust() weekly (README, "Maintenance"). It must be preloaded and
+# nightly and recompute_trust() weekly (docs/operations.md, "Maintenance"). It must be preloaded and
 # told the database its jobs run in; background workers run them, since the cluster has
 # no TCP listener. Written on every start (a cluster made before pg_cron was installed
 # gets it at its next start); the jobs are scheduled by schedule_pg_cron.

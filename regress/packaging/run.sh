@@ -3,7 +3,7 @@
 # without installing anything on this machine; and make run's pg_cron schedule works.
 #
 #   1. a staged install (DESTDIR, PREFIX /usr/local, as an unprivileged user) holds exactly
-#      the files README lists, with every template placeholder filled in;
+#      the files docs/operations.md lists, with every template placeholder filled in;
 #   2. systemd-analyze verify accepts the staged units (inside the staged root, beside a
 #      copy of this machine's own units), and refuses them once the binary is missing;
 #      systemd-sysusers creates, in the staged root, the user the units run as;
