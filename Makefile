@@ -52,11 +52,15 @@ define assemble_sql
 	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 endef
 
+# sql/prelude/: re-runnable definitions the tables need (a function a generated column
+# computes with), run first by both scripts
+PRELUDE = $(sort $(wildcard sql/prelude/*.sql))
+
 $(CURRENT_SQL): FORCE
-	$(call assemble_sql,CREATE EXTENSION $(EXTENSION),$(sort $(wildcard sql/schema/*.sql)) $(LOGIC))
+	$(call assemble_sql,CREATE EXTENSION $(EXTENSION),$(PRELUDE) $(sort $(wildcard sql/schema/*.sql)) $(LOGIC))
 
 $(UPGRADE_SQL): FORCE
-	$(call assemble_sql,ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"',$(sort $(wildcard sql/upgrade/$(PREVVERSION)--$(EXTVERSION)/*.sql)) $(LOGIC))
+	$(call assemble_sql,ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"',$(PRELUDE) $(sort $(wildcard sql/upgrade/$(PREVVERSION)--$(EXTVERSION)/*.sql)) $(LOGIC))
 
 FORCE:
 
