@@ -10,8 +10,9 @@
 
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "utils/jsonb.h"
+
+#include "problems.h"
 
 /* Which settable fields an item carries (absent fields stay unchanged on update). */
 #define CF_EXTERNAL_ID	0x01
@@ -45,18 +46,6 @@ typedef struct ContactInput
 	bool		tombstoned;		/* external_id of a deleted contact: not written */
 	bool		restored;		/* ... re-created under its old id */
 } ContactInput;
-
-typedef struct Problems
-{
-	StringInfoData json;		/* JSON array body, without the brackets */
-	int			count;
-	char	   *first;			/* "field: problem" of the first one */
-} Problems;
-
-extern void problems_init(Problems *p);
-extern void problems_add(Problems *p, const char *prefix, const char *field,
-						 const char *problem);
-extern void problems_raise(Problems *p) pg_attribute_noreturn();
 
 /*
  * Parse one item (an object, as a JsonbValue) into in. prefix ("[3]." or "") is put

@@ -165,6 +165,8 @@ PrepareAll(PGconn *pg)
 
 	for (size_t i = 0; i < route_count; i++)
 	{
+		if (routes[i].answer != ANSWER_SQL)
+			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
 		snprintf(sql, sizeof(sql),
 				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",

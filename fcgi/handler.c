@@ -5,7 +5,9 @@
  * authentication (401 / 403); then the request itself (400 / 413 / 415); then the
  * object. Authentication happens inside the SQL function, so when this file rejects a
  * request itself it still makes its one SQL call — api_check_token — and lets a token
- * error win. Everything else is the route function's answer, passed through.
+ * error win (a route without a scope takes no token: its rejection is answered at once).
+ * Everything else is the route function's answer, passed through; GET /openapi.json is
+ * answered here, from the document generated with the route table, without the database.
  *
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
@@ -387,7 +389,11 @@ handle_request(FCGX_Request *fcgi, Db *db)
 	ReadQuery(&r);
 	ReadBody(&r);
 
-	if (!ready)
+	if (r.error_status && r.route->scope == NULL)
+		RespondError(&r, r.error_status, r.error, NULL, NULL);	/* no token to judge first */
+	else if (r.route->answer == ANSWER_OPENAPI)
+		respond(r.fcgi->out, r.head, 200, NULL, openapi_document, openapi_document_len);
+	else if (!ready)
 		RespondUnavailable(&r);
 	else if (r.error_status)
 		RespondRejection(&r, db);

@@ -1,5 +1,8 @@
 /*
  * routes.h — the route table: which SQL function answers which method and path.
+ *
+ * The table itself (route_table.c) and the OpenAPI document (openapi_document.c) are
+ * generated from the route registry, api/routes, by api/generate.py (make routes).
  */
 #ifndef PBF_ROUTES_H
 #define PBF_ROUTES_H
@@ -14,13 +17,22 @@ typedef enum BodyKind
 	BODY_JSON_OR_FORM			/* JSON, or form fields that join the query parameters */
 } BodyKind;
 
+typedef enum Answer
+{
+	ANSWER_SQL,					/* the route's SQL function answers */
+	ANSWER_OPENAPI				/* privacybee-fcgi answers with openapi_document */
+} Answer;
+
 typedef struct Route
 {
 	const char *method;
 	const char *pattern;		/* "{id}" matches one segment of digits */
-	const char *function;		/* in schema privacybee, signature of sql/logic/30_contacts.sql */
-	const char *scope;			/* the token scope the function demands */
+	const char *function;		/* in schema privacybee, signature of sql/logic/30_contacts.sql;
+								 * NULL unless answer is ANSWER_SQL */
+	const char *scope;			/* the token scope the function demands; NULL: no bearer
+								 * token (the route authenticates otherwise, or not at all) */
 	BodyKind	body;
+	Answer		answer;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
 } Route;
@@ -33,6 +45,10 @@ typedef struct Route
 
 extern const Route routes[];
 extern const size_t route_count;
+
+/* GET /openapi.json: the OpenAPI 3.1 document of every route, compact JSON */
+extern const char openapi_document[];
+extern const size_t openapi_document_len;
 
 #define ARG_MAX_LEN 32
 

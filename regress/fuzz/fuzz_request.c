@@ -133,7 +133,11 @@ CheckText(const char *value)
 		abort();
 }
 
-/* A jsonb parameter must be JSON. */
+/*
+ * A jsonb parameter must be JSON. Integers past int64 are JSON, and PostgreSQL reads them
+ * (as numeric): read them as the front-end's check does (JSON_DECODE_INT_AS_REAL), not
+ * as jansson's default, which refuses them.
+ */
 static void
 CheckJson(const char *value)
 {
@@ -141,7 +145,7 @@ CheckJson(const char *value)
 
 	if (value == NULL)
 		return;
-	doc = json_loads(value, JSON_DECODE_ANY, NULL);
+	doc = json_loads(value, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
 	if (doc == NULL)
 		abort();
 	json_decref(doc);

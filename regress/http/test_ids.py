@@ -5,7 +5,7 @@ object can have it); in a body it is 400 naming the field; an id in range that n
 nothing of the caller's is 404 like any other. A JSON number with an integral value is
 an id however it is written (10, 10.0, 1e1), and so is a string of digits.
 
-The path sweep covers every route of fcgi/routes.c with an {id}; the body sweep every
+The path sweep covers every route of the registry (api/routes) with an {id}; the body sweep every
 route with a JSON body, through BODY_IDS, which must list each such route (with no fields
 when it takes no id), so a route added without deciding this fails here.
 """
@@ -56,10 +56,7 @@ def spellings_of(n):
 
 
 def body_routes():
-    with open(re.sub(r"test_ids\.py$", "../../fcgi/routes.c", __file__)) as f:
-        return {(m, p) for m, p, kind in
-                re.findall(r'\{"([A-Z]+)", "([^"]+)", "api_\w+", "[^"]+", (BODY_\w+)', f.read())
-                if kind != "BODY_NONE"}
+    return {(m, p) for m, p, _, _, kind in route_table() if kind}
 
 
 class IdCase(ApiTest):
