@@ -38,10 +38,17 @@ ANY_REQUEST = (400, 413, 414, 429, 431, 500, 501, 502, 503, 504, 505)
 WITH_TOKEN = (401, 403)
 WITH_BODY = (415,)
 MEDIA_TYPES = {"json": ["application/json"],
-               "json|form": ["application/json", "application/x-www-form-urlencoded"]}
+               "json|form": ["application/json", "application/x-www-form-urlencoded"],
+               "form": ["application/x-www-form-urlencoded"]}
 TAGS = [("contacts", "Contacts, trust requests and trust decisions (member tokens)"),
         ("buzz", "Call screening for the telephony provider, and the Buzz app"),
+        ("oauth", "OAuth 2.0: third-party apps act for a member, as far as the member allows "
+                  "(RFC 6749 with PKCE, RFC 7636; revocation, RFC 7009; and the Contacts+ API's "
+                  "/v3/oauth.* forms)"),
         ("meta", "About the API itself")]
+HOLDER_TEXT = {"member": "a member's token, their own app's or a third-party app's",
+               "app": "only the member's own app's token, never an OAuth client's",
+               "service": "a service token only"}
 
 
 def version():
@@ -52,6 +59,8 @@ def version():
 def tag(route):
     if route.builtin:
         return "meta"
+    if route.path.startswith(("/oauth/", "/v3/oauth.")):
+        return "oauth"
     return "buzz" if route.path.startswith("/apps/buzz/") else "contacts"
 
 
@@ -103,6 +112,9 @@ def operation(route, op_id, used):
     if route.signed:
         description.append("With the provider's auth token configured, the request must carry a valid "
                            "X-Twilio-Signature (403 otherwise).")
+    if route.client_basic:
+        description.append("The client authenticates with client_id and client_secret in the form, or "
+                           "with HTTP Basic (RFC 6749 §2.3.1), never both.")
     op = {
         "operationId": op_id,
         "summary": route.summary,
@@ -123,6 +135,8 @@ def operation(route, op_id, used):
         op["x-privacybee-dev-only"] = True
     if route.signed:
         op["x-privacybee-provider-signed"] = True
+    if route.client_basic:
+        op["x-privacybee-client-basic"] = True
     return op
 
 
@@ -154,9 +168,11 @@ def openapi(routes, components, scopes=None):
     scopes = registry.scopes() if scopes is None else scopes
     comps["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
-        "description": "Authorization: Bearer <token>; each operation names the scope its token needs: "
-                       + "; ".join(f"{s.name} ({'a member' if s.holder == 'member' else 'a service token only'}): "
-                                   f"{s.description}" for s in scopes)}}
+        "description": "Authorization: Bearer <token>, issued to a member's app (issue_token) or to a "
+                       "third-party app through OAuth 2.0 (POST /oauth/token); each operation names the "
+                       "scope its token needs: "
+                       + "; ".join(f"{s.name}{f' (also spelled {s.alias})' if s.alias else ''} "
+                                   f"({HOLDER_TEXT[s.holder]}): {s.description}" for s in scopes)}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -212,16 +228,17 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
             registry.BODY_KINDS.get(r.body_kind, "BODY_NONE"),
             "ANSWER_OPENAPI" if r.builtin == "(openapi)" else "ANSWER_SQL",
-            "true" if r.dev else "false", "true" if r.signed else "false"))
+            "true" if r.dev else "false", "true" if r.signed else "false",
+            "true" if r.client_basic else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -233,6 +250,8 @@ def function_scopes(routes):
 def routes_sql(routes, scopes):
     whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in function_scopes(routes))
     holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
+    canonical = "\n".join(f"        WHEN '{n}' THEN '{s.name}'" for s in scopes for n in (s.name, s.alias) if n)
+    descriptions = "\n".join(f"        WHEN '{s.name}' THEN {sql_literal(s.description)}" for s in scopes)
     return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
             f"-- {GENERATED}.\n\n"
             "-- The token scope route function fn demands (api/routes); NULL for a function that is\n"
@@ -243,14 +262,41 @@ def routes_sql(routes, scopes):
             "    SELECT CASE fn\n" + whens + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.route_scope(text) IS\n"
             "    'the token scope a route function demands, from the route registry (api/routes)';\n\n"
-            "-- Who may hold a scope: 'member' (members' tokens) or 'service' (only a service token,\n"
-            "-- which has no member and carries nothing else); NULL for what is no scope.\n"
+            "-- Every route function with the scope it demands, NULL for a route without a bearer\n"
+            "-- token (an OAuth client's, which authenticates with its credentials).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.route_functions()\n"
+            "RETURNS TABLE (function text, scope text)\n"
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$\n"
+            "    VALUES\n" + ",\n".join(f"        ('{f}', {repr(s) if s else 'NULL'})" for f, s in function_scopes(routes))
+            + "\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.route_functions() IS\n"
+            "    'every route function of the route registry (api/routes) and the scope it demands (NULL: no bearer token)';\n\n"
+            "-- The one map of the Contacts+ API's scope names onto ours: a scope's name as the\n"
+            "-- registry declares it, given either spelling (contacts.read → contacts:read); NULL for\n"
+            "-- what is no scope. Tokens store, and routes demand, these names.\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scope_canonical(name text)\n"
+            "RETURNS text\n"
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+            "    SELECT CASE name\n" + canonical + "\n    END\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scope_canonical(text) IS\n"
+            "    'a token scope as the registry names it, from either spelling (contacts.read → contacts:read); NULL for no scope (api/routes)';\n\n"
+            "-- What a scope lets its holder do, for the member (the OAuth consent screen).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scope_description(scope text)\n"
+            "RETURNS text\n"
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+            "    SELECT CASE scope\n" + descriptions + "\n    END\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scope_description(text) IS\n"
+            "    'what a token scope lets its holder do, for the member, from the route registry (api/routes)';\n\n"
+            "-- Who may hold a scope: 'member' (members' tokens, their own app's or an OAuth\n"
+            "-- client's), 'app' (only the member's own app's, never granted to an OAuth client) or\n"
+            "-- 'service' (only a service token, which has no member and carries nothing else);\n"
+            "-- NULL for what is no scope (an alias is no scope: scope_canonical() first).\n"
             "CREATE OR REPLACE FUNCTION privacybee.scope_holder(scope text)\n"
             "RETURNS text\n"
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
             "    SELECT CASE scope\n" + holders + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.scope_holder(text) IS\n"
-            "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
+            "    'member, app or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
             "-- Each route function says which routes it answers (this file runs after they exist).\n"
             + "".join(
                 f"COMMENT ON FUNCTION privacybee.{f}(text, text, jsonb, jsonb, text, text) IS\n"

@@ -23,6 +23,8 @@
 #define ROUTE_SCOPE_API_EMPLOYEES "contacts:read"
 #define ROUTE_SCOPE_API_ENCRYPTION "buzz"
 #define ROUTE_SCOPE_API_HEARTBEAT "buzz"
+#define ROUTE_SCOPE_API_OAUTH_AUTHORIZE "oauth:authorize"
+#define ROUTE_SCOPE_API_OAUTH_CONSENT "oauth:authorize"
 #define ROUTE_SCOPE_API_TRUST_LOOKUP "buzz:lookup"
 #define ROUTE_SCOPE_API_TRUST_REQUEST_CREATE "contacts:write"
 #define ROUTE_SCOPE_API_TRUST_REQUESTS_LIST "contacts:read"

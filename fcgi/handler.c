@@ -11,8 +11,9 @@
  *
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
- * well-formed bearer token is simply no token: 401); query and form parameters are
- * checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
+ * well-formed bearer token is simply no token: 401; on an OAuth client route, Basic
+ * credentials are decoded into the form's client_id and client_secret); query and form
+ * parameters are checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
@@ -202,6 +203,66 @@ SkipByteOrderMark(char *body, size_t *len)
 	}
 }
 
+/*
+ * An OAuth client's credentials given as HTTP Basic join the form's fields, so that the
+ * function reads them in one place whichever way they came; a client that uses both ways
+ * at once is refused (RFC 6749 §2.3: one authentication method per request).
+ */
+static void
+AddBasicCredentials(Request *r, json_t *form)
+{
+	char	   *id,
+			   *secret;
+	const char *given_id = json_string_value(json_object_get(form, "client_id"));
+
+	switch (request_basic_credentials(r->header[H_AUTHORIZATION], &id, &secret))
+	{
+		case BASIC_ABSENT:
+			return;
+		case BASIC_MALFORMED:
+			Reject(r, 400, "the Authorization header's Basic credentials are malformed");
+			return;
+		case BASIC_OK:
+			break;
+	}
+	if (json_object_get(form, "client_secret") || (given_id && strcmp(given_id, id) != 0))
+		Reject(r, 400, "client credentials both in the Authorization header and in the body");
+	else if (json_object_set_new(form, "client_id", json_string(id)) != 0 ||
+			 json_object_set_new(form, "client_secret", json_string(secret)) != 0)
+		Reject(r, 500, "out of memory");
+	free(id);
+	free(secret);
+}
+
+/*
+ * A form body (BODY_FORM): its fields, each given once (RFC 6749 §3.2), become the JSON
+ * object the function gets as its body; no body is an empty form.
+ */
+static void
+ReadForm(Request *r, const char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	json_t	   *form = json_object();	/* new reference */
+
+	if (form == NULL)
+	{
+		Reject(r, 500, "out of memory");
+		return;
+	}
+	if (len > 0 && !request_content_type_is(ctype, "application/x-www-form-urlencoded"))
+		Reject(r, 415, "body must be application/x-www-form-urlencoded");
+	else if (len > 0 && !request_parse_params(body, len, form, false, err, sizeof(err)))
+		Reject(r, 400, err);
+	else
+	{
+		if (r->route->client_basic)
+			AddBasicCredentials(r, form);
+		if (r->error_status == 0 && (r->body = json_dumps(form, JSON_COMPACT)) == NULL)
+			Reject(r, 500, "out of memory");
+	}
+	json_decref(form);
+}
+
 /* The body as the route wants it: JSON text, or form fields merged into params. */
 static void
 ReadBody(Request *r)
@@ -219,7 +280,12 @@ ReadBody(Request *r)
 		return;
 	}
 	CheckProviderSignature(r, body, len, ctype);
-	if (r->route->body == BODY_NONE || len == 0)
+	if (r->route->body == BODY_FORM)
+	{
+		ReadForm(r, body, len, ctype);
+		free(body);
+	}
+	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))

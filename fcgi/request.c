@@ -1,6 +1,7 @@
 /*
  * request.c — parsing the parts of a request privacybee-fcgi checks itself: body size,
- * JSON well-formedness and depth, content type, query and form parameters.
+ * JSON well-formedness and depth, content type, query and form parameters, bearer tokens
+ * and OAuth clients' Basic credentials.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -327,4 +328,107 @@ request_bearer_token(const char *authorization, char *token, size_t token_size)
 	memcpy(token, p, n);
 	token[n] = '\0';
 	return true;
+}
+
+/* The value of a base64 digit (RFC 4648 §4), -1 for anything else. */
+static int
+Base64Value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode base64 strictly (RFC 4648 §4: the standard alphabet, "=" padding to a multiple
+ * of four, nothing else) into out (at least len bytes); its length, -1 when s is not that.
+ */
+static long
+Base64Decode(const char *s, size_t len, unsigned char *out)
+{
+	size_t		o = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i += 4)
+	{
+		int			v[4];
+		int			pad = 0;
+
+		for (int k = 0; k < 4; k++)
+		{
+			/* "=" only at the end: the last one or two of the last group */
+			if (s[i + k] == '=' && i + 4 == len && k >= 2 && (k == 3 || s[i + 3] == '='))
+			{
+				v[k] = 0;
+				pad++;
+			}
+			else if ((v[k] = Base64Value(s[i + k])) < 0)
+				return -1;
+		}
+		out[o++] = (unsigned char) (v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[o++] = (unsigned char) ((v[1] & 0xF) << 4 | v[2] >> 2);
+		if (pad < 1)
+			out[o++] = (unsigned char) ((v[2] & 0x3) << 6 | v[3]);
+	}
+	return (long) o;
+}
+
+BasicResult
+request_basic_credentials(const char *authorization, char **id, char **secret)
+{
+	const char *p = authorization;
+	size_t		n;
+	unsigned char *plain = NULL;
+	char	   *colon;
+	long		plain_len,
+				id_len,
+				secret_len;
+	BasicResult result = BASIC_MALFORMED;
+
+	*id = *secret = NULL;
+	if (p == NULL || strncasecmp(p, "Basic", 5) != 0 ||
+		(p[5] != ' ' && p[5] != '\t' && p[5] != '\0'))
+		return BASIC_ABSENT;
+	p += 5;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (p[n + strspn(p + n, " \t")] != '\0')
+		return BASIC_MALFORMED;
+	plain = malloc(n + 1);
+	*id = malloc(n + 1);
+	*secret = malloc(n + 1);
+	if (plain == NULL || *id == NULL || *secret == NULL)
+		goto out;
+	plain_len = Base64Decode(p, n, plain);
+	if (plain_len < 0)
+		goto out;
+	colon = memchr(plain, ':', (size_t) plain_len);
+	if (colon == NULL)
+		goto out;
+	/* the id and secret as form-urlencoded: no NUL, percent-encoding well formed */
+	id_len = Decode((char *) plain, (size_t) (colon - (char *) plain), *id);
+	secret_len = Decode(colon + 1, (size_t) (plain_len - (colon + 1 - (char *) plain)), *secret);
+	if (id_len < 0 || secret_len < 0 ||
+		!utf8_valid(*id, (size_t) id_len) || !utf8_valid(*secret, (size_t) secret_len))
+		goto out;
+	result = BASIC_OK;
+out:
+	free(plain);
+	if (result != BASIC_OK)
+	{
+		free(*id);
+		free(*secret);
+		*id = *secret = NULL;
+	}
+	return result;
 }

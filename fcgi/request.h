@@ -61,4 +61,18 @@ extern bool request_check_json(const char *body, size_t len, int max_depth,
  */
 extern bool request_bearer_token(const char *authorization, char *token, size_t token_size);
 
+typedef enum BasicResult
+{
+	BASIC_ABSENT,				/* no Authorization, or another scheme */
+	BASIC_OK,
+	BASIC_MALFORMED				/* Basic, but not base64 of "id:secret" as RFC 6749 encodes it */
+} BasicResult;
+
+/*
+ * An OAuth client's credentials from "Basic <base64(id:secret)>" (RFC 7617; RFC 6749
+ * §2.3.1: id and secret each form-urlencoded before base64). On BASIC_OK, *id and *secret
+ * are malloc'd, valid UTF-8 without NUL; the caller frees them.
+ */
+extern BasicResult request_basic_credentials(const char *authorization, char **id, char **secret);
+
 #endif

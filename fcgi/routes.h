@@ -14,7 +14,10 @@ typedef enum BodyKind
 {
 	BODY_NONE,					/* any body is ignored */
 	BODY_JSON,					/* application/json, else 415 */
-	BODY_JSON_OR_FORM			/* JSON, or form fields that join the query parameters */
+	BODY_JSON_OR_FORM,			/* JSON, or form fields that join the query parameters */
+	BODY_FORM					/* application/x-www-form-urlencoded only, else 415: its
+								 * fields (each given once) are the body, a JSON object of
+								 * strings */
 } BodyKind;
 
 typedef enum Answer
@@ -35,6 +38,8 @@ typedef struct Route
 	Answer		answer;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
+	bool		client_basic;	/* OAuth client credentials may come as HTTP Basic: decoded
+								 * into the form body's client_id and client_secret */
 } Route;
 
 /*

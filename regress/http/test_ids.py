@@ -145,6 +145,12 @@ class TestIdsInBodies(IdCase):
             ("PUT", "/apps/buzz/encryption"): [],
             ("POST", "/apps/buzz/trust-lookup"): [],
             ("POST", "/apps/buzz/call-lookup"): [],
+            # OAuth 2.0: clients, codes and tokens are strings, no id is read from a body
+            ("POST", "/oauth/authorize"): [],
+            ("POST", "/oauth/token"): [],
+            ("POST", "/oauth/revoke"): [],
+            ("POST", "/v3/oauth.exchangeAuthCode"): [],
+            ("POST", "/v3/oauth.refreshToken"): [],
         }
 
     def send(self, method, pattern, template, spelling):

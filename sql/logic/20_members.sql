@@ -98,7 +98,31 @@ $$;
 COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
     'adds numbers to the Buzz pool; returns how many were new';
 
+-- A new secret (token, OAuth code, client secret…): prefix, then two v4 UUIDs in hex,
+-- 244 bits from the server's strong random source. Returned once; only secret_hash() of
+-- it is ever kept.
+CREATE OR REPLACE FUNCTION privacybee.new_secret(prefix text)
+RETURNS text
+LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+    SELECT prefix || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
+                  || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
+$$;
+COMMENT ON FUNCTION privacybee.new_secret(text) IS
+    'a new random secret: prefix and 64 hex digits (244 random bits); keep only its secret_hash()';
+
+-- How every secret is kept and found: the SHA-256 of its UTF-8 text (extension/tokens.c
+-- hashes the same way).
+CREATE OR REPLACE FUNCTION privacybee.secret_hash(secret text)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.sha256(pg_catalog.convert_to(secret, 'UTF8'))
+$$;
+COMMENT ON FUNCTION privacybee.secret_hash(text) IS
+    'SHA-256 of a secret''s UTF-8 text: what is kept of a token, code or client secret';
+
 -- Returns the plaintext token, the only time it is ever seen; only its SHA-256 is kept.
+-- Scopes may be spelled as the Contacts+ API does (contacts.read); the token keeps the
+-- registry's names (scope_canonical()).
 CREATE OR REPLACE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -106,19 +130,22 @@ DECLARE
     token text;
     bad text;
 BEGIN
-    -- the scopes and who may hold each are the route registry's (scope_holder)
+    -- the scopes and who may hold each are the route registry's (scope_canonical,
+    -- scope_holder)
     SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
-     WHERE privacybee.scope_holder(s) IS NULL
+     WHERE privacybee.scope_canonical(s) IS NULL
      LIMIT 1;
     IF FOUND OR COALESCE(pg_catalog.cardinality(scopes), 0) = 0 THEN
         RAISE EXCEPTION 'unknown scope %', COALESCE(bad, '(none given)')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    scopes := ARRAY(SELECT DISTINCT privacybee.scope_canonical(s) FROM pg_catalog.unnest(scopes) AS s);
     -- a service scope (the provider's) reads every member's contacts through call-lookup:
     -- never on a member's token (the table's CHECK says so too); a service token carries
     -- service scopes only
     SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
-     WHERE privacybee.scope_holder(s) <> CASE WHEN user_id IS NULL THEN 'service' ELSE 'member' END
+     WHERE CASE WHEN user_id IS NULL THEN privacybee.scope_holder(s) <> 'service'
+                ELSE privacybee.scope_holder(s) = 'service' END
      LIMIT 1;
     IF FOUND AND user_id IS NULL THEN
         RAISE EXCEPTION 'a service token (no user) carries only the service scope, not %', bad
@@ -131,12 +158,9 @@ BEGIN
     IF ttl IS NULL OR ttl <= interval '0' THEN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- two v4 UUIDs: 244 bits from the server's strong random source
-    token := 'pb_' || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
-                   || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
+    token := privacybee.new_secret('pb_');
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
-    VALUES (pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')), user_id, scopes,
-            pg_catalog.now() + ttl);
+    VALUES (privacybee.secret_hash(token), user_id, scopes, pg_catalog.now() + ttl);
     RETURN token;
 END
 $$;
@@ -148,7 +172,7 @@ RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE privacybee.tokens SET revoked = true
-     WHERE token_hash = pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
+     WHERE token_hash = privacybee.secret_hash(token);
     RETURN FOUND;
 END
 $$;

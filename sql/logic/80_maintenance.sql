@@ -17,6 +17,8 @@ DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     tombstones bigint;
     blocked bigint;
+    codes bigint;
+    refresh_tokens bigint;
     differences bigint;
     members bigint[];
     m bigint;
@@ -44,6 +46,14 @@ BEGIN
      WHERE b.user_id = old.user_id AND b.id = old.id;
     GET DIAGNOSTICS blocked = ROW_COUNT;
 
+    -- OAuth codes kept past their expiry for reuse detection, and refresh tokens expired
+    -- (spent or not: presented now, either is refused the same)
+    DELETE FROM privacybee.oauth_codes c
+     WHERE c.expires_at < pg_catalog.now() - privacybee.oauth_codes_kept();
+    GET DIAGNOSTICS codes = ROW_COUNT;
+    DELETE FROM privacybee.oauth_refresh_tokens t WHERE t.expires_at < pg_catalog.now();
+    GET DIAGNOSTICS refresh_tokens = ROW_COUNT;
+
     -- trust_verify() must return nothing. A difference is a defect: it is reported (in
     -- the result and as a WARNING in the server log), and the members concerned are
     -- recomputed so that their calls are screened by the live rules meanwhile.
@@ -61,6 +71,8 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object(
         'tombstones_purged', tombstones,
         'blocked_calls_purged', blocked,
+        'oauth_codes_purged', codes,
+        'oauth_refresh_tokens_purged', refresh_tokens,
         'trust_differences', differences,
         'trust_members_recomputed', COALESCE(pg_catalog.cardinality(members), 0),
         'started', privacybee.rfc3339(started),
@@ -68,7 +80,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.maintenance() IS
-    'nightly: purges tombstones and blocked calls past what is kept, checks trust_verify(); returns what it did';
+    'nightly: purges tombstones, blocked calls and OAuth codes and refresh tokens past what is kept, checks trust_verify(); returns what it did';
 
 -- Schedules the two jobs with pg_cron, in the database pg_cron runs in: maintenance()
 -- nightly at 03:30 and recompute_trust() on Sundays at 04:30 (pg_cron's times are GMT).

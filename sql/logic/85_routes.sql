@@ -21,6 +21,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
+        WHEN 'api_oauth_authorize' THEN 'oauth:authorize'
+        WHEN 'api_oauth_consent' THEN 'oauth:authorize'
+        WHEN 'api_oauth_exchange_code' THEN NULL
+        WHEN 'api_oauth_refresh' THEN NULL
+        WHEN 'api_oauth_revoke' THEN NULL
+        WHEN 'api_oauth_token' THEN NULL
         WHEN 'api_trust_lookup' THEN 'buzz:lookup'
         WHEN 'api_trust_request_create' THEN 'contacts:write'
         WHEN 'api_trust_requests_list' THEN 'contacts:read'
@@ -30,8 +36,94 @@ $$;
 COMMENT ON FUNCTION privacybee.route_scope(text) IS
     'the token scope a route function demands, from the route registry (api/routes)';
 
--- Who may hold a scope: 'member' (members' tokens) or 'service' (only a service token,
--- which has no member and carries nothing else); NULL for what is no scope.
+-- Every route function with the scope it demands, NULL for a route without a bearer
+-- token (an OAuth client's, which authenticates with its credentials).
+CREATE OR REPLACE FUNCTION privacybee.route_functions()
+RETURNS TABLE (function text, scope text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES
+        ('api_activity_create', 'buzz'),
+        ('api_activity_since', 'buzz'),
+        ('api_blocked', 'buzz'),
+        ('api_buzz_clear', 'buzz'),
+        ('api_call_lookup', 'buzz:lookup'),
+        ('api_contact_delete', 'contacts:write'),
+        ('api_contact_get', 'contacts:read'),
+        ('api_contact_update', 'contacts:write'),
+        ('api_contacts_clear', 'contacts:write'),
+        ('api_contacts_list', 'contacts:read'),
+        ('api_contacts_sync', 'contacts:write'),
+        ('api_employees', 'contacts:read'),
+        ('api_encryption', 'buzz'),
+        ('api_heartbeat', 'buzz'),
+        ('api_oauth_authorize', 'oauth:authorize'),
+        ('api_oauth_consent', 'oauth:authorize'),
+        ('api_oauth_exchange_code', NULL),
+        ('api_oauth_refresh', NULL),
+        ('api_oauth_revoke', NULL),
+        ('api_oauth_token', NULL),
+        ('api_trust_lookup', 'buzz:lookup'),
+        ('api_trust_request_create', 'contacts:write'),
+        ('api_trust_requests_list', 'contacts:read'),
+        ('api_trust_set', 'contacts:write')
+$$;
+COMMENT ON FUNCTION privacybee.route_functions() IS
+    'every route function of the route registry (api/routes) and the scope it demands (NULL: no bearer token)';
+
+-- The one map of the Contacts+ API's scope names onto ours: a scope's name as the
+-- registry declares it, given either spelling (contacts.read → contacts:read); NULL for
+-- what is no scope. Tokens store, and routes demand, these names.
+CREATE OR REPLACE FUNCTION privacybee.scope_canonical(name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE name
+        WHEN 'contacts:read' THEN 'contacts:read'
+        WHEN 'contacts.read' THEN 'contacts:read'
+        WHEN 'contacts:write' THEN 'contacts:write'
+        WHEN 'contacts.write' THEN 'contacts:write'
+        WHEN 'buzz' THEN 'buzz'
+        WHEN 'buzz:lookup' THEN 'buzz:lookup'
+        WHEN 'oauth:authorize' THEN 'oauth:authorize'
+        WHEN 'account.read' THEN 'account.read'
+        WHEN 'tags.read' THEN 'tags.read'
+        WHEN 'tags.write' THEN 'tags.write'
+        WHEN 'teams.read' THEN 'teams.read'
+        WHEN 'teams.contacts.read' THEN 'teams.contacts.read'
+        WHEN 'teams.contacts.write' THEN 'teams.contacts.write'
+        WHEN 'teams.tags.read' THEN 'teams.tags.read'
+        WHEN 'teams.tags.write' THEN 'teams.tags.write'
+    END
+$$;
+COMMENT ON FUNCTION privacybee.scope_canonical(text) IS
+    'a token scope as the registry names it, from either spelling (contacts.read → contacts:read); NULL for no scope (api/routes)';
+
+-- What a scope lets its holder do, for the member (the OAuth consent screen).
+CREATE OR REPLACE FUNCTION privacybee.scope_description(scope text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE scope
+        WHEN 'contacts:read' THEN 'read my contacts, the trust requests to me and who works where'
+        WHEN 'contacts:write' THEN 'change my contacts, ask for trust and decide whom I trust'
+        WHEN 'buzz' THEN 'the Buzz app: my Buzz number, blocked calls, activity, encryption identity'
+        WHEN 'buzz:lookup' THEN 'the telephony provider: may a call ring, and who the caller is'
+        WHEN 'oauth:authorize' THEN 'let third-party apps act for me, as far as I allow each (the consent screen)'
+        WHEN 'account.read' THEN 'read my account: name, photo, emails'
+        WHEN 'tags.read' THEN 'read my tags'
+        WHEN 'tags.write' THEN 'create, rename and delete my tags'
+        WHEN 'teams.read' THEN 'read my teams (the companies I work for)'
+        WHEN 'teams.contacts.read' THEN 'read my teams'' contacts'
+        WHEN 'teams.contacts.write' THEN 'create, change and delete my teams'' contacts'
+        WHEN 'teams.tags.read' THEN 'read my teams'' tags'
+        WHEN 'teams.tags.write' THEN 'create, rename and delete my teams'' tags'
+    END
+$$;
+COMMENT ON FUNCTION privacybee.scope_description(text) IS
+    'what a token scope lets its holder do, for the member, from the route registry (api/routes)';
+
+-- Who may hold a scope: 'member' (members' tokens, their own app's or an OAuth
+-- client's), 'app' (only the member's own app's, never granted to an OAuth client) or
+-- 'service' (only a service token, which has no member and carries nothing else);
+-- NULL for what is no scope (an alias is no scope: scope_canonical() first).
 CREATE OR REPLACE FUNCTION privacybee.scope_holder(scope text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -40,10 +132,19 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'contacts:write' THEN 'member'
         WHEN 'buzz' THEN 'member'
         WHEN 'buzz:lookup' THEN 'service'
+        WHEN 'oauth:authorize' THEN 'app'
+        WHEN 'account.read' THEN 'member'
+        WHEN 'tags.read' THEN 'member'
+        WHEN 'tags.write' THEN 'member'
+        WHEN 'teams.read' THEN 'member'
+        WHEN 'teams.contacts.read' THEN 'member'
+        WHEN 'teams.contacts.write' THEN 'member'
+        WHEN 'teams.tags.read' THEN 'member'
+        WHEN 'teams.tags.write' THEN 'member'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_holder(text) IS
-    'member or service: who may hold a token scope, from the route registry (api/routes)';
+    'member, app or service: who may hold a token scope, from the route registry (api/routes)';
 
 -- Each route function says which routes it answers (this file runs after they exist).
 COMMENT ON FUNCTION privacybee.api_activity_create(text, text, jsonb, jsonb, text, text) IS
@@ -74,6 +175,18 @@ COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, te
     'PUT /apps/buzz/encryption: store my end-to-end encryption identity (scope buzz; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_heartbeat(text, text, jsonb, jsonb, text, text) IS
     'GET /apps/buzz/heartbeat: my Buzz number (assigned on the first call) and the times things last changed (scope buzz; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_authorize(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/authorize: the member''s answer to a third-party app: where to send the browser (with a single-use code, or the error) (scope oauth:authorize; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_consent(text, text, jsonb, jsonb, text, text) IS
+    'GET /oauth/authorize: what a third-party app asks (its name and the scopes, for the consent screen), or where to send the browser back when it cannot be asked (scope oauth:authorize; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_exchange_code(text, text, jsonb, jsonb, text, text) IS
+    'POST /v3/oauth.exchangeAuthCode: Contacts+: a code for an access token and a refresh token (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_refresh(text, text, jsonb, jsonb, text, text) IS
+    'POST /v3/oauth.refreshToken: Contacts+: a refresh token for a new access token (and the next refresh token) (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_revoke(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/revoke: revoke an access token, or a refresh token and its whole grant (RFC 7009) (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_token(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/token: OAuth 2.0 token endpoint (RFC 6749): a code (with its PKCE verifier) or a refresh token for new tokens (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_lookup(text, text, jsonb, jsonb, text, text) IS
     'GET /apps/buzz/trust-lookup and POST /apps/buzz/trust-lookup: may this call ring? (the telephony provider) (scope buzz:lookup; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_request_create(text, text, jsonb, jsonb, text, text) IS

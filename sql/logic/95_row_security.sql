@@ -7,14 +7,15 @@
 -- that forgot its "user_id = uid" would still see and change nobody else's rows.
 --
 -- Only what must cross members runs as privacybee_system (BYPASSRLS), in a few
--- SECURITY DEFINER functions: authenticate() (a token is found by hash before its member
--- is known), the telephony routes (a service token answers for whichever member is
+-- SECURITY DEFINER functions: authenticate() and oauth_holder() (a token or OAuth code
+-- is found by hash before its member is known), the telephony routes (a service token answers for whichever member is
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
 -- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql), and
 -- disclosed_to() (whether a person disclosed themself to a member is in their own rows).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
--- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
+-- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers), and
+-- the registered OAuth clients (oauth_clients).
 --
 -- Roles belong to the cluster, so a second database reuses them, and DROP EXTENSION
 -- leaves them behind.
@@ -46,6 +47,8 @@ REVOKE EXECUTE ON FUNCTION
     privacybee.add_buzz_numbers(text[]),
     privacybee.issue_token(bigint, text[], interval),
     privacybee.revoke_token(text),
+    privacybee.register_oauth_client(text, text[], text[]),
+    privacybee.unregister_oauth_client(text),
     privacybee.recompute_trust(bigint),
     privacybee.trust_verify(),
     privacybee.maintenance(),
@@ -77,7 +80,8 @@ BEGIN
                             'privacybee.api_call_lookup(text, text, jsonb, jsonb, text, text)'::regprocedure,
                             'privacybee.person_watchers(bigint)'::regprocedure,
                             'privacybee.company_watchers(bigint)'::regprocedure,
-                            'privacybee.disclosed_to(bigint, bigint)'::regprocedure)
+                            'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
+                            'privacybee.oauth_holder(text, text, text, text)'::regprocedure)
                       OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
                          = 'trigger'::regtype
                  THEN 'privacybee_system' ELSE 'privacybee_member' END);
@@ -91,7 +95,8 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
-                         trusted_numbers,blocked_calls,tokens}'::text[] LOOP
+                         trusted_numbers,blocked_calls,tokens,oauth_grants,oauth_codes,
+                         oauth_refresh_tokens}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);
