@@ -120,7 +120,7 @@ EOF
         # tokens for the demo member and the telephony service; only hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
             ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
-                '{contacts:read,contacts:write,buzz}', '365 days')
+                '{contacts:read,contacts:write,buzz,oauth:authorize}', '365 days')
                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
                 > "$dir/demo-token" )
         fi

@@ -17,3 +17,8 @@ SELECT 'match key missing: buzz_numbers ' || e164
 -- no member's token carries the provider's scope (22_service_scope.sql)
 SELECT 'member token with buzz:lookup: user ' || user_id FROM privacybee.tokens
  WHERE user_id IS NOT NULL AND 'buzz:lookup' = ANY (scopes);
+
+-- every token 0.1.0 issued is a member's own app's (or the provider's), of no OAuth grant
+-- (45_oauth.sql)
+SELECT 'token of an OAuth grant after the update: user ' || user_id FROM privacybee.tokens
+ WHERE grant_id IS NOT NULL;
