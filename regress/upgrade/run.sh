@@ -65,6 +65,11 @@ done
 path=$(psql_ -d $old -At -c "SELECT path FROM pg_catalog.pg_extension_update_paths('privacybee')
         WHERE source = '$oldest' AND target = '$versions'")
 status=0
+# what the current version requires (privacybee.control) is created first, as README's
+# "Upgrading" says: ALTER EXTENSION UPDATE has no CASCADE
+for r in $(sed -n "s/^requires = '\(.*\)'/\1/p" "$top/privacybee.control" | tr ',' ' '); do
+    psql_ -d $old -c "CREATE EXTENSION IF NOT EXISTS $r" >/dev/null || status=1
+done
 if [ -z "$path" ]; then
     echo "no update path from $oldest to $versions"
     status=1
@@ -117,7 +122,7 @@ case "$missing" in [1-9]*" ") ;; *) echo "$api_role cannot execute: $missing"; s
 check $status "a role given the API before the update keeps it on every route function"
 
 # 4. schema equals a fresh install (with the API granted to the same role)
-psql_ -d $new -c "CREATE EXTENSION privacybee" >/dev/null &&
+psql_ -d $new -c "CREATE EXTENSION privacybee CASCADE" >/dev/null &&
     psql_ -d $new -c "SELECT privacybee.grant_api('$api_role')" >/dev/null
 check $? "fresh install of $versions in a cluster whose roles exist already"
 

@@ -41,7 +41,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA privacybee TO privacybee_member, privac
 REVOKE EXECUTE ON FUNCTION
     privacybee.grant_api(name),
     privacybee.create_member(text, text, text, text, text),
-    privacybee.create_company(text, text, text[], text, text),
+    privacybee.create_company(text, text, text[], text, text, text),
     privacybee.add_employee(bigint, bigint),
     privacybee.add_buzz_numbers(text[]),
     privacybee.issue_token(bigint, text[], interval),
@@ -55,6 +55,7 @@ REVOKE EXECUTE ON FUNCTION
 -- Views read their tables as whoever queries them, under that role's policies.
 ALTER VIEW privacybee.person_numbers SET (security_invoker = true);
 ALTER VIEW privacybee.trust_graph SET (security_invoker = true);
+ALTER VIEW privacybee.contacts_flat SET (security_invoker = true);
 
 DO $$
 DECLARE
@@ -81,8 +82,9 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
-                         trusted_numbers,blocked_calls,tokens}'::text[] LOOP
+    FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
+                         tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
+                         tokens}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);
