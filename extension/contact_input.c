@@ -161,12 +161,11 @@ typedef struct Parse
 
 /* One of the three list fields, in either spelling (bit: which). */
 static bool
-Spelling(Parse *ps, int bit, const char *key, const char *other)
+Spelling(Parse *ps, int bit, const char *key, const char *both)
 {
 	if (ps->spellings & bit)
 	{
-		problems_add(ps->cx.p, ps->cx.prefix, key,
-					 psprintf("given twice (%s and %s)", other, key));
+		problems_add(ps->cx.p, ps->cx.prefix, key, psprintf("given twice (%s)", both));
 		return false;
 	}
 	ps->spellings |= bit;
@@ -210,19 +209,19 @@ ParseField(const char *key, JsonbValue *v, Parse *ps)
 	}
 	else if (strcmp(key, "emails") == 0 || strcmp(key, "email") == 0)
 	{
-		if (Spelling(ps, 1, key, key[5] ? "email" : "emails") && !flat_ignored &&
+		if (Spelling(ps, 1, key, "emails and email") && !flat_ignored &&
 			details_values(v, key, false, cx, &in->nemails, &in->emails))
 			in->present |= CF_EMAILS;
 	}
 	else if (strcmp(key, "phone_numbers") == 0 || strcmp(key, "phone") == 0)
 	{
-		if (Spelling(ps, 2, key, key[5] ? "phone" : "phone_numbers") && !flat_ignored &&
+		if (Spelling(ps, 2, key, "phone_numbers and phone") && !flat_ignored &&
 			details_values(v, key, true, cx, &in->nphones, &in->phones))
 			in->present |= CF_PHONES;
 	}
 	else if (strcmp(key, "addresses") == 0 || strcmp(key, "address") == 0)
 	{
-		if (Spelling(ps, 4, key, key[7] ? "address" : "addresses") && !flat_ignored)
+		if (Spelling(ps, 4, key, "addresses and address") && !flat_ignored)
 			details_addresses(v, key, cx, in);
 	}
 	else if (strcmp(key, "labels") == 0)

@@ -37,16 +37,19 @@
 #define MAX_VALUE			1024	/* an im, related person or item */
 #define MAX_NOTES			10000
 
-/* Which settable fields an item carries (absent fields stay unchanged on update). */
-#define CF_EXTERNAL_ID	0x01
-#define CF_DISPLAY_NAME	0x02
-#define CF_BIRTHDAY		0x04	/* 0.1.0; in 0.2.0 the birthday is a details key */
-#define CF_EMAILS		0x08
-#define CF_ADDRESSES	0x10	/* 0.1.0; in 0.2.0 the addresses are a details key */
-#define CF_LABELS		0x20
-#define CF_PHONES		0x40
-#define CF_COMPANY		0x80	/* company_id or company_external_id (0.2.0) */
-#define CF_DETAILS		0x100	/* some key of the compact details (0.2.0) */
+/*
+ * Which settable fields an item carries (absent fields stay unchanged on update); in
+ * decimal, as the writer's SQL tests them (contacts_sync.c).
+ */
+#define CF_EXTERNAL_ID	1
+#define CF_DISPLAY_NAME	2
+#define CF_BIRTHDAY		4	/* 0.1.0; in 0.2.0 the birthday is a details key */
+#define CF_EMAILS		8
+#define CF_ADDRESSES	16	/* 0.1.0; in 0.2.0 the addresses are a details key */
+#define CF_LABELS		32
+#define CF_PHONES		64
+#define CF_COMPANY		128	/* company_id or company_external_id (0.2.0) */
+#define CF_DETAILS		256	/* some key of the compact details (0.2.0) */
 
 /*
  * The keys of details kept compact, in contacts.details (0.2.0): DK_* bit i is

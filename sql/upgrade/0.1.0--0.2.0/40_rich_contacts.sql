@@ -13,10 +13,15 @@
 
 ALTER TABLE privacybee.companies ADD COLUMN external_id text UNIQUE;
 
+-- the flag is set before its default (a default given with ADD COLUMN would be kept as
+-- the column's "missing value", which a fresh install's table has not)
 ALTER TABLE privacybee.contact_phones
     ADD COLUMN type text,
-    ADD COLUMN is_primary boolean NOT NULL DEFAULT false;
-UPDATE privacybee.contact_phones SET is_primary = true WHERE pos = 1;
+    ADD COLUMN is_primary boolean;
+UPDATE privacybee.contact_phones SET is_primary = (pos = 1);
+ALTER TABLE privacybee.contact_phones
+    ALTER COLUMN is_primary SET DEFAULT false,
+    ALTER COLUMN is_primary SET NOT NULL;
 
 -- the old table gives up its names and its sequence
 ALTER SEQUENCE privacybee.contacts_id_seq OWNED BY NONE;
@@ -24,6 +29,7 @@ ALTER TABLE privacybee.contacts RENAME TO contacts_0_1;
 ALTER INDEX privacybee.contacts_pkey RENAME TO contacts_0_1_pkey;
 ALTER INDEX privacybee.contacts_user_id_external_id_key RENAME TO contacts_0_1_user_id_external_id_key;
 ALTER INDEX privacybee.contacts_updated RENAME TO contacts_0_1_updated;
+ALTER TABLE privacybee.contacts_0_1 RENAME CONSTRAINT contacts_user_id_fkey TO contacts_0_1_user_id_fkey;
 
 CREATE TABLE privacybee.contacts (
     user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
