@@ -598,7 +598,7 @@ contacts_filter_explain(PG_FUNCTION_ARGS)
 	FilterSql(&b, &sql, PG_GETARG_INT64(0), PG_GETARG_JSONB_P(1), 0, 10);
 	initStringInfo(&explain);
 	appendStringInfo(&explain, "EXPLAIN (COSTS OFF) %s", sql.data);
-	if (SPI_execute_with_args(explain.data, b.nargs, b.types, b.values, NULL, true, 0) < 0)
+	if (SPI_execute_with_args(explain.data, b.nargs, b.types, b.values, NULL, false, 0) < 0)
 		elog(ERROR, "contacts_filter_explain: EXPLAIN failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 		appendStringInfo(&out, "%s%s", i ? "\n" : "",

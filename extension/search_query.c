@@ -171,7 +171,9 @@ Lex(Parser *ps)
 				return t;
 			}
 		case '-':
-			if (!field_value && ps->pos + 1 < ps->len && !Ends(ps->q[ps->pos + 1]))
+			/* a minus before a term: a word, a phrase or a group */
+			if (!field_value && ps->pos + 1 < ps->len && !IsSpace(ps->q[ps->pos + 1]) &&
+				ps->q[ps->pos + 1] != ')')
 			{
 				ps->pos++;
 				t.kind = T_MINUS;
@@ -748,7 +750,7 @@ contacts_fulltext_explain(PG_FUNCTION_ARGS)
 	initStringInfo(&out);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(explain.data, p.nargs, p.types, p.values, NULL, true, 0) < 0)
+	if (SPI_execute_with_args(explain.data, p.nargs, p.types, p.values, NULL, false, 0) < 0)
 		elog(ERROR, "contacts_fulltext_explain: EXPLAIN failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 		appendStringInfo(&out, "%s%s", i ? "\n" : "",

@@ -35,11 +35,12 @@ CREATE OR REPLACE FUNCTION privacybee.tags_render(user_id bigint, ids bigint[])
 RETURNS TABLE (id bigint, json text, etag text)
 LANGUAGE sql STABLE AS $$
     SELECT u.id,
-           pg_catalog.json_build_object('id', t.id, 'name', t.name,
-               'etag', privacybee.tag_etag(t.version, n.count),
-               'contact_count', n.count, 'created', privacybee.rfc3339(t.created),
-               'updated', privacybee.rfc3339(t.updated))::text,
-           privacybee.tag_etag(t.version, n.count)
+           CASE WHEN t.id IS NOT NULL THEN
+               pg_catalog.json_build_object('id', t.id, 'name', t.name,
+                   'etag', privacybee.tag_etag(t.version, n.count),
+                   'contact_count', n.count, 'created', privacybee.rfc3339(t.created),
+                   'updated', privacybee.rfc3339(t.updated))::text END,
+           CASE WHEN t.id IS NOT NULL THEN privacybee.tag_etag(t.version, n.count) END
       FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(id, ord)
       LEFT JOIN privacybee.tags t ON t.user_id = tags_render.user_id AND t.id = u.id
       LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS count FROM privacybee.contact_tags ct

@@ -21,7 +21,7 @@ COMMENT ON FUNCTION privacybee.contact_query_plan(text) IS
 CREATE OR REPLACE FUNCTION privacybee.contacts_fulltext_explain(user_id bigint, q text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'contacts_fulltext_explain'
-LANGUAGE C STABLE STRICT;
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION privacybee.contacts_fulltext_explain(bigint, text) IS
     'EXPLAIN (COSTS OFF) of the statement a full-text search of the member runs';
 
@@ -35,7 +35,7 @@ COMMENT ON FUNCTION privacybee.contacts_filter(bigint, jsonb, bigint, integer) I
 CREATE OR REPLACE FUNCTION privacybee.contacts_filter_explain(user_id bigint, filter jsonb)
 RETURNS text
 AS 'MODULE_PATHNAME', 'contacts_filter_explain'
-LANGUAGE C STABLE STRICT;
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION privacybee.contacts_filter_explain(bigint, jsonb) IS
     'EXPLAIN (COSTS OFF) of the statement a structured search of the member runs';
 

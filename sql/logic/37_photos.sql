@@ -73,7 +73,7 @@ BEGIN
     END IF;
     h := privacybee.image_header(photo);
     IF h.content_type IS DISTINCT FROM declared THEN
-        PERFORM privacybee.bad_field('body', format('is not a %s image', declared));
+        PERFORM privacybee.bad_field('body', format('is not an image of type %s', declared));
     END IF;
     IF NOT found_contact THEN
         PERFORM privacybee.fail(404, 'contact not found');
