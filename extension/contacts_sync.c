@@ -834,8 +834,9 @@ RewriteValues(Batch *b, bool phones)
 
 /*
  * Replace the tags of every item that carries labels: tags named for the first time are
- * created (a name is one tag whatever its case, and a concurrent creation is absorbed by
- * ON CONFLICT), then each contact's list is written again in the order given.
+ * created, in the order named (a name is one tag whatever its case, and a concurrent
+ * creation is absorbed by ON CONFLICT), then each contact's list is written again in the
+ * order given.
  */
 static void
 RewriteTags(Batch *b)
@@ -881,9 +882,9 @@ RewriteTags(Batch *b)
 	values[1] = PointerGetDatum(TextArray(names, k));
 	spi_exec(spi_plan(&tag_plan,
 					  "INSERT INTO privacybee.tags (user_id, name) "
-					  "SELECT DISTINCT ON (pg_catalog.lower(t.name)) $1, t.name "
+					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (pg_catalog.lower(t.name)) t.name, t.ord "
 					  "FROM pg_catalog.unnest($2) WITH ORDINALITY AS t(name, ord) "
-					  "ORDER BY pg_catalog.lower(t.name), t.ord "
+					  "ORDER BY pg_catalog.lower(t.name), t.ord) AS f ORDER BY f.ord "
 					  "ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING",
 					  2, tag_types),
 			 values, NULL, false, 0, SPI_OK_INSERT);
