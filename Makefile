@@ -211,6 +211,7 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install-extension
 	@bash regress/bench/run.sh
+	@bash regress/bench/search.sh
 
 soak: deps
 	$(MAKE) all fcgi/asan/privacybee-fcgi
