@@ -34,9 +34,9 @@ DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql)) \
        $(wildcard sql/$(EXTENSION)--*.control)
 
 REGRESS = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
-# the contrib extensions privacybee.control requires, then privacybee
-REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=pg_trgm \
-               --load-extension=unaccent --load-extension=btree_gin --load-extension=$(EXTENSION)
+# the contrib extension privacybee.control requires, then privacybee
+REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=unaccent \
+               --load-extension=$(EXTENSION)
 
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
             -Wno-missing-field-initializers

@@ -1,15 +1,21 @@
 /*
  * search_document.c — the full-text document of a contact (SPEC §9 search):
- * privacybee.contact_document() and contact_phone_digits(), which contacts_reindex()
- * stores in contacts.search and contacts.phone_digits in the transaction of every write.
+ * privacybee.contact_document(), which contacts_reindex() stores in contacts.search in the
+ * transaction of every write.
  *
  * The document is a tsvector of the contact's words (search_text.c) by field: the names
  * (display_name and the name's parts), the organizations' names and departments
- * (company) and titles, the emails, the phones (their digits: the E.164 form without
- * "+", the national number, the digits as written), the addresses' parts, the tags (only
+ * (company) and titles, the emails, the phones, the addresses' parts, the tags (only
  * under "tag:", SPEC §9 lists them among the fields and not among what a bare word
  * matches) and the notes, last. Every word is there as itself and as '#' + the field's
- * code + itself, at the same position, so "name:jo" is one prefix probe like "jo".
+ * code + itself, at the same position, so "name:jo" is one prefix probe like "jo"; and
+ * every lexeme starts with the owner's code, so a probe reads one member's entries.
+ *
+ * A phone is its digits: the E.164 form without "+", its national number and the digits
+ * as written are words of the phone field (a query's short number matches their start);
+ * and every tail of three digits or more of the E.164 digits and of the digits as written
+ * is a lexeme of its own field ('#s'), so digits typed anywhere in a number are the start
+ * of one of them: one prefix probe finds a number by any part of it.
  *
  * Positions: words of one value follow each other, and a gap separates values and
  * fields, so a quoted phrase matches inside one value only. Notes come last because
@@ -31,13 +37,17 @@
 typedef struct Document
 {
 	Oid			cfg;
+	char		owner[SEARCH_OWNER_BUFSIZE];	/* the owner's code, every lexeme's start */
+	int			owner_len;
 	ParsedText	prs;
 } Document;
 
 static void
-DocumentInit(Document *d)
+DocumentInit(Document *d, int64 owner)
 {
 	d->cfg = search_config();
+	search_owner_code(owner, d->owner);
+	d->owner_len = strlen(d->owner);
 	d->prs.lenwords = 64;
 	d->prs.curwords = 0;
 	d->prs.pos = 1;
@@ -64,20 +74,35 @@ AddLexeme(Document *d, char *word, int len)
 	w->pos.pos = LIMITPOS(d->prs.pos);
 }
 
+/* The owner's code, then mark (none: '\0') and its field code, then word, at the
+ * current position. */
+static void
+AddQualified(Document *d, char field, const char *word, int len)
+{
+	int			n = d->owner_len + (field ? 2 : 0) + len;
+	char	   *lexeme = palloc(n + 1);
+	char	   *p = lexeme;
+
+	memcpy(p, d->owner, d->owner_len);
+	p += d->owner_len;
+	if (field)
+	{
+		*p++ = SEARCH_FIELD_MARK;
+		*p++ = field;
+	}
+	memcpy(p, word, len);
+	lexeme[n] = '\0';
+	AddLexeme(d, lexeme, n);
+}
+
 /* word, at the current position: as itself (when the field is searched by any word) and
  * qualified by its field */
 static void
 AddWord(Document *d, const SearchField *f, const char *word, int len)
 {
-	char	   *qualified = palloc(len + 3);
-
 	if (f->in_any)
-		AddLexeme(d, pnstrdup(word, len), len);
-	qualified[0] = SEARCH_FIELD_MARK;
-	qualified[1] = f->code;
-	memcpy(qualified + 2, word, len);
-	qualified[len + 2] = '\0';
-	AddLexeme(d, qualified, len + 2);
+		AddQualified(d, '\0', word, len);
+	AddQualified(d, f->code, word, len);
 }
 
 /* The words of one value, then a gap. */
@@ -167,12 +192,20 @@ ArrayStrings(ArrayType *a, Datum **elems, bool **nulls, int *n)
 	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, elems, nulls, n);
 }
 
-/* A phone's digits as searched: the E.164 form without "+", its national number, and
- * the digits as written, all at one position. */
+/* Every tail of three digits or more of digits, as a '#s' lexeme (file header). */
+static void
+AddTails(Document *d, const char *digits, int len)
+{
+	for (int i = 0; i + 3 <= len; i++)
+		AddQualified(d, SEARCH_DIGITS_FIELD, digits + i, len - i);
+}
+
+/* A phone's digits as searched (file header), all at one position. */
 static void
 AddPhone(Document *d, text *e164, text *raw)
 {
 	const SearchField *f = Field('p');
+	const char *international = NULL;
 	StringInfoData digits;
 
 	if (e164)
@@ -183,9 +216,11 @@ AddPhone(Document *d, text *e164, text *raw)
 
 		if (s[0] == '+')
 		{
+			international = s + 1;
 			AddWord(d, f, s + 1, strlen(s + 1));
 			if (phone_calling_code_split(s + 1, strlen(s + 1), &code, &code_len))
 				AddWord(d, f, s + 1 + code_len, strlen(s + 1 + code_len));
+			AddTails(d, s + 1, strlen(s + 1));
 		}
 	}
 	if (raw)
@@ -193,15 +228,18 @@ AddPhone(Document *d, text *e164, text *raw)
 		initStringInfo(&digits);
 		search_text_digits(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &digits);
 		AddWord(d, f, digits.data, digits.len);
+		/* digits written as in the E.164 form have their tails there already */
+		if (international == NULL || strstr(international, digits.data) == NULL)
+			AddTails(d, digits.data, digits.len);
 	}
 	d->prs.pos += 2;
 }
 
 /*
- * contact_document(display_name text, details jsonb, emails text[], phones_e164 text[],
- * phones_raw text[], tags text[]) → tsvector: the contact's search document. The phone
- * arrays are parallel (e164 NULL where the number could not be read); NULL arrays are
- * empty ones.
+ * contact_document(owner bigint, display_name text, details jsonb, emails text[],
+ * phones_e164 text[], phones_raw text[], tags text[]) → tsvector: the search document of
+ * a contact of owner. The phone arrays are parallel (e164 NULL where the number could not
+ * be read); NULL arrays are empty ones.
  */
 PG_FUNCTION_INFO_V1(contact_document);
 Datum
@@ -221,18 +259,20 @@ contact_document(PG_FUNCTION_ARGS)
 	int			n,
 				nraw;
 
-	DocumentInit(&d);
-	if (!PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	DocumentInit(&d, PG_GETARG_INT64(0));
+	if (!PG_ARGISNULL(2))
 	{
-		Jsonb	   *jb = PG_GETARG_JSONB_P(1);
+		Jsonb	   *jb = PG_GETARG_JSONB_P(2);
 
 		if (JB_ROOT_IS_OBJECT(jb))
 			details = &jb->root;
 	}
 
-	if (!PG_ARGISNULL(0))
+	if (!PG_ARGISNULL(1))
 	{
-		text	   *dn = PG_GETARG_TEXT_PP(0);
+		text	   *dn = PG_GETARG_TEXT_PP(1);
 
 		AddText(&d, Field('n'), VARDATA_ANY(dn), VARSIZE_ANY_EXHDR(dn));
 	}
@@ -246,21 +286,21 @@ contact_document(PG_FUNCTION_ARGS)
 	AddListMembers(&d, 'c', details, "organizations", company_keys);
 	AddListMembers(&d, 't', details, "organizations", title_keys);
 
-	ArrayStrings(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), &elems, &nulls, &n);
+	ArrayStrings(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 		if (!nulls[i])
 			AddText(&d, Field('e'), VARDATA_ANY(DatumGetTextPP(elems[i])),
 					VARSIZE_ANY_EXHDR(DatumGetTextPP(elems[i])));
 
-	ArrayStrings(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), &elems, &nulls, &n);
-	ArrayStrings(PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), &raws, &raw_nulls, &nraw);
+	ArrayStrings(PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), &elems, &nulls, &n);
+	ArrayStrings(PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &raws, &raw_nulls, &nraw);
 	for (int i = 0; i < Max(n, nraw); i++)
 		AddPhone(&d, i < n && !nulls[i] ? DatumGetTextPP(elems[i]) : NULL,
 				 i < nraw && !raw_nulls[i] ? DatumGetTextPP(raws[i]) : NULL);
 
 	AddListMembers(&d, 'a', details, "addresses", address_keys);
 
-	ArrayStrings(PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &elems, &nulls, &n);
+	ArrayStrings(PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6), &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 		if (!nulls[i])
 			AddText(&d, Field('g'), VARDATA_ANY(DatumGetTextPP(elems[i])),
@@ -276,58 +316,4 @@ contact_document(PG_FUNCTION_ARGS)
 	}
 
 	PG_RETURN_POINTER(make_tsvector(&d.prs));
-}
-
-/* Is word (len bytes) one of the space-separated words of s[0..slen)? */
-static bool
-HasWord(const char *s, int slen, const char *word, int len)
-{
-	for (int i = 0; i + len <= slen; i++)
-		if ((i == 0 || s[i - 1] == ' ') && (i + len == slen || s[i + len] == ' ') &&
-			memcmp(s + i, word, len) == 0)
-			return true;
-	return false;
-}
-
-/*
- * contact_phone_digits(phones_e164 text[], phones_raw text[]) → text: the digits of the
- * contact's phones, each number's E.164 digits and its digits as written, separated by
- * spaces: what a trigram index finds digits typed anywhere in a number in.
- */
-PG_FUNCTION_INFO_V1(contact_phone_digits);
-Datum
-contact_phone_digits(PG_FUNCTION_ARGS)
-{
-	StringInfoData out;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	initStringInfo(&out);
-	for (int arg = 0; arg < 2; arg++)
-	{
-		ArrayStrings(PG_ARGISNULL(arg) ? NULL : PG_GETARG_ARRAYTYPE_P(arg), &elems, &nulls, &n);
-		for (int i = 0; i < n; i++)
-		{
-			text	   *t;
-			int			before;
-
-			if (nulls[i])
-				continue;
-			t = DatumGetTextPP(elems[i]);
-			before = out.len;
-			if (out.len > 0)
-				appendStringInfoChar(&out, ' ');
-			search_text_digits(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &out);
-			/* nothing but the separator, or digits already there: take them back */
-			if (out.len == before + (before > 0) ||
-				HasWord(out.data, before, out.data + before + (before > 0),
-						out.len - before - (before > 0)))
-			{
-				out.len = before;
-				out.data[out.len] = '\0';
-			}
-		}
-	}
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }

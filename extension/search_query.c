@@ -10,14 +10,13 @@
  * read by search_text.c, as the documents were.
  *
  * The plan: a word becomes a tsquery of its lexemes (a phrase of them when it reads as
- * several, "o'brien" → 'o' <-> 'brien':*), field-qualified lexemes under a field
- * (search_document.c). A word written as a number ("555-1629", "+1") also matches phone
- * numbers by their digits: digits typed anywhere in a number, through the trigram index
- * on contacts.phone_digits (three digits or more; fewer: as the start of a number). The
- * tree of terms becomes one SQL condition over contacts: each subtree without a trigram
- * test is one tsquery (one probe of the GIN index on (user_id, search)); the rest are
- * AND / OR / NOT of such probes and trigram tests, each value a bound parameter. The SQL
- * text is built only from this file's fixed fragments.
+ * several, "o'brien" → 'o' <-> 'brien':*), field-qualified lexemes under a field, every
+ * lexeme after the member's owner code (search_document.c), so each probe of the GIN index
+ * reads that member's entries only. A word written as a number ("555-1629", "+1") also
+ * matches phone numbers by their digits: typed anywhere in a number (three digits or more:
+ * the start of one of the number's tails, '#s'), or fewer as the start of the number. The
+ * whole query is one tsquery, one condition (contacts.search @@ $2) of one statement; the
+ * SQL text is this file's alone, the tsquery a bound parameter.
  *
  * Results are ranked by ts_rank of the positive terms, then id; the caller pages them
  * with a keyset cursor on (rank, id).
@@ -41,15 +40,14 @@
 #define MAX_Q_CHARS		500
 #define MAX_TERMS		32
 #define MAX_DEPTH		16
-#define MIN_TRIGRAM_DIGITS 3
+#define MIN_TAIL_DIGITS	3		/* the shortest tail search_document.c indexes */
 
 typedef enum NodeKind
 {
 	N_AND,
 	N_OR,
 	N_NOT,
-	N_TSQ,						/* text: a tsquery */
-	N_DIGITS					/* text: digits found anywhere in a phone number */
+	N_TSQ						/* text: a tsquery */
 } NodeKind;
 
 typedef struct QNode
@@ -91,6 +89,7 @@ typedef struct Parser
 	Token		peeked;
 	bool		has_peeked;
 	Oid			cfg;
+	char		owner[SEARCH_OWNER_BUFSIZE];	/* every lexeme's start */
 	int			depth;
 	int			terms;
 } Parser;
@@ -264,14 +263,17 @@ MakeNode(NodeKind kind, List *children, char *text)
 	return n;
 }
 
+/* A lexeme of the owner's documents: code, field mark and code (field NULL: none), word. */
 static void
-AppendLexeme(StringInfo buf, const SearchField *field, const char *lexeme, bool prefix)
+AppendLexeme(Parser *ps, StringInfo buf, const SearchField *field, char code,
+			 const char *lexeme, bool prefix)
 {
 	appendStringInfoChar(buf, '\'');
-	if (field)
+	appendStringInfoString(buf, ps->owner);
+	if (field || code)
 	{
 		appendStringInfoChar(buf, SEARCH_FIELD_MARK);
-		appendStringInfoChar(buf, field->code);
+		appendStringInfoChar(buf, field ? field->code : code);
 	}
 	for (const char *s = lexeme; *s; s++)
 	{
@@ -299,7 +301,7 @@ TextTerm(Parser *ps, const SearchField *field, const char *text, int len)
 	{
 		if (i > 0)
 			appendStringInfoString(&buf, " <-> ");
-		AppendLexeme(&buf, field, words[i], i == n - 1);
+		AppendLexeme(ps, &buf, field, '\0', words[i], i == n - 1);
 	}
 	if (n > 1)
 		appendStringInfoChar(&buf, ')');
@@ -322,19 +324,21 @@ NumberLike(const char *s, int len)
 	return digit;
 }
 
-/* Phone numbers whose digits hold these: anywhere (trigrams), or at the start. */
+/* Phone numbers whose digits hold these: anywhere (the start of a tail), or, fewer
+ * than a tail's, at the start. */
 static QNode *
-DigitsTerm(const char *s, int len)
+DigitsTerm(Parser *ps, const char *s, int len)
 {
 	StringInfoData digits;
 	StringInfoData buf;
 
 	initStringInfo(&digits);
 	search_text_digits(s, len, &digits);
-	if (digits.len >= MIN_TRIGRAM_DIGITS)
-		return MakeNode(N_DIGITS, NIL, psprintf("%%%s%%", digits.data));
 	initStringInfo(&buf);
-	AppendLexeme(&buf, search_field_by_code('p'), digits.data, true);
+	if (digits.len >= MIN_TAIL_DIGITS)
+		AppendLexeme(ps, &buf, NULL, SEARCH_DIGITS_FIELD, digits.data, true);
+	else
+		AppendLexeme(ps, &buf, search_field_by_code('p'), '\0', digits.data, true);
 	return MakeNode(N_TSQ, NIL, buf.data);
 }
 
@@ -348,7 +352,7 @@ WordTerm(Parser *ps, const SearchField *field, Token *t)
 		Fail(ps, t->start, psprintf("has more than %d terms (at position %%d)", MAX_TERMS));
 	if (t->kind == T_WORD && phone && NumberLike(t->text, t->len))
 	{
-		QNode	   *digits = DigitsTerm(t->text, t->len);
+		QNode	   *digits = DigitsTerm(ps, t->text, t->len);
 
 		if (field != NULL)
 			return digits;
@@ -484,20 +488,7 @@ ParseOr(Parser *ps, const SearchField *field, bool *consumed)
 
 /* ---- the plan ------------------------------------------------------------------------ */
 
-static bool
-HasDigits(QNode *n)
-{
-	ListCell   *lc;
-
-	if (n->kind == N_DIGITS)
-		return true;
-	foreach(lc, n->children)
-		if (HasDigits(lfirst(lc)))
-		return true;
-	return false;
-}
-
-/* A subtree without digit tests as one tsquery. */
+/* The tree as one tsquery. */
 static void
 TsqueryText(StringInfo buf, QNode *n)
 {
@@ -548,42 +539,16 @@ Tsquery(const char *text)
 	return DirectFunctionCall1(tsqueryin, CStringGetDatum(text));
 }
 
+/* The condition: the whole query, one tsquery, one probe of the index. */
 static void
-Condition(QPlan *p, QNode *n)
+Condition(QPlan *p, QNode *root)
 {
-	ListCell   *lc;
+	StringInfoData tsq;
 
-	if (!HasDigits(n))
-	{
-		StringInfoData tsq;
-
-		initStringInfo(&tsq);
-		TsqueryText(&tsq, n);
-		appendStringInfo(&p->cond, "c.search OPERATOR(pg_catalog.@@) $%d",
-						 AddParam(p, TSQUERYOID, Tsquery(tsq.data)));
-		return;
-	}
-	switch (n->kind)
-	{
-		case N_DIGITS:
-			appendStringInfo(&p->cond, "c.phone_digits OPERATOR(pg_catalog.~~) $%d",
-							 AddParam(p, TEXTOID, CStringGetTextDatum(n->text)));
-			break;
-		case N_NOT:
-			appendStringInfoString(&p->cond, "NOT (");
-			Condition(p, linitial(n->children));
-			appendStringInfoChar(&p->cond, ')');
-			break;
-		default:
-			appendStringInfoChar(&p->cond, '(');
-			foreach(lc, n->children)
-			{
-				if (lc != list_head(n->children))
-					appendStringInfoString(&p->cond, n->kind == N_AND ? " AND " : " OR ");
-				Condition(p, lfirst(lc));
-			}
-			appendStringInfoChar(&p->cond, ')');
-	}
+	initStringInfo(&tsq);
+	TsqueryText(&tsq, root);
+	appendStringInfo(&p->cond, "c.search OPERATOR(pg_catalog.@@) $%d",
+					 AddParam(p, TSQUERYOID, Tsquery(tsq.data)));
 }
 
 /* The tsquery terms not under a NOT: what a contact is ranked by. */
@@ -605,12 +570,13 @@ RankTerms(QPlan *p, QNode *n)
 
 /* q parsed: the tree of terms; 400 saying where when q is malformed. */
 static QNode *
-Parse(const char *q, int len)
+Parse(const char *q, int len, int64 owner)
 {
 	Parser		ps = {.q = q, .len = len, .cfg = search_config()};
 	bool		consumed = false;
 	QNode	   *root;
 
+	search_owner_code(owner, ps.owner);
 	if (pg_mbstrlen_with_len(q, len) > MAX_Q_CHARS)
 		Fail(&ps, 0, psprintf("must be at most %d characters (from position %%d)", MAX_Q_CHARS));
 	root = ParseOr(&ps, NULL, &consumed);
@@ -644,14 +610,18 @@ SearchSql(QPlan *p, StringInfo sql, QNode *root, int64 user_id, bool has_after,
 	AddParam(p, INT8OID, has_after ? after_id : Int64GetDatum(0));
 	lim_param = AddParam(p, INT4OID, Int32GetDatum(lim));
 
+	/*
+	 * The matches with their rank alone, materialised: the count reads them again, and a
+	 * window over the scan would keep every match's document as it sorts.
+	 */
 	initStringInfo(sql);
-	appendStringInfoString(sql, "SELECT m.id, m.rank, m.total FROM (SELECT c.id, ");
+	appendStringInfoString(sql, "WITH m AS MATERIALIZED (SELECT c.id, ");
 	if (rank_param)
 		appendStringInfo(sql, "pg_catalog.ts_rank(c.search, $%d)", rank_param);
 	else
 		appendStringInfoString(sql, "0::pg_catalog.float4");
-	appendStringInfo(sql, " AS rank, pg_catalog.count(*) OVER () AS total "
-					 "FROM privacybee.contacts c WHERE c.user_id = $1 AND %s) AS m ",
+	appendStringInfo(sql, " AS rank FROM privacybee.contacts c WHERE c.user_id = $1 AND %s) "
+					 "SELECT m.id, m.rank, (SELECT pg_catalog.count(*) FROM m) AS total FROM m ",
 					 p->cond.data);
 	if (has_after)
 		appendStringInfo(sql, "WHERE m.rank < $%d OR (m.rank = $%d AND m.id > $%d) ",
@@ -673,7 +643,7 @@ contacts_fulltext(PG_FUNCTION_ARGS)
 	text	   *q = PG_GETARG_TEXT_PP(1);
 	bool		has_after = !PG_ARGISNULL(2) && !PG_ARGISNULL(3);
 	MemoryContext caller = CurrentMemoryContext;
-	QNode	   *root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q));
+	QNode	   *root;
 	QPlan		p = {0};
 	StringInfoData sql;
 	TupleDesc	desc;
@@ -686,6 +656,8 @@ contacts_fulltext(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "contacts_fulltext must return a record");
+	search_check_member(user_id);
+	root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q), user_id);
 	SearchSql(&p, &sql, root, user_id, has_after, has_after ? PG_GETARG_DATUM(2) : 0,
 			  has_after ? PG_GETARG_DATUM(3) : 0, PG_GETARG_INT32(4));
 
@@ -737,11 +709,14 @@ Datum
 contacts_fulltext_explain(PG_FUNCTION_ARGS)
 {
 	text	   *q = PG_GETARG_TEXT_PP(1);
-	QNode	   *root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q));
+	QNode	   *root;
 	QPlan		p = {0};
 	StringInfoData sql;
 	StringInfoData explain;
 	StringInfoData out;
+
+	search_check_member(PG_GETARG_INT64(0));
+	root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q), PG_GETARG_INT64(0));
 
 	SearchSql(&p, &sql, root, PG_GETARG_INT64(0), false, 0, 0, 10);
 	initStringInfo(&explain);
@@ -761,14 +736,15 @@ contacts_fulltext_explain(PG_FUNCTION_ARGS)
 
 /*
  * contact_query_plan(q text) → text: the condition q becomes, with its parameters
- * written out (for tests and for EXPLAIN by an operator; never executed as such).
+ * written out, for a member whose id is 0 (its code "0~" starts every lexeme): for
+ * tests and for an operator reading what a query means.
  */
 PG_FUNCTION_INFO_V1(contact_query_plan);
 Datum
 contact_query_plan(PG_FUNCTION_ARGS)
 {
 	text	   *q = PG_GETARG_TEXT_PP(0);
-	QNode	   *root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q));
+	QNode	   *root = Parse(VARDATA_ANY(q), VARSIZE_ANY_EXHDR(q), 0);
 	QPlan		p = {0};
 	StringInfoData out;
 

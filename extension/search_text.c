@@ -11,10 +11,13 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "nodes/makefuncs.h"
 #include "tsearch/ts_utils.h"
 
 #include "phone_unicode.h"
+#include "privacybee.h"
 #include "search_text.h"
 
 const SearchField search_fields[] = {
@@ -48,11 +51,54 @@ search_field_by_code(char code)
 	return NULL;
 }
 
+/*
+ * The searches run their statement with row security bypassed (they are owned by
+ * privacybee_system): a non-leakproof condition such as tsvector @@ tsquery or LIKE
+ * cannot be an index condition ahead of a policy, so under the policies every search
+ * would read all of the member's contacts. Every statement they build names the member
+ * in each of its scans; and they run only for the member the transaction acts for
+ * (authenticate() proved its token), or, with no member acting, for a session role that
+ * may read every member's rows anyway (a superuser or BYPASSRLS role: an operator).
+ */
+void
+search_check_member(int64 user_id)
+{
+	int64		acting = member_scope_current();
+	Oid			session = GetSessionUserId();
+
+	if (acting > 0 ? acting == user_id
+		: superuser_arg(session) || has_bypassrls_privilege(session))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("only the member a transaction acts for can be searched"),
+			 errdetail("The transaction acts for member " INT64_FORMAT ", not " INT64_FORMAT ".",
+					   acting, user_id)));
+}
+
 Oid
 search_config(void)
 {
 	return get_ts_config_oid(list_make2(makeString("privacybee"),
 										makeString("contact_search")), false);
+}
+
+void
+search_owner_code(int64 owner, char *out)
+{
+	char		digits[SEARCH_OWNER_BUFSIZE];
+	uint64		v = (uint64) owner;
+	int			n = 0;
+
+	do
+	{
+		digits[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+		v /= 36;
+	} while (v > 0);
+	for (int i = 0; i < n; i++)
+		out[i] = digits[n - 1 - i];
+	out[n] = SEARCH_OWNER_MARK;
+	out[n + 1] = '\0';
 }
 
 /* Combining diacritical marks: dropped, so "é" written as e + U+0301 reads "e". */

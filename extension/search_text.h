@@ -10,7 +10,11 @@
  *
  * A document holds every word twice: as itself, for a query word without a field, and
  * as '#' + a field's code + the word, for "field:word". No word of a query starts with
- * '#', so neither form is ever a prefix of the other.
+ * '#', so neither form is ever a prefix of the other. Every lexeme starts with its
+ * owner's code (the owner's id in base 36, then '~', which no id's code holds), so a
+ * prefix probe of the index reads the entries of one member only, however many others
+ * have words starting alike: the GIN index on contacts.search is, in effect, one index
+ * per member.
  */
 #ifndef PRIVACYBEE_SEARCH_TEXT_H
 #define PRIVACYBEE_SEARCH_TEXT_H
@@ -21,6 +25,12 @@
 
 /* the mark of a field-qualified word */
 #define SEARCH_FIELD_MARK '#'
+/* the end of the owner's code */
+#define SEARCH_OWNER_MARK '~'
+/* the owner's code: at most 13 base-36 digits and the mark, and a NUL */
+#define SEARCH_OWNER_BUFSIZE 16
+/* the field of a phone's digits from any place on: digits found anywhere in a number */
+#define SEARCH_DIGITS_FIELD 's'
 
 typedef struct SearchField
 {
@@ -39,6 +49,9 @@ extern const SearchField *search_field_by_code(char code);
 
 /* The OID of privacybee.contact_search. */
 extern Oid	search_config(void);
+
+/* The code every lexeme of owner's documents starts with, into out (SEARCH_OWNER_BUFSIZE). */
+extern void search_owner_code(int64 owner, char *out);
 
 /*
  * The words of text (len bytes of UTF-8), in order, lexized: *words gets a palloc'd

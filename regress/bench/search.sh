@@ -21,8 +21,11 @@ secs=${SEARCH_SECONDS:-20}
 cleanup() { bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# SEARCH_REUSE=1: measure again on the data set the last run loaded (loading takes minutes)
+reuse=${SEARCH_REUSE:-}
+[ -f "$stack/env" ] || reuse=
 bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
-rm -rf "$dir"
+[ -n "$reuse" ] || rm -rf "$dir"
 mkdir -p "$dir"
 chmod 755 "$dir"
 PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree")
@@ -36,13 +39,16 @@ chown "$pg_user" "$dir"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 bin=$("$PG_CONFIG" --bindir)
 
-echo "== loading 1,000,000 contacts (one member with 10,000)"
-started=$(date +%s)
-psql_q -f "$here/search-load.sql" | grep -E "^ *[0-9]+$" | tail -1
-echo "   loaded in $(( $(date +%s) - started )) s"
+if [ -z "$reuse" ]; then
+    echo "== loading 1,000,000 contacts (one member with 10,000)"
+    started=$(date +%s)
+    psql_q -f "$here/search-load.sql" | grep -E "^ *[0-9]+$" | tail -1
+    echo "   loaded in $(( $(date +%s) - started )) s"
+fi
 
 echo "== query sets"
 psql_q <<'SQL'
+DROP TABLE IF EXISTS bench_search_token, bench_q, bench_f, bench_rich, bench_plain;
 CREATE TABLE bench_search_token AS
 SELECT privacybee.issue_token(p.id, '{contacts:read,contacts:write}') AS token
   FROM privacybee.people p WHERE p.last_name = 'Member 1';
@@ -95,7 +101,7 @@ percentiles() {
     cat "$1"/log.* | awk '{ print $3 }' | sort -n |
         awk '{ a[NR] = $1 } END { printf "%.2f %.2f %d\n", a[int(NR * 0.5)] / 1000, a[int(NR * 0.99)] / 1000, NR }'
 }
-run_q() { local name=$1; mkdir -p "$dir/$name"; (cd "$dir/$name" && "$bin/pgbench" -n -c 2 -j 2 -T "$secs" \
+run_q() { local name=$1; rm -rf "${dir:?}/$name"; mkdir -p "$dir/$name"; (cd "$dir/$name" && "$bin/pgbench" -n -c 2 -j 2 -T "$secs" \
         -l --log-prefix=log -f "$dir/$name.pgbench" >/dev/null 2>&1); percentiles "$dir/$name"; }
 
 echo "== full-text search, ${secs} s at 2 clients"
@@ -107,7 +113,7 @@ echo "== sync of 1,000 rich contacts beside COPY of the same rows"
 psql_q -v out="$dir/rich.tsv" <<'SQL'
 CREATE TABLE bench_rich AS
 SELECT b, jsonb_agg(jsonb_build_object(
-           'external_id', 'rich-' || b || '-' || i,
+           'external_id', 'rich-' || pg_catalog.txid_current() || '-' || b || '-' || i,
            'labels', jsonb_build_array('Group ' || i % 9, 'VIP'),
            'details', jsonb_build_object(
                'name', jsonb_build_object('given', 'Given' || i, 'family', 'Family' || b),
@@ -126,18 +132,19 @@ COPY (SELECT 1, i, 'rich-' || i, 'Given' || i || ' Family', e -> 'details', ARRA
         FROM bench_rich, jsonb_array_elements(items) WITH ORDINALITY AS x(e, i) WHERE b = 1)
   TO :'out';
 SQL
-read -r sync_ms copy_ms < <(psql -X -At -F' ' <<SQL
+cat > "$dir/sync.sql" <<SQL
 CREATE FUNCTION pg_temp.time_ms(sql text) RETURNS double precision LANGUAGE plpgsql AS \$\$
 DECLARE t timestamptz := clock_timestamp();
 BEGIN EXECUTE sql; RETURN extract(epoch FROM clock_timestamp() - t) * 1000; END \$\$;
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s),
        (SELECT min(pg_temp.time_ms('TRUNCATE bench_plain; COPY bench_plain FROM ''$dir/rich.tsv'''))
           FROM generate_series(1, 5))
-  FROM (SELECT pg_temp.time_ms(format('SELECT privacybee.sync_contacts(%s, %L::jsonb)',
-               (SELECT p.id FROM privacybee.people p WHERE p.last_name = 'Member 2'), r.items)) AS s
+  FROM (SELECT pg_temp.time_ms(format(
+               'SELECT privacybee.sync_contacts(%s, (SELECT r.items FROM bench_rich r WHERE r.b = %s))',
+               (SELECT p.id FROM privacybee.people p WHERE p.last_name = 'Member 2'), r.b)) AS s
           FROM bench_rich r) AS t;
 SQL
-)
+read -r sync_ms copy_ms < <(psql -X -q -At -F' ' -f "$dir/sync.sql" | tail -n1)
 sync_rows=$(awk -v ms="$sync_ms" 'BEGIN { printf "%.0f", 1000 / ms * 1000 }')
 copy_rows=$(awk -v ms="$copy_ms" 'BEGIN { printf "%.0f", 1000 / ms * 1000 }')
 

@@ -189,3 +189,18 @@ SELECT f ->> 'field' AS field, f ->> 'operator' AS operator,
     ('{"field": "created", "operator": "gte", "value": "2000-01-01T00:00:00Z"}'),
     ('{"field": "created", "operator": "lt", "value": "2000-01-01T00:00:00Z"}')
   ) AS v(f0), LATERAL (SELECT f0::jsonb AS f) AS x;
+
+-- a search runs for the member the transaction acts for only (its statement bypasses
+-- the policies that would keep its conditions off the indexes)
+SELECT privacybee.issue_token(:me, '{contacts:read}') AS tok \gset
+\set VERBOSITY terse
+BEGIN;
+SELECT privacybee.authenticate(:'tok', 'contacts:read') = :me AS acting_for_me;
+SELECT f.total FROM privacybee.contacts_fulltext(:me, 'jo', NULL, NULL, 10) AS f;
+SELECT f.total FROM privacybee.contacts_fulltext(:other, 'jo', NULL, NULL, 10) AS f;
+ROLLBACK;
+BEGIN;
+SELECT privacybee.authenticate(:'tok', 'contacts:read') = :me AS acting_for_me;
+SELECT f.total FROM privacybee.contacts_filter(:other, '{"field": "id", "operator": "in", "values": [1]}', 0, 10) AS f;
+ROLLBACK;
+\set VERBOSITY default

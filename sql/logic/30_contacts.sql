@@ -60,36 +60,28 @@ CREATE OR REPLACE VIEW privacybee.contacts_flat AS
 COMMENT ON VIEW privacybee.contacts_flat IS
     'the flat fields of SPEC §4 (email, phone, address, birthday, labels) of every contact';
 
--- A contact's search document (extension/search_document.c): its words by field, for
--- GET /contacts?q= (search_query.c).
-CREATE OR REPLACE FUNCTION privacybee.contact_document(display_name text, details jsonb,
+-- A contact's search document (extension/search_document.c): its words by field, every
+-- lexeme after the owner's code, for GET /contacts?q= (search_query.c).
+CREATE OR REPLACE FUNCTION privacybee.contact_document(owner bigint, display_name text, details jsonb,
                                                       emails text[], phones_e164 text[],
                                                       phones_raw text[], tags text[])
 RETURNS tsvector
 AS 'MODULE_PATHNAME', 'contact_document'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.contact_document(text, jsonb, text[], text[], text[], text[]) IS
-    'the full-text document of a contact: every word as itself and qualified by its field';
+COMMENT ON FUNCTION privacybee.contact_document(bigint, text, jsonb, text[], text[], text[], text[]) IS
+    'the full-text document of a contact of owner: every word as itself and qualified by its field';
 
-CREATE OR REPLACE FUNCTION privacybee.contact_phone_digits(phones_e164 text[], phones_raw text[])
-RETURNS text
-AS 'MODULE_PATHNAME', 'contact_phone_digits'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.contact_phone_digits(text[], text[]) IS
-    'the digits of a contact''s phones, as a trigram index searches them';
-
--- Computes contacts.search and contacts.phone_digits of these contacts of user_id from
--- what is stored now: every write of a contact's searched parts calls it in its
--- transaction (contacts_sync.c, the tag routes).
+-- Computes contacts.search of these contacts of user_id from what is stored now: every
+-- write of a contact's searched parts calls it in its transaction (contacts_sync.c, the
+-- tag routes).
 CREATE OR REPLACE FUNCTION privacybee.contacts_reindex(user_id bigint, ids bigint[])
 RETURNS void
 LANGUAGE sql AS $$
     UPDATE privacybee.contacts c
-       SET search = d.search, phone_digits = d.digits
+       SET search = d.search
       FROM (SELECT x.id,
-                   privacybee.contact_document(x.display_name, x.details, e.values, p.e164,
-                                               p.raw, t.names) AS search,
-                   privacybee.contact_phone_digits(p.e164, p.raw) AS digits
+                   privacybee.contact_document(x.user_id, x.display_name, x.details, e.values,
+                                               p.e164, p.raw, t.names) AS search
               FROM privacybee.contacts x
              CROSS JOIN LATERAL (
                    SELECT pg_catalog.array_agg(e.value ORDER BY e.pos) AS values
@@ -109,7 +101,7 @@ LANGUAGE sql AS $$
      WHERE c.user_id = contacts_reindex.user_id AND c.id = d.id
 $$;
 COMMENT ON FUNCTION privacybee.contacts_reindex(bigint, bigint[]) IS
-    'recomputes the search document and phone digits of these contacts';
+    'recomputes the search document of these contacts';
 
 -- One contact, every list included.
 CREATE OR REPLACE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)

@@ -1,13 +1,19 @@
 -- Search (SPEC §9): full-text (GET /contacts?q=, in api_contacts_list) and structured
 -- (POST /contacts/search). The plans are built in C from the parsed query or filter
--- (extension/search_query.c, search_filter.c), values bound as parameters.
+-- (extension/search_query.c, search_filter.c), values bound as parameters. The four
+-- functions that run them are SECURITY DEFINER, owned by privacybee_system: under the
+-- row-level security policies a non-leakproof condition (tsvector @@ tsquery, LIKE,
+-- lower(...) = ANY) cannot be an index condition, and every search would read all of
+-- the member's contacts. Each refuses to run for any member but the one the transaction
+-- acts for (search_check_member(), extension/search_text.c), names the member in every
+-- scan it builds, and the contacts it finds are rendered under the policies again.
 
 CREATE OR REPLACE FUNCTION privacybee.contacts_fulltext(user_id bigint, q text, after_rank real,
                                                        after_id bigint, lim integer,
                                                        OUT ids bigint[], OUT ranks real[],
                                                        OUT total bigint)
 AS 'MODULE_PATHNAME', 'contacts_fulltext'
-LANGUAGE C STABLE;
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION privacybee.contacts_fulltext(bigint, text, real, bigint, integer) IS
     'the member''s contacts a Contacts+ query finds, by relevance then id, a page after (after_rank, after_id)';
 
@@ -21,21 +27,21 @@ COMMENT ON FUNCTION privacybee.contact_query_plan(text) IS
 CREATE OR REPLACE FUNCTION privacybee.contacts_fulltext_explain(user_id bigint, q text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'contacts_fulltext_explain'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION privacybee.contacts_fulltext_explain(bigint, text) IS
     'EXPLAIN (COSTS OFF) of the statement a full-text search of the member runs';
 
 CREATE OR REPLACE FUNCTION privacybee.contacts_filter(user_id bigint, filter jsonb, after_id bigint,
                                                      lim integer, OUT ids bigint[], OUT total bigint)
 AS 'MODULE_PATHNAME', 'contacts_filter'
-LANGUAGE C STABLE STRICT;
+LANGUAGE C STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION privacybee.contacts_filter(bigint, jsonb, bigint, integer) IS
     'the member''s contacts a structured filter finds, by id, a page after after_id';
 
 CREATE OR REPLACE FUNCTION privacybee.contacts_filter_explain(user_id bigint, filter jsonb)
 RETURNS text
 AS 'MODULE_PATHNAME', 'contacts_filter_explain'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION privacybee.contacts_filter_explain(bigint, jsonb) IS
     'EXPLAIN (COSTS OFF) of the statement a structured search of the member runs';
 

@@ -1,4 +1,4 @@
--- Search documents (contacts.search, contacts.phone_digits) for the contacts that have
+-- Search documents (contacts.search) for the contacts that have
 -- none: after an update from 0.1.0 (sql/upgrade/0.1.0--0.2.0/40_rich_contacts.sql moves
 -- the contacts without computing them, as the functions that compute them are defined
 -- in sql/logic/ only). Every write computes its contacts' documents itself, so on a

@@ -80,10 +80,9 @@ CREATE SEQUENCE privacybee.contacts_id_seq;
 -- contact_emails, tags in contact_tags; what is only shown is kept compact, in details
 -- (the rest of SPEC §9's details object, contact_details.c writes its canonical form).
 -- The flat fields of SPEC §4 are a projection (the view contacts_flat, contact_render.c).
--- version counts every write and is the contact's ETag. search and phone_digits are
--- derived (contacts_reindex(), in the transaction of every write): the full-text document
--- of the contact and the digits of its phones, for GET /contacts?q= (search_query.c);
--- NULL until computed.
+-- version counts every write and is the contact's ETag. search is derived
+-- (contacts_reindex(), in the transaction of every write): the full-text document of the
+-- contact, for GET /contacts?q= (search_query.c); NULL until computed.
 -- user_id is the owner's id: the row's key leads with it, as every owned row's does.
 CREATE TABLE privacybee.contacts (
     user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
@@ -99,9 +98,9 @@ CREATE TABLE privacybee.contacts (
     created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     search       tsvector,
-    phone_digits text,
     PRIMARY KEY (user_id, id),
-    UNIQUE (user_id, external_id)
+    -- id included: structured search reads the member's external ids from the index alone
+    UNIQUE (user_id, external_id) INCLUDE (id)
 );
 ALTER SEQUENCE privacybee.contacts_id_seq OWNED BY privacybee.contacts.id;
 CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);

@@ -1,12 +1,15 @@
 -- Rich contacts (SPEC §9): emails, tags, photos, and what search reads.
 --
--- Every row is one member's, keyed by user_id first and removed with its contact. The
--- indexes that searches use all lead with user_id (btree_gin puts it into the GIN
--- indexes too), so a search reads the member's entries only, never another member's.
--- pg_trgm, unaccent and btree_gin are contrib extensions privacybee.control requires.
+-- Every row is one member's, keyed by user_id first and removed with its contact. Search
+-- reads the member's entries only: full-text through the GIN index on contacts.search,
+-- whose lexemes all start with their owner's code (extension/search_text.h), structured
+-- through btree indexes that lead with user_id (extension/search_filter.c). unaccent (a
+-- contrib extension, which privacybee.control requires) serves the text search
+-- configuration.
 
 -- A contact's emails (details.emails), in order; matched by structured search (equals,
--- in, not_in case-insensitively; string_contains through trigrams).
+-- in, not_in case-insensitively by the lower(value) index; string_contains over the
+-- member's entries).
 CREATE TABLE privacybee.contact_emails (
     user_id    bigint NOT NULL,
     contact_id bigint NOT NULL,
@@ -17,9 +20,10 @@ CREATE TABLE privacybee.contact_emails (
     PRIMARY KEY (user_id, contact_id, pos),
     FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
 );
-CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value));
-CREATE INDEX contact_emails_value_trgm ON privacybee.contact_emails
-    USING gin (user_id, pg_catalog.lower(value) gin_trgm_ops);
+-- equals / in probe it; string_contains reads the member's entries of it alone (contact_id
+-- and value included: no table row is read)
+CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value))
+    INCLUDE (contact_id, value);
 
 -- A member's tags (Contacts+ tags; SPEC §4 labels are their names). Names are unique per
 -- member case-insensitively; version counts every change and is the tag's ETag.
@@ -70,14 +74,9 @@ ALTER TABLE privacybee.contact_photos ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
-CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name));
-CREATE INDEX contacts_display_name_trgm ON privacybee.contacts
-    USING gin (user_id, pg_catalog.lower(display_name) gin_trgm_ops);
-CREATE INDEX contacts_external_id_trgm ON privacybee.contacts
-    USING gin (user_id, pg_catalog.lower(external_id) gin_trgm_ops);
-CREATE INDEX contacts_search ON privacybee.contacts USING gin (user_id, search);
-CREATE INDEX contacts_phone_digits ON privacybee.contacts
-    USING gin (user_id, phone_digits gin_trgm_ops);
+CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
+    INCLUDE (id, display_name);
+CREATE INDEX contacts_search ON privacybee.contacts USING gin (search);
 
 -- The words of a contact's search document and of a query (search_text.c): text that
 -- search_text.c has reduced to letters, digits and spaces, each word without its accents

@@ -45,9 +45,9 @@ CREATE TABLE privacybee.contacts (
     created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     search       tsvector,
-    phone_digits text,
     PRIMARY KEY (user_id, id),
-    UNIQUE (user_id, external_id)
+    -- id included: structured search reads the member's external ids from the index alone
+    UNIQUE (user_id, external_id) INCLUDE (id)
 );
 ALTER SEQUENCE privacybee.contacts_id_seq OWNED BY privacybee.contacts.id;
 
@@ -80,9 +80,10 @@ CREATE TABLE privacybee.contact_emails (
 INSERT INTO privacybee.contact_emails (user_id, contact_id, pos, value, is_primary)
 SELECT c.user_id, c.id, e.pos, e.v, e.pos = 1
   FROM privacybee.contacts_0_1 c, pg_catalog.unnest(c.emails) WITH ORDINALITY AS e(v, pos);
-CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value));
-CREATE INDEX contact_emails_value_trgm ON privacybee.contact_emails
-    USING gin (user_id, pg_catalog.lower(value) gin_trgm_ops);
+-- equals / in probe it; string_contains reads the member's entries of it alone (contact_id
+-- and value included: no table row is read)
+CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value))
+    INCLUDE (contact_id, value);
 
 CREATE SEQUENCE privacybee.tags_id_seq;
 CREATE TABLE privacybee.tags (
@@ -143,14 +144,9 @@ CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
-CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name));
-CREATE INDEX contacts_display_name_trgm ON privacybee.contacts
-    USING gin (user_id, pg_catalog.lower(display_name) gin_trgm_ops);
-CREATE INDEX contacts_external_id_trgm ON privacybee.contacts
-    USING gin (user_id, pg_catalog.lower(external_id) gin_trgm_ops);
-CREATE INDEX contacts_search ON privacybee.contacts USING gin (user_id, search);
-CREATE INDEX contacts_phone_digits ON privacybee.contacts
-    USING gin (user_id, phone_digits gin_trgm_ops);
+CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
+    INCLUDE (id, display_name);
+CREATE INDEX contacts_search ON privacybee.contacts USING gin (search);
 
 CREATE TEXT SEARCH CONFIGURATION privacybee.contact_search (PARSER = pg_catalog."default");
 ALTER TEXT SEARCH CONFIGURATION privacybee.contact_search
