@@ -1,6 +1,6 @@
 /*
  * search_document.c — the full-text document of a contact (SPEC §9 search):
- * privacybee.contact_document(), which contacts_reindex() stores in contacts.search in the
+ * privacybee.contact_document(), which contacts_reindex() stores in contact_documents in the
  * transaction of every write.
  *
  * The document is a tsvector of the contact's words (search_text.c) by field: the names

@@ -15,8 +15,8 @@
  * reads that member's entries only. A word written as a number ("555-1629", "+1") also
  * matches phone numbers by their digits: typed anywhere in a number (three digits or more:
  * the start of one of the number's tails, '#s'), or fewer as the start of the number. The
- * whole query is one tsquery, one condition (contacts.search @@ $2) of one statement; the
- * SQL text is this file's alone, the tsquery a bound parameter.
+ * whole query is one tsquery, one condition (contact_documents.document @@ $2) of one
+ * statement; the SQL text is this file's alone, the tsquery a bound parameter.
  *
  * Results are ranked by ts_rank of the positive terms, then id; the caller pages them
  * with a keyset cursor on (rank, id).
@@ -547,7 +547,7 @@ Condition(QPlan *p, QNode *root)
 
 	initStringInfo(&tsq);
 	TsqueryText(&tsq, root);
-	appendStringInfo(&p->cond, "c.search OPERATOR(pg_catalog.@@) $%d",
+	appendStringInfo(&p->cond, "d.document OPERATOR(pg_catalog.@@) $%d",
 					 AddParam(p, TSQUERYOID, Tsquery(tsq.data)));
 }
 
@@ -615,12 +615,13 @@ SearchSql(QPlan *p, StringInfo sql, QNode *root, int64 user_id, bool has_after,
 	 * window over the scan would keep every match's document as it sorts.
 	 */
 	initStringInfo(sql);
-	appendStringInfoString(sql, "WITH m AS MATERIALIZED (SELECT c.id, ");
+	appendStringInfoString(sql, "WITH m AS MATERIALIZED (SELECT d.contact_id AS id, ");
 	if (rank_param)
-		appendStringInfo(sql, "pg_catalog.ts_rank(c.search, $%d)", rank_param);
+		appendStringInfo(sql, "pg_catalog.ts_rank(d.document, $%d)", rank_param);
 	else
 		appendStringInfoString(sql, "0::pg_catalog.float4");
-	appendStringInfo(sql, " AS rank FROM privacybee.contacts c WHERE c.user_id = $1 AND %s) "
+	appendStringInfo(sql, " AS rank FROM privacybee.contact_documents d "
+					 "WHERE d.user_id = $1 AND %s) "
 					 "SELECT m.id, m.rank, (SELECT pg_catalog.count(*) FROM m) AS total FROM m ",
 					 p->cond.data);
 	if (has_after)
@@ -682,8 +683,8 @@ contacts_fulltext(PG_FUNCTION_ARGS)
 	{
 		/* a page past the last: the count alone */
 		resetStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT pg_catalog.count(*) FROM privacybee.contacts c "
-						 "WHERE c.user_id = $1 AND %s", p.cond.data);
+		appendStringInfo(&sql, "SELECT pg_catalog.count(*) FROM privacybee.contact_documents d "
+						 "WHERE d.user_id = $1 AND %s", p.cond.data);
 		if (SPI_execute_with_args(sql.data, p.nargs, p.types, p.values, NULL, true, 0)
 			!= SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "contacts_fulltext: the count failed");

@@ -13,7 +13,7 @@
  * '#', so neither form is ever a prefix of the other. Every lexeme starts with its
  * owner's code (the owner's id in base 36, then '~', which no id's code holds), so a
  * prefix probe of the index reads the entries of one member only, however many others
- * have words starting alike: the GIN index on contacts.search is, in effect, one index
+ * have words starting alike: the GIN index on contact_documents is, in effect, one index
  * per member.
  */
 #ifndef PRIVACYBEE_SEARCH_TEXT_H

@@ -38,8 +38,9 @@ SELECT 'contact changed by the update: ' || b.user_id || '/' || b.id
                                GROUP BY pg_catalog.lower(l.v) ORDER BY pg_catalog.min(l.pos));
 
 -- every contact has its search document, and renders
-SELECT 'no search document: contact ' || user_id || '/' || id FROM privacybee.contacts
- WHERE search IS NULL;
+SELECT 'no search document: contact ' || c.user_id || '/' || c.id FROM privacybee.contacts c
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_documents d
+                    WHERE d.user_id = c.user_id AND d.contact_id = c.id);
 SELECT 'does not render: contacts of member ' || r.user_id
   FROM (SELECT c.user_id, privacybee.contacts_render(c.user_id, pg_catalog.array_agg(c.id),
                                                      true, true, true) AS rendered

@@ -71,37 +71,36 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.contact_document(bigint, text, jsonb, text[], text[], text[], text[]) IS
     'the full-text document of a contact of owner: every word as itself and qualified by its field';
 
--- Computes contacts.search of these contacts of user_id from what is stored now: every
--- write of a contact's searched parts calls it in its transaction (contacts_sync.c, the
--- tag routes).
+-- Computes the search documents (contact_documents) of these contacts of user_id from
+-- what is stored now: every write of a contact's searched parts calls it in its
+-- transaction (contacts_sync.c, the tag routes).
 CREATE OR REPLACE FUNCTION privacybee.contacts_reindex(user_id bigint, ids bigint[])
 RETURNS void
 LANGUAGE sql AS $$
-    UPDATE privacybee.contacts c
-       SET search = d.search
-      FROM (SELECT x.id,
-                   privacybee.contact_document(x.user_id, x.display_name, x.details, e.values,
-                                               p.e164, p.raw, t.names) AS search
-              FROM privacybee.contacts x
-             CROSS JOIN LATERAL (
-                   SELECT pg_catalog.array_agg(e.value ORDER BY e.pos) AS values
-                     FROM privacybee.contact_emails e
-                    WHERE e.user_id = x.user_id AND e.contact_id = x.id) AS e
-             CROSS JOIN LATERAL (
-                   SELECT pg_catalog.array_agg(p.e164 ORDER BY p.pos) AS e164,
-                          pg_catalog.array_agg(p.raw ORDER BY p.pos) AS raw
-                     FROM privacybee.contact_phones p
-                    WHERE p.user_id = x.user_id AND p.contact_id = x.id) AS p
-             CROSS JOIN LATERAL (
-                   SELECT pg_catalog.array_agg(g.name ORDER BY ct.pos) AS names
-                     FROM privacybee.contact_tags ct
-                     JOIN privacybee.tags g ON g.user_id = ct.user_id AND g.id = ct.tag_id
-                    WHERE ct.user_id = x.user_id AND ct.contact_id = x.id) AS t
-             WHERE x.user_id = contacts_reindex.user_id AND x.id = ANY (contacts_reindex.ids)) AS d
-     WHERE c.user_id = contacts_reindex.user_id AND c.id = d.id
+    INSERT INTO privacybee.contact_documents AS d (user_id, contact_id, document)
+    SELECT x.user_id, x.id,
+           privacybee.contact_document(x.user_id, x.display_name, x.details, e.values,
+                                       p.e164, p.raw, t.names)
+      FROM privacybee.contacts x
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(e.value ORDER BY e.pos) AS values
+             FROM privacybee.contact_emails e
+            WHERE e.user_id = x.user_id AND e.contact_id = x.id) AS e
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(p.e164 ORDER BY p.pos) AS e164,
+                  pg_catalog.array_agg(p.raw ORDER BY p.pos) AS raw
+             FROM privacybee.contact_phones p
+            WHERE p.user_id = x.user_id AND p.contact_id = x.id) AS p
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(g.name ORDER BY ct.pos) AS names
+             FROM privacybee.contact_tags ct
+             JOIN privacybee.tags g ON g.user_id = ct.user_id AND g.id = ct.tag_id
+            WHERE ct.user_id = x.user_id AND ct.contact_id = x.id) AS t
+     WHERE x.user_id = contacts_reindex.user_id AND x.id = ANY (contacts_reindex.ids)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET document = EXCLUDED.document
 $$;
 COMMENT ON FUNCTION privacybee.contacts_reindex(bigint, bigint[]) IS
-    'recomputes the search document of these contacts';
+    'recomputes the search documents of these contacts';
 
 -- One contact, every list included.
 CREATE OR REPLACE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)

@@ -89,7 +89,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
-                         tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
+                         contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
                          tokens}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(

@@ -80,9 +80,8 @@ CREATE SEQUENCE privacybee.contacts_id_seq;
 -- contact_emails, tags in contact_tags; what is only shown is kept compact, in details
 -- (the rest of SPEC §9's details object, contact_details.c writes its canonical form).
 -- The flat fields of SPEC §4 are a projection (the view contacts_flat, contact_render.c).
--- version counts every write and is the contact's ETag. search is derived
--- (contacts_reindex(), in the transaction of every write): the full-text document of the
--- contact, for GET /contacts?q= (search_query.c); NULL until computed.
+-- version counts every write and is the contact's ETag. Its full-text document is kept
+-- apart, in contact_documents (sql/schema/30_rich_contacts.sql).
 -- user_id is the owner's id: the row's key leads with it, as every owned row's does.
 CREATE TABLE privacybee.contacts (
     user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
@@ -97,7 +96,6 @@ CREATE TABLE privacybee.contacts (
     version      integer NOT NULL DEFAULT 1,
     created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    search       tsvector,
     PRIMARY KEY (user_id, id),
     -- id included: structured search reads the member's external ids from the index alone
     UNIQUE (user_id, external_id) INCLUDE (id)

@@ -1,7 +1,7 @@
 -- Rich contacts (SPEC §9): emails, tags, photos, and what search reads.
 --
 -- Every row is one member's, keyed by user_id first and removed with its contact. Search
--- reads the member's entries only: full-text through the GIN index on contacts.search,
+-- reads the member's entries only: full-text through the GIN index on documents,
 -- whose lexemes all start with their owner's code (extension/search_text.h), structured
 -- through btree indexes that lead with user_id (extension/search_filter.c). unaccent (a
 -- contrib extension, which privacybee.control requires) serves the text search
@@ -69,14 +69,25 @@ CREATE TABLE privacybee.contact_photos (
 );
 ALTER TABLE privacybee.contact_photos ALTER COLUMN data SET STORAGE EXTERNAL;
 
--- What structured and full-text search probe on contacts (search_filter.c,
--- search_query.c).
+-- A contact's full-text document (extension/search_document.c), for GET /contacts?q=
+-- (search_query.c), computed by contacts_reindex() in the transaction of every write of
+-- what it holds. Kept apart from the contact: a contact is written once, not again for its
+-- document, and a search that ranks a thousand matches reads their documents only.
+CREATE TABLE privacybee.contact_documents (
+    user_id    bigint NOT NULL,
+    contact_id bigint NOT NULL,
+    document   tsvector NOT NULL,
+    PRIMARY KEY (user_id, contact_id),
+    FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
+);
+CREATE INDEX contact_documents_document ON privacybee.contact_documents USING gin (document);
+
+-- What structured search probes on contacts (search_filter.c).
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
 CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
     INCLUDE (id, display_name);
-CREATE INDEX contacts_search ON privacybee.contacts USING gin (search);
 
 -- The words of a contact's search document and of a query (search_text.c): text that
 -- search_text.c has reduced to letters, digits and spaces, each word without its accents

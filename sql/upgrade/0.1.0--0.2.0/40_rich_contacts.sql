@@ -8,8 +8,9 @@
 --
 -- contacts loses columns, so it is built again rather than altered: a dropped column
 -- would stay in the catalog (pg_dump --binary-upgrade shows it), and the table would no
--- longer be the one a fresh install creates. Search documents are computed by
--- sql/logic/98_reindex_contacts.sql, once the functions that compute them exist.
+-- longer be the one a fresh install creates. Search documents (contact_documents) are
+-- computed by sql/logic/98_reindex_contacts.sql, once the functions that compute them
+-- exist.
 
 ALTER TABLE privacybee.companies ADD COLUMN external_id text UNIQUE;
 
@@ -44,7 +45,6 @@ CREATE TABLE privacybee.contacts (
     version      integer NOT NULL DEFAULT 1,
     created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    search       tsvector,
     PRIMARY KEY (user_id, id),
     -- id included: structured search reads the member's external ids from the index alone
     UNIQUE (user_id, external_id) INCLUDE (id)
@@ -140,13 +140,25 @@ DROP TABLE privacybee.contacts_0_1 CASCADE;
 ALTER TABLE privacybee.contact_phones
     ADD FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE;
 
+-- A contact's full-text document (extension/search_document.c), for GET /contacts?q=
+-- (search_query.c), computed by contacts_reindex() in the transaction of every write of
+-- what it holds. Kept apart from the contact: a contact is written once, not again for its
+-- document, and a search that ranks a thousand matches reads their documents only.
+CREATE TABLE privacybee.contact_documents (
+    user_id    bigint NOT NULL,
+    contact_id bigint NOT NULL,
+    document   tsvector NOT NULL,
+    PRIMARY KEY (user_id, contact_id),
+    FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
+);
+CREATE INDEX contact_documents_document ON privacybee.contact_documents USING gin (document);
+
 CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
 CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
     INCLUDE (id, display_name);
-CREATE INDEX contacts_search ON privacybee.contacts USING gin (search);
 
 CREATE TEXT SEARCH CONFIGURATION privacybee.contact_search (PARSER = pg_catalog."default");
 ALTER TEXT SEARCH CONFIGURATION privacybee.contact_search
