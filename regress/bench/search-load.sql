@@ -62,6 +62,6 @@ SELECT c.user_id, c.id, t.id, 1
 
 SELECT count(*) FROM (SELECT privacybee.contacts_reindex(c.user_id, array_agg(c.id))
                         FROM privacybee.contacts c GROUP BY c.user_id) AS s;
-VACUUM ANALYZE privacybee.contacts, privacybee.contact_emails, privacybee.contact_phones,
+VACUUM ANALYZE privacybee.contacts, privacybee.contact_documents, privacybee.contact_emails, privacybee.contact_phones,
                privacybee.contact_tags, privacybee.tags, privacybee.trusted_numbers;
 SELECT count(*) AS contacts FROM privacybee.contacts;
