@@ -11,6 +11,7 @@
 #   make bench      the benchmarks, each beside its ceiling (never part of make test)
 #   make soak       1M mixed requests to privacybee-fcgi under ASan/UBSan/LSan
 #   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
+#   make routes     regenerate what the route registry api/routes generates
 
 EXTENSION = privacybee
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" privacybee.control)
@@ -55,11 +56,15 @@ define assemble_sql
 	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 endef
 
+# sql/prelude/: re-runnable definitions the tables need (a function a generated column
+# computes with), run first by both scripts
+PRELUDE = $(sort $(wildcard sql/prelude/*.sql))
+
 $(CURRENT_SQL): FORCE
-	$(call assemble_sql,CREATE EXTENSION $(EXTENSION),$(sort $(wildcard sql/schema/*.sql)) $(LOGIC))
+	$(call assemble_sql,CREATE EXTENSION $(EXTENSION),$(PRELUDE) $(sort $(wildcard sql/schema/*.sql)) $(LOGIC))
 
 $(UPGRADE_SQL): FORCE
-	$(call assemble_sql,ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"',$(sort $(wildcard sql/upgrade/$(PREVVERSION)--$(EXTVERSION)/*.sql)) $(LOGIC))
+	$(call assemble_sql,ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"',$(PRELUDE) $(sort $(wildcard sql/upgrade/$(PREVVERSION)--$(EXTVERSION)/*.sql)) $(LOGIC))
 
 FORCE:
 
@@ -105,17 +110,23 @@ phone-metadata:
 	extension/phonemeta/generate > extension/phone_metadata_table.h
 	rm -f extension/phonemeta/generate
 
+# The route registry, api/routes, and what is generated from it (listed in its header):
+# checked in, so a build needs no Python; make test fails while any is stale.
+routes:
+	python3 api/generate.py
+
 # ---- make install ----------------------------------------------------------------------
 #
 # PGXS's install puts the extension where pg_config says. privacybee-fcgi is not a
 # PostgreSQL program, so it and what runs it follow the usual prefix layout instead
-# (README, "Installing"); every directory can be set, and DESTDIR stages the whole install
+# (docs/operations.md, "Installing"); every directory can be set, and DESTDIR stages the whole install
 # (a package build, or regress/packaging/ which verifies it). systemd searches
 # $(PREFIX)/lib/systemd/system and $(PREFIX)/lib/sysusers.d for PREFIX /usr/local and /usr.
 # The units are templates that make install fills in with the paths below, so they name
-# the installed binary and one socket path; the nginx snippets are cut from the one nginx
-# config, fcgi/nginx/privacybee.conf.in, with make run's defaults (fcgi/nginx/snippets.py),
-# and the files they include are installed beside them.
+# the installed binary and one socket path; the nginx snippets are filled in from their
+# templates with make run's default rate limits (fcgi/nginx/configure.sh, which make run
+# and make test use too, their development config including the same snippets), and the
+# files they include are installed beside them.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -147,15 +158,14 @@ install-fcgi: fcgi/privacybee-fcgi
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.service.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.service'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee-fcgi.socket.in > '$(DESTDIR)$(SYSTEMD_UNITDIR)/privacybee-fcgi.socket'
 	$(FCGI_TEMPLATE) fcgi/systemd/privacybee.sysusers.in > '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf'
-	python3 fcgi/nginx/snippets.py fcgi/nginx/privacybee.conf.in fcgi/stack/stack.sh \
-	    '$(NGINX_DIR)' '$(FCGI_SOCKET)' '$(DESTDIR)$(NGINX_DIR)'
+	bash fcgi/nginx/configure.sh '$(DESTDIR)$(NGINX_DIR)' '$(NGINX_DIR)' '$(FCGI_SOCKET)'
 	install -m 644 $(NGINX_INCLUDES) '$(DESTDIR)$(NGINX_DIR)/'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)'/privacybee-fcgi.* '$(DESTDIR)$(SYSUSERSDIR)/privacybee.conf' \
 	    '$(DESTDIR)$(NGINX_DIR)'/privacybee-*.conf
 
 # A real install (no DESTDIR, as root) sets the machine up too: the service's user now
 # rather than at the next boot, and systemd told about the new units. Neither enables
-# nor starts anything: README, "Installing".
+# nor starts anything: docs/operations.md, "Installing".
 install-fcgi-setup: install-fcgi
 	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
 	    echo "systemd-sysusers $(SYSUSERSDIR)/privacybee.conf"; \
@@ -218,5 +228,5 @@ soak: deps
 	$(MAKE) install-extension
 	@bash regress/soak/run.sh
 
-.PHONY: deps run stop test bench soak fuzz phone-metadata phone-unicode install-extension \
+.PHONY: deps run stop test bench soak fuzz routes phone-metadata phone-unicode install-extension \
         install-fcgi install-fcgi-setup uninstall-fcgi dist FORCE

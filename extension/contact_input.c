@@ -25,51 +25,6 @@
 #include "contact_input.h"
 #include "ids.h"
 
-#define MAX_PROBLEMS		100
-
-void
-problems_init(Problems *p)
-{
-	initStringInfo(&p->json);
-	p->count = 0;
-	p->first = NULL;
-}
-
-void
-problems_add(Problems *p, const char *prefix, const char *field, const char *problem)
-{
-	char	   *name = psprintf("%s%s", prefix, field);
-	size_t		len = strlen(name);
-
-	/* the item itself: "[3]" in a batch, "body" for a single object */
-	if (*field == '\0' && len > 0 && name[len - 1] == '.')
-		name[len - 1] = '\0';
-	else if (len == 0)
-		name = "body";
-
-	if (p->first == NULL)
-		p->first = psprintf("%s %s", name, problem);
-	if (p->count++ >= MAX_PROBLEMS)
-		return;
-	if (p->json.len > 0)
-		appendStringInfoString(&p->json, ", ");
-	appendStringInfoString(&p->json, "{\"field\": ");
-	escape_json(&p->json, name);
-	appendStringInfoString(&p->json, ", \"problem\": ");
-	escape_json(&p->json, problem);
-	appendStringInfoChar(&p->json, '}');
-}
-
-void
-problems_raise(Problems *p)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_PT_BAD_REQUEST),
-			 errmsg("%s", p->first),
-			 errdetail("[%s]", p->json.data)));
-	pg_unreachable();
-}
-
 /*
  * labels: null (cleared) or an array of at most MAX_LABELS tag names. Names that differ
  * only in case are one tag: the first spelling stays.

@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "privacybee.h"
+#include "problems.h"
 
 /* Limits (SPEC §2; the others chosen for §9 and written in README) */
 #define MAX_DISPLAY_NAME	256
@@ -109,18 +110,6 @@ typedef struct ContactInput
 	bool		tombstoned;		/* external_id of a deleted contact: not written */
 	bool		restored;		/* ... re-created under its old id */
 } ContactInput;
-
-typedef struct Problems
-{
-	StringInfoData json;		/* JSON array body, without the brackets */
-	int			count;
-	char	   *first;			/* "field: problem" of the first one */
-} Problems;
-
-extern void problems_init(Problems *p);
-extern void problems_add(Problems *p, const char *prefix, const char *field,
-						 const char *problem);
-extern void problems_raise(Problems *p) pg_attribute_noreturn();
 
 /*
  * Parse one item (an object, as a JsonbValue) into in. prefix ("[3]." or "") is put

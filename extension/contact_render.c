@@ -177,46 +177,46 @@ RenderContact01(HeapTuple tup, TupleDesc desc, Phones *phones, bool with_emails,
 	char		date[MAXDATELEN + 1];
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"id\" : " INT64_FORMAT ", \"user_id\" : " INT64_FORMAT,
+	appendStringInfo(&buf, "{\"id\":" INT64_FORMAT ",\"user_id\":" INT64_FORMAT,
 					 DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)),
 					 DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
-	appendStringInfoString(&buf, ", \"external_id\" : ");
+	appendStringInfoString(&buf, ",\"external_id\":");
 	AppendTextOrNull(&buf, tup, desc, 3);
-	appendStringInfoString(&buf, ", \"display_name\" : ");
+	appendStringInfoString(&buf, ",\"display_name\":");
 	AppendTextOrNull(&buf, tup, desc, 4);
-	appendStringInfoString(&buf, ", \"birthday\" : ");
+	appendStringInfoString(&buf, ",\"birthday\":");
 	d = SPI_getbinval(tup, desc, 5, &isnull);
 	if (isnull)
 		appendStringInfoString(&buf, "null");
 	else
 		appendStringInfo(&buf, "\"%s\"", JsonEncodeDateTime(date, d, DATEOID, NULL));
-	appendStringInfoString(&buf, ", \"profile_icon\" : ");
+	appendStringInfoString(&buf, ",\"profile_icon\":");
 	AppendTextOrNull(&buf, tup, desc, 6);
 	if (with_emails)
 	{
-		appendStringInfoString(&buf, ", \"email\" : ");
+		appendStringInfoString(&buf, ",\"email\":");
 		AppendTextArray(&buf, SPI_getbinval(tup, desc, 7, &isnull));
 	}
 	if (with_phones)
-		appendStringInfo(&buf, ", \"phone\" : [%s]", phones->any ? phones->list.data : "");
+		appendStringInfo(&buf, ",\"phone\":[%s]", phones->any ? phones->list.data : "");
 	if (with_addresses)
 	{
-		appendStringInfoString(&buf, ", \"address\" : ");
+		appendStringInfoString(&buf, ",\"address\":");
 		AppendTextArray(&buf, SPI_getbinval(tup, desc, 8, &isnull));
 	}
-	appendStringInfoString(&buf, ", \"labels\" : ");
+	appendStringInfoString(&buf, ",\"labels\":");
 	AppendTextArray(&buf, SPI_getbinval(tup, desc, 9, &isnull));
-	appendStringInfoString(&buf, ", \"risk_score\" : ");
+	appendStringInfoString(&buf, ",\"risk_score\":");
 	d = SPI_getbinval(tup, desc, 10, &isnull);
 	if (isnull)
 		appendStringInfoString(&buf, "null");
 	else
 		appendStringInfo(&buf, "%d", DatumGetInt32(d));
-	appendStringInfo(&buf, ", \"e2ee\" : %s, \"connected\" : %s, \"created\" : ",
+	appendStringInfo(&buf, ",\"e2ee\":%s,\"connected\":%s,\"created\":",
 					 DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull)) ? "true" : "false",
 					 phones->connected ? "true" : "false");
 	AppendTimestamp(&buf, DatumGetTimestampTz(SPI_getbinval(tup, desc, 12, &isnull)));
-	appendStringInfoString(&buf, ", \"updated\" : ");
+	appendStringInfoString(&buf, ",\"updated\":");
 	AppendTimestamp(&buf, DatumGetTimestampTz(SPI_getbinval(tup, desc, 13, &isnull)));
 	appendStringInfoChar(&buf, '}');
 	return buf.data;

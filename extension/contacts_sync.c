@@ -199,12 +199,14 @@ ResolveIds(Batch *b, bool has_version, int32 if_version)
 	}
 	for (int i = 0; i < b->n; i++)
 		if (b->items[i].has_id && !b->items[i].exists)
-			ereport(ERROR,
-					(errcode(ERRCODE_PT_NOT_FOUND),
-					 b->single ? errmsg("contact not found")
-					 : errmsg("contact [%d] not found", i),
-					 errdetail("[{\"field\": \"%sid\", \"problem\": \"not found\"}]",
-							   b->single ? "" : psprintf("[%d].", i))));
+		{
+			Problems	p;
+
+			problems_init(&p);
+			problems_add(&p, b->single ? "" : psprintf("[%d].", i), "id", "not found");
+			problems_raise_as(&p, ERRCODE_PT_NOT_FOUND, b->single ? "contact not found"
+							  : psprintf("contact [%d] not found", i));
+		}
 }
 
 /* Lock the contacts named by external_id; items without a match will be created. */

@@ -22,7 +22,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "contact_input.h"
+#include "problems.h"
 #include "ids.h"
 #include "privacybee.h"
 
@@ -96,19 +96,6 @@ id_problem(void)
 					ID_MIN, ID_MAX);
 }
 
-/* 400 naming field. */
-static void BadField(const char *field, const char *problem) pg_attribute_noreturn();
-
-static void
-BadField(const char *field, const char *problem)
-{
-	Problems	p;
-
-	problems_init(&p);
-	problems_add(&p, "", field, problem);
-	problems_raise(&p);
-}
-
 /* The scalar a jsonb argument holds; false for an array or object. */
 static bool
 JsonbScalar(Jsonb *jb, JsonbValue *v)
@@ -160,9 +147,9 @@ json_id(PG_FUNCTION_ARGS)
 	int64		id;
 
 	if (PG_ARGISNULL(0))
-		BadField(field, "is required");
+		bad_field(field, "is required");
 	if (!JsonbScalar(PG_GETARG_JSONB_P(0), &v) || !id_from_jsonb(&v, &id))
-		BadField(field, id_problem());
+		bad_field(field, id_problem());
 	PG_RETURN_INT64(id);
 }
 
@@ -197,7 +184,7 @@ json_int(PG_FUNCTION_ARGS)
 	if (JsonbScalar(PG_GETARG_JSONB_P(0), &v) && v.type == jbvNull)
 		PG_RETURN_NULL();
 	if (!JsonbScalar(PG_GETARG_JSONB_P(0), &v) || !integer_from_jsonb(&v, lo, hi, &value))
-		BadField(field, psprintf("must be an integer from " INT64_FORMAT " to " INT64_FORMAT,
+		bad_field(field, psprintf("must be an integer from " INT64_FORMAT " to " INT64_FORMAT,
 								 lo, hi));
 	PG_RETURN_INT64(value);
 }
@@ -223,10 +210,10 @@ json_ids(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT8OID));
 	jb = PG_GETARG_JSONB_P(0);
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
-		BadField(field, "must be an array of ids");
+		bad_field(field, "must be an array of ids");
 	size = JB_ROOT_COUNT(jb);
 	if (size > max)
-		BadField(field, psprintf("must have at most %d entries", max));
+		bad_field(field, psprintf("must have at most %d entries", max));
 	ids = palloc(sizeof(Datum) * Max(size, 1));
 	problems_init(&p);
 	for (int i = 0; i < size; i++)

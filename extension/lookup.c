@@ -30,6 +30,8 @@
 #include "phone.h"
 #include "phone_match.h"
 #include "privacybee.h"
+#include "problems.h"
+#include "route_scopes.h"
 #include "spi_util.h"
 #include "tokens.h"
 
@@ -68,11 +70,7 @@ Field(Jsonb *obj, const char *key)
 	if (v->type == jbvNumeric)
 		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 	if (v->type == jbvBinary)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("%s must be one string or number", key),
-				 errdetail("[{\"field\": \"%s\", \"problem\": \"must be one string or number\"}]",
-						   key)));
+		bad_field(key, "must be one string or number");
 	return NULL;
 }
 
@@ -89,10 +87,7 @@ static void
 Required(const char *value, const char *field)
 {
 	if (value == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("%s is required", field),
-				 errdetail("[{\"field\": \"%s\", \"problem\": \"is required\"}]", field)));
+		bad_field(field, "is required");
 }
 
 /* s (palloc'd) cut to at most max characters (not bytes). */
@@ -138,10 +133,7 @@ ReadParams(Jsonb *params, Jsonb *body, CallParams *p)
 	verstat = CallParam(params, body, "StirVerstat");
 	p->spoofed = verstat && strncmp(verstat, "TN-Validation-Failed", 20) == 0;
 	if (p->call_sid && pg_mbstrlen(p->call_sid) > 256)
-		ereport(ERROR,
-				(errcode(ERRCODE_PT_BAD_REQUEST),
-				 errmsg("call_sid must be at most 256 characters"),
-				 errdetail("[{\"field\": \"call_sid\", \"problem\": \"must be at most 256 characters\"}]")));
+		bad_field("call_sid", "must be at most 256 characters");
 	Clip(p->inbound_code, 16);
 	Clip(p->inbound, 64);
 	p->caller_id = CallParam(params, body, "caller_id");
@@ -283,17 +275,17 @@ TrustLookup(FunctionCallInfo fcinfo, SchemaVersion schema)
 		elog(ERROR, "api_trust_lookup must return privacybee.http_response");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	tokens_authenticate(token, "buzz:lookup", &user_null);
+	tokens_authenticate(token, ROUTE_SCOPE_API_TRUST_LOOKUP, &user_null);
 	ResolveCall(params, body, &c, schema);
 	if (c.has_receiver && !c.trusted)
 		RecordBlocked(c.receiver, &c.p, c.caller_valid ? c.caller_e164 : NULL);
 	SPI_finish();
 
 	if (c.has_receiver)
-		snprintf(json, sizeof(json), "{\"trusted\": %s, \"user_id\": " INT64_FORMAT "}",
+		snprintf(json, sizeof(json), "{\"trusted\":%s,\"user_id\":" INT64_FORMAT "}",
 				 c.trusted ? "true" : "false", c.receiver);
 	else
-		snprintf(json, sizeof(json), "{\"trusted\": false, \"user_id\": null}");
+		snprintf(json, sizeof(json), "{\"trusted\":false,\"user_id\":null}");
 	result[0] = Int32GetDatum(200);
 	result[1] = (Datum) 0;
 	result[2] = CStringGetTextDatum(json);

@@ -27,7 +27,7 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
-#include "contact_input.h"
+#include "problems.h"
 #include "privacybee.h"
 #include "timestamps.h"
 
@@ -191,12 +191,7 @@ rfc3339_in(PG_FUNCTION_ARGS)
 	v = PG_GETARG_TEXT_PP(0);
 	if (!rfc3339_parse(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &ts, &problem))
 	{
-		const char *field = PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1));
-		Problems	p;
-
-		problems_init(&p);
-		problems_add(&p, "", field, problem);
-		problems_raise(&p);
+		bad_field(PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1)), problem);
 	}
 	PG_RETURN_TIMESTAMPTZ(ts);
 }

@@ -4,10 +4,10 @@
  *
  * Every route function starts here, so it is one index probe by hash: unknown, expired
  * and revoked tokens are 401 alike (a client learns nothing about which), a token
- * without the route's scope is 403. The provider's scope buzz:lookup counts only on a
- * service token (no user): a member's token never carries it (issue_token and the table
- * refuse it), and one that somehow did would still be 403 — it reads every member's
- * contacts through call-lookup.
+ * without the route's scope is 403. A service scope (the provider's buzz:lookup; the
+ * route registry, api/routes, says which) counts only on a service token (no user): a
+ * member's token never carries it (issue_token and the table refuse it), and one that
+ * somehow did would still be 403 — it reads every member's contacts through call-lookup.
  */
 #include "postgres.h"
 
@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 
 #include "privacybee.h"
+#include "route_scopes.h"
 #include "spi_util.h"
 #include "tokens.h"
 
@@ -63,7 +64,7 @@ tokens_authenticate(text *token, const char *scope, bool *user_null)
 										   &isnull));
 	user_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										  user_null));
-	if (isnull || !has_scope || (strcmp(scope, "buzz:lookup") == 0 && !*user_null))
+	if (isnull || !has_scope || (scope_is_service(scope) && !*user_null))
 		ereport(ERROR,
 				(errcode(ERRCODE_PT_FORBIDDEN), errmsg("token lacks the %s scope", scope)));
 	return user_id;

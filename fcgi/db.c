@@ -92,11 +92,14 @@ PrepareAll(PGconn *conn)
 
 	for (size_t i = 0; i < route_count; i++)
 	{
+		if (routes[i].answer != ANSWER_SQL && routes[i].answer != ANSWER_SQL_BYTES)
+			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
-		snprintf(sql, sizeof(sql),
-				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
+		snprintf(sql, sizeof(sql), routes[i].body == BODY_IMAGE
+				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::bytea, $5, $6, $7)"
+				 : "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(conn, name, sql, ROUTE_NPARAMS))
+		if (!Prepare(conn, name, sql, routes[i].body == BODY_IMAGE ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
 			return false;
 	}
 	if (!Prepare(conn, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
@@ -162,13 +165,14 @@ db_ready(Db *db)
  * true when the call certainly did not commit (see the header), false otherwise.
  */
 static PGresult *
-Attempt(Db *db, const char *stmt, int n, const char *const *values, bool *retry)
+Attempt(Db *db, const char *stmt, int n, const char *const *values, const int *lengths,
+		const int *formats, int result_format, bool *retry)
 {
 	PGresult   *first = NULL;
 	PGresult   *res;
 
 	*retry = false;
-	if (!PQsendQueryPrepared(db->conn, stmt, n, values, NULL, NULL, 0))
+	if (!PQsendQueryPrepared(db->conn, stmt, n, values, lengths, formats, result_format))
 	{
 		*retry = true;
 		return NULL;
@@ -192,8 +196,10 @@ Attempt(Db *db, const char *stmt, int n, const char *const *values, bool *retry)
 	return NULL;
 }
 
+/* lengths, formats: PQexecParams's, NULL for text parameters; result_format 1: binary */
 static PGresult *
-Exec(Db *db, const char *stmt, int n, const char *const *values)
+Exec(Db *db, const char *stmt, int n, const char *const *values, const int *lengths,
+	 const int *formats, int result_format)
 {
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
@@ -202,7 +208,7 @@ Exec(Db *db, const char *stmt, int n, const char *const *values)
 
 		if (db->conn == NULL && !Connect(db))
 			return NULL;
-		res = Attempt(db, stmt, n, values, &retry);
+		res = Attempt(db, stmt, n, values, lengths, formats, result_format, &retry);
 		if (PQstatus(db->conn) != CONNECTION_OK || db->doomed)
 			db_close(db);
 		if (res != NULL || !retry)
@@ -212,12 +218,18 @@ Exec(Db *db, const char *stmt, int n, const char *const *values)
 }
 
 PGresult *
-db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
+db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX], int body_len)
 {
 	char		name[32];
+	/* an image body is bytes, passed in binary as the bytea it is: never through text */
+	int			lengths[ROUTE_NPARAMS_MAX] = {0, 0, 0, body_len, 0, 0, 0};
+	int			formats[ROUTE_NPARAMS_MAX] = {0, 0, 0, 1, 0, 0, 0};
+	bool		image = routes[route].body == BODY_IMAGE;
 
 	snprintf(name, sizeof(name), "r%zu", route);
-	return Exec(db, name, ROUTE_NPARAMS, values);
+	return Exec(db, name, image ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS, values,
+				image ? lengths : NULL, image ? formats : NULL,
+				routes[route].answer == ANSWER_SQL_BYTES ? 1 : 0);
 }
 
 PGresult *
@@ -225,7 +237,7 @@ db_check_token(Db *db, const char *token, const char *scope)
 {
 	const char *values[2] = {token, scope};
 
-	return Exec(db, CHECK_TOKEN_STMT, 2, values);
+	return Exec(db, CHECK_TOKEN_STMT, 2, values, NULL, NULL, 0);
 }
 
 void

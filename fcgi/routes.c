@@ -1,39 +1,15 @@
 /*
- * routes.c — the route table, and matching a request against it.
+ * routes.c — matching a request against the route table (route_table.c, generated from
+ * the route registry api/routes: adding a route is a line there and its SQL function).
  *
- * Adding a route is adding a line; a GET route answers HEAD too. Each function has the
- * signature (token, arg, params, body, if_match, if_none_match) → privacybee.http_response
- * (routes.h) and authenticates the token itself, so a request costs exactly one SQL call.
+ * A GET route answers HEAD too. Each function has the signature (token, arg, params,
+ * body, if_match, if_none_match) → privacybee.http_response (routes.h) and authenticates
+ * the token itself, so a request costs exactly one SQL call.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "routes.h"
-
-const Route routes[] = {
-	{"GET", "/contacts", "api_contacts_list", "contacts:read", BODY_NONE, false, false},
-	{"POST", "/contacts/sync", "api_contacts_sync", "contacts:write", BODY_JSON, false, false},
-	{"GET", "/contacts/requests", "api_trust_requests_list", "contacts:read", BODY_NONE, false, false},
-	{"POST", "/contacts/requests", "api_trust_request_create", "contacts:write", BODY_JSON, false, false},
-	{"POST", "/contacts/trust/{id}", "api_trust_set", "contacts:write", BODY_JSON, false, false},
-	{"GET", "/contacts/employees/{id}", "api_employees", "contacts:read", BODY_NONE, false, false},
-	{"DELETE", "/contacts/clear/{id}", "api_contacts_clear", "contacts:write", BODY_NONE, true, false},
-	{"GET", "/contacts/{id}", "api_contact_get", "contacts:read", BODY_NONE, false, false},
-	{"PUT", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false, false},
-	{"PATCH", "/contacts/{id}", "api_contact_update", "contacts:write", BODY_JSON, false, false},
-	{"DELETE", "/contacts/{id}", "api_contact_delete", "contacts:write", BODY_NONE, false, false},
-	{"GET", "/apps/buzz/trust-lookup", "api_trust_lookup", "buzz:lookup", BODY_NONE, false, true},
-	{"POST", "/apps/buzz/trust-lookup", "api_trust_lookup", "buzz:lookup", BODY_JSON_OR_FORM, false, true},
-	{"GET", "/apps/buzz/call-lookup", "api_call_lookup", "buzz:lookup", BODY_NONE, false, true},
-	{"POST", "/apps/buzz/call-lookup", "api_call_lookup", "buzz:lookup", BODY_JSON_OR_FORM, false, true},
-	{"GET", "/apps/buzz/heartbeat", "api_heartbeat", "buzz", BODY_NONE, false, false},
-	{"GET", "/apps/buzz/blocked", "api_blocked", "buzz", BODY_NONE, false, false},
-	{"POST", "/apps/buzz/activity", "api_activity_create", "buzz", BODY_JSON, false, false},
-	{"GET", "/apps/buzz/activity/{id}", "api_activity_since", "buzz", BODY_NONE, false, false},
-	{"PUT", "/apps/buzz/encryption", "api_encryption", "buzz", BODY_JSON, false, false},
-	{"DELETE", "/apps/buzz/clear", "api_buzz_clear", "buzz", BODY_NONE, true, false},
-};
-const size_t route_count = sizeof(routes) / sizeof(routes[0]);
 
 /* Does path match pattern? Copies the {id} segment into arg. */
 static bool

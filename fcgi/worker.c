@@ -12,7 +12,7 @@
  * it, and a POST would fail with 502 (nginx retries only idempotent requests). So the
  * threads of all workers must well outnumber the connections nginx keeps (keepalive x
  * worker_processes, a quarter of them at most), and nginx drops idle ones itself
- * (keepalive_timeout); see fcgi/nginx/privacybee.conf.in.
+ * (keepalive_timeout); see fcgi/nginx/privacybee-http.conf.in.
  *
  * Stopping: the main thread waits for SIGTERM with every signal blocked in the request
  * threads, then waits until no request is in flight and exits. A worker also exits when

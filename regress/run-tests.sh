@@ -5,8 +5,10 @@
 # directories are never touched:
 #   1. pg_regress suites (regress/sql, regress/expected) against the stack's cluster;
 #   2. the upgrade path from the oldest release (regress/upgrade/run.sh);
-#   3. HTTP suites (regress/http) through nginx + privacybee-fcgi + PostgreSQL, with
-#      privacybee-fcgi built under AddressSanitizer + UBSan; any sanitizer report fails;
+#   3. the route registry's generated files are current; a standard OpenAPI validator
+#      accepts the document served; HTTP suites (regress/http) through nginx +
+#      privacybee-fcgi + PostgreSQL, with privacybee-fcgi built under AddressSanitizer +
+#      UBSan (any sanitizer report fails), every response checked against that document;
 #   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
 #      make install verified by systemd, served through, and make run's pg_cron jobs.
 # Ends with one line "N passed, M failed".
@@ -105,6 +107,18 @@ g++ -O1 -o "$dir/match-oracle" regress/phone_match/oracle.cc -lphonenumber &&
 status=$?
 cat "$dir/match.log" 2>/dev/null
 record $status "match keys agree with libphonenumber"
+
+echo "== the route registry: every file generated from api/routes is current (make routes)"
+python3 api/generate.py --check
+record $? "generated from the route registry, and current"
+
+echo "== a standard OpenAPI 3.1 validator (regress/openapi, from its lockfile) accepts GET /openapi.json"
+npm ci --prefix regress/openapi --no-audit --no-fund --loglevel=error > "$dir/npm-openapi.log" 2>&1 &&
+    curl -sf "$PRIVACYBEE_URL/openapi.json" -o "$dir/openapi.json" &&
+    regress/openapi/node_modules/.bin/validate-api "$dir/openapi.json" > "$dir/openapi-validate.log" 2>&1
+status=$?
+cat "$dir/npm-openapi.log" "$dir/openapi-validate.log" 2>/dev/null | head -n 40
+record $status "@seriousme/openapi-schema-validator: GET /openapi.json is valid OpenAPI 3.1"
 
 echo "== HTTP suites (privacybee-fcgi under ASan/UBSan, nginx on 127.0.0.1:$port)"
 /usr/bin/python3 regress/http/run.py > "$dir/http.log" 2>&1

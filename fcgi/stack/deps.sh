@@ -8,13 +8,15 @@ packages=(
     postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
     postgresql-15-cron                                  # pg_cron: nightly maintenance()
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
-    python3 python3-psycopg2 curl                       # HTTP test suites
+    python3 python3-psycopg2 python3-jsonschema curl    # HTTP test suites (responses checked
+                                                        # against the OpenAPI document)
     g++ libphonenumber-dev                              # the phone corpus oracle
     clang libclang-rt-14-dev                            # libFuzzer (make test, make fuzz)
     wrk                                                 # make bench
     systemd                                             # make test verifies the installed units
 )
-# node and npm (test-only: the provider's signing library, regress/twilio): Debian's,
+# node and npm (test-only: the provider's signing library, regress/twilio, and an OpenAPI
+# validator, regress/openapi): Debian's,
 # unless some other package already provides the commands
 for cmd in node npm; do
     command -v "$cmd" >/dev/null || packages+=("$( [ "$cmd" = node ] && echo nodejs || echo npm )")

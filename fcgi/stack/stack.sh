@@ -12,7 +12,7 @@
 # Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
-# and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in start_nginx).
+# and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in fcgi/nginx/configure.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +43,7 @@ psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgpor
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
 # pg_cron (Debian postgresql-15-cron), when installed, runs privacybee.maintenance()
-# nightly and recompute_trust() weekly (README, "Maintenance"). It must be preloaded and
+# nightly and recompute_trust() weekly (docs/operations.md, "Maintenance"). It must be preloaded and
 # told the database its jobs run in; background workers run them, since the cluster has
 # no TCP listener. Written on every start (a cluster made before pg_cron was installed
 # gets it at its next start); the jobs are scheduled by schedule_pg_cron.
@@ -157,25 +157,11 @@ start_nginx() {
     mkdir -p "$dir/nginx/tmp"
     chown "$web_user" "$dir/nginx/tmp"
     if pid_alive "$dir/nginx/nginx.pid"; then return; fi
-    # rate limits per token and per client address: requests per minute (or r/s) and
-    # bursts; see README. RATE_ADDR_EXEMPT: addresses or CIDR ranges, space-separated.
-    local exempt="" a
-    for a in ${RATE_ADDR_EXEMPT:-}; do
-        [[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]+)?$ ]] || { echo "RATE_ADDR_EXEMPT: not an address: $a" >&2; exit 2; }
-        exempt+="        $a 1;"
-    done
-    sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$dir/fcgi/fcgi.sock|g" \
-        -e "s|@TOP@|$top|g" \
+    # the production snippets, with the rate limits and timeouts of the environment
+    # (defaults and variables: fcgi/nginx/configure.sh), included by the development config
+    bash "$top/fcgi/nginx/configure.sh" "$dir/nginx" "$top/fcgi/nginx" "$dir/fcgi/fcgi.sock"
+    sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" \
         -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \
-        -e "s|@RATE_RW@|${RATE_RW:-60r/m}|" -e "s|@BURST_RW@|${BURST_RW:-30}|" -e "s|@RETRY_RW@|${RETRY_RW:-1}|" \
-        -e "s|@RATE_DELETE@|${RATE_DELETE:-10r/m}|" -e "s|@BURST_DELETE@|${BURST_DELETE:-5}|" \
-        -e "s|@RETRY_DELETE@|${RETRY_DELETE:-6}|" \
-        -e "s|@RATE_LIST@|${RATE_LIST:-20r/m}|" -e "s|@BURST_LIST@|${BURST_LIST:-10}|" \
-        -e "s|@RETRY_LIST@|${RETRY_LIST:-3}|" \
-        -e "s|@RATE_LOOKUP@|${RATE_LOOKUP:-50r/s}|" -e "s|@BURST_LOOKUP@|${BURST_LOOKUP:-200}|" \
-        -e "s|@RATE_ADDR@|${RATE_ADDR:-100r/s}|" -e "s|@BURST_ADDR@|${BURST_ADDR:-400}|" \
-        -e "s|^@ADDR_EXEMPT@\$|$exempt|" \
-        -e "s|@BODY_TIMEOUT@|${BODY_TIMEOUT:-60s}|" -e "s|@FCGI_READ_TIMEOUT@|${FCGI_READ_TIMEOUT:-60s}|" \
         "$top/fcgi/nginx/privacybee.conf.in" > "$dir/nginx/nginx.conf"
     nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log"
     for _ in $(seq 100); do

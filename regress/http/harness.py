@@ -11,16 +11,18 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 import time
 import unittest
 import urllib.parse
 import uuid
+import warnings
 
+import jsonschema
 import psycopg2
 
 URL = urllib.parse.urlsplit(os.environ["PRIVACYBEE_URL"])
-USER_SCOPES = ["contacts:read", "contacts:write", "buzz"]
 
 # The telephony webhooks are signed like the provider does (X-Twilio-Signature), when
 # the stack has its auth token.
@@ -49,14 +51,160 @@ def provider_signed(path, data, ctype, headers):
     url = f"http://{URL.hostname}:{URL.port}{path}"
     return path, dict(headers, **{"X-Twilio-Signature": twilio_signature(url, form)})
 
-ROUTES_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fcgi", "routes.c")
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(TOP, "api"))
+import registry  # noqa: E402  (api/registry.py: the one reader of the route registry)
+
+
+# every scope a member's token may hold, from the registry
+USER_SCOPES = [s.name for s in registry.scopes() if s.holder == "member"]
 
 
 def route_table():
-    """(method, pattern, function, scope, body kind) of every route, read from fcgi/routes.c:
-    the one place the HTTP suites learn the routes from."""
-    with open(ROUTES_C) as f:
-        return re.findall(r'\{"([A-Z]+)", "([^"]+)", "(api_\w+)", "([^"]+)", (BODY_\w+)', f.read())
+    """(method, pattern, function, scope, body kind) of every route, from the route
+    registry api/routes: the one place the HTTP suites learn the routes from. function is
+    None for a route privacybee-fcgi answers itself, scope None for a route without a
+    token, body kind None, "json" or "json|form"."""
+    return [(r.method, r.path, r.function, r.scope, r.body_kind) for r in registry.load()]
+
+
+def registry_routes():
+    """The registry's routes with every attribute (api/registry.py Route)."""
+    return registry.load()
+
+
+# ---- every response checked against the OpenAPI document ---------------------------------
+
+class OpenApi:
+    """The document GET /openapi.json serves, as a checker of responses: the status must be
+    one the document gives the operation (method and path), and the body must be valid
+    against the schema of that status; a request that is no operation's (404, 405,
+    nginx's own errors) must be answered with an error status and the Error schema."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.checked = 0
+        self.operations = []
+        for path, item in doc["paths"].items():
+            regex = re.escape(path)
+            for ref in {p["$ref"] for op in item.values() for p in op.get("parameters", [])}:
+                param = self.resolve(ref)
+                if param["in"] == "path":
+                    pattern = param["schema"]["pattern"].lstrip("^").rstrip("$")
+                    regex = regex.replace(re.escape("{" + param["name"] + "}"), f"(?:{pattern})")
+            self.operations.append((re.compile(f"^{regex}$"), item))
+        self.validators = {}
+
+    def resolve(self, node):
+        ref = node if isinstance(node, str) else node.get("$ref")
+        if ref is None:
+            return node
+        out = self.doc
+        for part in ref.lstrip("#/").split("/"):
+            out = out[part]
+        return out
+
+    def validator(self, schema):
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self.validators:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                resolver = jsonschema.RefResolver("", self.doc)
+                self.validators[key] = jsonschema.Draft202012Validator(
+                    schema, resolver=resolver, format_checker=jsonschema.FormatChecker())
+        return self.validators[key]
+
+    def operation(self, method, path):
+        path = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
+        for regex, item in self.operations:
+            if regex.match(path):
+                return item.get("get" if method == "HEAD" else method.lower())
+        return None
+
+    def check(self, method, path, response):
+        """Raise AssertionError unless the document describes this response."""
+        where = f"{method} {(path or '')[:200]} → {response.status}"
+        op = self.operation(method, path) if method and path else None
+        if op is None:
+            if response.status < 400:
+                raise AssertionError(f"{where}: a success for no operation of the OpenAPI document")
+            described = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        else:
+            if str(response.status) not in op["responses"]:
+                raise AssertionError(f"{where}: status not in the OpenAPI document for "
+                                     f"{op['operationId']} ({', '.join(op['responses'])})")
+            described = self.resolve(op["responses"][str(response.status)])
+        content = described.get("content")
+        if method == "HEAD" or response.status in (204, 304):
+            if response.raw:
+                raise AssertionError(f"{where}: a body where none may be")
+        elif content is None:
+            if response.raw:
+                raise AssertionError(f"{where}: a body the document does not describe: {response.raw[:200]!r}")
+        else:
+            ctype = (response.header("Content-Type") or "").split(";")[0]
+            if ctype not in content:
+                raise AssertionError(f"{where}: Content-Type {response.header('Content-Type')!r}, "
+                                     f"the document says {list(content)}")
+            if ctype != "application/json":
+                # bytes (a photo): described by their type; a body there must be
+                if not response.data:
+                    raise AssertionError(f"{where}: no body where the document describes {ctype}")
+                self.checked += 1
+                return
+            if response.json is None and response.raw != "null":
+                raise AssertionError(f"{where}: the body is not JSON: {response.raw[:200]!r}")
+            space = first_space_outside_strings(response.raw)
+            if space is not None:
+                raise AssertionError(f"{where}: not the API's compact JSON (white space at {space}): "
+                                     f"{response.raw[max(0, space - 40):space + 40]!r}")
+            schema = content["application/json"]["schema"]
+            errors = sorted(self.validator(schema).iter_errors(response.json), key=lambda e: list(e.path))
+            if errors:
+                e = errors[0]
+                raise AssertionError(f"{where}: the body is not what the OpenAPI document says at "
+                                     f"{'/'.join(map(str, e.absolute_path)) or 'the top'}: {e.message}"
+                                     f" ({len(errors)} error(s)); body {response.raw[:300]!r}")
+        self.checked += 1
+
+
+def first_space_outside_strings(text):
+    """The offset of the first white space outside a JSON string, None when there is none:
+    every body is compact, {"id":1,"name":"x"} (SPEC §13)."""
+    in_string = escaped = False
+    for i, c in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in " \t\r\n":
+            return i
+    return None
+
+
+_openapi = None
+
+
+def openapi():
+    """The OpenAPI document the stack serves (fetched once, without a token), as a checker."""
+    global _openapi
+    if _openapi is None:
+        conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=30)
+        try:
+            conn.request("GET", "/openapi.json")
+            r = conn.getresponse()
+            body = r.read()
+        finally:
+            conn.close()
+        if r.status != 200:
+            raise AssertionError(f"GET /openapi.json answered {r.status}")
+        _openapi = OpenApi(json.loads(body))
+    return _openapi
 
 
 _db = None
@@ -172,10 +320,11 @@ def overlapped(first, second, *args):
 
 
 class Response:
-    def __init__(self, status, headers, raw):
+    def __init__(self, status, headers, raw, data=None):
         self.status = status
         self.headers = headers
         self.raw = raw
+        self.data = data if data is not None else raw.encode()  # the body's bytes (a photo's)
         try:
             self.json = json.loads(raw) if raw else None
         except ValueError:
@@ -197,7 +346,7 @@ def parse_response(data):
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return Response(status, headers, body.decode("utf-8", "replace"))
+    return Response(status, headers, body.decode("utf-8", "replace"), body)
 
 
 def raw_request(data, source=None, timeout=30, head=False):
@@ -220,7 +369,11 @@ def raw_request(data, source=None, timeout=30, head=False):
                     break
     finally:
         s.close()
-    return parse_response(out)
+    response = parse_response(out)
+    line = data.split(b"\r\n", 1)[0].split(b" ")
+    method, target = (line[0].decode("latin-1"), line[1].decode("latin-1")) if len(line) == 3 else (None, None)
+    openapi().check(method, target, response)
+    return response
 
 
 class Client:
@@ -251,8 +404,10 @@ class Client:
                 self.conn.request(method, path, body=data, headers=h)
                 r = self.conn.getresponse()
                 raw_body = r.read()
-                return Response(r.status, {k.lower(): v for k, v in r.getheaders()},
-                                raw_body.decode("utf-8", "replace"))
+                response = Response(r.status, {k.lower(): v for k, v in r.getheaders()},
+                                    raw_body.decode("utf-8", "replace"), raw_body)
+                openapi().check(method, path, response)
+                return response
             except (http.client.HTTPException, ConnectionError):
                 self.conn.close()
                 self.conn = None

@@ -3,7 +3,7 @@
 import json
 import re
 
-from harness import ApiTest, member, route_table, service_token, sql
+from harness import USER_SCOPES, ApiTest, member, route_table, service_token, sql
 
 
 class TestRouting(ApiTest):
@@ -34,6 +34,30 @@ class TestRouting(ApiTest):
                 self.assertError(r, 405)
                 allowed = r.header("Allow").split(", ")
                 self.assertEqual("HEAD" in allowed, "GET" in methods, r.header("Allow"))
+
+
+class TestScopes(ApiTest):
+    """Each route demands exactly the scope the registry gives it (api/routes), whether its
+    function is SQL or C: a token with every other scope is 403, one with only that scope
+    gets past authentication."""
+
+    def test_every_route_demands_exactly_its_registry_scope(self):
+        uid, _ = member()
+        for method, pattern, _, scope, _ in route_table():
+            if scope is None:
+                continue
+            path = pattern.replace("{id}", str(uid))
+            if scope == "buzz:lookup":
+                path += "?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199"
+                without = sql("SELECT privacybee.issue_token(%s, %s)", uid, USER_SCOPES)[0][0]
+                only = service_token()
+            else:
+                without = sql("SELECT privacybee.issue_token(%s, %s)", uid,
+                              [s for s in USER_SCOPES if s != scope])[0][0]
+                only = sql("SELECT privacybee.issue_token(%s, %s)", uid, [scope])[0][0]
+            with self.subTest(f"{method} {pattern} needs {scope}"):
+                self.assertError(self.req(method, path, without), 403)
+                self.assertNotIn(self.req(method, path, only).status, (401, 403))
 
 
 class TestHead(ApiTest):

@@ -1,28 +1,28 @@
 #!/usr/bin/env python3
-"""nginx_snippet.py — the production nginx snippets make install writes say what the
-development config says.
+"""nginx_snippet.py — the development nginx config is the production snippets, and
+nothing else but what belongs to a development stack of its own.
 
-    nginx_snippet.py DEV_TEMPLATE STACK_SH INSTALLED_HTTP_CONF INSTALLED_SERVER_CONF
+    nginx_snippet.py DEV_TEMPLATE
 
-make run and make test serve through fcgi/nginx/privacybee.conf.in, filled in by
-fcgi/stack/stack.sh (rate limits from the environment, defaults in stack.sh); a production
-nginx includes privacybee-http.conf in http {} and privacybee-server.conf in a server {},
-which make install cuts from that same file (fcgi/nginx/snippets.py). This checks the cut,
-with a parser of its own: both must carry the same directives — the upstream and its
-keepalive, the rate-limit maps, zones and rates, the body limits and timeouts, every
-location with its limits and includes, nginx's own JSON error answers. Only what belongs
-to the development stack itself may differ: its temporary directories, its access log and
-its listen address (DEV_ONLY). The dev template is filled with stack.sh's defaults;
-include paths compare by file name and the upstream socket by being a unix socket. Exit
-0 when equal, else 1 with the differences.
+make run and make test serve through fcgi/nginx/privacybee.conf.in, which includes
+privacybee-http.conf in http {} and privacybee-server.conf in its server {}: the snippets
+make install installs for a production nginx, written by the same script
+(fcgi/nginx/configure.sh) from the same templates. So they cannot drift, as long as the
+development config carries no directive of its own that a production nginx would need:
+this checks, with a parser of its own, that outside http {} it has only the process's
+own settings (user, worker_processes, pid, error_log, events), inside http {} only
+DEV_ONLY, the one include of privacybee-http.conf and one server {}, and inside that
+server only its listen and the one include of privacybee-server.conf. Exit 0 when so,
+else 1 naming what is not.
 """
 import os
 import re
 import sys
 
-# directives of the development stack that a production server sets its own way
-DEV_ONLY = {"access_log", "listen", "client_body_temp_path", "fastcgi_temp_path",
-            "proxy_temp_path", "uwsgi_temp_path", "scgi_temp_path"}
+# what a development stack sets its own way, which a production nginx sets its own way too
+PROCESS = {"user", "worker_processes", "pid", "error_log", "events"}
+DEV_ONLY = {"access_log", "client_body_temp_path", "fastcgi_temp_path", "proxy_temp_path",
+            "uwsgi_temp_path", "scgi_temp_path"}
 
 
 def tokens(text):
@@ -74,56 +74,37 @@ def parse(text):
     return stack[0]
 
 
-def canonical(directive):
-    name, args, children = directive
-    if name == "include":
-        args = tuple(os.path.basename(a) for a in args)
-    if name == "server" and args and args[0].startswith("unix:"):
-        args = ("unix:<socket>",) + args[1:]
-    text = " ".join((name,) + args)
-    if children is not None:
-        text += " { " + " ".join(sorted(canonical(c) for c in children)) + " }"
-    return text
-
-
-def stack_defaults(stack_sh):
-    """The defaults stack.sh fills the template with: ${RATE_RW:-60r/m} …"""
-    return dict(re.findall(r"\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}", stack_sh))
+def includes(block, name):
+    return [d for d in block if d[0] == "include" and os.path.basename(d[1][0]) == name]
 
 
 def main():
-    dev_path, stack_path, http_path, server_path = sys.argv[1:5]
-    dev = open(dev_path).read()
-    defaults = stack_defaults(open(stack_path).read())
-    for name, value in defaults.items():
-        dev = dev.replace("@" + name + "@", value)
-    # a list stack.sh builds from the environment (a placeholder alone on its line, with
-    # no default) is empty when nothing is set
-    dev = "\n".join(l for l in dev.split("\n") if not re.fullmatch(r"\s*@[A-Z][A-Z0-9_]*@\s*", l))
-    dev_tree = parse(dev)
-    http = [d for d in dev_tree if d[0] == "http"]
+    dev_path = sys.argv[1]
+    # stack.sh's placeholders: @USER@ alone on its line is "user …;" or nothing
+    text = re.sub(r"(?m)^[ \t]*@USER@[ \t]*$", "", open(dev_path).read())
+    tree = parse(re.sub(r"@[A-Z][A-Z0-9_]*@", "x", text))
+    problems = [f"outside http: {d[0]}" for d in tree if d[0] not in PROCESS | {"http"}]
+    http = [d for d in tree if d[0] == "http"]
     if len(http) != 1:
-        print(f"{dev_path}: expected one http block")
-        return 1
-    flat = []
-    for d in http[0][2]:
-        if d[0] == "server":
-            flat.extend(d[2])
+        problems.append("expected one http block")
+    else:
+        block = http[0][2]
+        servers = [d for d in block if d[0] == "server"]
+        if len(includes(block, "privacybee-http.conf")) != 1:
+            problems.append("http: expected one include of privacybee-http.conf")
+        problems += [f"http: {d[0]} {' '.join(d[1])}" for d in block
+                     if d[0] not in DEV_ONLY | {"server"} and d not in includes(block, "privacybee-http.conf")]
+        if len(servers) != 1:
+            problems.append("http: expected one server block")
         else:
-            flat.append(d)
-    want = sorted(canonical(d) for d in flat if d[0] not in DEV_ONLY)
-    have = sorted(canonical(d) for path in (http_path, server_path)
-                  for d in parse(open(path).read()))
-    missing = [d for d in want if d not in have]
-    extra = [d for d in have if d not in want]
-    for d in missing:
-        print(f"only in the development config: {d}")
-    for d in extra:
-        print(f"only in the installed snippets: {d}")
-    left = sorted({m for d in have for m in re.findall(r"@[A-Z_]+@", d)})
-    for m in left:
-        print(f"placeholder left in the installed snippets: {m}")
-    return 1 if missing or extra or left else 0
+            server = servers[0][2]
+            if len(includes(server, "privacybee-server.conf")) != 1:
+                problems.append("server: expected one include of privacybee-server.conf")
+            problems += [f"server: {d[0]} {' '.join(d[1])}" for d in server
+                         if d[0] != "listen" and d not in includes(server, "privacybee-server.conf")]
+    for p in problems:
+        print(f"{dev_path}: not a production snippet, nor the development stack's own: {p}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

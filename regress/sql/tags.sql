@@ -11,7 +11,7 @@ SELECT privacybee.issue_token(:other, '{contacts:read,contacts:write}') AS other
 SELECT privacybee.issue_token(:me, '{contacts:read}') AS read_tok \gset
 CREATE FUNCTION pg_temp.call(r privacybee.http_response) RETURNS text LANGUAGE sql AS $$
     SELECT r.status || ' ' || COALESCE(regexp_replace(regexp_replace(regexp_replace(r.body,
-               '"(created|updated)" : "[^"]*"', '"\1" : "…"', 'g'), '"id" ?: ?[0-9]+', '"id" : …', 'g'),
+               '"(created|updated)":"[^"]*"', '"\1":"…"', 'g'), '"id":[0-9]+', '"id":…', 'g'),
                '"(user_id|company_id)":[0-9]+', '"\1":…', 'g'), '')
            || COALESCE(E'\n' || regexp_replace(r.headers, 'cursor=[^>]*', 'cursor=…'), '')
 $$;

@@ -18,26 +18,37 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.phone_e164_parts(text, text) IS
     'E.164 form of a calling code plus national number (the Buzz number_code + number form)';
 
--- Raise an API error: status becomes SQLSTATE PT<status>.
-CREATE OR REPLACE FUNCTION privacybee.fail(status integer, message text, details jsonb DEFAULT NULL)
+-- Raise an API error: status becomes SQLSTATE PT<status>. An error naming fields is
+-- bad_field()'s, the one builder of error details.
+CREATE OR REPLACE FUNCTION privacybee.fail(status integer, message text)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF details IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'PT' || status::text, MESSAGE = message;
-    END IF;
-    RAISE EXCEPTION USING ERRCODE = 'PT' || status::text, MESSAGE = message,
-        DETAIL = details::text;
+    RAISE EXCEPTION USING ERRCODE = 'PT' || status::text, MESSAGE = message;
 END
 $$;
+COMMENT ON FUNCTION privacybee.fail(integer, text) IS
+    'raises an API error: SQLSTATE PT<status>, which privacybee-fcgi answers with that HTTP status and message';
 
--- 400 naming one field: "<field> <problem>", with the same as its details.
-CREATE OR REPLACE FUNCTION privacybee.bad_field(field text, problem text)
+-- 400 naming one field: the message (by default "<field> <problem>") and the details
+-- [{"field","problem"}], built by the one builder of error details (extension/problems.c),
+-- which the C code uses too.
+CREATE OR REPLACE FUNCTION privacybee.bad_field(field text, problem text, message text DEFAULT NULL)
 RETURNS void
-LANGUAGE sql AS $$
-    SELECT privacybee.fail(400, field || ' ' || problem,
-        pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('field', field, 'problem', problem)))
-$$;
+AS 'MODULE_PATHNAME', 'bad_field_sql'
+LANGUAGE C;
+COMMENT ON FUNCTION privacybee.bad_field(text, text, text) IS
+    'raises a 400 (PT400) naming one field, with the SPEC error details';
+
+-- An error of any status naming fields (fields[i] has problems[i]): a 404 naming each id
+-- that is not the caller's, a 409 naming the field in conflict. Built by the same builder.
+CREATE OR REPLACE FUNCTION privacybee.fail_fields(status integer, fields text[], problems text[],
+                                                 message text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'fail_fields_sql'
+LANGUAGE C;
+COMMENT ON FUNCTION privacybee.fail_fields(integer, text[], text[], text) IS
+    'raises an API error (PT<status>) naming fields, each with its problem, as SPEC error details';
 
 -- A timestamp as every timestamp leaves the API: RFC 3339, UTC, "Z", microseconds
 -- (2023-02-10T14:03:11.123456Z), so the order shown is the order used. In C
@@ -79,6 +90,8 @@ CREATE OR REPLACE FUNCTION privacybee.authenticate(token text, scope text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'authenticate'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION privacybee.authenticate(text, text) IS
+    'the member behind a bearer token that carries scope (NULL for a service token); 401 / 403 otherwise; the transaction then acts for that member';
 
 -- The member the transaction acts for since authenticate(), NULL for none: what the
 -- row-level security policies compare user_id with (extension/member_scope.c).
@@ -86,6 +99,8 @@ CREATE OR REPLACE FUNCTION privacybee.rls_member()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'rls_member'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION privacybee.rls_member() IS
+    'the member the transaction acts for since authenticate(), NULL for none: what row-level security compares user_id with';
 
 -- authenticate() for the routes of members: a service token is not a member.
 CREATE OR REPLACE FUNCTION privacybee.authenticate_member(token text, scope text)
@@ -100,6 +115,8 @@ BEGIN
     RETURN uid;
 END
 $$;
+COMMENT ON FUNCTION privacybee.authenticate_member(text, text) IS
+    'authenticate() for members'' routes: a service token is refused (403)';
 
 -- Called by privacybee-fcgi when it rejects a request itself (400 / 413 / 415), so that
 -- authentication errors still come first.
@@ -110,6 +127,8 @@ BEGIN
     PERFORM privacybee.authenticate(token, scope);
 END
 $$;
+COMMENT ON FUNCTION privacybee.api_check_token(text, text) IS
+    'checks a bearer token and scope only (401 / 403): what privacybee-fcgi calls when it refuses a request itself, so token errors come first';
 
 -- 400 naming the first query parameter not in allowed.
 CREATE OR REPLACE FUNCTION privacybee.check_params(params jsonb, allowed text[])
@@ -120,13 +139,14 @@ DECLARE
 BEGIN
     FOR k IN SELECT pg_catalog.jsonb_object_keys(params) LOOP
         IF (k = ANY (allowed)) IS NOT TRUE THEN
-            PERFORM privacybee.fail(400, pg_catalog.format('unknown parameter %s', k),
-                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                    'field', k, 'problem', 'is not a parameter of this route')));
+            PERFORM privacybee.bad_field(k, 'is not a parameter of this route',
+                                         pg_catalog.format('unknown parameter %s', k));
         END IF;
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION privacybee.check_params(jsonb, text[]) IS
+    '400 naming the first query parameter that is not allowed';
 
 -- 400 unless body is a JSON object whose fields are all in allowed; what names the
 -- object in the message ("a trust request").
@@ -141,13 +161,14 @@ BEGIN
     END IF;
     FOR k IN SELECT pg_catalog.jsonb_object_keys(body) LOOP
         IF (k = ANY (allowed)) IS NOT TRUE THEN
-            PERFORM privacybee.fail(400, pg_catalog.format('%s is not a field of %s', k, what),
-                pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                    'field', k, 'problem', 'unknown field')));
+            PERFORM privacybee.bad_field(k, 'unknown field',
+                                         pg_catalog.format('%s is not a field of %s', k, what));
         END IF;
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION privacybee.check_body_fields(jsonb, text[], text) IS
+    '400 unless the body is a JSON object with only the allowed fields';
 
 -- An integer parameter within [lo, hi], dflt when absent; 400 otherwise, never clamped.
 CREATE OR REPLACE FUNCTION privacybee.param_int(params jsonb, name text, dflt integer, lo integer, hi integer)
@@ -166,6 +187,8 @@ BEGIN
     RETURN v::integer;
 END
 $$;
+COMMENT ON FUNCTION privacybee.param_int(jsonb, text, integer, integer, integer) IS
+    'an integer query parameter within lo and hi, dflt when absent; 400 otherwise, never clamped';
 
 -- A boolean parameter: true/false/1/0.
 CREATE OR REPLACE FUNCTION privacybee.param_bool(params jsonb, name text)
@@ -183,6 +206,8 @@ BEGIN
     RETURN v IN ('true', '1');
 END
 $$;
+COMMENT ON FUNCTION privacybee.param_bool(jsonb, text) IS
+    'a boolean query parameter (true, false, 1, 0; false when absent); 400 otherwise';
 
 -- A timestamp parameter, read by rfc3339_in(). A "+" in a query string arrives as a
 -- space, so a space before the offset is read as "+".
@@ -192,6 +217,8 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT privacybee.rfc3339_in(
         pg_catalog.regexp_replace(params ->> name, ' ([0-9]{2}:?[0-9]{2})$', '+\1'), name)
 $$;
+COMMENT ON FUNCTION privacybee.param_timestamp(jsonb, text) IS
+    'a timestamp query parameter, RFC 3339 (a + a query string turned into a space read as +)';
 
 -- Ids (SPEC §4): a positive int64, written once, in C (extension/ids.c). path_id() and
 -- json_id() never return NULL: what cannot be an id is 404 in a path, 400 in a body, so
@@ -202,6 +229,8 @@ CREATE OR REPLACE FUNCTION privacybee.parse_id(t text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'parse_id'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.parse_id(text) IS
+    'text as an id (decimal digits, 1 to 9223372036854775807), NULL when it is not one';
 
 -- The <id> of a route (digits: the router lets nothing else through); PT404
 -- "<what> not found" when no object can have it.
@@ -209,6 +238,8 @@ CREATE OR REPLACE FUNCTION privacybee.path_id(arg text, what text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'path_id'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.path_id(text, text) IS
+    'the <id> of a route path; 404 naming what when no object can have it';
 
 -- The id a JSON body gives in field (v its value, NULL when absent): a number with an
 -- integral value however written (10, 10.0, 1e1) or a string of digits; PT400 naming
@@ -217,6 +248,8 @@ CREATE OR REPLACE FUNCTION privacybee.json_id(v jsonb, field text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'json_id'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.json_id(jsonb, text) IS
+    'the id a JSON body gives in field (a number with an integral value, or a string of digits); 400 naming field otherwise';
 
 -- Any other integer of a JSON body, read as ids are, within lo … hi; NULL when absent
 -- or null, PT400 naming field otherwise.
@@ -224,6 +257,8 @@ CREATE OR REPLACE FUNCTION privacybee.json_int(v jsonb, field text, lo bigint, h
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'json_int'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.json_int(jsonb, text, bigint, bigint) IS
+    'an integer of a JSON body within lo and hi, read as ids are; NULL when absent; 400 naming field otherwise';
 
 CREATE OR REPLACE FUNCTION privacybee.dev_endpoints_enabled()
 RETURNS boolean
@@ -231,9 +266,22 @@ LANGUAGE sql STABLE AS $$
     SELECT COALESCE(pg_catalog.current_setting('privacybee.dev_endpoints', true), 'off')
            IN ('on', 'true', '1', 'yes')
 $$;
+COMMENT ON FUNCTION privacybee.dev_endpoints_enabled() IS
+    'whether privacybee.dev_endpoints serves the development-only routes';
 
+-- What every route function returns: (status, headers, body), the body in the API's one
+-- JSON spelling, compact (extension/response.c), whatever wrote it. Bodies are JSON.
 CREATE OR REPLACE FUNCTION privacybee.response(status integer, body text, headers text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT ROW(status, headers, body)::privacybee.http_response
-$$;
+AS 'MODULE_PATHNAME', 'response'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.response(integer, text, text) IS
+    'a route function''s answer: status, headers ("Name: value" lines) and its JSON body, compacted';
+
+-- JSON text without white space outside strings: the API's one spelling.
+CREATE OR REPLACE FUNCTION privacybee.json_compact(json text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'json_compact_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.json_compact(text) IS
+    'JSON text without white space outside strings, as the API writes every body';

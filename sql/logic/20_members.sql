@@ -15,6 +15,8 @@ BEGIN
     RETURN e164;
 END
 $$;
+COMMENT ON FUNCTION privacybee.normalise_or_fail(text, text) IS
+    'the E.164 form of a phone given to a member or company function; an error when it is not a number';
 
 CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
                                          middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
@@ -107,23 +109,27 @@ DECLARE
     token text;
     bad text;
 BEGIN
+    -- the scopes and who may hold each are the route registry's (scope_holder)
     SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
-     WHERE s IS NULL OR s NOT IN ('contacts:read', 'contacts:write', 'buzz', 'buzz:lookup')
+     WHERE privacybee.scope_holder(s) IS NULL
      LIMIT 1;
     IF FOUND OR COALESCE(pg_catalog.cardinality(scopes), 0) = 0 THEN
         RAISE EXCEPTION 'unknown scope %', COALESCE(bad, '(none given)')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF user_id IS NULL AND scopes <> ARRAY['buzz:lookup'] THEN
-        RAISE EXCEPTION 'a service token (no user) carries exactly the buzz:lookup scope'
+    -- a service scope (the provider's) reads every member's contacts through call-lookup:
+    -- never on a member's token (the table's CHECK says so too); a service token carries
+    -- service scopes only
+    SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
+     WHERE privacybee.scope_holder(s) <> CASE WHEN user_id IS NULL THEN 'service' ELSE 'member' END
+     LIMIT 1;
+    IF FOUND AND user_id IS NULL THEN
+        RAISE EXCEPTION 'a service token (no user) carries only the service scope, not %', bad
             USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- the provider's scope reads every member's contacts through call-lookup: never a
-    -- member's (the table's CHECK says so too)
-    IF user_id IS NOT NULL AND 'buzz:lookup' = ANY (scopes) THEN
-        RAISE EXCEPTION 'buzz:lookup is the telephony provider''s scope, never on a member''s token'
+    ELSIF FOUND THEN
+        RAISE EXCEPTION '% is the telephony provider''s scope, never on a member''s token', bad
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Issue it as a service token: issue_token(NULL, ''{buzz:lookup}'').';
+                  HINT = pg_catalog.format('Issue it as a service token: issue_token(NULL, ''{%s}'').', bad);
     END IF;
     IF ttl IS NULL OR ttl <= interval '0' THEN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';

@@ -33,6 +33,8 @@ CREATE OR REPLACE FUNCTION privacybee.contacts_render(user_id bigint, ids bigint
 RETURNS text[]
 AS 'MODULE_PATHNAME', 'contacts_render_0_2'
 LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION privacybee.contacts_render(bigint, bigint[], boolean, boolean, boolean) IS
+    'contacts of a member as JSON objects in the order of ids (NULL for an id that is none of theirs), lists as asked';
 
 -- The flat fields of SPEC §4 as a projection of the stored contact (SPEC §9), for SQL
 -- readers: what contacts_render() writes as email, phone, address, birthday and labels
@@ -108,20 +110,26 @@ RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT (privacybee.contacts_render(user_id, ARRAY[contact_id], true, true, true))[1]
 $$;
+COMMENT ON FUNCTION privacybee.contact_json(bigint, bigint) IS
+    'one contact of a member as JSON, every list included';
 
 CREATE OR REPLACE FUNCTION privacybee.contact_etag(version integer)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT '"v' || version::text || '"'
 $$;
+COMMENT ON FUNCTION privacybee.contact_etag(integer) IS
+    'the strong ETag of a contact version';
 
 -- The contacts ids render as a JSON array, in the order of ids.
 CREATE OR REPLACE FUNCTION privacybee.contacts_json(user_id bigint, ids bigint[])
 RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT '[' || pg_catalog.array_to_string(
-               privacybee.contacts_render(user_id, ids, true, true, true), ', ') || ']'
+               privacybee.contacts_render(user_id, ids, true, true, true), ',') || ']'
 $$;
+COMMENT ON FUNCTION privacybee.contacts_json(bigint, bigint[]) IS
+    'contacts of a member as a JSON array, in the order of ids';
 
 -- Keyset cursor: base64url of "<updated in µs since epoch or empty>|<id>".
 CREATE OR REPLACE FUNCTION privacybee.cursor_encode(ts timestamptz, id bigint)
@@ -131,6 +139,8 @@ LANGUAGE sql IMMUTABLE AS $$
                COALESCE((EXTRACT(epoch FROM ts) * 1000000)::bigint::text, '')
                || '|' || id::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
 $$;
+COMMENT ON FUNCTION privacybee.cursor_encode(timestamp with time zone, bigint) IS
+    'the opaque keyset cursor of a listing position';
 
 CREATE OR REPLACE FUNCTION privacybee.cursor_decode(cursor text, by_updated boolean,
                                          OUT ts timestamptz, OUT id bigint)
@@ -156,11 +166,13 @@ BEGIN
         parts := NULL;
     END;
     IF parts IS NULL OR (parts[1] IS NOT NULL) <> by_updated OR id IS NULL THEN
-        PERFORM privacybee.fail(400, 'cursor is not valid for this listing',
-            '[{"field": "cursor", "problem": "is malformed or belongs to another listing"}]');
+        PERFORM privacybee.bad_field('cursor', 'is malformed or belongs to another listing',
+            'cursor is not valid for this listing');
     END IF;
 END
 $$;
+COMMENT ON FUNCTION privacybee.cursor_decode(text, boolean) IS
+    'reads a listing cursor back into its sort key; 400 when malformed or of another kind of listing';
 
 -- GET /contacts; with q, a full-text search (SPEC §9)
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
@@ -168,7 +180,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, pa
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_list'));
     page integer;
     per_page integer;
     since timestamptz;
@@ -189,19 +201,19 @@ BEGIN
     PERFORM privacybee.check_params(params,
         '{updated_at,page,per_page,include,cursor,include_deleted,q}');
     IF params ? 'page' AND params ? 'cursor' THEN
-        PERFORM privacybee.fail(400, 'page and cursor cannot be combined',
-            '[{"field": "page", "problem": "cannot be combined with cursor"}]');
+        PERFORM privacybee.bad_field('page', 'cannot be combined with cursor',
+            'page and cursor cannot be combined');
     END IF;
     page := privacybee.param_int(params, 'page', 1, 1, 1000000000);
     per_page := privacybee.param_int(params, 'per_page', 10, 1,
-        COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
+        COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer);
     since := privacybee.param_timestamp(params, 'updated_at');
     with_deleted := privacybee.param_bool(params, 'include_deleted');
     include := CASE WHEN COALESCE(params ->> 'include', '') = '' THEN '{}'
-                    ELSE string_to_array(params ->> 'include', ',') END;
+                    ELSE pg_catalog.string_to_array(params ->> 'include', ',') END;
     IF NOT include <@ '{emails,addresses,phone_numbers}'::text[] THEN
-        PERFORM privacybee.fail(400, 'include may list only emails, addresses, phone_numbers',
-            '[{"field": "include", "problem": "unknown value"}]');
+        PERFORM privacybee.bad_field('include', 'unknown value',
+            'include may list only emails, addresses, phone_numbers');
     END IF;
     -- a full-text search: its own order (relevance) and cursor (36_search.sql)
     IF params ? 'q' THEN
@@ -213,16 +225,16 @@ BEGIN
           FROM privacybee.cursor_decode(params ->> 'cursor', by_updated) AS d;
     END IF;
 
-    SELECT count(*) INTO total FROM (
+    SELECT pg_catalog.count(*) INTO total FROM (
         SELECT 1 FROM privacybee.contacts c
          WHERE c.user_id = uid AND (since IS NULL OR c.updated >= since)
         UNION ALL
         SELECT 1 FROM privacybee.contact_tombstones t
          WHERE with_deleted AND t.user_id = uid
-           AND t.deleted_at >= GREATEST(since, now() - privacybee.tombstone_period())) AS matching;
+           AND t.deleted_at >= GREATEST(since, pg_catalog.now() - privacybee.tombstone_period())) AS matching;
 
-    SELECT array_agg(r.id ORDER BY r.k, r.id), array_agg(r.ts ORDER BY r.k, r.id),
-           array_agg(r.deleted ORDER BY r.k, r.id)
+    SELECT pg_catalog.array_agg(r.id ORDER BY r.k, r.id), pg_catalog.array_agg(r.ts ORDER BY r.k, r.id),
+           pg_catalog.array_agg(r.deleted ORDER BY r.k, r.id)
       INTO ids, tss, dels
       FROM (SELECT * FROM (
                 SELECT c.id, c.updated AS ts, false AS deleted,
@@ -234,7 +246,7 @@ BEGIN
                        CASE WHEN by_updated THEN t.deleted_at END
                   FROM privacybee.contact_tombstones t
                  WHERE with_deleted AND t.user_id = uid
-                   AND t.deleted_at >= GREATEST(since, now() - privacybee.tombstone_period())) AS s
+                   AND t.deleted_at >= GREATEST(since, pg_catalog.now() - privacybee.tombstone_period())) AS s
              WHERE cur_id IS NULL
                 OR (by_updated AND (s.ts, s.id) > (cur_ts, cur_id))
                 OR (NOT by_updated AND s.id > cur_id)
@@ -242,29 +254,29 @@ BEGIN
              OFFSET CASE WHEN cur_id IS NULL THEN (page - 1)::bigint * per_page ELSE 0 END
              LIMIT per_page + 1) AS r;
 
-    has_more := COALESCE(cardinality(ids), 0) > per_page;
+    has_more := COALESCE(pg_catalog.cardinality(ids), 0) > per_page;
     IF has_more THEN
         ids := ids[1:per_page];
         tss := tss[1:per_page];
         dels := dels[1:per_page];
     END IF;
 
-    SELECT '[' || COALESCE(string_agg(
+    SELECT '[' || COALESCE(pg_catalog.string_agg(
                CASE WHEN u.deleted
-                    THEN json_build_object('id', u.id, 'deleted', true,
+                    THEN pg_catalog.json_build_object('id', u.id, 'deleted', true,
                                            'updated', privacybee.rfc3339(u.ts))::text
                     ELSE u.rendered
-               END, ', ' ORDER BY u.ord), '') || ']'
+               END, ',' ORDER BY u.ord), '') || ']'
       INTO out
-      FROM unnest(ids, tss, dels,
-                  privacybee.contacts_render(uid, ids, 'emails' = ANY (include),
-                      'phone_numbers' = ANY (include), 'addresses' = ANY (include)))
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(tss), pg_catalog.unnest(dels),
+                      pg_catalog.unnest(privacybee.contacts_render(uid, ids, 'emails' = ANY (include),
+                          'phone_numbers' = ANY (include), 'addresses' = ANY (include))))
            WITH ORDINALITY AS u(id, ts, deleted, rendered, ord);
 
     -- links repeat the listing's own parameters, normalised (safe characters only)
     query := 'per_page=' || per_page
-          || CASE WHEN cardinality(include) > 0
-                  THEN '&include=' || array_to_string(include, ',') ELSE '' END
+          || CASE WHEN pg_catalog.cardinality(include) > 0
+                  THEN '&include=' || pg_catalog.array_to_string(include, ',') ELSE '' END
           || CASE WHEN by_updated
                   THEN '&updated_at=' || privacybee.rfc3339(since) ELSE '' END
           || CASE WHEN with_deleted THEN '&include_deleted=true' ELSE '' END;
@@ -279,8 +291,8 @@ BEGIN
     END IF;
     RETURN privacybee.response(200, out,
         'X-Total-Count: ' || total
-        || CASE WHEN cardinality(links) > 0
-                THEN E'\nLink: ' || array_to_string(links, ', ') ELSE '' END);
+        || CASE WHEN pg_catalog.cardinality(links) > 0
+                THEN E'\nLink: ' || pg_catalog.array_to_string(links, ', ') ELSE '' END);
 END
 $$;
 
@@ -290,7 +302,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, para
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_get'));
     c privacybee.contacts;
     etag text;
 BEGIN
@@ -317,6 +329,8 @@ LANGUAGE sql STABLE AS $$
                                         'deleted', true,
                                         'updated', privacybee.rfc3339(t.deleted_at))::text
 $$;
+COMMENT ON FUNCTION privacybee.tombstone_json(privacybee.contact_tombstones) IS
+    'a tombstone as a sync answers it for a stale item naming a deleted contact';
 
 -- POST /contacts/sync: the contacts written, in input order; an item that named a
 -- deleted contact by its external_id (and did not ask to restore it) gets its tombstone.
@@ -325,7 +339,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_sync(token text, arg text, pa
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_sync'));
     ids bigint[];
     out text;
 BEGIN
@@ -335,11 +349,12 @@ BEGIN
     END IF;
     -- its own statement: the rendering below must see what the sync wrote
     ids := privacybee.sync_contacts(uid, body);
-    SELECT '[' || COALESCE(string_agg(COALESCE(r.rendered,
+    SELECT '[' || COALESCE(pg_catalog.string_agg(COALESCE(r.rendered,
                (SELECT privacybee.tombstone_json(t) FROM privacybee.contact_tombstones t
-                 WHERE t.user_id = uid AND t.contact_id = r.id)), ', ' ORDER BY r.ord), '') || ']'
+                 WHERE t.user_id = uid AND t.contact_id = r.id)), ',' ORDER BY r.ord), '') || ']'
       INTO out
-      FROM unnest(ids, privacybee.contacts_render(uid, ids, true, true, true))
+      FROM ROWS FROM (pg_catalog.unnest(ids),
+                      pg_catalog.unnest(privacybee.contacts_render(uid, ids, true, true, true)))
            WITH ORDINALITY AS r(id, rendered, ord);
     RETURN privacybee.response(200, out);
 END
@@ -354,7 +369,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_update(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_update'));
     -- NULL when no contact can have this id: update_contact() then validates the body
     -- and answers 404
     cid bigint := privacybee.parse_id(arg);
@@ -385,7 +400,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_delete'));
     cid bigint;
     v integer;
     ext text;
@@ -404,10 +419,10 @@ BEGIN
     DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
     -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
     INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
-    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = now(), external_id = EXCLUDED.external_id;
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
     DELETE FROM privacybee.contact_tombstones
-     WHERE user_id = uid AND deleted_at < now() - privacybee.tombstone_period();
-    RETURN privacybee.response(200, json_build_object('id', cid, 'deleted', true)::text);
+     WHERE user_id = uid AND deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+    RETURN privacybee.response(200, pg_catalog.json_build_object('id', cid, 'deleted', true)::text);
 END
 $$;
 
@@ -423,7 +438,7 @@ BEGIN
     IF NOT privacybee.dev_endpoints_enabled() THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
-    uid := privacybee.authenticate_member(token, 'contacts:write');
+    uid := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_clear'));
     PERFORM privacybee.check_params(params, '{}');
     IF privacybee.parse_id(arg) IS DISTINCT FROM uid THEN
         PERFORM privacybee.fail(404, 'not found');
@@ -432,6 +447,6 @@ BEGIN
     DELETE FROM privacybee.contacts WHERE user_id = uid;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM privacybee.contact_tombstones WHERE user_id = uid;
-    RETURN privacybee.response(200, json_build_object('user_id', uid, 'deleted', n)::text);
+    RETURN privacybee.response(200, pg_catalog.json_build_object('user_id', uid, 'deleted', n)::text);
 END
 $$;

@@ -28,6 +28,8 @@ RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT '"v' || version::text || '.' || contact_count::text || '"'
 $$;
+COMMENT ON FUNCTION privacybee.tag_etag(integer, bigint) IS
+    'a tag''s ETag: its version and its contact count, both of which its representation shows';
 
 -- The tags ids name (user_id's), as JSON objects in the order of ids, with their
 -- contact counts and ETags; NULL for an id that is not one of user_id's tags.
@@ -47,6 +49,8 @@ LANGUAGE sql STABLE AS $$
                           WHERE ct.user_id = t.user_id AND ct.tag_id = t.id) AS n ON true
      ORDER BY u.ord
 $$;
+COMMENT ON FUNCTION privacybee.tags_render(bigint, bigint[]) IS
+    'tags as their JSON objects, with contact counts and ETags, in the order of ids (NULL for another member''s)';
 
 -- The contacts carrying a changed tag (or whose tags changed) show something new:
 -- version and updated move, search documents follow.
@@ -57,6 +61,8 @@ LANGUAGE sql AS $$
      WHERE c.user_id = contacts_touch.user_id AND c.id = ANY (contacts_touch.ids);
     SELECT privacybee.contacts_reindex(contacts_touch.user_id, contacts_touch.ids);
 $$;
+COMMENT ON FUNCTION privacybee.contacts_touch(bigint, bigint[]) IS
+    'these contacts show something new: their version and updated move, their search documents follow';
 
 -- GET /tags?cursor=&limit=: by id, a keyset cursor in the next link.
 CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb,
@@ -64,7 +70,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tags_list'));
     lim integer;
     after bigint := 0;
     ids bigint[];
@@ -74,19 +80,19 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{cursor,limit}');
     lim := privacybee.param_int(params, 'limit', 100, 1,
-        COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
+        COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer);
     IF params ? 'cursor' THEN
         SELECT d.id INTO after FROM privacybee.cursor_decode(params ->> 'cursor', false) AS d;
     END IF;
-    SELECT count(*) INTO total FROM privacybee.tags t WHERE t.user_id = uid;
+    SELECT pg_catalog.count(*) INTO total FROM privacybee.tags t WHERE t.user_id = uid;
     ids := ARRAY(SELECT t.id FROM privacybee.tags t WHERE t.user_id = uid AND t.id > after
                   ORDER BY t.id LIMIT lim + 1);
-    IF cardinality(ids) > lim THEN
+    IF pg_catalog.cardinality(ids) > lim THEN
         ids := ids[1:lim];
         link := E'\nLink: </tags?limit=' || lim || '&cursor='
                 || privacybee.cursor_encode(NULL, ids[lim]) || '>; rel="next"';
     END IF;
-    SELECT '[' || COALESCE(string_agg(r.json, ',' ORDER BY r.ord), '') || ']' INTO out
+    SELECT '[' || COALESCE(pg_catalog.string_agg(r.json, ',' ORDER BY r.ord), '') || ']' INTO out
       FROM privacybee.tags_render(uid, ids) WITH ORDINALITY AS r(id, json, etag, ord);
     RETURN privacybee.response(200, out, 'X-Total-Count: ' || total || link);
 END
@@ -99,7 +105,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_tag_create(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_create'));
     tag_name text;
     tid bigint;
     status integer := 201;
@@ -110,12 +116,12 @@ BEGIN
         '{name,id,etag,contact_count,created,updated}', 'a tag');
     tag_name := privacybee.tag_name_in(body -> 'name', 'name');
     INSERT INTO privacybee.tags (user_id, name) VALUES (uid, tag_name)
-    ON CONFLICT (user_id, lower(name)) DO NOTHING
+    ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING
     RETURNING id INTO tid;
     IF tid IS NULL THEN
         status := 200;
         SELECT t.id INTO tid FROM privacybee.tags t
-         WHERE t.user_id = uid AND lower(t.name) = lower(tag_name);
+         WHERE t.user_id = uid AND pg_catalog.lower(t.name) = pg_catalog.lower(tag_name);
     END IF;
     SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
     RETURN privacybee.response(status, r.json, 'ETag: ' || r.etag);
@@ -128,7 +134,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_tag_get(token text, arg text, params j
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_get'));
     r record;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -151,7 +157,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_tag_update(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_update'));
     tid bigint := privacybee.parse_id(arg);
     t privacybee.tags;
     r record;
@@ -175,11 +181,11 @@ BEGIN
     END IF;
     IF tag_name IS NOT NULL AND tag_name IS DISTINCT FROM t.name THEN
         IF EXISTS (SELECT 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id <> tid
-                      AND lower(x.name) = lower(tag_name)) THEN
-            PERFORM privacybee.fail(409, 'another tag has this name',
-                '[{"field": "name", "problem": "is the name of another tag"}]');
+                      AND pg_catalog.lower(x.name) = pg_catalog.lower(tag_name)) THEN
+            PERFORM privacybee.fail_fields(409, '{name}', '{"is the name of another tag"}',
+                                           'another tag has this name');
         END IF;
-        UPDATE privacybee.tags x SET name = tag_name, version = x.version + 1, updated = now()
+        UPDATE privacybee.tags x SET name = tag_name, version = x.version + 1, updated = pg_catalog.now()
          WHERE x.user_id = uid AND x.id = tid;
         tagged := ARRAY(SELECT ct.contact_id FROM privacybee.contact_tags ct
                          WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1);
@@ -196,7 +202,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_tag_delete(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_delete'));
     tid bigint;
     r record;
     tagged bigint[];
@@ -214,7 +220,7 @@ BEGIN
                      WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1);
     DELETE FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid;
     PERFORM privacybee.contacts_touch(uid, tagged);
-    RETURN privacybee.response(200, json_build_object('id', tid, 'deleted', true)::text);
+    RETURN privacybee.response(200, pg_catalog.json_build_object('id', tid, 'deleted', true)::text);
 END
 $$;
 
@@ -227,24 +233,24 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_tags(token text, arg text, pa
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_tags'));
     cids bigint[];
     adds bigint[];
     removes bigint[];
-    missing jsonb;
+    missing text[];
     changed bigint[];
-    crowded jsonb;
+    crowded text[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     PERFORM privacybee.check_body_fields(body, '{contact_ids,add,remove}', 'a tagging');
     cids := privacybee.json_ids(body -> 'contact_ids', 'contact_ids',
-        COALESCE(current_setting('privacybee.max_sync_items', true), '1000')::integer);
+        COALESCE(pg_catalog.current_setting('privacybee.max_sync_items', true), '1000')::integer);
     adds := privacybee.json_ids(body -> 'add', 'add', 50);
     removes := privacybee.json_ids(body -> 'remove', 'remove', 50);
-    IF cardinality(cids) = 0 THEN
+    IF pg_catalog.cardinality(cids) = 0 THEN
         PERFORM privacybee.bad_field('contact_ids', 'must name at least one contact');
     END IF;
-    IF cardinality(adds) + cardinality(removes) = 0 THEN
+    IF pg_catalog.cardinality(adds) + pg_catalog.cardinality(removes) = 0 THEN
         PERFORM privacybee.bad_field('add', 'or remove must name at least one tag');
     END IF;
     IF adds && removes THEN
@@ -255,42 +261,40 @@ BEGIN
     PERFORM 1 FROM privacybee.contacts c WHERE c.user_id = uid AND c.id = ANY (cids)
      ORDER BY c.id FOR UPDATE;
     -- ids named that are not the caller's, by their place in the body
-    SELECT jsonb_agg(jsonb_build_object('field', x.field, 'problem', 'not found') ORDER BY x.k, x.i)
-      INTO missing
+    SELECT pg_catalog.array_agg(x.field ORDER BY x.k, x.i) INTO missing
       FROM (SELECT 1 AS k, e.i, 'contact_ids[' || (e.i - 1) || ']' AS field
-              FROM jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
+              FROM pg_catalog.jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.contacts c
                                 WHERE c.user_id = uid AND c.id = privacybee.json_id(e.v, 'contact_ids'))
             UNION ALL
             SELECT 2, e.i, 'add[' || (e.i - 1) || ']'
-              FROM jsonb_array_elements(COALESCE(body -> 'add', '[]')) WITH ORDINALITY AS e(v, i)
+              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> 'add', '[]')) WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.tags t
                                 WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, 'add'))
             UNION ALL
             SELECT 3, e.i, 'remove[' || (e.i - 1) || ']'
-              FROM jsonb_array_elements(COALESCE(body -> 'remove', '[]')) WITH ORDINALITY AS e(v, i)
+              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> 'remove', '[]')) WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.tags t
                                 WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, 'remove'))) AS x;
     IF missing IS NOT NULL THEN
-        PERFORM privacybee.fail(404, (missing -> 0 ->> 'field') || ' not found', missing);
+        PERFORM privacybee.fail_fields(404, missing,
+            pg_catalog.array_fill('not found'::text, ARRAY[pg_catalog.cardinality(missing)]), missing[1] || ' not found');
     END IF;
 
     -- a contact carries at most 50 tags, as it has at most 50 labels
-    SELECT jsonb_agg(jsonb_build_object('field', 'contact_ids[' || (e.i - 1) || ']',
-                         'problem', 'would carry more than 50 tags') ORDER BY e.i)
-      INTO crowded
-      FROM jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
-     WHERE (SELECT count(*) FROM privacybee.contact_tags ct
+    SELECT pg_catalog.array_agg('contact_ids[' || (e.i - 1) || ']' ORDER BY e.i) INTO crowded
+      FROM pg_catalog.jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
+     WHERE (SELECT pg_catalog.count(*) FROM privacybee.contact_tags ct
              WHERE ct.user_id = uid AND ct.contact_id = privacybee.json_id(e.v, 'contact_ids')
                AND ct.tag_id <> ALL (removes))
-         + (SELECT count(*) FROM unnest(adds) AS a(tag_id)
+         + (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(adds) AS a(tag_id)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_tags ct
                                 WHERE ct.user_id = uid
                                   AND ct.contact_id = privacybee.json_id(e.v, 'contact_ids')
                                   AND ct.tag_id = a.tag_id)) > 50;
     IF crowded IS NOT NULL THEN
-        PERFORM privacybee.fail(400, (crowded -> 0 ->> 'field') || ' would carry more than 50 tags',
-                                crowded);
+        PERFORM privacybee.fail_fields(400, crowded,
+            pg_catalog.array_fill('would carry more than 50 tags'::text, ARRAY[pg_catalog.cardinality(crowded)]));
     END IF;
 
     WITH removed AS (
@@ -300,11 +304,11 @@ BEGIN
     added AS (
         INSERT INTO privacybee.contact_tags (user_id, contact_id, tag_id, pos)
         SELECT uid, c.id, a.tag_id,
-               COALESCE((SELECT max(ct.pos) FROM privacybee.contact_tags ct
+               COALESCE((SELECT pg_catalog.max(ct.pos) FROM privacybee.contact_tags ct
                           WHERE ct.user_id = uid AND ct.contact_id = c.id), 0)
-               + row_number() OVER (PARTITION BY c.id ORDER BY a.ord)
-          FROM unnest(cids) AS c(id)
-         CROSS JOIN unnest(adds) WITH ORDINALITY AS a(tag_id, ord)
+               + pg_catalog.row_number() OVER (PARTITION BY c.id ORDER BY a.ord)
+          FROM pg_catalog.unnest(cids) AS c(id)
+         CROSS JOIN pg_catalog.unnest(adds) WITH ORDINALITY AS a(tag_id, ord)
          WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_tags ct
                             WHERE ct.user_id = uid AND ct.contact_id = c.id AND ct.tag_id = a.tag_id)
         RETURNING contact_id)

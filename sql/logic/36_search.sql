@@ -59,6 +59,8 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
               FROM pg_catalog.generate_series(0, pg_catalog.octet_length(
                        pg_catalog.convert_to(s, 'UTF8')) - 1) AS i) AS bytes
 $$;
+COMMENT ON FUNCTION privacybee.url_encode(text) IS
+    's percent-encoded for a URL''s query string (RFC 3986)';
 
 -- The keyset cursor of a full-text search: base64url of "r<rank>|<id>" (a float4's text
 -- is exact, so the next page starts exactly after the last row shown).
@@ -68,6 +70,8 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(
                'r' || rank::text || '|' || id::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
 $$;
+COMMENT ON FUNCTION privacybee.rank_cursor_encode(real, bigint) IS
+    'the keyset cursor of a full-text search page: the last rank and id shown';
 
 CREATE OR REPLACE FUNCTION privacybee.rank_cursor_decode(cursor text, OUT rank real, OUT id bigint)
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -85,11 +89,13 @@ BEGIN
     END;
     id := privacybee.parse_id(parts[2]);
     IF parts IS NULL OR id IS NULL THEN
-        PERFORM privacybee.fail(400, 'cursor is not valid for this listing',
-            '[{"field": "cursor", "problem": "is malformed or belongs to another listing"}]');
+        PERFORM privacybee.bad_field('cursor', 'is malformed or belongs to another listing',
+            'cursor is not valid for this listing');
     END IF;
 END
 $$;
+COMMENT ON FUNCTION privacybee.rank_cursor_decode(text) IS
+    'a full-text search cursor read back; 400 naming cursor when it is not one';
 
 -- GET /contacts?q=… (called by api_contacts_list): a page of the contacts q finds, by
 -- relevance then id, with include, cursor and per_page as the listing has them.
@@ -121,21 +127,23 @@ BEGIN
                                                       per_page + 1);
     ids := f.ids;
     ranks := f.ranks;
-    IF cardinality(ids) > per_page THEN
+    IF pg_catalog.cardinality(ids) > per_page THEN
         ids := ids[1:per_page];
         query := 'q=' || privacybee.url_encode(params ->> 'q') || '&per_page=' || per_page
-              || CASE WHEN cardinality(include) > 0
-                      THEN '&include=' || array_to_string(include, ',') ELSE '' END;
+              || CASE WHEN pg_catalog.cardinality(include) > 0
+                      THEN '&include=' || pg_catalog.array_to_string(include, ',') ELSE '' END;
         link := E'\nLink: </contacts?' || query || '&cursor='
                 || privacybee.rank_cursor_encode(ranks[per_page], ids[per_page]) || '>; rel="next"';
     END IF;
-    SELECT '[' || COALESCE(string_agg(r.rendered, ',' ORDER BY r.ord), '') || ']' INTO out
-      FROM unnest(privacybee.contacts_render(uid, ids, 'emails' = ANY (include),
+    SELECT '[' || COALESCE(pg_catalog.string_agg(r.rendered, ',' ORDER BY r.ord), '') || ']' INTO out
+      FROM pg_catalog.unnest(privacybee.contacts_render(uid, ids, 'emails' = ANY (include),
                       'phone_numbers' = ANY (include), 'addresses' = ANY (include)))
            WITH ORDINALITY AS r(rendered, ord);
     RETURN privacybee.response(200, out, 'X-Total-Count: ' || f.total || link);
 END
 $$;
+COMMENT ON FUNCTION privacybee.contacts_list_fulltext(bigint, jsonb, integer, text[]) IS
+    'GET /contacts?q=: a page of the contacts a full-text search finds, for api_contacts_list';
 
 -- POST /contacts/search {"filter", "cursor", "limit"} (cursor and limit may come as query
 -- parameters instead, as the next link gives them): the contacts the filter finds, by
@@ -145,8 +153,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_contacts_search(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
-    max_page integer := COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer;
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_search'));
+    max_page integer := COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer;
     k text;
     lim integer;
     after bigint := 0;
@@ -167,7 +175,7 @@ BEGIN
     END IF;
     lim := COALESCE(privacybee.json_int(body -> 'limit', 'limit', 1, max_page),
                     privacybee.param_int(params, 'limit', 100, 1, max_page));
-    IF jsonb_typeof(body -> 'cursor') NOT IN ('string', 'null') THEN
+    IF pg_catalog.jsonb_typeof(body -> 'cursor') NOT IN ('string', 'null') THEN
         PERFORM privacybee.bad_field('cursor', 'must be a string');
     END IF;
     IF COALESCE(body ->> 'cursor', params ->> 'cursor') IS NOT NULL THEN
@@ -176,7 +184,7 @@ BEGIN
     END IF;
     SELECT * INTO f FROM privacybee.contacts_filter(uid, body -> 'filter', after, lim + 1);
     ids := f.ids;
-    IF cardinality(ids) > lim THEN
+    IF pg_catalog.cardinality(ids) > lim THEN
         ids := ids[1:lim];
         link := E'\nLink: </contacts/search?limit=' || lim || '&cursor='
                 || privacybee.cursor_encode(NULL, ids[lim]) || '>; rel="next"';

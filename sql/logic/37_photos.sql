@@ -21,12 +21,16 @@ RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT 5 * 1024 * 1024
 $$;
+COMMENT ON FUNCTION privacybee.photo_max_bytes() IS
+    'the largest photo a contact may have, in bytes (5 MiB)';
 
 CREATE OR REPLACE FUNCTION privacybee.photo_etag(data bytea)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT '"' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(data), 'hex'), 32) || '"'
 $$;
+COMMENT ON FUNCTION privacybee.photo_etag(bytea) IS
+    'a photo''s ETag: the first 128 bits of the SHA-256 of its bytes';
 
 -- The contact's photo changed: what the contact shows changed with it.
 CREATE OR REPLACE FUNCTION privacybee.contact_photo_changed(user_id bigint, contact_id bigint)
@@ -35,6 +39,8 @@ LANGUAGE sql AS $$
     UPDATE privacybee.contacts c SET version = c.version + 1, updated = pg_catalog.now()
      WHERE c.user_id = contact_photo_changed.user_id AND c.id = contact_photo_changed.contact_id
 $$;
+COMMENT ON FUNCTION privacybee.contact_photo_changed(bigint, bigint) IS
+    'a contact''s photo changed: its version and updated move';
 
 -- PUT /contacts/<id>/photo: body the image, content_type its Content-Type. Order: 400
 -- for parameters, the preconditions of an existing contact's photo (412), then the body
@@ -46,10 +52,10 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_put(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_photo_put'));
     cid bigint := privacybee.parse_id(arg);
     found_contact boolean;
-    declared text := lower(btrim(split_part(COALESCE(content_type, ''), ';', 1)));
+    declared text := pg_catalog.lower(pg_catalog.btrim(pg_catalog.split_part(COALESCE(content_type, ''), ';', 1)));
     h record;
     etag text;
 BEGIN
@@ -64,16 +70,16 @@ BEGIN
     IF declared NOT IN ('image/jpeg', 'image/png', 'image/webp') THEN
         PERFORM privacybee.fail(415, 'a photo must be image/jpeg, image/png or image/webp');
     END IF;
-    IF photo IS NULL OR octet_length(photo) = 0 THEN
+    IF photo IS NULL OR pg_catalog.octet_length(photo) = 0 THEN
         PERFORM privacybee.bad_field('body', 'must be the image');
     END IF;
-    IF octet_length(photo) > privacybee.photo_max_bytes() THEN
-        PERFORM privacybee.fail(413, format('a photo must be at most %s bytes',
+    IF pg_catalog.octet_length(photo) > privacybee.photo_max_bytes() THEN
+        PERFORM privacybee.fail(413, pg_catalog.format('a photo must be at most %s bytes',
                                             privacybee.photo_max_bytes()));
     END IF;
     h := privacybee.image_header(photo);
     IF h.content_type IS DISTINCT FROM declared THEN
-        PERFORM privacybee.bad_field('body', format('is not an image of type %s', declared));
+        PERFORM privacybee.bad_field('body', pg_catalog.format('is not an image of type %s', declared));
     END IF;
     IF NOT found_contact THEN
         PERFORM privacybee.fail(404, 'contact not found');
@@ -83,7 +89,7 @@ BEGIN
     VALUES (uid, cid, h.content_type, h.width, h.height, photo, etag)
     ON CONFLICT (user_id, contact_id) DO UPDATE
        SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
-           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = now();
+           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
     PERFORM privacybee.contact_photo_changed(uid, cid);
     RETURN privacybee.response(200, privacybee.contact_json(uid, cid), 'ETag: ' || etag);
 END
@@ -96,7 +102,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_photo_get'));
     p privacybee.contact_photos;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -119,7 +125,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_delete(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_photo_delete'));
     cid bigint;
     etag text;
 BEGIN

@@ -15,15 +15,15 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg te
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_requests_list'));
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    SELECT '[' || COALESCE(string_agg(json_build_object(
+    SELECT '[' || COALESCE(pg_catalog.string_agg(pg_catalog.json_build_object(
                'id', p.id, 'first_name', p.first_name, 'middle_name', p.middle_name,
                'last_name', p.last_name, 'contact_reason', r.contact_reason,
                'updated_at', privacybee.rfc3339(r.updated))::text,
-               ', ' ORDER BY r.updated DESC, p.id), '') || ']'
+               ',' ORDER BY r.updated DESC, p.id), '') || ']'
       INTO out
       FROM privacybee.trust_requests r
       JOIN privacybee.people p ON p.id = r.requester_id
@@ -38,7 +38,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_request_create'));
     target bigint;
     targets bigint[];
     phone_key text;
@@ -47,17 +47,15 @@ BEGIN
     PERFORM privacybee.check_params(params, '{}');
     PERFORM privacybee.check_body_fields(body, '{user_id,phone,contact_reason}', 'a trust request');
     IF (body ? 'user_id') = (body ? 'phone') THEN
-        PERFORM privacybee.fail(400, 'give exactly one of user_id and phone',
-            '[{"field": "user_id", "problem": "exactly one of user_id and phone is required"}]');
+        PERFORM privacybee.bad_field('user_id', 'exactly one of user_id and phone is required',
+            'give exactly one of user_id and phone');
     END IF;
-    IF body ? 'contact_reason' AND jsonb_typeof(body -> 'contact_reason') NOT IN ('string', 'null') THEN
-        PERFORM privacybee.fail(400, 'contact_reason must be a string',
-            '[{"field": "contact_reason", "problem": "must be a string"}]');
+    IF body ? 'contact_reason' AND pg_catalog.jsonb_typeof(body -> 'contact_reason') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.bad_field('contact_reason', 'must be a string');
     END IF;
     reason := body ->> 'contact_reason';
-    IF char_length(reason) > 1024 THEN
-        PERFORM privacybee.fail(400, 'contact_reason must be at most 1024 characters',
-            '[{"field": "contact_reason", "problem": "must be at most 1024 characters"}]');
+    IF pg_catalog.char_length(reason) > 1024 THEN
+        PERFORM privacybee.bad_field('contact_reason', 'must be at most 1024 characters');
     END IF;
 
     IF body ? 'user_id' THEN
@@ -67,14 +65,13 @@ BEGIN
             PERFORM privacybee.fail(404, 'member not found');
         END IF;
         IF target = uid THEN
-            PERFORM privacybee.fail(400, 'you cannot ask yourself for trust',
-                '[{"field": "user_id", "problem": "is yourself"}]');
+            PERFORM privacybee.bad_field('user_id', 'is yourself',
+            'you cannot ask yourself for trust');
         END IF;
         targets := ARRAY[target];
     ELSE
-        IF jsonb_typeof(body -> 'phone') <> 'string' OR char_length(body ->> 'phone') > 64 THEN
-            PERFORM privacybee.fail(400, 'phone must be a string of at most 64 characters',
-                '[{"field": "phone", "problem": "must be a string of at most 64 characters"}]');
+        IF pg_catalog.jsonb_typeof(body -> 'phone') <> 'string' OR pg_catalog.char_length(body ->> 'phone') > 64 THEN
+            PERFORM privacybee.bad_field('phone', 'must be a string of at most 64 characters');
         END IF;
         phone_key := privacybee.phone_match_key(privacybee.phone_e164(body ->> 'phone', 'US'));
         IF phone_key IS NULL THEN
@@ -90,11 +87,11 @@ BEGIN
     END IF;
 
     INSERT INTO privacybee.trust_requests AS r (user_id, requester_id, contact_reason)
-    SELECT t, uid, reason FROM unnest(targets) AS t
+    SELECT t, uid, reason FROM pg_catalog.unnest(targets) AS t
     ON CONFLICT (user_id, requester_id) DO UPDATE
-       SET contact_reason = EXCLUDED.contact_reason, updated = now()
+       SET contact_reason = EXCLUDED.contact_reason, updated = pg_catalog.now()
      WHERE r.status = 'pending';
-    RETURN privacybee.response(201, json_build_object(
+    RETURN privacybee.response(201, pg_catalog.json_build_object(
         'requested', true,
         'user_id', CASE WHEN body ? 'user_id' THEN target END,
         'contact_reason', reason)::text);
@@ -107,7 +104,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:write');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_trust_set'));
     target bigint;
     kind text;
     trusted boolean;
@@ -117,13 +114,12 @@ BEGIN
     trusted := CASE WHEN body -> 'trusted' IN ('true', '1') THEN true
                     WHEN body -> 'trusted' IN ('false', '0') THEN false END;
     IF trusted IS NULL THEN
-        PERFORM privacybee.fail(400, 'trusted must be 1, 0, true or false',
-            '[{"field": "trusted", "problem": "is required: 1, 0, true or false"}]');
+        PERFORM privacybee.bad_field('trusted', 'is required: 1, 0, true or false',
+            'trusted must be 1, 0, true or false');
     END IF;
     kind := COALESCE(body ->> 'type', 'person');
-    IF kind NOT IN ('person', 'company') OR jsonb_typeof(body -> 'type') NOT IN ('string', 'null') THEN
-        PERFORM privacybee.fail(400, 'type must be person or company',
-            '[{"field": "type", "problem": "must be person or company"}]');
+    IF kind NOT IN ('person', 'company') OR pg_catalog.jsonb_typeof(body -> 'type') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.bad_field('type', 'must be person or company');
     END IF;
 
     target := privacybee.path_id(arg, kind);
@@ -138,23 +134,23 @@ BEGIN
         PERFORM 1 FROM privacybee.companies WHERE id = target;
     END IF;
     IF NOT FOUND THEN
-        PERFORM privacybee.fail(404, format('%s not found', kind));
+        PERFORM privacybee.fail(404, pg_catalog.format('%s not found', kind));
     END IF;
     IF kind = 'person' AND target = uid THEN
-        PERFORM privacybee.fail(400, 'you cannot change trust in yourself',
-            '[{"field": "id", "problem": "is yourself"}]');
+        PERFORM privacybee.bad_field('id', 'is yourself',
+            'you cannot change trust in yourself');
     END IF;
 
     INSERT INTO privacybee.trust_edges AS e (user_id, target_type, target_id, trusted)
     VALUES (uid, kind, target, trusted)
     ON CONFLICT (user_id, target_type, target_id) DO UPDATE
-       SET trusted = EXCLUDED.trusted, updated = now();
+       SET trusted = EXCLUDED.trusted, updated = pg_catalog.now();
     IF kind = 'person' THEN
         UPDATE privacybee.trust_requests
-           SET status = CASE WHEN trusted THEN 'accepted' ELSE 'declined' END, updated = now()
+           SET status = CASE WHEN trusted THEN 'accepted' ELSE 'declined' END, updated = pg_catalog.now()
          WHERE user_id = uid AND requester_id = target AND status = 'pending';
     END IF;
-    RETURN privacybee.response(201, json_build_object(
+    RETURN privacybee.response(201, pg_catalog.json_build_object(
         'id', target, 'type', kind, 'trusted', trusted)::text);
 END
 $$;
@@ -167,15 +163,15 @@ CREATE OR REPLACE FUNCTION privacybee.disclosed_to(p bigint, m bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(p = m, false)
-        OR EXISTS (SELECT 1 FROM privacybee.employees a
-                     JOIN privacybee.employees b ON b.company_id = a.company_id
-                    WHERE a.person_id = m AND b.person_id = p)
+        OR EXISTS (SELECT 1 FROM privacybee.coworkers w WHERE w.person_id = m AND w.coworker_id = p)
         OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                     WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
                       AND e.trusted)
         OR EXISTS (SELECT 1 FROM privacybee.trust_requests r
                     WHERE r.user_id = m AND r.requester_id = p)
 $$;
+COMMENT ON FUNCTION privacybee.disclosed_to(bigint, bigint) IS
+    'has person p disclosed themself to member m (themself, a coworker, trusts m, or asked m for trust)?';
 
 -- GET /contacts/employees/<id>: the companies of person <id> with their employees.
 -- Visible only where <id> has disclosed themself to the caller; 404 to others, exactly
@@ -185,7 +181,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'contacts:read');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_employees'));
     pid bigint;
     out text;
 BEGIN
@@ -194,16 +190,16 @@ BEGIN
     IF privacybee.disclosed_to(pid, uid) IS NOT TRUE THEN
         PERFORM privacybee.fail(404, 'person not found');
     END IF;
-    SELECT '[' || COALESCE(string_agg(json_build_object(
-               'company', json_build_object('id', c.id, 'name', c.name, 'slug', c.slug,
+    SELECT '[' || COALESCE(pg_catalog.string_agg(pg_catalog.json_build_object(
+               'company', pg_catalog.json_build_object('id', c.id, 'name', c.name, 'slug', c.slug,
                                             'logo', c.logo, 'url', c.url),
-               'employees', (SELECT json_agg(json_build_object(
+               'employees', (SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
                                     'id', p.id, 'first_name', p.first_name,
                                     'last_name', p.last_name) ORDER BY p.id)
                                FROM privacybee.employees e2
                                JOIN privacybee.people p ON p.id = e2.person_id
                               WHERE e2.company_id = c.id))::text,
-               ', ' ORDER BY c.id), '') || ']'
+               ',' ORDER BY c.id), '') || ']'
       INTO out
       FROM privacybee.employees e
       JOIN privacybee.companies c ON c.id = e.company_id

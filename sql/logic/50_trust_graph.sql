@@ -11,9 +11,11 @@
 --
 -- trusted_numbers holds exactly the trusted (user_id, match key) pairs, so the
 -- call-screening hot path is one index probe. Triggers on every table a rule reads
--- recompute the pairs a change can affect, in the same transaction. trust_eval() answers
--- one pair live (C), trust_graph is the same rules as one set-based statement (batch
--- rebuild and checks), trust_verify() lists every pair where the three disagree.
+-- recompute the pairs a change can affect, in the same transaction. The rules are written
+-- twice, as SPEC §5 asks, and nowhere else: trust_eval() answers one pair live (C,
+-- extension/trust.c), trust_graph is the same rules as one set-based statement (batch
+-- rebuild and checks; its parts trust_reasons and trust_untrusted serve call-lookup and the
+-- triggers), trust_verify() lists every pair where the three disagree.
 --
 -- Serialisation. A trigger evaluates the pairs its change affects under READ COMMITTED,
 -- so two transactions changing the inputs of one decision at once (a contact added while
@@ -51,43 +53,73 @@ CREATE OR REPLACE VIEW privacybee.person_numbers AS
       FROM privacybee.people p WHERE p.phone_match_key IS NOT NULL
     UNION
     SELECT b.user_id, b.match_key FROM privacybee.buzz_numbers b WHERE b.user_id IS NOT NULL;
+COMMENT ON VIEW privacybee.person_numbers IS
+    'every number a person owns, by match key: their phone and their Buzz number';
 
--- The rules of §5 as one statement: every trusted (user_id, match_key) pair.
+-- Coworkers: people who share a company (each employed person is their own coworker).
+-- The one statement of the relation, which the trust rules, the watcher sets and
+-- disclosure (40_trust_requests.sql) read.
+CREATE OR REPLACE VIEW privacybee.coworkers AS
+    SELECT me.person_id, co.person_id AS coworker_id
+      FROM privacybee.employees me
+      JOIN privacybee.employees co ON co.company_id = me.company_id;
+COMMENT ON VIEW privacybee.coworkers IS
+    'pairs of people who share a company (one row per shared company; a person is their own coworker)';
+
+-- The rules of §5 in set form, the statement trust_verify() holds the live evaluation
+-- (trust.c) against. Rule 2, the reasons to trust: each row is a member, a number's match
+-- key, and what makes it trusted — the person, company or contact — so call-lookup can
+-- show exactly the matches that trust a call.
+CREATE OR REPLACE VIEW privacybee.trust_reasons AS
+    SELECT o.person_id AS user_id, o.match_key, o.person_id,           -- own numbers
+           NULL::bigint AS company_id, NULL::bigint AS contact_id
+      FROM privacybee.person_numbers o
+    UNION ALL
+    SELECT c.user_id, c.match_key, NULL, NULL, c.contact_id             -- contacts
+      FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
+    UNION ALL
+    SELECT e.user_id, o.match_key, o.person_id, NULL, NULL              -- trusted people
+      FROM privacybee.trust_edges e
+      JOIN privacybee.person_numbers o ON o.person_id = e.target_id
+     WHERE e.target_type = 'person' AND e.trusted
+    UNION ALL
+    SELECT w.person_id, o.match_key, o.person_id, NULL, NULL            -- coworkers
+      FROM privacybee.coworkers w
+      JOIN privacybee.person_numbers o ON o.person_id = w.coworker_id
+    UNION ALL
+    SELECT e.user_id, cp.match_key, NULL, cp.company_id, NULL           -- trusted companies
+      FROM privacybee.trust_edges e
+      JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
+     WHERE e.target_type = 'company' AND e.trusted
+    UNION ALL
+    SELECT me.person_id, cp.match_key, NULL, me.company_id, NULL        -- employers
+      FROM privacybee.employees me
+      JOIN privacybee.company_phones cp ON cp.company_id = me.company_id;
+COMMENT ON VIEW privacybee.trust_reasons IS
+    'rule 2 of the trust graph: each reason member user_id has to trust the number of match_key, with the person, company or contact behind it';
+
+-- Rule 1, the explicit untrusts: every (member, number match key) where the member
+-- untrusted a person or company owning the number.
+CREATE OR REPLACE VIEW privacybee.trust_untrusted AS
+    SELECT e.user_id, o.match_key
+      FROM privacybee.trust_edges e
+      JOIN privacybee.person_numbers o ON o.person_id = e.target_id
+     WHERE e.target_type = 'person' AND NOT e.trusted
+    UNION ALL
+    SELECT e.user_id, cp.match_key
+      FROM privacybee.trust_edges e
+      JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
+     WHERE e.target_type = 'company' AND NOT e.trusted;
+COMMENT ON VIEW privacybee.trust_untrusted IS
+    'rule 1 of the trust graph: every (member, number match key) the member explicitly untrusted an owner of';
+
+-- Every trusted (user_id, match_key) pair: a reason to trust, and no explicit untrust.
 CREATE OR REPLACE VIEW privacybee.trust_graph AS
-    (SELECT o.person_id AS user_id, o.match_key                         -- own numbers
-       FROM privacybee.person_numbers o
-     UNION
-     SELECT c.user_id, c.match_key                                       -- contacts
-       FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
-     UNION
-     SELECT e.user_id, o.match_key                                       -- trusted people
-       FROM privacybee.trust_edges e
-       JOIN privacybee.person_numbers o ON o.person_id = e.target_id
-      WHERE e.target_type = 'person' AND e.trusted
-     UNION
-     SELECT me.person_id, o.match_key                                    -- coworkers
-       FROM privacybee.employees me
-       JOIN privacybee.employees co ON co.company_id = me.company_id
-       JOIN privacybee.person_numbers o ON o.person_id = co.person_id
-     UNION
-     SELECT e.user_id, cp.match_key                                      -- trusted companies
-       FROM privacybee.trust_edges e
-       JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
-      WHERE e.target_type = 'company' AND e.trusted
-     UNION
-     SELECT me.person_id, cp.match_key                                   -- employers
-       FROM privacybee.employees me
-       JOIN privacybee.company_phones cp ON cp.company_id = me.company_id)
+    SELECT r.user_id, r.match_key FROM privacybee.trust_reasons r
     EXCEPT
-    (SELECT e.user_id, o.match_key                                       -- explicit untrust
-       FROM privacybee.trust_edges e
-       JOIN privacybee.person_numbers o ON o.person_id = e.target_id
-      WHERE e.target_type = 'person' AND NOT e.trusted
-     UNION
-     SELECT e.user_id, cp.match_key
-       FROM privacybee.trust_edges e
-       JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
-      WHERE e.target_type = 'company' AND NOT e.trusted);
+    SELECT u.user_id, u.match_key FROM privacybee.trust_untrusted u;
+COMMENT ON VIEW privacybee.trust_graph IS
+    'the trust graph as one set-based statement: every trusted (member, number match key) pair';
 
 CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
 RETURNS boolean
@@ -102,14 +134,16 @@ RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM privacybee.trusted_numbers t
-     USING unnest(users, numbers) AS a(u, n)
+     USING ROWS FROM (pg_catalog.unnest(users), pg_catalog.unnest(numbers)) AS a(u, n)
      WHERE t.user_id = a.u AND t.match_key = a.n AND NOT privacybee.trust_eval(a.u, a.n);
     INSERT INTO privacybee.trusted_numbers (user_id, match_key)
-    SELECT DISTINCT a.u, a.n FROM unnest(users, numbers) AS a(u, n)
+    SELECT DISTINCT a.u, a.n FROM ROWS FROM (pg_catalog.unnest(users), pg_catalog.unnest(numbers)) AS a(u, n)
      WHERE a.u IS NOT NULL AND a.n IS NOT NULL AND privacybee.trust_eval(a.u, a.n)
     ON CONFLICT DO NOTHING;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_refresh(bigint[], text[]) IS
+    're-evaluates these (member, number match key) pairs of trusted_numbers live';
 
 -- Members whose trust decisions can depend on what person p owns: p, members with an
 -- explicit decision about p, p's coworkers.
@@ -119,10 +153,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT p
     UNION SELECT e.user_id FROM privacybee.trust_edges e
            WHERE e.target_type = 'person' AND e.target_id = p
-    UNION SELECT co.person_id FROM privacybee.employees me
-            JOIN privacybee.employees co ON co.company_id = me.company_id
-           WHERE me.person_id = p
+    UNION SELECT w.coworker_id FROM privacybee.coworkers w WHERE w.person_id = p
 $$;
+COMMENT ON FUNCTION privacybee.person_watchers(bigint) IS
+    'the members whose trust decisions can depend on what a person owns: themself, members with a decision about them, coworkers';
 
 -- Members whose decisions can depend on what company c owns: its deciders and employees.
 CREATE OR REPLACE FUNCTION privacybee.company_watchers(c bigint)
@@ -132,6 +166,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
      WHERE e.target_type = 'company' AND e.target_id = c
     UNION SELECT m.person_id FROM privacybee.employees m WHERE m.company_id = c
 $$;
+COMMENT ON FUNCTION privacybee.company_watchers(bigint) IS
+    'the members whose trust decisions can depend on what a company owns: its deciders and employees';
 
 -- ---- Serialisation (see the header) -----------------------------------------------
 
@@ -140,7 +176,7 @@ $$;
 CREATE OR REPLACE FUNCTION privacybee.trust_lock_members(members bigint[])
 RETURNS bigint
 LANGUAGE sql AS $$
-    SELECT count(*) FROM (SELECT 1 FROM privacybee.people p WHERE p.id = ANY (members)
+    SELECT pg_catalog.count(*) FROM (SELECT 1 FROM privacybee.people p WHERE p.id = ANY (members)
                            ORDER BY p.id FOR NO KEY UPDATE) AS locked
 $$;
 COMMENT ON FUNCTION privacybee.trust_lock_members(bigint[]) IS
@@ -158,6 +194,8 @@ BEGIN
     END IF;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_lock_caller(bigint) IS
+    'locks the decisions of the member a route acts for; 401 when the member no longer exists';
 
 -- A decision of user_id about a person or company: the member, and the target FOR SHARE
 -- (its watchers change); companies first, people in id order. Returns whether the member
@@ -181,6 +219,8 @@ BEGIN
     RETURN locked > 0;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_lock_edge(bigint, text, bigint) IS
+    'locks a decision''s member and its target in the one lock order; false when the member no longer exists';
 
 -- What person p owns is about to change: lock p and every member watching p, in id
 -- order; read the watchers again once p is locked (the set is stable from then on) and
@@ -195,13 +235,15 @@ BEGIN
     LOOP
         more := ARRAY(SELECT w FROM privacybee.person_watchers(p) AS w
                        WHERE w <> ALL (locked) ORDER BY w);
-        EXIT WHEN cardinality(more) = 0;
+        EXIT WHEN pg_catalog.cardinality(more) = 0;
         PERFORM privacybee.trust_lock_members(more);
         locked := locked || more;
     END LOOP;
     RETURN locked;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_lock_person_watchers(bigint) IS
+    'locks a person and every member watching them, in id order; returns them';
 
 -- What company c owns is about to change: lock c, then its watchers. Returns them.
 CREATE OR REPLACE FUNCTION privacybee.trust_lock_company_watchers(c bigint)
@@ -216,6 +258,8 @@ BEGIN
     RETURN watchers;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_lock_company_watchers(bigint) IS
+    'locks a company, then every member watching it; returns them';
 
 -- A membership of person in company c is about to change: lock c, then the person and
 -- every employee of c (stable once c is locked). Returns them.
@@ -233,6 +277,8 @@ BEGIN
     RETURN members;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_lock_membership(bigint, bigint) IS
+    'locks a company, then the person and every employee; returns them';
 
 -- ---- Triggers ------------------------------------------------------------------------
 -- Each locks (above), then collects the (user, match key) pairs its change can affect and
@@ -240,8 +286,8 @@ $$;
 -- 1,000 contacts is one call.
 
 -- A contact phone added can only add trust: the pair is trusted unless the member
--- untrusted an owner of the number (rule 1), so no live evaluation is needed. A phone
--- removed may take trust away: those pairs are evaluated again.
+-- untrusted an owner of the number (rule 1, trust_untrusted), so no live evaluation is
+-- needed. A phone removed may take trust away: those pairs are evaluated again.
 CREATE OR REPLACE FUNCTION privacybee.trust_on_contact_phones()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -250,23 +296,19 @@ DECLARE
     n text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM new_rows c));
+        u := ARRAY(SELECT DISTINCT c.user_id FROM new_rows c);
+        PERFORM privacybee.trust_lock_members(u);
+        -- rule 1 of these members only (u narrows trust_untrusted to their edges)
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
          WHERE c.match_key IS NOT NULL
-           AND NOT EXISTS (
-               SELECT 1 FROM privacybee.trust_edges e
-                WHERE e.user_id = c.user_id AND NOT e.trusted
-                  AND ((e.target_type = 'person' AND e.target_id IN (
-                            SELECT o.person_id FROM privacybee.person_numbers o
-                             WHERE o.match_key = c.match_key))
-                    OR (e.target_type = 'company' AND e.target_id IN (
-                            SELECT cp.company_id FROM privacybee.company_phones cp
-                             WHERE cp.match_key = c.match_key))))
+           AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
+                            WHERE x.user_id = ANY (u) AND x.user_id = c.user_id
+                              AND x.match_key = c.match_key)
         ON CONFLICT DO NOTHING;
     ELSE
         PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM old_rows c));
-        SELECT array_agg(user_id), array_agg(match_key) INTO u, n
+        SELECT pg_catalog.array_agg(user_id), pg_catalog.array_agg(match_key) INTO u, n
           FROM old_rows WHERE match_key IS NOT NULL;
         IF u IS NOT NULL THEN
             PERFORM privacybee.trust_refresh(u, n);
@@ -275,6 +317,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_contact_phones() IS
+    'trigger: contact phones added or removed move their member''s trust decisions';
 CREATE OR REPLACE TRIGGER trust_contact_phones_ins AFTER INSERT ON privacybee.contact_phones
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.trust_on_contact_phones();
@@ -286,13 +330,15 @@ CREATE OR REPLACE TRIGGER trust_contact_phones_del AFTER DELETE ON privacybee.co
 CREATE OR REPLACE FUNCTION privacybee.trust_edge_refresh(user_id bigint, target_type text, target_id bigint)
 RETURNS void
 LANGUAGE sql AS $$
-    SELECT privacybee.trust_refresh(array_agg(user_id), array_agg(x.match_key))
+    SELECT privacybee.trust_refresh(pg_catalog.array_agg(user_id), pg_catalog.array_agg(x.match_key))
       FROM (SELECT o.match_key FROM privacybee.person_numbers o
              WHERE target_type = 'person' AND o.person_id = target_id
             UNION ALL
             SELECT cp.match_key FROM privacybee.company_phones cp
              WHERE target_type = 'company' AND cp.company_id = target_id) AS x
 $$;
+COMMENT ON FUNCTION privacybee.trust_edge_refresh(bigint, text, bigint) IS
+    'a trust decision changed: refreshes the member''s decisions about the target''s numbers';
 
 CREATE OR REPLACE FUNCTION privacybee.trust_on_edges()
 RETURNS trigger
@@ -313,6 +359,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_edges() IS
+    'trigger: a trust or untrust decision moves its member''s decisions';
 CREATE OR REPLACE TRIGGER trust_edges_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.trust_edges
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_edges();
 
@@ -321,11 +369,13 @@ CREATE OR REPLACE TRIGGER trust_edges_change AFTER INSERT OR UPDATE OR DELETE ON
 CREATE OR REPLACE FUNCTION privacybee.trust_person_numbers_changed(p bigint, numbers text[])
 RETURNS void
 LANGUAGE sql AS $$
-    SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(n.n))
+    SELECT privacybee.trust_refresh(pg_catalog.array_agg(w.w), pg_catalog.array_agg(n.n))
       FROM pg_catalog.unnest(privacybee.trust_lock_person_watchers(p)) AS w(w),
            pg_catalog.unnest(numbers) AS n(n)
      WHERE n.n IS NOT NULL
 $$;
+COMMENT ON FUNCTION privacybee.trust_person_numbers_changed(bigint, text[]) IS
+    'what a person owns changed: refreshes those numbers for every member watching them';
 
 CREATE OR REPLACE FUNCTION privacybee.trust_on_people()
 RETURNS trigger
@@ -342,6 +392,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_people() IS
+    'trigger: a member added, removed or with a new phone moves trust decisions';
 CREATE OR REPLACE TRIGGER trust_people_change AFTER INSERT OR UPDATE OF phone_e164 OR DELETE
     ON privacybee.people
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_people();
@@ -360,6 +412,8 @@ BEGIN
     RETURN OLD;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_person_delete() IS
+    'trigger: a person about to go first leaves their companies and gives back their Buzz number';
 CREATE OR REPLACE TRIGGER trust_people_delete BEFORE DELETE ON privacybee.people
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_person_delete();
 
@@ -376,15 +430,19 @@ BEGIN
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_buzz_numbers() IS
+    'trigger: a Buzz number assigned or given back moves trust decisions';
 CREATE OR REPLACE TRIGGER trust_buzz_numbers_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.buzz_numbers
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_buzz_numbers();
 
 CREATE OR REPLACE FUNCTION privacybee.trust_company_number_changed(company_id bigint, match_key text)
 RETURNS void
 LANGUAGE sql AS $$
-    SELECT privacybee.trust_refresh(array_agg(w.w), array_agg(match_key))
+    SELECT privacybee.trust_refresh(pg_catalog.array_agg(w.w), pg_catalog.array_agg(match_key))
       FROM pg_catalog.unnest(privacybee.trust_lock_company_watchers(company_id)) AS w(w)
 $$;
+COMMENT ON FUNCTION privacybee.trust_company_number_changed(bigint, text) IS
+    'a company''s number changed: refreshes that number for every member watching the company';
 
 CREATE OR REPLACE FUNCTION privacybee.trust_on_company_phones()
 RETURNS trigger
@@ -399,6 +457,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_company_phones() IS
+    'trigger: a company phone added or removed moves trust decisions';
 CREATE OR REPLACE TRIGGER trust_company_phones_change AFTER INSERT OR UPDATE OR DELETE ON privacybee.company_phones
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_company_phones();
 
@@ -414,6 +474,8 @@ BEGIN
     RETURN OLD;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_company_delete() IS
+    'trigger: a company about to go first loses its phones and employees, so their triggers find its watchers';
 CREATE OR REPLACE TRIGGER trust_companies_delete BEFORE DELETE ON privacybee.companies
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_company_delete();
 
@@ -428,19 +490,21 @@ BEGIN
     m := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     PERFORM privacybee.trust_lock_membership(m.company_id, m.person_id);
     -- the person: the numbers of the company and of every coworker
-    PERFORM privacybee.trust_refresh(array_agg(m.person_id), array_agg(x.match_key))
+    PERFORM privacybee.trust_refresh(pg_catalog.array_agg(m.person_id), pg_catalog.array_agg(x.match_key))
        FROM (SELECT cp.match_key FROM privacybee.company_phones cp WHERE cp.company_id = m.company_id
              UNION
              SELECT o.match_key FROM privacybee.employees co
                JOIN privacybee.person_numbers o ON o.person_id = co.person_id
               WHERE co.company_id = m.company_id) AS x;
     -- every coworker: the person's numbers
-    PERFORM privacybee.trust_refresh(array_agg(co.person_id), array_agg(o.match_key))
+    PERFORM privacybee.trust_refresh(pg_catalog.array_agg(co.person_id), pg_catalog.array_agg(o.match_key))
        FROM privacybee.employees co, privacybee.person_numbers o
       WHERE co.company_id = m.company_id AND o.person_id = m.person_id;
     RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION privacybee.trust_on_employees() IS
+    'trigger: a membership moves the decisions of the person and their coworkers';
 CREATE OR REPLACE TRIGGER trust_employees_change AFTER INSERT OR DELETE ON privacybee.employees
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_employees();
 
@@ -468,19 +532,19 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
         RETURN n;
     END IF;
-    SELECT count(*) INTO total_users FROM privacybee.people;
+    SELECT pg_catalog.count(*) INTO total_users FROM privacybee.people;
     LOOP
-        SELECT array_agg(p.id ORDER BY p.id) INTO batch
+        SELECT pg_catalog.array_agg(p.id ORDER BY p.id) INTO batch
           FROM (SELECT id FROM privacybee.people WHERE id > last_id ORDER BY id LIMIT 1000) AS p;
         EXIT WHEN batch IS NULL;
-        last_id := batch[cardinality(batch)];
+        last_id := batch[pg_catalog.cardinality(batch)];
         PERFORM privacybee.trust_lock_members(batch);
         DELETE FROM privacybee.trusted_numbers t WHERE t.user_id = ANY (batch);
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT g.user_id, g.match_key FROM privacybee.trust_graph g WHERE g.user_id = ANY (batch);
         GET DIAGNOSTICS n = ROW_COUNT;
         written := written + n;
-        done_users := done_users + cardinality(batch);
+        done_users := done_users + pg_catalog.cardinality(batch);
         RAISE NOTICE 'recompute_trust: % of % members, % trusted numbers so far',
             done_users, total_users, written;
     END LOOP;

@@ -20,6 +20,8 @@ RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN pg_catalog.jsonb_typeof(v) IN ('string', 'number') THEN v #>> '{}' END
 $$;
+COMMENT ON FUNCTION privacybee.scalar_text(jsonb) IS
+    'a string or number of a JSON object as text; NULL for anything else';
 
 -- The call of trust-lookup / call-lookup, read and judged once, in C (extension/lookup.c):
 -- parameters from query, form or JSON body (the provider's To / From / CallSid /
@@ -29,6 +31,8 @@ CREATE OR REPLACE FUNCTION privacybee.call_params(params jsonb, body jsonb,
     OUT receiver bigint, OUT caller text, OUT trusted boolean)
 AS 'MODULE_PATHNAME', 'call_params_0_2'
 LANGUAGE C STABLE;
+COMMENT ON FUNCTION privacybee.call_params(jsonb, jsonb) IS
+    'a telephony call as trust-lookup reads and judges it: the receiving member, the caller''s E.164 number, whether it may ring';
 
 -- GET|POST /apps/buzz/trust-lookup: may this call ring? The hot path, in C
 -- (extension/lookup.c): one index probe when trusted; an untrusted call to a member is
@@ -53,41 +57,33 @@ DECLARE
     people text := '[]';
     companies text := '[]';
 BEGIN
-    PERFORM privacybee.authenticate(token, 'buzz:lookup');
+    PERFORM privacybee.authenticate(token, privacybee.route_scope('api_call_lookup'));
     c := privacybee.call_params(params, body);
     caller_key := privacybee.phone_match_key(c.caller);
+    -- the matches are the reasons the trust graph gives (trust_reasons), nothing restated
     IF c.trusted THEN
         SELECT privacybee.contacts_json(c.receiver, ARRAY(
-                   SELECT DISTINCT p.contact_id FROM privacybee.contact_phones p
-                    WHERE p.user_id = c.receiver AND p.match_key = caller_key ORDER BY 1))
+                   SELECT DISTINCT r.contact_id FROM privacybee.trust_reasons r
+                    WHERE r.user_id = c.receiver AND r.match_key = caller_key
+                      AND r.contact_id IS NOT NULL ORDER BY 1))
           INTO contacts;
-        SELECT COALESCE(json_agg(json_build_object('id', m.id, 'first_name', m.first_name,
-                                                   'last_name', m.last_name, 'avatar', m.avatar)
-                                 ORDER BY m.id), '[]')::text
+        SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                   'id', m.id, 'first_name', m.first_name, 'last_name', m.last_name,
+                   'avatar', m.avatar) ORDER BY m.id), '[]')::text
           INTO people
           FROM privacybee.people m
-         WHERE m.id IN (SELECT o.person_id FROM privacybee.person_numbers o WHERE o.match_key = caller_key)
-           AND (m.id = c.receiver
-                OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                            WHERE e.user_id = c.receiver AND e.target_type = 'person'
-                              AND e.target_id = m.id AND e.trusted)
-                OR EXISTS (SELECT 1 FROM privacybee.employees me
-                             JOIN privacybee.employees co ON co.company_id = me.company_id
-                            WHERE me.person_id = c.receiver AND co.person_id = m.id));
-        SELECT COALESCE(json_agg(json_build_object('id', k.id, 'name', k.name, 'slug', k.slug,
-                                                   'logo', k.logo, 'url', k.url) ORDER BY k.id),
-                        '[]')::text
+         WHERE m.id IN (SELECT r.person_id FROM privacybee.trust_reasons r
+                         WHERE r.user_id = c.receiver AND r.match_key = caller_key);
+        SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                   'id', k.id, 'name', k.name, 'slug', k.slug, 'logo', k.logo, 'url', k.url)
+                   ORDER BY k.id), '[]')::text
           INTO companies
           FROM privacybee.companies k
-         WHERE k.id IN (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp.match_key = caller_key)
-           AND (EXISTS (SELECT 1 FROM privacybee.trust_edges e
-                         WHERE e.user_id = c.receiver AND e.target_type = 'company'
-                           AND e.target_id = k.id AND e.trusted)
-                OR EXISTS (SELECT 1 FROM privacybee.employees me
-                            WHERE me.person_id = c.receiver AND me.company_id = k.id));
+         WHERE k.id IN (SELECT r.company_id FROM privacybee.trust_reasons r
+                         WHERE r.user_id = c.receiver AND r.match_key = caller_key);
     END IF;
-    RETURN privacybee.response(200, '{"contacts": ' || contacts || ', "people": ' || people
-                                    || ', "companies": ' || companies || '}');
+    RETURN privacybee.response(200, '{"contacts":' || contacts || ',"people":' || people
+                                    || ',"companies":' || companies || '}');
 END
 $$;
 
@@ -127,6 +123,8 @@ BEGIN
     RETURN num;
 END
 $$;
+COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
+    'the Buzz number of a member, assigning the lowest free one from the pool on first use (NULL when the pool is empty)';
 
 -- GET /apps/buzz/heartbeat
 CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,
@@ -134,34 +132,34 @@ CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_heartbeat'));
     num text;
     last_activity bigint;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     num := privacybee.assign_buzz_number(uid);
-    SELECT max(x.m) INTO last_activity
-      FROM (SELECT (SELECT max(p.activity_id) FROM privacybee.activity_parties p
+    SELECT pg_catalog.max(x.m) INTO last_activity
+      FROM (SELECT (SELECT pg_catalog.max(p.activity_id) FROM privacybee.activity_parties p
                      WHERE p.party_type = 'person' AND p.party_id = uid) AS m
             UNION ALL
-            SELECT (SELECT max(p.activity_id) FROM privacybee.activity_parties p
+            SELECT (SELECT pg_catalog.max(p.activity_id) FROM privacybee.activity_parties p
                      WHERE p.party_type = 'company' AND p.party_id = e.company_id)
               FROM privacybee.employees e WHERE e.person_id = uid) AS x;
-    RETURN privacybee.response(200, json_build_object(
+    RETURN privacybee.response(200, pg_catalog.json_build_object(
         'buzz_number', num,
         'last_contact_update', privacybee.rfc3339(GREATEST(
-            (SELECT max(c.updated) FROM privacybee.contacts c WHERE c.user_id = uid),
-            (SELECT max(t.deleted_at) FROM privacybee.contact_tombstones t WHERE t.user_id = uid))),
+            (SELECT pg_catalog.max(c.updated) FROM privacybee.contacts c WHERE c.user_id = uid),
+            (SELECT pg_catalog.max(t.deleted_at) FROM privacybee.contact_tombstones t WHERE t.user_id = uid))),
         'last_trust_request', privacybee.rfc3339(
-            (SELECT max(r.updated) FROM privacybee.trust_requests r WHERE r.user_id = uid)),
+            (SELECT pg_catalog.max(r.updated) FROM privacybee.trust_requests r WHERE r.user_id = uid)),
         'last_company_update', privacybee.rfc3339(
-            (SELECT max(k.updated) FROM privacybee.companies k
+            (SELECT pg_catalog.max(k.updated) FROM privacybee.companies k
               WHERE k.id IN (SELECT e.company_id FROM privacybee.employees e WHERE e.person_id = uid
                              UNION
                              SELECT t.target_id FROM privacybee.trust_edges t
                               WHERE t.user_id = uid AND t.target_type = 'company'))),
         'last_coworker_update', privacybee.rfc3339(
-            (SELECT max(GREATEST(co.created, m.updated))
+            (SELECT pg_catalog.max(GREATEST(co.created, m.updated))
                FROM privacybee.employees me
                JOIN privacybee.employees co ON co.company_id = me.company_id AND co.person_id <> uid
                JOIN privacybee.people m ON m.id = co.person_id
@@ -178,15 +176,15 @@ CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params j
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_blocked'));
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    SELECT '[' || COALESCE(string_agg(json_build_object(
+    SELECT '[' || COALESCE(pg_catalog.string_agg(pg_catalog.json_build_object(
                'id', b.id, 'caller_id', b.caller_id,
                'country_code', s.country_code,
                'phone_number', COALESCE(s.national_number, b.inbound),
-               'created_at', privacybee.rfc3339(b.created_at))::text, ', ' ORDER BY b.id DESC), '')
+               'created_at', privacybee.rfc3339(b.created_at))::text, ',' ORDER BY b.id DESC), '')
            || ']'
       INTO out
       FROM (SELECT * FROM privacybee.blocked_calls WHERE user_id = uid ORDER BY id DESC
@@ -209,6 +207,8 @@ LANGUAGE sql STABLE AS $$
                 FROM privacybee.companies c WHERE c.id = party_json.id)
     END
 $$;
+COMMENT ON FUNCTION privacybee.party_json(text, bigint) IS
+    'a person or company party of an activity as JSON';
 
 -- An activity as viewer (a party, or an employee of a company party) sees it. The sender
 -- is named: sending discloses the sender to the receiver. A receiving person is named only
@@ -231,6 +231,8 @@ LANGUAGE sql STABLE AS $$
                            ELSE privacybee.party_json(a.receivable_type, a.receivable_id)
                       END)::text
 $$;
+COMMENT ON FUNCTION privacybee.activity_json(privacybee.activities, bigint) IS
+    'an activity as JSON, as viewer sees it (a receiving person undisclosed to viewer has null names)';
 
 -- POST /apps/buzz/activity
 CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, params jsonb, body jsonb,
@@ -238,7 +240,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_activity_create'));
     kind text;
     s_type text;
     s_id bigint;
@@ -270,17 +272,17 @@ BEGIN
     END IF;
     s_id := privacybee.json_id(body -> 'sendable_id', 'sendable_id');
     r_id := privacybee.json_id(body -> 'receivable_id', 'receivable_id');
-    IF body ? 'message_id' AND jsonb_typeof(body -> 'message_id') <> 'null' THEN
-        IF jsonb_typeof(body -> 'message_id') <> 'string'
+    IF body ? 'message_id' AND pg_catalog.jsonb_typeof(body -> 'message_id') <> 'null' THEN
+        IF pg_catalog.jsonb_typeof(body -> 'message_id') <> 'string'
            OR (body ->> 'message_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
             PERFORM privacybee.bad_field('message_id', 'must be a UUID');
         END IF;
         mid := (body ->> 'message_id')::uuid;
     END IF;
-    IF body ? 'message' AND jsonb_typeof(body -> 'message') <> 'null' THEN
-        IF jsonb_typeof(body -> 'message') <> 'string' THEN
+    IF body ? 'message' AND pg_catalog.jsonb_typeof(body -> 'message') <> 'null' THEN
+        IF pg_catalog.jsonb_typeof(body -> 'message') <> 'string' THEN
             PERFORM privacybee.bad_field('message', 'must be a string');
-        ELSIF char_length(body ->> 'message') > 65536 THEN
+        ELSIF pg_catalog.char_length(body ->> 'message') > 65536 THEN
             PERFORM privacybee.bad_field('message', 'must be at most 65536 characters');
         END IF;
         msg := body ->> 'message';
@@ -324,7 +326,7 @@ BEGIN
         VALUES (s_type, s_id, a.id), (r_type, r_id, a.id)
         ON CONFLICT DO NOTHING;
     END IF;
-    RETURN privacybee.response(200, '{"success": true, "data": ' || privacybee.activity_json(a, uid) || '}');
+    RETURN privacybee.response(200, '{"success":true,"data":' || privacybee.activity_json(a, uid) || '}');
 END
 $$;
 
@@ -334,7 +336,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_activity_since'));
     since bigint;
     lim integer;
     ids bigint[];
@@ -343,15 +345,15 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{limit}');
     lim := privacybee.param_int(params, 'limit', 100, 1,
-        COALESCE(current_setting('privacybee.max_page_size', true), '1000')::integer);
+        COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer);
     -- the feed starts after <id>: an activity id, or 0 for the beginning
     since := CASE WHEN arg ~ '^0+$' THEN 0 ELSE privacybee.path_id(arg, 'activity') END;
     ids := privacybee.activity_since(uid, since, lim);
-    more := cardinality(ids) > lim;
+    more := pg_catalog.cardinality(ids) > lim;
     IF more THEN
         ids := ids[1:lim];
     END IF;
-    SELECT '[' || COALESCE(string_agg(privacybee.activity_json(a, uid), ', ' ORDER BY a.id), '') || ']'
+    SELECT '[' || COALESCE(pg_catalog.string_agg(privacybee.activity_json(a, uid), ',' ORDER BY a.id), '') || ']'
       INTO out
       FROM privacybee.activities a WHERE a.id = ANY (ids);
     RETURN privacybee.response(200, out,
@@ -366,31 +368,31 @@ CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, 'buzz');
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_encryption'));
     k text;
     p privacybee.people;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     PERFORM privacybee.check_body_fields(body, '{hash,e2e_id,public_key}', 'the encryption identity');
     FOREACH k IN ARRAY ARRAY['hash', 'e2e_id'] LOOP
-        IF jsonb_typeof(body -> k) IS DISTINCT FROM 'string' OR body ->> k = '' THEN
+        IF pg_catalog.jsonb_typeof(body -> k) IS DISTINCT FROM 'string' OR body ->> k = '' THEN
             PERFORM privacybee.bad_field(k, 'is required (a string)');
-        ELSIF char_length(body ->> k) > 1024 THEN
+        ELSIF pg_catalog.char_length(body ->> k) > 1024 THEN
             PERFORM privacybee.bad_field(k, 'must be at most 1024 characters');
         END IF;
     END LOOP;
-    IF body ? 'public_key' AND jsonb_typeof(body -> 'public_key') NOT IN ('string', 'null') THEN
+    IF body ? 'public_key' AND pg_catalog.jsonb_typeof(body -> 'public_key') NOT IN ('string', 'null') THEN
         PERFORM privacybee.bad_field('public_key', 'must be a string or null');
-    ELSIF char_length(body ->> 'public_key') > 16384 THEN
+    ELSIF pg_catalog.char_length(body ->> 'public_key') > 16384 THEN
         PERFORM privacybee.bad_field('public_key', 'must be at most 16384 characters');
     END IF;
     UPDATE privacybee.people
        SET e2e_hash = body ->> 'hash', e2e_id = body ->> 'e2e_id',
            public_key = CASE WHEN body ? 'public_key' THEN body ->> 'public_key' ELSE public_key END,
-           updated = now()
+           updated = pg_catalog.now()
      WHERE id = uid
     RETURNING * INTO p;
-    RETURN privacybee.response(200, json_build_object(
+    RETURN privacybee.response(200, pg_catalog.json_build_object(
         'hash', p.e2e_hash, 'e2e_id', p.e2e_id, 'public_key', p.public_key)::text);
 END
 $$;
@@ -406,7 +408,7 @@ BEGIN
     IF NOT privacybee.dev_endpoints_enabled() THEN
         PERFORM privacybee.fail(404, 'not found');
     END IF;
-    uid := privacybee.authenticate_member(token, 'buzz');
+    uid := privacybee.authenticate_member(token, privacybee.route_scope('api_buzz_clear'));
     PERFORM privacybee.check_params(params, '{}');
     DELETE FROM privacybee.activities a
      WHERE a.id IN (SELECT p.activity_id FROM privacybee.activity_parties p

@@ -2,7 +2,7 @@
 -- that the materialised trust decisions are the live ones.
 --
 -- maintenance() runs nightly and recompute_trust() weekly: from pg_cron where it is
--- installed (schedule_maintenance(), which make run calls), else from cron (README,
+-- installed (schedule_maintenance(), which make run calls), else from cron (docs/operations.md,
 -- "Maintenance"). Each step adds a key to the jsonb report maintenance() returns, so a
 -- release that adds a step (webhook batches past 14 days come with webhooks, SPEC §11)
 -- adds a key and its DELETE here, and neither the signature nor a caller changes.
@@ -80,7 +80,7 @@ BEGIN
     IF pg_catalog.to_regnamespace('cron') IS NULL THEN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',
-                  HINT = 'CREATE EXTENSION pg_cron (it needs shared_preload_libraries = ''pg_cron''), or run SELECT privacybee.maintenance() from cron (README, Maintenance).';
+                  HINT = 'CREATE EXTENSION pg_cron (it needs shared_preload_libraries = ''pg_cron''), or run SELECT privacybee.maintenance() from cron (docs/operations.md, Maintenance).';
     END IF;
     RETURN QUERY
         SELECT s.id, j.name, j.schedule, j.command

@@ -54,10 +54,18 @@ REVOKE EXECUTE ON FUNCTION
     privacybee.schedule_maintenance()
   FROM privacybee_member, privacybee_system;
 
--- Views read their tables as whoever queries them, under that role's policies.
-ALTER VIEW privacybee.person_numbers SET (security_invoker = true);
-ALTER VIEW privacybee.trust_graph SET (security_invoker = true);
-ALTER VIEW privacybee.contacts_flat SET (security_invoker = true);
+-- Views read their tables as whoever queries them, under that role's policies: every
+-- view of the schema.
+DO $$
+DECLARE
+    v regclass;
+BEGIN
+    FOR v IN SELECT c.oid FROM pg_catalog.pg_class c
+              WHERE c.relnamespace = 'privacybee'::regnamespace AND c.relkind = 'v' LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', v);
+    END LOOP;
+END
+$$;
 
 DO $$
 DECLARE

@@ -1,15 +1,10 @@
 -- Match keys (SPEC §3): numbers are matched on privacybee.phone_match_key(e164), kept in
 -- a generated column beside every compared E.164 column (computed for existing rows as
 -- the table is rewritten), with its index in place of the E.164 one.
-CREATE FUNCTION privacybee.phone_match_key(e164 text)
-RETURNS text
-AS 'MODULE_PATHNAME', 'phone_match_key'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.phone_match_key(text) IS
-    'the key numbers are matched on: the E.164 form, without the national variants of one line (AR +54 9, MX +52 1)';
+-- (phone_match_key() itself is declared by sql/prelude/, which runs before this file.)
 
--- their columns or arguments change: sql/logic/50_trust_graph.sql creates them again
--- over the keys
+-- The views and functions over E.164 columns go while their columns or arguments change:
+-- sql/logic/50_trust_graph.sql creates them again over the keys
 DROP VIEW privacybee.trust_graph;
 DROP VIEW privacybee.person_numbers;
 DROP FUNCTION privacybee.trust_company_number_changed(bigint, text);

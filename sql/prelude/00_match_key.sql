@@ -1,7 +1,8 @@
 -- The match key of a phone number (SPEC §3, extension/phone_match.c): the form under
--- which two E.164 numbers of one line compare equal. Declared before the tables because
--- their generated match-key columns are computed with it.
-CREATE FUNCTION privacybee.phone_match_key(e164 text)
+-- which two E.164 numbers of one line compare equal. In the prelude, which both the fresh
+-- install and the upgrade run first, because the tables' generated match-key columns are
+-- computed with it.
+CREATE OR REPLACE FUNCTION privacybee.phone_match_key(e164 text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'phone_match_key'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

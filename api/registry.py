@@ -1,0 +1,203 @@
+"""registry.py — reads api/routes, the route registry (its header says the format), into
+Route objects, refusing anything the format does not allow. The one reader of the file:
+api/generate.py builds everything generated from it with this, and the HTTP suites read
+the routes through it (regress/http/harness.py).
+"""
+import os
+import re
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUTES = os.path.join(HERE, "routes")
+
+# The body kinds privacybee-fcgi reads (fcgi/routes.h BodyKind). The registry's format
+# has room for more (form, binary, multipart, xml); a kind joins this list together with
+# the front-end code that reads it.
+BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "image": "BODY_IMAGE"}
+# the media types an image body may be (privacybee-fcgi's image_types, fcgi/handler.c)
+IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"]
+SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
+# nginx's rate-limit classes (fcgi/nginx/privacybee-http.conf.in has a zone for each)
+RATE_CLASSES = ("rw", "delete", "list", "lookup")
+# what answers a route when it is not an SQL function
+BUILTINS = ("(openapi)",)
+PLACEHOLDERS = {"{id}": "[0-9]+"}
+SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+class RegistryError(Exception):
+    pass
+
+
+@dataclass
+class Scope:
+    line: int
+    name: str
+    holder: str                 # "member" or "service"
+    description: str
+
+
+@dataclass
+class Route:
+    line: int
+    method: str
+    path: str
+    function: str | None        # the api_* SQL function; None for a builtin
+    builtin: str | None         # "(openapi)": privacybee-fcgi answers it itself
+    scope: str | None           # None: no bearer token
+    query: list = field(default_factory=list)
+    query_open: bool = False    # other parameters are ignored rather than refused
+    body_kind: str | None = None
+    body_schema: str | None = None
+    responses: dict = field(default_factory=dict)   # status (int) → response name or None
+    rate: str = "rw"
+    dev: bool = False
+    signed: bool = False
+    body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
+    bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
+    summary: str = ""
+
+    @property
+    def path_regex(self):
+        """The path as a regular expression, placeholders as what they match."""
+        out = ""
+        for part in re.split(r"(\{[a-z]+\})", self.path):
+            out += PLACEHOLDERS.get(part) or re.escape(part)
+        return "^" + out + "$"
+
+    @property
+    def segments(self):
+        return self.path.strip("/").split("/")
+
+
+def parse_line(number, text):
+    head, bar, summary = text.partition(" | ")
+    words = head.split()
+    if not bar or len(words) < 4:
+        raise RegistryError(f"line {number}: expected METHOD PATH FUNCTION SCOPE [ATTRIBUTE ...] | SUMMARY")
+    method, path, function, scope, *attributes = words
+    if not re.fullmatch(r"[A-Z]+", method) or method == "HEAD":
+        raise RegistryError(f"line {number}: {method!r} is not a method (HEAD comes with GET)")
+    if not path.startswith("/") or not all(s in PLACEHOLDERS or SEGMENT.fullmatch(s)
+                                           for s in path[1:].split("/")):
+        raise RegistryError(f"line {number}: {path!r} is not a path of literal segments and {{id}}")
+    if function in BUILTINS:
+        builtin, function = function, None
+    elif re.fullmatch(r"api_[a-z0-9_]+", function):
+        builtin = None
+    else:
+        raise RegistryError(f"line {number}: {function!r} is neither an api_* function nor one of {BUILTINS}")
+    if scope != "-" and not re.fullmatch(r"[a-z]+(:[a-z]+)?", scope):
+        raise RegistryError(f"line {number}: {scope!r} is not a scope")
+    route = Route(number, method, path, function, builtin, None if scope == "-" else scope,
+                  rate="delete" if method == "DELETE" else "rw", summary=summary.strip())
+    for a in attributes:
+        key, eq, value = a.partition("=")
+        status = re.fullmatch(r"([1-5][0-9][0-9])(?::([A-Za-z][A-Za-z0-9]*))?", a)
+        if status:
+            code, name = int(status.group(1)), status.group(2)
+            if code in route.responses:
+                raise RegistryError(f"line {number}: status {code} given twice")
+            if code < 400 and code not in (204, 304) and not name:
+                raise RegistryError(f"line {number}: {code} needs the name of its response ({code}:Name)")
+            if (code >= 400 or code in (204, 304)) and name:
+                raise RegistryError(f"line {number}: {code} has no response body of its own to name")
+            route.responses[code] = name
+        elif key == "query" and eq:
+            names = value.split(",")
+            route.query_open = names[-1] == "*"
+            route.query = names[:-1] if route.query_open else names
+            if not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", n) for n in route.query):
+                raise RegistryError(f"line {number}: query= lists names separated by commas")
+        elif key == "body" and eq:
+            kind, _, schema = value.partition(":")
+            if kind not in BODY_KINDS:
+                raise RegistryError(f"line {number}: body kind {kind!r} is not one privacybee-fcgi "
+                                    f"reads ({', '.join(BODY_KINDS)}); see fcgi/routes.h")
+            if not schema:
+                raise RegistryError(f"line {number}: body={kind} needs the name of its schema")
+            route.body_kind, route.body_schema = kind, schema
+        elif key == "rate" and eq:
+            if value not in RATE_CLASSES:
+                raise RegistryError(f"line {number}: rate class {value!r} is not one of {RATE_CLASSES}")
+            route.rate = value
+        elif key == "limit" and eq:
+            size = SIZE.fullmatch(value)
+            if not size:
+                raise RegistryError(f"line {number}: limit= is a size such as 512KiB or 5MiB")
+            route.body_limit = int(size.group(1)) * (1024 if size.group(2) == "KiB" else 1024 * 1024)
+        elif a == "bytes":
+            route.bytes_answer = True
+        elif a == "dev":
+            route.dev = True
+        elif a == "signed":
+            route.signed = True
+        else:
+            raise RegistryError(f"line {number}: unknown attribute {a!r}")
+    if not any(200 <= s < 300 for s in route.responses):
+        raise RegistryError(f"line {number}: no success status")
+    if route.body_limit and not route.body_kind:
+        raise RegistryError(f"line {number}: limit= without a body")
+    if route.builtin and (method != "GET" or route.scope or route.body_kind or route.query):
+        raise RegistryError(f"line {number}: {route.builtin} is a GET route without token, body or parameters")
+    return route
+
+
+def parse_scope(number, text):
+    head, bar, description = text.partition(" | ")
+    words = head.split()
+    if not bar or len(words) != 3 or not re.fullmatch(r"[a-z]+(:[a-z]+)?", words[1]) \
+            or words[2] not in ("member", "service"):
+        raise RegistryError(f"line {number}: expected scope NAME member|service | DESCRIPTION")
+    return Scope(number, words[1], words[2], description.strip())
+
+
+def check(routes, declared):
+    """What no single line shows: one line per method and path, one scope per function,
+    every scope declared once, no path two patterns could both match."""
+    names = [s.name for s in declared]
+    if len(set(names)) != len(names):
+        raise RegistryError("a scope is declared twice")
+    for r in routes:
+        if r.scope and r.scope not in names:
+            raise RegistryError(f"line {r.line}: scope {r.scope} is not declared (scope {r.scope} member|service | …)")
+    seen, scopes = {}, {}
+    for r in routes:
+        if (r.method, r.path) in seen:
+            raise RegistryError(f"line {r.line}: {r.method} {r.path} is already line {seen[r.method, r.path]}")
+        seen[r.method, r.path] = r.line
+        if r.function:
+            if scopes.setdefault(r.function, r.scope) != r.scope:
+                raise RegistryError(f"line {r.line}: {r.function} is given two scopes")
+    for a in routes:
+        for b in routes:
+            if a.path != b.path and len(a.segments) == len(b.segments) and all(
+                    x == y or (x in PLACEHOLDERS and re.fullmatch(PLACEHOLDERS[x], y))
+                    or (y in PLACEHOLDERS and re.fullmatch(PLACEHOLDERS[y], x))
+                    for x, y in zip(a.segments, b.segments)):
+                raise RegistryError(f"lines {a.line} and {b.line}: a path could match both "
+                                    f"{a.path} and {b.path}")
+    return routes
+
+
+def load_all(path=ROUTES):
+    """(scopes, routes) of the registry, in the order written."""
+    routes, scopes = [], []
+    with open(path, encoding="utf-8") as f:
+        for number, text in enumerate(f, 1):
+            text = text.strip()
+            if text.startswith("scope "):
+                scopes.append(parse_scope(number, text))
+            elif text and not text.startswith("#"):
+                routes.append(parse_line(number, text))
+    return scopes, check(routes, scopes)
+
+
+def load(path=ROUTES):
+    """The registry's routes."""
+    return load_all(path)[1]
+
+
+def scopes(path=ROUTES):
+    """The registry's token scopes."""
+    return load_all(path)[0]
