@@ -11,7 +11,9 @@
 -- is found by hash before its member is known), the telephony routes (a service token answers for whichever member is
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
 -- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql), and
--- disclosed_to() (whether a person disclosed themself to a member is in their own rows).
+-- disclosed_to() (whether a person disclosed themself to a member is in their own rows),
+-- and the searches (sql/logic/36_search.sql: a policy would keep their conditions off the
+-- indexes).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
 -- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers), and
@@ -42,7 +44,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA privacybee TO privacybee_member, privac
 REVOKE EXECUTE ON FUNCTION
     privacybee.grant_api(name),
     privacybee.create_member(text, text, text, text, text),
-    privacybee.create_company(text, text, text[], text, text),
+    privacybee.create_company(text, text, text[], text, text, text),
     privacybee.add_employee(bigint, bigint),
     privacybee.add_buzz_numbers(text[]),
     privacybee.issue_token(bigint, text[], interval),
@@ -81,7 +83,11 @@ BEGIN
                             'privacybee.person_watchers(bigint)'::regprocedure,
                             'privacybee.company_watchers(bigint)'::regprocedure,
                             'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
-                            'privacybee.oauth_holder(text, text, text, text)'::regprocedure)
+                            'privacybee.oauth_holder(text, text, text, text)'::regprocedure,
+                            'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
+                            'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
+                            'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,
+                            'privacybee.contacts_filter_explain(bigint, jsonb)'::regprocedure)
                       OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
                          = 'trigger'::regtype
                  THEN 'privacybee_system' ELSE 'privacybee_member' END);
@@ -94,9 +100,9 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
-                         trusted_numbers,blocked_calls,tokens,oauth_grants,oauth_codes,
-                         oauth_refresh_tokens}'::text[] LOOP
+    FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
+                         contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
+                         tokens,oauth_grants,oauth_codes,oauth_refresh_tokens}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);
