@@ -40,7 +40,8 @@ WITH_BODY = (415,)
 MEDIA_TYPES = {"json": ["application/json"],
                "json|form": ["application/json", "application/x-www-form-urlencoded"],
                "form": ["application/x-www-form-urlencoded"],
-               "image": registry.IMAGE_TYPES}
+               "image": registry.IMAGE_TYPES,
+               "multipart": ["multipart/form-data"]}
 TAGS = [("contacts", "Contacts, trust requests and trust decisions (member tokens)"),
         ("buzz", "Call screening for the telephony provider, and the Buzz app"),
         ("oauth", "OAuth 2.0: third-party apps act for a member, as far as the member allows "
@@ -311,7 +312,7 @@ def routes_sql(routes, scopes):
 
 def route_arguments(routes, function):
     """The argument types of a route function, as the route registry's header says."""
-    if any(r.function == function and r.body_kind == "image" for r in routes):
+    if any(r.function == function and r.body_kind in ("image", "multipart") for r in routes):
         return "text, text, jsonb, bytea, text, text, text"
     return "text, text, jsonb, jsonb, text, text"
 

@@ -14,7 +14,7 @@ ROUTES = os.path.join(HERE, "routes")
 # has room for more (form, binary, multipart, xml); a kind joins this list together with
 # the front-end code that reads it.
 BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "form": "BODY_FORM",
-              "image": "BODY_IMAGE"}
+              "image": "BODY_IMAGE", "multipart": "BODY_MULTIPART"}
 # the media types an image body may be (privacybee-fcgi's image_types, fcgi/handler.c)
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"]
 SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")

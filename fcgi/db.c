@@ -168,11 +168,11 @@ PrepareAll(PGconn *pg)
 		if (routes[i].answer != ANSWER_SQL && routes[i].answer != ANSWER_SQL_BYTES)
 			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
-		snprintf(sql, sizeof(sql), routes[i].body == BODY_IMAGE
+		snprintf(sql, sizeof(sql), BODY_IS_BYTES(routes[i].body)
 				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::bytea, $5, $6, $7)"
 				 : "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(pg, name, sql, routes[i].body == BODY_IMAGE ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
+		if (!Prepare(pg, name, sql, BODY_IS_BYTES(routes[i].body) ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
 			return false;
 	}
 	if (!Prepare(pg, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
@@ -509,7 +509,7 @@ db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX],
 	/* an image body is bytes, passed in binary as the bytea it is: never through text */
 	int			lengths[ROUTE_NPARAMS_MAX] = {0, 0, 0, body_len, 0, 0, 0};
 	int			formats[ROUTE_NPARAMS_MAX] = {0, 0, 0, 1, 0, 0, 0};
-	bool		image = routes[route].body == BODY_IMAGE;
+	bool		image = BODY_IS_BYTES(routes[route].body);
 
 	snprintf(name, sizeof(name), "r%zu", route);
 	return Exec(db, name, image ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS, values,

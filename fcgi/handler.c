@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "handler.h"
+#include "multipart.h"
 #include "request.h"
 #include "respond.h"
 #include "routes.h"
@@ -286,6 +287,38 @@ ReadImage(Request *r, char *body, size_t len, const char *ctype)
 }
 
 /*
+ * A multipart/form-data body (BODY_MULTIPART): its image part becomes the bytes passed
+ * (moved to the start of the buffer, which the request keeps), its other parts, fields,
+ * join the query parameters as form fields do.
+ */
+static void
+ReadMultipart(Request *r, char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	const char *file;
+	size_t		file_len;
+	const char *file_type;
+
+	if (!request_content_type_is(ctype, "multipart/form-data"))
+	{
+		Reject(r, 415, "body must be multipart/form-data");
+		free(body);
+		return;
+	}
+	if (!multipart_read(body, len, ctype, image_types, r->params, &file, &file_len, &file_type,
+						err, sizeof(err)))
+	{
+		Reject(r, 400, err);
+		free(body);
+		return;
+	}
+	memmove(body, file, file_len);
+	r->body = body;
+	r->body_len = file_len;
+	r->image_type = file_type;
+}
+
+/*
  * The body as the route wants it: JSON text, form fields merged into params, a form as
  * the body, or bytes.
  */
@@ -313,6 +346,8 @@ ReadBody(Request *r)
 	}
 	else if (r->route->body == BODY_IMAGE)
 		ReadImage(r, body, len, ctype);
+	else if (r->route->body == BODY_MULTIPART)
+		ReadMultipart(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
 	else if (r->route->body == BODY_JSON_OR_FORM &&
@@ -454,7 +489,7 @@ CallRoute(Request *r, Db *db)
 		RespondError(r, 500, "internal error", NULL, NULL);
 		return;
 	}
-	if (r->route->body == BODY_IMAGE)
+	if (BODY_IS_BYTES(r->route->body))
 	{
 		/* (token, arg, params, body bytea, content_type, if_match, if_none_match) */
 		values[3] = r->body ? r->body : "";

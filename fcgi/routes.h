@@ -18,9 +18,15 @@ typedef enum BodyKind
 	BODY_FORM,					/* application/x-www-form-urlencoded only, else 415: its
 								 * fields (each given once) are the body, a JSON object of
 								 * strings */
-	BODY_IMAGE					/* the bytes of an image/jpeg, image/png or image/webp, else
+	BODY_IMAGE,					/* the bytes of an image/jpeg, image/png or image/webp, else
 								 * 415: passed as bytea, with the Content-Type */
+	BODY_MULTIPART				/* multipart/form-data (else 415): its one image part passed as
+								 * BODY_IMAGE's bytes, its other parts, fields, joining the
+								 * query parameters (fcgi/multipart.c) */
 } BodyKind;
+
+/* The bodies passed as bytes (a bytea parameter, with their media type). */
+#define BODY_IS_BYTES(kind) ((kind) == BODY_IMAGE || (kind) == BODY_MULTIPART)
 
 typedef enum Answer
 {

@@ -261,6 +261,19 @@ def oauth_client(scopes=("account.read", "contacts.read"), redirect_uris=("https
                list(redirect_uris), list(scopes))[0]
 
 
+def multipart(fields=(), files=(), boundary="pbBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body (RFC 7578): (bytes, Content-Type). fields: (name, text)
+    pairs; files: (name, media type, bytes) triples."""
+    out = b""
+    for name, text in fields:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+                + text.encode() + b"\r\n")
+    for name, ctype, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def own_error_statuses():
     """(method, path) → the error statuses whose body the route names itself in the
     registry (OAuth 2.0's RFC 6749 §5.2 body) rather than the SPEC's."""

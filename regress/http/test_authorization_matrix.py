@@ -5,8 +5,8 @@ fails this suite."""
 import urllib.parse
 import uuid
 
-from harness import (ApiTest, Client, fresh_phone, member, oauth_client, own_error_statuses, route_table,
-                     service_token, sql, sql1, unique)
+from harness import (ApiTest, Client, fresh_phone, member, multipart, oauth_client, own_error_statuses,
+                     route_table, service_token, sql, sql1, unique)
 
 # the smallest PNG (1x1)
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
@@ -104,6 +104,34 @@ class TestAuthorizationMatrix(ApiTest):
             ("GET", "/openapi.json"): (("GET", "/openapi.json", None), {200}),
             # an app's request is B's to answer for B alone (a code of B's own); A's code and
             # refresh token are nothing without the app's secret, which B does not have
+            # the Contacts+ RPC: A's ids are B's 404, B's own listings hold nothing of A's
+            ("POST", "/api/v1/account.get"): (("POST", "/api/v1/account.get", {}), {200}),
+            ("POST", "/api/v1/contacts.get"): (("POST", "/api/v1/contacts.get", {"contactIds": [str(c)]}), {404}),
+            ("POST", "/api/v1/contacts.scroll"): (("POST", "/api/v1/contacts.scroll",
+                                                   {"includeDeletedContacts": True}), {200}),
+            ("POST", "/api/v1/contacts.search"): (("POST", "/api/v1/contacts.search",
+                                                   {"searchQuery": "secret"}), {200}),
+            ("POST", "/api/v1/contacts.create"): (("POST", "/api/v1/contacts.create", {"contact": {
+                "contactData": {"name": {"givenName": "B's own"}},
+                "contactMetadata": {"tagIds": [str(tag)]}}}), {404}),
+            ("POST", "/api/v1/contacts.update"): (("POST", "/api/v1/contacts.update", {"contact": {
+                "contactId": str(c), "contactData": {"notes": "x"}}, "resolveConflicts": True}), {404}),
+            ("POST", "/api/v1/contacts.delete"): (("POST", "/api/v1/contacts.delete",
+                                                   {"contactId": str(c), "etag": "v1"}), {404}),
+            ("POST", "/api/v1/contacts.manageTags"): (("POST", "/api/v1/contacts.manageTags", {
+                "contactIds": [str(c)], "removeTagIds": [str(tag)]}), {404}),
+            ("POST", "/api/v1/contacts.uploadPhoto"): (("POST", "/api/v1/contacts.uploadPhoto", multipart(
+                [("contact.json", '{"contact": {"contactId": "%d"}}' % c)], [("image.png", "image/png", PNG)])),
+                {404}),
+            ("POST", "/api/v1/tags.get"): (("POST", "/api/v1/tags.get", {"tagIds": [str(tag)]}), {404}),
+            ("POST", "/api/v1/tags.scroll"): (("POST", "/api/v1/tags.scroll", {}), {200}),
+            ("POST", "/api/v1/tags.create"): (("POST", "/api/v1/tags.create",
+                                               {"tag": {"tagData": {"name": "B's own tag"}}}), {200}),
+            ("POST", "/api/v1/tags.update"): (("POST", "/api/v1/tags.update", {"tag": {
+                "tagId": str(tag), "etag": "v1.1", "tagData": {"name": "x"}}}), {404}),
+            ("POST", "/api/v1/tags.delete"): (("POST", "/api/v1/tags.delete",
+                                               {"tagId": str(tag), "etag": "v1.1"}), {404}),
+            ("POST", "/api/v1/teams.get"): (("POST", "/api/v1/teams.get", {}), {200}),
             ("GET", "/oauth/authorize"): (("GET", "/oauth/authorize?" + urllib.parse.urlencode({
                 "client_id": self.client_id, "redirect_uri": self.redirect, "scope": "contacts.read"}),
                 None), {200}),
@@ -149,6 +177,8 @@ class TestAuthorizationMatrix(ApiTest):
         """The case's request; a photo goes as its bytes, a form route's body as a form."""
         if isinstance(body, bytes):
             return self.req(m, path, token, raw=body, ctype="image/png")
+        if isinstance(body, tuple):  # multipart: (bytes, Content-Type)
+            return self.req(m, path, token, raw=body[0], ctype=body[1])
         if (method, pattern) in self.form_routes:
             return self.req(m, path, token, form=body)
         return self.req(m, path, token, body=body)

@@ -393,6 +393,31 @@ BEGIN
 END
 $$;
 
+-- Deletes contact cid of user_id, whose caller holds the member's trust lock and the
+-- contact's row (DELETE /contacts/<id>, the Contacts+ contacts.delete): the row goes, a
+-- tombstone stays tombstone_period() for syncing clients, with the external_id, so that
+-- a stale client's sync cannot revive it; the member's older tombstones are purged here
+-- (and nightly by maintenance()).
+CREATE OR REPLACE FUNCTION privacybee.contact_delete(user_id bigint, contact_id bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    uid bigint := contact_delete.user_id;
+    cid bigint := contact_delete.contact_id;
+    ext text;
+BEGIN
+    DELETE FROM privacybee.contacts c WHERE c.user_id = uid AND c.id = cid
+    RETURNING c.external_id INTO ext;
+    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
+    ON CONFLICT ON CONSTRAINT contact_tombstones_pkey
+    DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
+    DELETE FROM privacybee.contact_tombstones t
+     WHERE t.user_id = uid AND t.deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+END
+$$;
+COMMENT ON FUNCTION privacybee.contact_delete(bigint, bigint) IS
+    'deletes a contact (its caller holds the locks), leaving its tombstone';
+
 -- DELETE /contacts/<id>: the row goes, a tombstone stays tombstone_period() for syncing
 -- clients; the member's older ones are purged here (and nightly by maintenance()).
 CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
@@ -403,7 +428,6 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_delete'));
     cid bigint;
     v integer;
-    ext text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     cid := privacybee.path_id(arg, 'contact');
@@ -416,12 +440,7 @@ BEGIN
     END IF;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
                                            privacybee.contact_etag(v), false);
-    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
-    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
-    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
-    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
-    DELETE FROM privacybee.contact_tombstones
-     WHERE user_id = uid AND deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+    PERFORM privacybee.contact_delete(uid, cid);
     RETURN privacybee.response(200, pg_catalog.json_build_object('id', cid, 'deleted', true)::text);
 END
 $$;

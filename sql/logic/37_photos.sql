@@ -42,6 +42,53 @@ $$;
 COMMENT ON FUNCTION privacybee.contact_photo_changed(bigint, bigint) IS
     'a contact''s photo changed: its version and updated move';
 
+-- A photo as a request gives it, of the media type declared (its Content-Type): 415 for
+-- a type that is not an image's, 400 naming field for no bytes or bytes that are not that
+-- image, 413 over photo_max_bytes() (PUT /contacts/<id>/photo, contacts.uploadPhoto).
+CREATE OR REPLACE FUNCTION privacybee.photo_check(photo bytea, declared text, field text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF declared IS NULL OR declared NOT IN ('image/jpeg', 'image/png', 'image/webp') THEN
+        PERFORM privacybee.fail(415, 'a photo must be image/jpeg, image/png or image/webp');
+    END IF;
+    IF photo IS NULL OR pg_catalog.octet_length(photo) = 0 THEN
+        PERFORM privacybee.bad_field(field, 'must be the image');
+    END IF;
+    IF pg_catalog.octet_length(photo) > privacybee.photo_max_bytes() THEN
+        PERFORM privacybee.fail(413, pg_catalog.format('a photo must be at most %s bytes',
+                                            privacybee.photo_max_bytes()));
+    END IF;
+    IF (privacybee.image_header(photo)).content_type IS DISTINCT FROM declared THEN
+        PERFORM privacybee.bad_field(field, pg_catalog.format('is not an image of type %s', declared));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.photo_check(bytea, text, text) IS
+    'a photo a request gives, of the type it declares: 415, 413 or 400 naming field otherwise';
+
+-- Stores photo (photo_check()ed) as the photo of contact_id of user_id, whose row its
+-- caller holds; the contact shows it. Returns its ETag.
+CREATE OR REPLACE FUNCTION privacybee.contact_photo_store(user_id bigint, contact_id bigint, photo bytea)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    h record := privacybee.image_header(photo);
+    etag text := privacybee.photo_etag(photo);
+BEGIN
+    INSERT INTO privacybee.contact_photos AS p (user_id, contact_id, content_type, width, height, data, etag)
+    VALUES (contact_photo_store.user_id, contact_photo_store.contact_id, h.content_type, h.width,
+            h.height, photo, etag)
+    ON CONFLICT ON CONSTRAINT contact_photos_pkey DO UPDATE
+       SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
+           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
+    PERFORM privacybee.contact_photo_changed(contact_photo_store.user_id, contact_photo_store.contact_id);
+    RETURN etag;
+END
+$$;
+COMMENT ON FUNCTION privacybee.contact_photo_store(bigint, bigint, bytea) IS
+    'stores a checked photo as a contact''s (its caller holds the contact''s row); returns its ETag';
+
 -- PUT /contacts/<id>/photo: body the image, content_type its Content-Type. Order: 400
 -- for parameters, the preconditions of an existing contact's photo (412), then the body
 -- (415 for a type that is not an image's, 413, 400 for bytes that are not that image),
@@ -56,7 +103,6 @@ DECLARE
     cid bigint := privacybee.parse_id(arg);
     found_contact boolean;
     declared text := pg_catalog.lower(pg_catalog.btrim(pg_catalog.split_part(COALESCE(content_type, ''), ';', 1)));
-    h record;
     etag text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -67,30 +113,11 @@ BEGIN
             (SELECT p.etag FROM privacybee.contact_photos p WHERE p.user_id = uid AND p.contact_id = cid),
             false);
     END IF;
-    IF declared NOT IN ('image/jpeg', 'image/png', 'image/webp') THEN
-        PERFORM privacybee.fail(415, 'a photo must be image/jpeg, image/png or image/webp');
-    END IF;
-    IF photo IS NULL OR pg_catalog.octet_length(photo) = 0 THEN
-        PERFORM privacybee.bad_field('body', 'must be the image');
-    END IF;
-    IF pg_catalog.octet_length(photo) > privacybee.photo_max_bytes() THEN
-        PERFORM privacybee.fail(413, pg_catalog.format('a photo must be at most %s bytes',
-                                            privacybee.photo_max_bytes()));
-    END IF;
-    h := privacybee.image_header(photo);
-    IF h.content_type IS DISTINCT FROM declared THEN
-        PERFORM privacybee.bad_field('body', pg_catalog.format('is not an image of type %s', declared));
-    END IF;
+    PERFORM privacybee.photo_check(photo, declared, 'body');
     IF NOT found_contact THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
-    etag := privacybee.photo_etag(photo);
-    INSERT INTO privacybee.contact_photos AS p (user_id, contact_id, content_type, width, height, data, etag)
-    VALUES (uid, cid, h.content_type, h.width, h.height, photo, etag)
-    ON CONFLICT (user_id, contact_id) DO UPDATE
-       SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
-           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
-    PERFORM privacybee.contact_photo_changed(uid, cid);
+    etag := privacybee.contact_photo_store(uid, cid, photo);
     RETURN privacybee.response(200, privacybee.contact_json(uid, cid), 'ETag: ' || etag);
 END
 $$;

@@ -23,6 +23,21 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_contacts_search' THEN 'contacts:read'
         WHEN 'api_contacts_sync' THEN 'contacts:write'
         WHEN 'api_contacts_tags' THEN 'contacts:write'
+        WHEN 'api_cplus_account_get' THEN 'account.read'
+        WHEN 'api_cplus_contacts_create' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_delete' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_get' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_manage_tags' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_scroll' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_search' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_update' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_upload_photo' THEN 'contacts:write'
+        WHEN 'api_cplus_tags_create' THEN 'tags.write'
+        WHEN 'api_cplus_tags_delete' THEN 'tags.write'
+        WHEN 'api_cplus_tags_get' THEN 'tags.read'
+        WHEN 'api_cplus_tags_scroll' THEN 'tags.read'
+        WHEN 'api_cplus_tags_update' THEN 'tags.write'
+        WHEN 'api_cplus_teams_get' THEN 'teams.read'
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
@@ -68,6 +83,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ('api_contacts_search', 'contacts:read'),
         ('api_contacts_sync', 'contacts:write'),
         ('api_contacts_tags', 'contacts:write'),
+        ('api_cplus_account_get', 'account.read'),
+        ('api_cplus_contacts_create', 'contacts:write'),
+        ('api_cplus_contacts_delete', 'contacts:write'),
+        ('api_cplus_contacts_get', 'contacts:read'),
+        ('api_cplus_contacts_manage_tags', 'contacts:write'),
+        ('api_cplus_contacts_scroll', 'contacts:read'),
+        ('api_cplus_contacts_search', 'contacts:read'),
+        ('api_cplus_contacts_update', 'contacts:write'),
+        ('api_cplus_contacts_upload_photo', 'contacts:write'),
+        ('api_cplus_tags_create', 'tags.write'),
+        ('api_cplus_tags_delete', 'tags.write'),
+        ('api_cplus_tags_get', 'tags.read'),
+        ('api_cplus_tags_scroll', 'tags.read'),
+        ('api_cplus_tags_update', 'tags.write'),
+        ('api_cplus_teams_get', 'teams.read'),
         ('api_employees', 'contacts:read'),
         ('api_encryption', 'buzz'),
         ('api_heartbeat', 'buzz'),
@@ -199,6 +229,36 @@ COMMENT ON FUNCTION privacybee.api_contacts_sync(text, text, jsonb, jsonb, text,
     'POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_tags(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/tags: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_account_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/account.get: Contacts+: my account (name, phone, the companies I work for) (scope account.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.delete: Contacts+: delete a contact at its etag (a tombstone stays) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.get: Contacts+: contacts by id (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_manage_tags(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.manageTags: Contacts+: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_scroll(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.scroll: Contacts+: every contact, by id, a page at a time (tombstones with includeDeletedContacts) (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_search(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.search: Contacts+: the contacts a full-text query finds (and the tags named), by relevance (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_update(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.update: Contacts+: update a contact at its etag (or resolveConflicts) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_upload_photo(text, text, jsonb, bytea, text, text, text) IS
+    'POST /api/v1/contacts.uploadPhoto: Contacts+: a contact''s photo, as multipart/form-data (an image part and a contact.json part) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.create: Contacts+: create a tag (or the one of that name) (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.delete: Contacts+: delete a tag at its etag, from its contacts too (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.get: Contacts+: tags by id (scope tags.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_scroll(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.scroll: Contacts+: every tag, by id, a page at a time (scope tags.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_update(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.update: Contacts+: rename a tag at its etag (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_teams_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_employees(text, text, jsonb, jsonb, text, text) IS
     'GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, text) IS
