@@ -26,6 +26,7 @@
 #define ROUTE_SCOPE_API_CONTACTS_SYNC "contacts:write"
 #define ROUTE_SCOPE_API_CONTACTS_TAGS "contacts:write"
 #define ROUTE_SCOPE_API_CPLUS_ACCOUNT_GET "account.read"
+#define ROUTE_SCOPE_API_CPLUS_CONTACTS_CHANGE_OWNER "teams.contacts.write"
 #define ROUTE_SCOPE_API_CPLUS_CONTACTS_CREATE "contacts:write"
 #define ROUTE_SCOPE_API_CPLUS_CONTACTS_DELETE "contacts:write"
 #define ROUTE_SCOPE_API_CPLUS_CONTACTS_GET "contacts:read"

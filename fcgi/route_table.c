@@ -50,6 +50,7 @@ const Route routes[] = {
 	{"POST", "/api/v1/contacts.delete", "api_cplus_contacts_delete", "contacts:write", BODY_JSON, ANSWER_SQL, false, false, false, 0},
 	{"POST", "/api/v1/contacts.manageTags", "api_cplus_contacts_manage_tags", "contacts:write", BODY_JSON, ANSWER_SQL, false, false, false, 0},
 	{"POST", "/api/v1/contacts.uploadPhoto", "api_cplus_contacts_upload_photo", "contacts:write", BODY_MULTIPART, ANSWER_SQL, false, false, false, 6291456},
+	{"POST", "/api/v1/contacts.changeOwner", "api_cplus_contacts_change_owner", "teams.contacts.write", BODY_JSON, ANSWER_SQL, false, false, false, 0},
 	{"POST", "/api/v1/tags.get", "api_cplus_tags_get", "tags.read", BODY_JSON, ANSWER_SQL, false, false, false, 0},
 	{"POST", "/api/v1/tags.scroll", "api_cplus_tags_scroll", "tags.read", BODY_JSON, ANSWER_SQL, false, false, false, 0},
 	{"POST", "/api/v1/tags.create", "api_cplus_tags_create", "tags.write", BODY_JSON, ANSWER_SQL, false, false, false, 0},

@@ -123,6 +123,9 @@ class TestAuthorizationMatrix(ApiTest):
             ("POST", "/api/v1/contacts.uploadPhoto"): (("POST", "/api/v1/contacts.uploadPhoto", multipart(
                 [("contact.json", '{"contact": {"contactId": "%d"}}' % c)], [("image.png", "image/png", PNG)])),
                 {404}),
+            # A's company is not B's team
+            ("POST", "/api/v1/contacts.changeOwner"): (("POST", "/api/v1/contacts.changeOwner", {
+                "teamId": str(self.company), "contactIds": [str(c)], "ownerId": str(a)}), {404}),
             ("POST", "/api/v1/tags.get"): (("POST", "/api/v1/tags.get", {"tagIds": [str(tag)]}), {404}),
             ("POST", "/api/v1/tags.scroll"): (("POST", "/api/v1/tags.scroll", {}), {200}),
             ("POST", "/api/v1/tags.create"): (("POST", "/api/v1/tags.create",

@@ -192,6 +192,9 @@ class TestIdsInBodies(IdCase):
                 ("removeTagIds[0]", '{"contactIds": [%d], "removeTagIds": [%s]}' % (contact, "%s"), 404, tag, 200)],
             # its id is in a multipart field (test_cplus_rpc covers it)
             ("POST", "/api/v1/contacts.uploadPhoto"): [],
+            # its ids are a team's (test_cplus_teams covers them); teamId names a company
+            ("POST", "/api/v1/contacts.changeOwner"): [
+                ("teamId", '{"teamId": %s, "contactIds": [1], "ownerId": null}', 404, company, 404)],
             ("POST", "/api/v1/tags.get"): [("tagIds[0]", '{"tagIds": [%s]}', 404, tag, 200)],
             ("POST", "/api/v1/tags.scroll"): [],
             ("POST", "/api/v1/tags.create"): [],

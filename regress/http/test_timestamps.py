@@ -105,6 +105,7 @@ class TestEveryTimestampShown(ApiTest):
             ("POST", "/api/v1/contacts.manageTags"): ("POST", "/api/v1/contacts.manageTags", {
                 "contactIds": [str(c)], "addTagIds": [str(self.tag)]}),
             ("POST", "/api/v1/contacts.uploadPhoto"): None,  # the contact, as contacts.get shows it
+            ("POST", "/api/v1/contacts.changeOwner"): None,  # a team's contacts, as contacts.get shows them
             ("POST", "/api/v1/tags.get"): ("POST", "/api/v1/tags.get", {"tagIds": [str(self.tag)]}),
             ("POST", "/api/v1/tags.scroll"): ("POST", "/api/v1/tags.scroll", {}),
             ("POST", "/api/v1/tags.create"): ("POST", "/api/v1/tags.create", {"tag": {"tagData": {"name": "cp"}}}),

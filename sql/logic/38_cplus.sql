@@ -10,10 +10,23 @@
 -- tag_delete), so every rule holds for both; the problems they report are renamed to
 -- the client's paths (contact.contactData.emails[0].value).
 --
+-- teamId (SPEC §10): a team is a company the member works for; its contacts and tags are
+-- its account's (sql/schema/76_teams.sql), which the request then acts for, under the
+-- team's scopes (teams.contacts.*, teams.tags.*). A team's contact shows teamId,
+-- contactMetadata.ownedBy (contacts.changeOwner) and sharedBy (the employee who made it).
+--
 -- Every method answers 200 with its object; errors keep SPEC §2's body. A stale etag is
 -- 409 whose body carries, beside the error, the current object ("contact" or "tag"), so
 -- that the client can merge and retry; resolveConflicts: true writes over it instead.
 -- Ids are strings of digits (a JSON number is read too, as ids are everywhere).
+
+-- Act for a team's account (extension/member_scope.c; sql/schema/76_teams.sql).
+CREATE OR REPLACE FUNCTION privacybee.act_for_team(team_id bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'act_for_team'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION privacybee.act_for_team(bigint) IS
+    'the member acting works for company team_id: act for its team account from now on (404 otherwise)';
 
 -- An ETag as the Contacts+ etag field writes it: without the quotes of HTTP's.
 CREATE OR REPLACE FUNCTION privacybee.cplus_etag(http_etag text)
@@ -71,13 +84,22 @@ LANGUAGE sql STABLE AS $$
                    'tagIds', ARRAY(SELECT ct.tag_id::text FROM privacybee.contact_tags ct
                                     WHERE ct.user_id = c.user_id AND ct.contact_id = c.id
                                     ORDER BY ct.pos),
-                   -- a contact of the member's own, not of a team (a company)
-                   'companyContact', false))
+                   -- a team's (a company's) contact
+                   'companyContact', o.team_of IS NOT NULL)
+                   -- a team's contact: its owner, and who shared it with the team
+                   || CASE WHEN o.team_of IS NOT NULL THEN pg_catalog.jsonb_build_object(
+                          'ownedBy', c.owned_by::text,
+                          'sharedBy', CASE WHEN c.shared_by IS NULL THEN '[]'::jsonb
+                                           ELSE pg_catalog.jsonb_build_array(c.shared_by::text) END)
+                      ELSE '{}'::jsonb END)
+           || CASE WHEN o.team_of IS NOT NULL
+                   THEN pg_catalog.jsonb_build_object('teamId', o.team_of::text) ELSE '{}'::jsonb END
       FROM ROWS FROM (pg_catalog.unnest(ids),
                       pg_catalog.unnest(privacybee.contacts_render(user_id, ids, true, true, true)))
            AS r(id, rendered)
      CROSS JOIN LATERAL (SELECT r.rendered::jsonb AS j) AS x
       JOIN privacybee.contacts c ON c.user_id = cplus_contacts.user_id AND c.id = r.id
+      JOIN privacybee.people o ON o.id = c.user_id
 $$;
 COMMENT ON FUNCTION privacybee.cplus_contacts(bigint, bigint[]) IS
     'contacts of a member as Contacts+ contact objects';
@@ -128,25 +150,49 @@ $$;
 COMMENT ON FUNCTION privacybee.cplus_check_object(jsonb, text, text[]) IS
     '400 unless a body''s field is an object with only the allowed fields';
 
--- The Contacts+ request body: an object of the method's fields. teamId names a team
--- (SPEC §10: a company the member works for); a team's own contacts and tags are not
--- kept yet, so a team the member does not work for is 404, and any other 400 saying so.
+-- The scope a method needs for a team's rows (SPEC §10: the seed's teams.* scopes), given
+-- the one it needs for the member's own; NULL: the method has no team form.
+CREATE OR REPLACE FUNCTION privacybee.cplus_team_scope(scope text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE privacybee.scope_canonical(scope)
+        WHEN 'contacts:read' THEN 'teams.contacts.read'
+        WHEN 'contacts:write' THEN 'teams.contacts.write'
+        WHEN 'tags.read' THEN 'teams.tags.read'
+        WHEN 'tags.write' THEN 'teams.tags.write'
+    END
+$$;
+COMMENT ON FUNCTION privacybee.cplus_team_scope(text) IS
+    'the scope a Contacts+ method needs for a team''s rows, given the one for the member''s own';
+
+-- The member a Contacts+ request comes from: its token, with the scope of the method
+-- (function) for the member's own rows, or the team's scope when the body names a team
+-- (teamId not null; cplus_body() then acts for the team). 401 / 403 first, as always.
+CREATE OR REPLACE FUNCTION privacybee.cplus_auth(token text, function text, body jsonb)
+RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT privacybee.authenticate_member(token, COALESCE(
+        CASE WHEN pg_catalog.jsonb_typeof(body) = 'object'
+                  AND pg_catalog.jsonb_typeof(body -> 'teamId') IS DISTINCT FROM 'null'
+                  AND body ? 'teamId'
+             THEN privacybee.cplus_team_scope(privacybee.route_scope(function)) END,
+        privacybee.route_scope(function)))
+$$;
+COMMENT ON FUNCTION privacybee.cplus_auth(text, text, jsonb) IS
+    'authenticates a Contacts+ request with its method''s scope, or the team scope when it names a team';
+
+-- The Contacts+ request body: an object of the method's fields, each of its type (400
+-- otherwise). Returns whose rows the request reads and writes: the member's (uid), or,
+-- when teamId names a team (a company the member works for), the team's account, for
+-- which the transaction acts from then on (act_for_team(); 404 for any other team).
 CREATE OR REPLACE FUNCTION privacybee.cplus_body(uid bigint, body jsonb, allowed text[])
-RETURNS void
+RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     k text;
-    team bigint;
+    owner bigint := uid;
 BEGIN
     PERFORM privacybee.check_body_fields(body, allowed || '{teamId}'::text[], 'this method''s body');
-    IF body ? 'teamId' AND body -> 'teamId' <> 'null' THEN
-        team := privacybee.json_id(body -> 'teamId', 'teamId');
-        IF NOT EXISTS (SELECT 1 FROM privacybee.employees e
-                        WHERE e.company_id = team AND e.person_id = uid) THEN
-            PERFORM privacybee.fail_fields(404, '{teamId}', '{"not found"}', 'team not found');
-        END IF;
-        PERFORM privacybee.bad_field('teamId', 'names a team whose own contacts and tags are not kept yet');
-    END IF;
     FOREACH k IN ARRAY '{includeDeletedContacts,includeDeletedTags,resolveConflicts}'::text[] LOOP
         IF pg_catalog.jsonb_typeof(body -> k) NOT IN ('boolean', 'null') THEN
             PERFORM privacybee.bad_field(k, 'must be true or false');
@@ -157,10 +203,40 @@ BEGIN
             PERFORM privacybee.bad_field(k, 'must be a string');
         END IF;
     END LOOP;
+    IF body ? 'teamId' AND body -> 'teamId' <> 'null' THEN
+        owner := privacybee.act_for_team(privacybee.json_id(body -> 'teamId', 'teamId'));
+    END IF;
+    RETURN owner;
 END
 $$;
 COMMENT ON FUNCTION privacybee.cplus_body(bigint, jsonb, text[]) IS
-    '400 unless a Contacts+ body has only the method''s fields, each of its type; 404 for a team not the member''s';
+    '400 unless a Contacts+ body has only the method''s fields, each of its type; whose rows it acts on (the member''s or a team''s)';
+
+-- A write to a team's contacts (owner a team account, me the employee asking): lock the
+-- team in the one order of trust changes (trust_lock_team(), 50_trust_graph.sql: a
+-- team's contact phones are its employees' reasons to trust), then see that me still
+-- works there — a membership ended, or a member deleted, while the request waited is
+-- refused as the next request would be (404, 401). Nothing for the member's own.
+CREATE OR REPLACE FUNCTION privacybee.cplus_lock_team(me bigint, owner bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF owner = me THEN
+        RETURN;
+    END IF;
+    PERFORM privacybee.trust_lock_team(owner);
+    IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = me) THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM privacybee.employees e
+                     JOIN privacybee.people t ON t.team_of = e.company_id
+                    WHERE t.id = owner AND e.person_id = me) THEN
+        PERFORM privacybee.fail_fields(404, '{teamId}', '{"not found"}', 'team not found');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.cplus_lock_team(bigint, bigint) IS
+    'locks a team for a write to its contacts, then checks the employee still works there';
 
 -- The page size of a scroll or search: size, 1 to the largest page (default 100).
 CREATE OR REPLACE FUNCTION privacybee.cplus_size(body jsonb)
@@ -415,11 +491,11 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_get(token text, arg tex
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_get'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_get', body);
     ids bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{contactIds}');
+    uid := privacybee.cplus_body(uid, body, '{contactIds}');
     IF NOT body ? 'contactIds' THEN
         PERFORM privacybee.bad_field('contactIds', 'is required');
     END IF;
@@ -440,7 +516,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_scroll(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_scroll'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_scroll', body);
     size integer;
     after bigint := 0;
     with_deleted boolean;
@@ -451,7 +527,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     body := COALESCE(body, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedContacts}');
+    uid := privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedContacts}');
     size := privacybee.cplus_size(body);
     with_deleted := COALESCE((body ->> 'includeDeletedContacts')::boolean, false);
     IF body ->> 'scrollCursor' IS NOT NULL THEN
@@ -497,7 +573,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_search(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_search'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_search', body);
     size integer;
     q text;
     tag_ids bigint[] := '{}';
@@ -512,7 +588,7 @@ DECLARE
     out jsonb;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{searchQuery,searchCursor,tagIds,size}');
+    uid := privacybee.cplus_body(uid, body, '{searchQuery,searchCursor,tagIds,size}');
     size := privacybee.cplus_size(body);
     q := NULLIF(pg_catalog.btrim(body ->> 'searchQuery'), '');
     IF body ? 'tagIds' AND body -> 'tagIds' <> 'null' THEN
@@ -585,13 +661,19 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_create'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_create', body);
+    me bigint := uid;
     cid bigint;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{contact}');
+    uid := privacybee.cplus_body(uid, body, '{contact}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     cid := privacybee.cplus_contact_write(uid, NULL,
                privacybee.cplus_contact_item(uid, body -> 'contact', true));
+    IF uid <> me THEN
+        -- a team's contact: the employee who shared it with the team
+        UPDATE privacybee.contacts c SET shared_by = me WHERE c.user_id = uid AND c.id = cid;
+    END IF;
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
         'contact', privacybee.cplus_contact(uid, cid))::text);
 END
@@ -606,7 +688,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_update'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_update', body);
+    me bigint := uid;
     contact jsonb;
     cid bigint;
     etag text;
@@ -615,7 +698,8 @@ DECLARE
     v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{contact,resolveConflicts}');
+    uid := privacybee.cplus_body(uid, body, '{contact,resolveConflicts}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     contact := body -> 'contact';
     force := COALESCE((body ->> 'resolveConflicts')::boolean, false);
     PERFORM privacybee.cplus_check_object(contact, 'contact',
@@ -648,12 +732,14 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_delete'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_delete', body);
+    me bigint := uid;
     cid bigint;
     v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{contactId,etag}');
+    uid := privacybee.cplus_body(uid, body, '{contactId,etag}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     cid := privacybee.json_id(body -> 'contactId', 'contactId');
     IF body ->> 'etag' IS NULL THEN
         PERFORM privacybee.bad_field('etag', 'is required');
@@ -680,11 +766,13 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_manage_tags(token text,
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_manage_tags'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_contacts_manage_tags', body);
+    me bigint := uid;
     cids bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{contactIds,addTagIds,removeTagIds}');
+    uid := privacybee.cplus_body(uid, body, '{contactIds,addTagIds,removeTagIds}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     cids := privacybee.contacts_tags_change(uid, body, '{contactIds,addTagIds,removeTagIds}');
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object('contacts', (
         SELECT COALESCE(pg_catalog.jsonb_agg(x.contact ORDER BY u.ord), '[]')
@@ -701,11 +789,11 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_get(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_tags_get'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_get', body);
     ids bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{tagIds}');
+    uid := privacybee.cplus_body(uid, body, '{tagIds}');
     IF NOT body ? 'tagIds' THEN
         PERFORM privacybee.bad_field('tagIds', 'is required');
     END IF;
@@ -725,7 +813,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_scroll(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_tags_scroll'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_scroll', body);
     size integer;
     after bigint := 0;
     ids bigint[];
@@ -733,7 +821,7 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     body := COALESCE(body, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedTags}');
+    uid := privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedTags}');
     size := privacybee.cplus_size(body);
     IF body ->> 'scrollCursor' IS NOT NULL THEN
         SELECT d.id INTO after FROM privacybee.cursor_decode(body ->> 'scrollCursor', false) AS d;
@@ -770,11 +858,13 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_create(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_tags_create'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_create', body);
+    me bigint := uid;
     tid bigint;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{tag}');
+    uid := privacybee.cplus_body(uid, body, '{tag}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     SELECT n.id INTO tid FROM privacybee.tag_create(uid, privacybee.cplus_tag_name(body -> 'tag')) AS n;
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object('tag', (
         SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x))::text);
@@ -789,7 +879,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_tags_update'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_update', body);
+    me bigint := uid;
     k text;
     tid bigint;
     etag text;
@@ -797,7 +888,8 @@ DECLARE
     r record;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{tag,tagId,etag}');
+    uid := privacybee.cplus_body(uid, body, '{tag,tagId,etag}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     tag_name := privacybee.cplus_tag_name(body -> 'tag');
     FOREACH k IN ARRAY '{tagId,etag}'::text[] LOOP
         IF body ? k AND body -> 'tag' ? k THEN
@@ -832,12 +924,14 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_delete(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_tags_delete'));
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_delete', body);
+    me bigint := uid;
     tid bigint;
     r record;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.cplus_body(uid, body, '{tagId,etag}');
+    uid := privacybee.cplus_body(uid, body, '{tagId,etag}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     tid := privacybee.json_id(body -> 'tagId', 'tagId');
     IF body ->> 'etag' IS NULL THEN
         PERFORM privacybee.bad_field('etag', 'is required');
@@ -869,6 +963,7 @@ RETURNS privacybee.http_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_upload_photo'));
+    me bigint := uid;
     body jsonb;
     contact jsonb;
     cid bigint;
@@ -886,7 +981,13 @@ BEGIN
     IF pg_catalog.jsonb_typeof(body) IS DISTINCT FROM 'object' THEN
         PERFORM privacybee.bad_field('contact.json', 'must be a JSON object');
     END IF;
-    PERFORM privacybee.cplus_body(uid, body, '{contact}');
+    -- a team's contact needs the team's scope too
+    IF pg_catalog.jsonb_typeof(body -> 'teamId') IS DISTINCT FROM 'null' AND body ? 'teamId' THEN
+        PERFORM privacybee.authenticate_member(token, privacybee.cplus_team_scope(
+            privacybee.route_scope('api_cplus_contacts_upload_photo')));
+    END IF;
+    uid := privacybee.cplus_body(uid, body, '{contact}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
     contact := body -> 'contact';
     PERFORM privacybee.cplus_check_object(contact, 'contact',
         '{contactId,teamId,etag,created,updated,contactData,contactMetadata}');
@@ -906,5 +1007,54 @@ BEGIN
     PERFORM privacybee.contact_photo_store(uid, cid, photo);
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
         'contact', privacybee.cplus_contact(uid, cid))::text);
+END
+$$;
+
+-- contacts.changeOwner {"contactIds", "ownerId", "teamId"}: the team's contacts named get
+-- ownerId (an employee of the team, the seed's accountId from teams.get; null clears
+-- it) as their ownedBy; answers them, in the order named. Only a team's contacts have an
+-- owner: teamId is required.
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_change_owner(token text, arg text, params jsonb, body jsonb,
+                                                                     if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_contacts_change_owner'));
+    me bigint := uid;
+    team bigint;
+    owner_id bigint;
+    cids bigint[];
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    IF pg_catalog.jsonb_typeof(body -> 'teamId') IS NULL OR body -> 'teamId' = 'null' THEN
+        PERFORM privacybee.check_body_fields(body, '{contactIds,ownerId,teamId}', 'this method''s body');
+        PERFORM privacybee.bad_field('teamId', 'is required: only a team''s contacts have an owner');
+    END IF;
+    IF NOT body ? 'ownerId' THEN
+        PERFORM privacybee.bad_field('ownerId', 'is required (null clears the owner)');
+    END IF;
+    team := privacybee.json_id(body -> 'teamId', 'teamId');
+    IF body -> 'ownerId' <> 'null' THEN
+        owner_id := privacybee.json_id(body -> 'ownerId', 'ownerId');
+    END IF;
+    uid := privacybee.cplus_body(uid, body, '{contactIds,ownerId}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
+    IF owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM privacybee.employees e
+                                             WHERE e.company_id = team AND e.person_id = owner_id) THEN
+        PERFORM privacybee.fail_fields(404, '{ownerId}', '{"is not a member of the team"}',
+                                       'ownerId is not a member of the team');
+    END IF;
+    cids := privacybee.cplus_owned_ids(uid, body -> 'contactIds', 'contactIds', false);
+    IF pg_catalog.cardinality(cids) = 0 THEN
+        PERFORM privacybee.bad_field('contactIds', 'must name at least one contact');
+    END IF;
+    PERFORM privacybee.trust_lock_caller(uid);
+    UPDATE privacybee.contacts c
+       SET owned_by = owner_id, version = c.version + 1, updated = pg_catalog.now()
+     WHERE c.user_id = uid AND c.id = ANY (cids) AND c.owned_by IS DISTINCT FROM owner_id;
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('contacts', (
+        SELECT COALESCE(pg_catalog.jsonb_agg(x.contact ORDER BY u.ord), '[]')
+          FROM pg_catalog.unnest(cids) WITH ORDINALITY AS u(id, ord)
+          JOIN privacybee.cplus_contacts(uid, cids) AS x ON x.id = u.id))::text);
 END
 $$;

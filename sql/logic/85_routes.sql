@@ -24,6 +24,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_contacts_sync' THEN 'contacts:write'
         WHEN 'api_contacts_tags' THEN 'contacts:write'
         WHEN 'api_cplus_account_get' THEN 'account.read'
+        WHEN 'api_cplus_contacts_change_owner' THEN 'teams.contacts.write'
         WHEN 'api_cplus_contacts_create' THEN 'contacts:write'
         WHEN 'api_cplus_contacts_delete' THEN 'contacts:write'
         WHEN 'api_cplus_contacts_get' THEN 'contacts:read'
@@ -84,6 +85,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ('api_contacts_sync', 'contacts:write'),
         ('api_contacts_tags', 'contacts:write'),
         ('api_cplus_account_get', 'account.read'),
+        ('api_cplus_contacts_change_owner', 'teams.contacts.write'),
         ('api_cplus_contacts_create', 'contacts:write'),
         ('api_cplus_contacts_delete', 'contacts:write'),
         ('api_cplus_contacts_get', 'contacts:read'),
@@ -231,6 +233,8 @@ COMMENT ON FUNCTION privacybee.api_contacts_tags(text, text, jsonb, jsonb, text,
     'POST /contacts/tags: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_account_get(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/account.get: Contacts+: my account (name, phone, the companies I work for) (scope account.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_change_owner(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.changeOwner: Contacts+: set or clear the owner (an employee) of a team''s contacts (scope teams.contacts.write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_contacts_create(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_contacts_delete(text, text, jsonb, jsonb, text, text) IS
