@@ -8,7 +8,7 @@
 #   make run        serve the API with demo data on 127.0.0.1:$(PORT)
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
-#   make bench      the benchmarks, each beside its ceiling (never part of make test)
+#   make bench      the benchmarks, beside their ceilings and peers (never part of make test)
 #   make soak       1M mixed requests to privacybee-fcgi under ASan/UBSan/LSan
 #   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
 #   make routes     regenerate what the route registry api/routes generates
@@ -213,14 +213,15 @@ test: deps
 	$(MAKE) all fcgi/asan/privacybee-fcgi fcgi/fuzz/fuzz-request
 	@bash regress/run-tests.sh
 
+# make bench installs into its own PostgreSQL tree too (regress/bench/run.sh)
 bench: deps
+	@bash fcgi/stack/deps.sh bench
 	$(MAKE) all
-	$(MAKE) install-extension
 	@bash regress/bench/run.sh
 
+# make soak installs into its own PostgreSQL tree too (regress/soak/run.sh)
 soak: deps
 	$(MAKE) all fcgi/asan/privacybee-fcgi
-	$(MAKE) install-extension
 	@bash regress/soak/run.sh
 
 .PHONY: deps run stop test bench soak fuzz routes phone-metadata phone-unicode install-extension \

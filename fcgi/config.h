@@ -13,7 +13,8 @@ typedef struct Config
 	const char *pid_file;
 	const char *dsn;			/* libpq connection string */
 	int			workers;		/* worker processes */
-	int			threads;		/* threads per worker, one PG connection each */
+	int			threads;		/* threads per worker (FastCGI requests at once) */
+	int			connections;	/* PG connections per worker, shared by its threads */
 	int			backlog;
 	size_t		body_limit;		/* bytes; larger bodies are 413 */
 	int			json_depth;		/* deepest nesting a JSON body may have */

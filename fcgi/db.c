@@ -1,36 +1,58 @@
 /*
- * db.c — the worker threads' database connections.
+ * db.c — a worker's database connections: a few, shared by all its threads, pipelined.
  *
- * Each thread owns one connection, so there is no locking. Every statement is prepared
- * once per connection, right after connecting; a request is then one prepared call.
+ * Why shared. A FastCGI thread is pinned to the nginx connection it serves (worker.c), so
+ * a worker needs many threads; with a connection per thread that was 32 PostgreSQL
+ * backends on a 2-core machine, which spent its time switching between them. Instead each
+ * worker keeps config.connections connections (a handful) and every thread's call goes
+ * to the one with the fewest calls in flight. Every statement is prepared once per
+ * connection, right after connecting; a request is then one prepared call.
+ *
+ * How a call travels. The thread that has it sends it under the connection's lock, in
+ * libpq's pipeline mode, as PQsendQueryPrepared + PQpipelineSync, flushed at once, and
+ * waits. Calls of many threads so queue up on one connection and its backend runs them
+ * back to back without waiting for us between them. One reader thread per connection
+ * waits on the socket, reads the results in order and hands each call its answer.
+ *
+ * Error isolation. Every call is its own sync segment, hence its own implicit
+ * transaction: an error aborts the pipeline only up to that call's own Sync, so it never
+ * touches another call. A call counts as answered only when its Sync's reply
+ * (ReadyForQuery, which the server sends after the commit) has arrived; a call's own
+ * error (an SQLSTATE, not FATAL) is its answer as soon as it arrives, since it rolled
+ * back.
  *
  * A broken connection, and when a call is retried. A database restart or crash ends
- * every session: the server sends each idle client a FATAL error (administrator
- * command, postmaster exit, crash of another process, idle timeout) and closes it, or
- * (SIGKILL) just closes it. So:
- *  1. Before a call, the connection is checked (db_ready): whatever arrived while it was
- *     idle is read and parsed — a FATAL arrives as a notice in the idle state, caught by
- *     OnNotice — and a connection the server closed or announced closing is replaced
- *     before anything is sent on it. Reading only the FATAL and not the close after it
- *     is not enough (libpq reports the close only on its next read).
- *  2. A call is retried once, on a fresh connection, only when the server certainly
- *     never ran it to its commit:
- *       - libpq refused to send it (PQsendQueryPrepared failed: nothing left us), or
- *       - the server's first and only answer to it is a FATAL error: the server ended
- *         the session before the call completed. A call's results are queued before
- *         its transaction commits at Sync and reach us before anything sent later, so
- *         a FATAL ahead of any result means the transaction never committed (a backend
- *         that died between the check and our query sends exactly this).
- *     Anything else that breaks the connection mid-call (it closed without a word, a
- *     crash after the query was read) may have committed: that call is answered 503
- *     and never repeated. A result that did arrive is the answer, even if the
- *     connection died after it.
- * So a restart costs at most the calls in flight at that moment.
+ * every session: the server sends each idle client a FATAL error (administrator command,
+ * postmaster exit, crash of another process, idle timeout) and closes it, or (SIGKILL)
+ * just closes it. So:
+ *  1. The reader watches its connection all the time: a FATAL that arrives while no call
+ *     is in flight (libpq hands it to OnNotice) or the close itself makes the reader
+ *     drop the connection at once, and the next call connects afresh before sending.
+ *  2. A call is retried once, on a fresh connection, only when the server certainly never
+ *     ran it to its commit:
+ *       - libpq refused to queue it or its Sync (nothing of its Sync left us), or
+ *       - a FATAL error came before any answer to it — as its own first answer, after
+ *         the answer of a call queued before it on the same connection, or while the
+ *         connection was idle before it was sent: the server ends the session at a FATAL
+ *         and runs nothing it received after the call the FATAL interrupted, and a call's
+ *         results are flushed ahead of a FATAL (so a FATAL first means it produced none).
+ *     A call whose result arrived but not its Sync's reply may have committed (if the
+ *     session ended between the two): it is answered 503, like every call in flight when
+ *     the connection breaks any other way (it closed without a word, a crash while the
+ *     server held our calls); those are never repeated.
+ * So a restart costs at most the calls in flight at that moment, on the connections it
+ * broke; a connection's death never fails a call queued on another.
  */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "db.h"
@@ -38,6 +60,40 @@
 
 #define CHECK_TOKEN_STMT "check_token"
 
+typedef enum CallState
+{
+	CALL_WAITING,
+	CALL_ANSWERED,				/* result is the answer (a row or the call's own error) */
+	CALL_RETRY,					/* certainly not committed: send again, once */
+	CALL_FAILED					/* may have committed: 503, never repeated */
+} CallState;
+
+/* One call in flight on a connection; lives in the waiting thread's Db. */
+typedef struct Call
+{
+	struct Call *next;
+	PGresult   *result;			/* the first result, owned here until answered */
+	CallState	state;
+	bool		interrupted;	/* a FATAL came after its result, before its Sync's reply */
+	pthread_cond_t *wake;		/* the waiting thread's */
+} Call;
+
+typedef struct Conn
+{
+	pthread_mutex_t lock;		/* guards everything below, and every use of pg */
+	pthread_cond_t up;			/* pg became non-NULL (wakes the reader) */
+	PGconn	   *pg;				/* NULL while not connected */
+	uint64_t	generation;		/* counts connects, so the reader notices a new pg */
+	bool		doomed;			/* the server sent a FATAL while nothing was in flight */
+	bool		want_write;		/* output libpq could not send yet: the reader flushes */
+	int			wake_fd;		/* eventfd: the reader re-reads pg and want_write */
+	Call	   *head;			/* calls sent, oldest first, awaiting their answers */
+	Call	   *tail;
+	atomic_int	in_flight;		/* length of that list, read without the lock */
+} Conn;
+
+static Conn *conns;
+static int	nconns;
 static atomic_bool dev_endpoints;
 static atomic_bool reported_down;
 
@@ -47,7 +103,7 @@ db_dev_endpoints(void)
 	return atomic_load(&dev_endpoints);
 }
 
-/* Severity FATAL or PANIC: the server is ending this session. */
+/* Severity FATAL or PANIC, sent by the server: it is ending this session. */
 static bool
 IsFatal(const PGresult *res)
 {
@@ -56,35 +112,52 @@ IsFatal(const PGresult *res)
 	return severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
 }
 
+/* The call's own error from the server (it rolled back), not the session's end. */
+static bool
+IsOwnError(const PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL && !IsFatal(res);
+}
+
 /*
- * libpq hands us every notice, and an error the server sent while the connection was
- * idle (its FATAL before closing); the latter dooms the connection.
+ * libpq hands us every notice, and an error the server sent while no call was in flight
+ * (its FATAL before closing); the latter dooms the connection.
  */
 static void
 OnNotice(void *arg, const PGresult *res)
 {
-	Db		   *db = arg;
+	Conn	   *c = arg;
 
 	if (IsFatal(res))
-		db->doomed = true;
+		c->doomed = true;
 	else
 		fprintf(stderr, "privacybee-fcgi: %s", PQresultErrorMessage(res));
 }
 
-static bool
-Prepare(PGconn *conn, const char *name, const char *sql, int nparams)
+static void
+WakeReader(Conn *c)
 {
-	PGresult   *res = PQprepare(conn, name, sql, nparams, NULL);
+	uint64_t	one = 1;
+
+	if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		fprintf(stderr, "privacybee-fcgi: eventfd: %s\n", strerror(errno));
+}
+
+static bool
+Prepare(PGconn *pg, const char *name, const char *sql, int nparams)
+{
+	PGresult   *res = PQprepare(pg, name, sql, nparams, NULL);
 	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	if (!ok)
-		fprintf(stderr, "privacybee-fcgi: cannot prepare %s: %s", name, PQerrorMessage(conn));
+		fprintf(stderr, "privacybee-fcgi: cannot prepare %s: %s", name, PQerrorMessage(pg));
 	PQclear(res);
 	return ok;
 }
 
 static bool
-PrepareAll(PGconn *conn)
+PrepareAll(PGconn *pg)
 {
 	char		name[32];
 	char		sql[256];
@@ -98,16 +171,16 @@ PrepareAll(PGconn *conn)
 		snprintf(sql, sizeof(sql),
 				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(conn, name, sql, ROUTE_NPARAMS))
+		if (!Prepare(pg, name, sql, ROUTE_NPARAMS))
 			return false;
 	}
-	if (!Prepare(conn, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
+	if (!Prepare(pg, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
 		return false;
 
-	res = PQexec(conn, "SELECT pg_catalog.current_setting('privacybee.dev_endpoints', true)");
+	res = PQexec(pg, "SELECT pg_catalog.current_setting('privacybee.dev_endpoints', true)");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		fprintf(stderr, "privacybee-fcgi: cannot read settings: %s", PQerrorMessage(conn));
+		fprintf(stderr, "privacybee-fcgi: cannot read settings: %s", PQerrorMessage(pg));
 		PQclear(res);
 		return false;
 	}
@@ -118,97 +191,309 @@ PrepareAll(PGconn *conn)
 	return true;
 }
 
-static bool
-Connect(Db *db)
+/* Hand call k its fate and wake its thread. */
+static void
+Settle(Call *k, CallState state)
 {
-	db_close(db);
-	db->conn = PQconnectdb(config.dsn);
-	if (db->conn)
-		PQsetNoticeReceiver(db->conn, OnNotice, db);
-	if (PQstatus(db->conn) != CONNECTION_OK || !PrepareAll(db->conn) || db->doomed)
+	if (state != CALL_ANSWERED)
+	{
+		PQclear(k->result);
+		k->result = NULL;
+	}
+	k->state = state;
+	pthread_cond_signal(k->wake);
+}
+
+/* The head call is answered: off the list. */
+static void
+Pop(Conn *c, CallState state)
+{
+	Call	   *k = c->head;
+
+	c->head = k->next;
+	if (c->head == NULL)
+		c->tail = NULL;
+	atomic_fetch_sub(&c->in_flight, 1);
+	Settle(k, state);
+}
+
+/*
+ * The connection is broken (or doomed): settle every call in flight by the rules of the
+ * header, oldest first, then close it. Lock held.
+ */
+static void
+Drop(Conn *c)
+{
+	bool		fatal = c->doomed;	/* a FATAL came before the call at the head */
+
+	while (c->head)
+	{
+		Call	   *k = c->head;
+
+		if (k->result && IsOwnError(k->result))
+			Pop(c, CALL_ANSWERED);
+		else if (k->result && IsFatal(k->result))
+		{
+			fatal = true;
+			Pop(c, CALL_RETRY);
+		}
+		else if (k->interrupted)
+		{
+			fatal = true;
+			Pop(c, CALL_FAILED);
+		}
+		else
+			Pop(c, fatal ? CALL_RETRY : CALL_FAILED);
+	}
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->doomed = false;
+	c->want_write = false;
+	WakeReader(c);
+}
+
+/* A fresh connection, prepared and in pipeline mode; false when unreachable. Lock held. */
+static bool
+Connect(Conn *c)
+{
+	PGconn	   *pg = PQconnectdb(config.dsn);
+
+	c->doomed = false;
+	if (pg)
+		PQsetNoticeReceiver(pg, OnNotice, c);
+	if (PQstatus(pg) != CONNECTION_OK || !PrepareAll(pg) || c->doomed ||
+		!PQenterPipelineMode(pg) || PQsetnonblocking(pg, 1) != 0)
 	{
 		/* log the outage once, not once per request */
 		if (!atomic_exchange(&reported_down, true))
-			fprintf(stderr, "privacybee-fcgi: database unavailable: %s",
-					PQerrorMessage(db->conn));
-		db_close(db);
+			fprintf(stderr, "privacybee-fcgi: database unavailable: %s", PQerrorMessage(pg));
+		PQfinish(pg);
+		c->doomed = false;
 		return false;
 	}
 	if (atomic_exchange(&reported_down, false))
 		fprintf(stderr, "privacybee-fcgi: database reachable again\n");
+	c->pg = pg;
+	c->generation++;
+	pthread_cond_signal(&c->up);
+	WakeReader(c);
 	return true;
 }
 
-/* Is the idle connection still good? Reads and parses whatever arrived meanwhile. */
-static bool
-StillAlive(Db *db)
+/* Everything that arrived: answers to the calls in order. Lock held. */
+static void
+ReadResults(Conn *c)
 {
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+	int			nulls = 0;
+
+	if (!PQconsumeInput(c->pg))
+	{
+		Drop(c);
+		return;
+	}
+	/* parses it: a FATAL sent while nothing was in flight reaches OnNotice */
+	(void) PQisBusy(c->pg);
+	while (c->head && !PQisBusy(c->pg))
+	{
+		PGresult   *res = PQgetResult(c->pg);
+
+		if (res == NULL)
+		{
+			/* the end of one call's results; twice in a row: nothing more yet */
+			if (++nulls > 1)
+				break;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+		{
+			PQclear(res);
+			/* its Sync's reply: committed, or rolled back by its own error */
+			Pop(c, c->head->result ? CALL_ANSWERED : CALL_FAILED);
+		}
+		else if (c->head->result == NULL)
+		{
+			c->head->result = res;
+			if (IsFatal(res))
+				break;			/* the server is ending the session */
+		}
+		else
+		{
+			c->head->interrupted = IsFatal(res);
+			PQclear(res);
+			if (c->head->interrupted)
+				break;
+		}
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK || c->doomed ||
+		(c->head && ((c->head->result && IsFatal(c->head->result)) || c->head->interrupted)))
+		Drop(c);
+}
+
+/* One connection's reader: waits on its socket, reads, flushes what is left to send. */
+static void *
+Reader(void *arg)
+{
+	Conn	   *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;)
+	{
+		struct pollfd fds[2];
+		uint64_t	generation,
+					count;
+
+		while (c->pg == NULL)
+			pthread_cond_wait(&c->up, &c->lock);
+		generation = c->generation;
+		fds[0] = (struct pollfd)
+		{
+			.fd = PQsocket(c->pg), .events = POLLIN | (c->want_write ? POLLOUT : 0)
+		};
+		fds[1] = (struct pollfd)
+		{
+			.fd = c->wake_fd, .events = POLLIN
+		};
+		pthread_mutex_unlock(&c->lock);
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			fprintf(stderr, "privacybee-fcgi: poll: %s\n", strerror(errno));
+		if (fds[1].revents & POLLIN)
+			(void) read(c->wake_fd, &count, sizeof(count));
+		pthread_mutex_lock(&c->lock);
+		if (c->pg == NULL || c->generation != generation)
+			continue;			/* dropped or replaced meanwhile */
+		if (c->want_write)
+		{
+			int			left = PQflush(c->pg);
+
+			c->want_write = left == 1;
+			if (left < 0)
+			{
+				Drop(c);
+				continue;
+			}
+		}
+		if (fds[0].revents)
+			ReadResults(c);
+	}
+	return NULL;
+}
+
+bool
+db_start(void)
+{
+	pthread_attr_t attr;
+
+	nconns = config.connections;
+	conns = calloc((size_t) nconns, sizeof(Conn));
+	if (conns == NULL || pthread_attr_init(&attr) != 0 ||
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0)
 		return false;
-	/* non-blocking: takes what the socket holds; false when the server closed it */
-	if (!PQconsumeInput(db->conn))
-		return false;
-	/* parses it: a FATAL sent while idle reaches OnNotice */
-	(void) PQisBusy(db->conn);
-	return !db->doomed && PQstatus(db->conn) == CONNECTION_OK;
+	for (int i = 0; i < nconns; i++)
+	{
+		Conn	   *c = &conns[i];
+		pthread_t	t;
+
+		c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (c->wake_fd < 0 || pthread_mutex_init(&c->lock, NULL) != 0 ||
+			pthread_cond_init(&c->up, NULL) != 0 ||
+			pthread_create(&t, &attr, Reader, c) != 0)
+			return false;
+	}
+	pthread_attr_destroy(&attr);
+	return true;
+}
+
+/* The connection with the fewest calls in flight (a thread's own turn breaks ties). */
+static Conn *
+Pick(Db *db)
+{
+	Conn	   *best = &conns[db->turn++ % (unsigned) nconns];
+
+	for (int i = 0; i < nconns; i++)
+		if (atomic_load(&conns[i].in_flight) < atomic_load(&best->in_flight))
+			best = &conns[i];
+	return best;
+}
+
+static void
+ThreadInit(Db *db)
+{
+	if (!db->started)
+	{
+		pthread_cond_init(&db->wake, NULL);
+		db->turn = (unsigned) (uintptr_t) db / 64;
+		db->started = true;
+	}
 }
 
 bool
 db_ready(Db *db)
 {
-	return StillAlive(db) || Connect(db);
-}
+	Conn	   *c;
+	bool		ok;
 
-/*
- * One attempt of a call. Returns its first result (the answer), or NULL with *retry
- * true when the call certainly did not commit (see the header), false otherwise.
- */
-static PGresult *
-Attempt(Db *db, const char *stmt, int n, const char *const *values, bool *retry)
-{
-	PGresult   *first = NULL;
-	PGresult   *res;
-
-	*retry = false;
-	if (!PQsendQueryPrepared(db->conn, stmt, n, values, NULL, NULL, 0))
-	{
-		*retry = true;
-		return NULL;
-	}
-	while ((res = PQgetResult(db->conn)) != NULL)
-	{
-		if (first == NULL)
-			first = res;
-		else
-			PQclear(res);
-	}
-	if (PQstatus(db->conn) == CONNECTION_OK && !db->doomed)
-		return first;
-	/* the connection is gone: keep a result the call produced, else decide on a retry */
-	if (first && PQresultStatus(first) != PGRES_FATAL_ERROR)
-		return first;
-	if (first && PQresultErrorField(first, PG_DIAG_SQLSTATE) && !IsFatal(first))
-		return first;			/* the call's own error: it rolled back */
-	*retry = first != NULL && IsFatal(first);
-	PQclear(first);
-	return NULL;
+	ThreadInit(db);
+	c = Pick(db);
+	pthread_mutex_lock(&c->lock);
+	ok = c->pg != NULL || Connect(c);
+	pthread_mutex_unlock(&c->lock);
+	return ok;
 }
 
 static PGresult *
 Exec(Db *db, const char *stmt, int n, const char *const *values)
 {
+	Call		k = {.wake = &db->wake};
+
+	ThreadInit(db);
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
-		bool		retry;
-		PGresult   *res;
+		Conn	   *c = Pick(db);
 
-		if (db->conn == NULL && !Connect(db))
+		pthread_mutex_lock(&c->lock);
+		if (c->pg && (c->doomed || PQstatus(c->pg) != CONNECTION_OK))
+			Drop(c);
+		if (c->pg == NULL && !Connect(c))
+		{
+			pthread_mutex_unlock(&c->lock);
 			return NULL;
-		res = Attempt(db, stmt, n, values, &retry);
-		if (PQstatus(db->conn) != CONNECTION_OK || db->doomed)
-			db_close(db);
-		if (res != NULL || !retry)
-			return res;
+		}
+		if (!PQsendQueryPrepared(c->pg, stmt, n, values, NULL, NULL, 0) ||
+			!PQpipelineSync(c->pg))
+		{
+			/* nothing of our Sync reached the server: the others' fate, then ours */
+			Drop(c);
+			pthread_mutex_unlock(&c->lock);
+			continue;
+		}
+		k.next = NULL;
+		k.result = NULL;
+		k.state = CALL_WAITING;
+		k.interrupted = false;
+		if (c->tail)
+			c->tail->next = &k;
+		else
+			c->head = &k;
+		c->tail = &k;
+		atomic_fetch_add(&c->in_flight, 1);
+		switch (PQflush(c->pg))
+		{
+			case 0:
+				break;
+			case 1:
+				c->want_write = true;
+				WakeReader(c);
+				break;
+			default:
+				Drop(c);
+				break;
+		}
+		while (k.state == CALL_WAITING)
+			pthread_cond_wait(&db->wake, &c->lock);
+		pthread_mutex_unlock(&c->lock);
+		if (k.state != CALL_RETRY)
+			return k.result;	/* NULL when it failed */
 	}
 	return NULL;
 }
@@ -233,8 +518,7 @@ db_check_token(Db *db, const char *token, const char *scope)
 void
 db_close(Db *db)
 {
-	if (db->conn)
-		PQfinish(db->conn);
-	db->conn = NULL;
-	db->doomed = false;
+	if (db->started)
+		pthread_cond_destroy(&db->wake);
+	db->started = false;
 }

@@ -1,5 +1,6 @@
 /*
- * db.h — one libpq connection per worker thread, with every route's call prepared.
+ * db.h — a worker's few libpq connections, shared by its threads and pipelined, with
+ * every route's call prepared (db.c says how and why).
  */
 #ifndef PBF_DB_H
 #define PBF_DB_H
@@ -10,19 +11,26 @@
 
 #include "routes.h"
 
+#include <pthread.h>
+
+/* A thread's handle on its worker's connections: where it waits for its answers. */
 typedef struct Db
 {
-	PGconn	   *conn;			/* NULL while the database is unreachable */
-	bool		doomed;			/* the server announced it is closing conn (FATAL) */
+	pthread_cond_t wake;
+	unsigned	turn;			/* which connection it tries first */
+	bool		started;
 } Db;
+
+/* Open nothing yet, but start one reader thread per connection (config.connections). */
+extern bool db_start(void);
 
 /* Whether the dev-only routes exist, as the database said at the last connect. */
 extern bool db_dev_endpoints(void);
 
 /*
- * Make sure db has a live, prepared connection, reconnecting if the server closed it,
- * or said it would, while it was idle. False when the database cannot be reached
- * (answer 503). db must stay at one address while it has a connection.
+ * Make sure a live, prepared connection is there for db's next call, connecting if the
+ * server closed it, or said it would, while it was idle. False when the database cannot
+ * be reached (answer 503). db must stay at one address while it is used.
  */
 extern bool db_ready(Db *db);
 
@@ -37,6 +45,7 @@ extern PGresult *db_call_route(Db *db, size_t route, const char *const values[RO
 /* The prepared api_check_token(token, scope) call; same contract. */
 extern PGresult *db_check_token(Db *db, const char *token, const char *scope);
 
+/* The thread is done with db. */
 extern void db_close(Db *db);
 
 #endif

@@ -62,13 +62,15 @@ OnStopSignal(int sig)
 /* Each option's default is config's initial value and its range is here: one home each,
  * which the help text prints. */
 #define MAX_THREADS 1024
+#define MAX_CONNECTIONS 1024
 #define MAX_BACKLOG 65535
 #define MAX_BODY_LIMIT (64L * 1024 * 1024)
 #define MAX_JSON_DEPTH 1000
 
 static const Config defaults = {
 	.workers = 2,
-	.threads = 16,
+	.threads = 64,
+	.connections = 4,
 	.backlog = 1024,
 	.body_limit = 1024 * 1024,
 	.json_depth = 32,
@@ -87,7 +89,9 @@ PrintUsage(FILE *out)
 			"                              not needed under systemd socket activation\n"
 			"  --socket-group GROUP        group allowed to connect (nginx's, e.g. www-data)\n"
 			"  --workers N                 worker processes, 1-%d (default %d)\n"
-			"  --threads N                 threads per worker, one connection each, 1-%d (default %d)\n"
+			"  --threads N                 threads per worker, 1-%d (default %d)\n"
+			"  --connections N             database connections per worker, shared by its\n"
+			"                              threads, calls pipelined, 1-%d (default %d)\n"
 			"  --backlog N                 listen backlog, 1-%d (default %d)\n"
 			"  --body-limit BYTES          larger request bodies are 413, 1-%ld (default %zu)\n"
 			"  --json-depth N              deeper JSON bodies are 400, 1-%d (default %d)\n"
@@ -102,6 +106,7 @@ PrintUsage(FILE *out)
 			"  -h, --help                  print this help and exit\n"
 			"  -V, --version               print the version and exit\n",
 			MAX_WORKERS, defaults.workers, MAX_THREADS, defaults.threads,
+			MAX_CONNECTIONS, defaults.connections,
 			MAX_BACKLOG, defaults.backlog, MAX_BODY_LIMIT, defaults.body_limit,
 			MAX_JSON_DEPTH, defaults.json_depth, DELIVERY_MAX_THREADS, defaults.delivery_threads);
 }
@@ -169,7 +174,7 @@ ReadProviderSecret(const char *path)
 enum
 {
 	OPT_SOCKET = 256, OPT_SOCKET_GROUP, OPT_PID_FILE, OPT_DSN, OPT_WORKERS, OPT_THREADS,
-	OPT_BACKLOG, OPT_BODY_LIMIT, OPT_JSON_DEPTH, OPT_TWILIO_TOKEN_FILE, OPT_PUBLIC_URL,
+	OPT_CONNECTIONS, OPT_BACKLOG, OPT_BODY_LIMIT, OPT_JSON_DEPTH, OPT_TWILIO_TOKEN_FILE, OPT_PUBLIC_URL,
 	OPT_DELIVERY_DSN, OPT_DELIVERY_THREADS, OPT_HELP, OPT_VERSION
 };
 
@@ -180,6 +185,7 @@ static const struct option long_options[] = {
 	{"dsn", required_argument, NULL, OPT_DSN},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"threads", required_argument, NULL, OPT_THREADS},
+	{"connections", required_argument, NULL, OPT_CONNECTIONS},
 	{"backlog", required_argument, NULL, OPT_BACKLOG},
 	{"body-limit", required_argument, NULL, OPT_BODY_LIMIT},
 	{"json-depth", required_argument, NULL, OPT_JSON_DEPTH},
@@ -220,6 +226,9 @@ ParseArgs(int argc, char **argv)
 				break;
 			case OPT_THREADS:
 				config.threads = (int) NumberArg("--threads", optarg, 1, MAX_THREADS);
+				break;
+			case OPT_CONNECTIONS:
+				config.connections = (int) NumberArg("--connections", optarg, 1, MAX_CONNECTIONS);
 				break;
 			case OPT_BACKLOG:
 				config.backlog = (int) NumberArg("--backlog", optarg, 1, MAX_BACKLOG);
@@ -443,8 +452,9 @@ main(int argc, char **argv)
 	if (config.delivery_dsn && config.delivery_dsn[0])
 		delivery = StartDelivery(listen_fd);
 	WritePidFile();
-	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads on %s\n", config.workers,
-			config.threads, config.socket_path ? config.socket_path : "(systemd socket)");
+	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads x %d connections on %s\n",
+			config.workers, config.threads, config.connections,
+			config.socket_path ? config.socket_path : "(systemd socket)");
 
 	Supervise(listen_fd);
 	StopWorkers();

@@ -1,6 +1,7 @@
 /*
  * worker.c — one worker process: config.threads threads, each accepting requests with
- * FCGX_Accept_r on the socket all workers share and owning one database connection.
+ * FCGX_Accept_r on the socket all workers share, and config.connections database
+ * connections the threads share (db.c), so threads cost no PostgreSQL backend each.
  *
  * No lock is taken around FCGX_Accept_r: the kernel hands each connection to one
  * accept() caller, and a lock would make threads that hold nginx keepalive connections
@@ -100,6 +101,11 @@ worker_main(int listen_fd)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
+	if (!db_start())
+	{
+		fprintf(stderr, "privacybee-fcgi: cannot set up the database connections\n");
+		exit(1);
+	}
 	if (threads == NULL || pthread_attr_init(&attr) != 0 ||
 		pthread_attr_setstacksize(&attr, THREAD_STACK_SIZE) != 0)
 	{

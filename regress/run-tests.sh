@@ -38,7 +38,7 @@ port=$(free_port $((18080 + RANDOM % 800)))
 # ~2 GiB; libfcgi then aborts that worker by itself, which is what the suite checks
 export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
-export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16
+export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16 FCGI_CONNECTIONS=2 KEEPALIVE=4
 export PRIVACYBEE_PORT=$port
 # the suites send bursts with one token: relax every limit but deletes, which keep the
 # production 10/min so the rate-limit suite can see a 429

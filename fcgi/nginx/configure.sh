@@ -12,6 +12,9 @@
 #   RATE_ADDR_EXEMPT                     addresses or CIDR ranges, space-separated, not
 #                                        limited per address (none)
 #   BODY_TIMEOUT, FCGI_READ_TIMEOUT      nginx's client_body_timeout, fastcgi_read_timeout  60s
+#   KEEPALIVE                            FastCGI connections each nginx worker keeps  16
+#                                        (at most a quarter of privacybee-fcgi's threads
+#                                        over nginx's workers: privacybee-http.conf.in)
 # make install runs it for a production nginx; fcgi/stack/stack.sh for make run and make
 # test, whose development config includes what it writes.
 set -euo pipefail
@@ -39,6 +42,7 @@ for name in privacybee-http.conf privacybee-server.conf; do
         -e "s|@RATE_ADDR@|${RATE_ADDR:-100r/s}|" -e "s|@BURST_ADDR@|${BURST_ADDR:-400}|" \
         -e "s|^@ADDR_EXEMPT@\$|$exempt|" \
         -e "s|@BODY_TIMEOUT@|${BODY_TIMEOUT:-60s}|" -e "s|@FCGI_READ_TIMEOUT@|${FCGI_READ_TIMEOUT:-60s}|" \
+        -e "s|@KEEPALIVE@|${KEEPALIVE:-16}|" \
         "$here/$name.in" > "$out/$name.tmp"
     if grep -n '@[A-Z_]*@' "$out/$name.tmp" >&2; then
         echo "configure.sh: a placeholder of $name.in has no value" >&2

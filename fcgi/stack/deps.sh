@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deps.sh — install the Debian packages privacybee needs to build, run and test, when
-# they are missing. As root it runs apt-get; otherwise it prints the one command to run.
+# deps.sh [bench] — install the Debian packages privacybee needs to build, run and test
+# (and with "bench", what make bench adds), when they are missing. As root it runs
+# apt-get; otherwise it prints the one command to run.
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,11 @@ packages=(
     wrk                                                 # make bench
     systemd                                             # make test verifies the installed units
 )
+# make bench only: the PHP peer (PHP-FPM + pgsql, regress/bench/peers/php) and the chart;
+# the Node peer runs on the node below
+if [ "${1:-}" = bench ]; then
+    packages+=(php8.2-fpm php8.2-pgsql gnuplot-nox)
+fi
 # node and npm (test-only: the provider's signing library, regress/twilio, and an OpenAPI
 # validator, regress/openapi): Debian's,
 # unless some other package already provides the commands

@@ -9,7 +9,8 @@
 # socket only, so stacks never collide on TCP ports other than nginx's PORT. As root the
 # cluster runs as the postgres user and nginx workers as www-data; privacybee-fcgi's
 # socket is mode 0660 in nginx's group, so only nginx can speak FastCGI to it.
-# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS,
+# Environment: PG_CONFIG (whose PostgreSQL runs the cluster), FCGI_BIN (default fcgi/privacybee-fcgi), FCGI_WORKERS, FCGI_THREADS, FCGI_CONNECTIONS,
+# KEEPALIVE (nginx's upstream pool),
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
 # and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in fcgi/nginx/configure.sh).
@@ -23,6 +24,8 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 pgbin=$(${PG_CONFIG:-pg_config} --bindir)
+fcgi_workers=${FCGI_WORKERS:-2}
+fcgi_threads=${FCGI_THREADS:-64}
 pgport=5432
 db=privacybee
 api_role=privacybee_api
@@ -147,7 +150,8 @@ start_fcgi() {
     [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
     setsid "$bin" "${signing[@]}" \
         --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group" \
-        --workers "${FCGI_WORKERS:-2}" --threads "${FCGI_THREADS:-16}" \
+        --workers "$fcgi_workers" --threads "$fcgi_threads" \
+        --connections "${FCGI_CONNECTIONS:-4}" \
         --pid-file "$dir/fcgi/master.pid" \
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
         --delivery-dsn "host=$dir/pg port=$pgport dbname=$db user=$delivery_role application_name=privacybee-delivery" \
@@ -166,6 +170,14 @@ start_nginx() {
     mkdir -p "$dir/nginx/tmp"
     chown "$web_user" "$dir/nginx/tmp"
     if pid_alive "$dir/nginx/nginx.pid"; then return; fi
+    # nginx's upstream pool (KEEPALIVE, fcgi/nginx/configure.sh): each kept connection pins
+    # a privacybee-fcgi thread, so nginx's 2 workers keep a quarter of all threads at most:
+    # 16 for the default 2 x 64; with other FCGI_WORKERS / FCGI_THREADS set KEEPALIVE too
+    if [ $(( ${KEEPALIVE:-16} * 2 * 4 )) -gt $(( fcgi_workers * fcgi_threads )) ]; then
+        echo "KEEPALIVE=${KEEPALIVE:-16}: 2 nginx workers would pin more than a quarter of" \
+             "$fcgi_workers x $fcgi_threads privacybee-fcgi threads" >&2
+        exit 2
+    fi
     # the production snippets, with the rate limits and timeouts of the environment
     # (defaults and variables: fcgi/nginx/configure.sh), included by the development config
     bash "$top/fcgi/nginx/configure.sh" "$dir/nginx" "$top/fcgi/nginx" "$dir/fcgi/fcgi.sock"

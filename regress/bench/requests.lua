@@ -37,7 +37,7 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    "RESULT requests=%d duration_us=%d errors=%d non2xx=%d timeouts=%d p50_us=%d p99_us=%d max_us=%d\n",
+    "RESULT requests=%d duration_us=%d errors=%d non2xx=%d timeouts=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

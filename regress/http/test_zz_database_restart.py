@@ -1,12 +1,16 @@
-"""The database going away: 503 while it is down, recovery by itself after (runs last)."""
+"""The database going away: 503 while it is down, recovery by itself after (runs last);
+a connection's backend ending while calls are queued on it (pipelined, db.c)."""
 import collections
 import concurrent.futures
 import os
 import signal
 import subprocess
+import threading
 import time
 
-from harness import ApiTest, Client, db, member, sql1
+import psycopg2
+
+from harness import ApiTest, Client, db, member, sql, sql1
 
 PGDATA = os.path.join(os.environ["PGHOST"], "data")
 
@@ -42,11 +46,13 @@ class TestDatabaseRestart(ApiTest):
                 break
             time.sleep(0.1)
         self.assertStatus(r, 200)
-        # every worker thread reconnects: none of many requests fails
+        # every worker's connections reconnect: none of many requests fails
         for _ in range(50):
             self.assertStatus(self.req("GET", "/contacts", token), 200)
 
 
+# privacybee-fcgi's database connections: each worker's few, shared by its threads
+CONNECTIONS = int(os.environ.get("FCGI_WORKERS", "2")) * int(os.environ.get("FCGI_CONNECTIONS", "2"))
 THREADS = int(os.environ.get("FCGI_WORKERS", "2")) * int(os.environ.get("FCGI_THREADS", "16"))
 
 
@@ -76,28 +82,82 @@ def kill_postmaster():
 
 
 class TestPostmasterKilled(ApiTest):
-    def test_no_503_after_postmaster_sigkill_and_restart_on_any_thread(self):
-        """Every thread holds a connection whose backend died with a FATAL while idle;
-        after the restart, every thread's first request must find that out before it
-        sends anything (or retry the call that could not start) and answer 200."""
+    def test_no_503_after_postmaster_sigkill_and_restart_on_any_connection(self):
+        """Every connection's backend died with a FATAL while idle; after the restart,
+        every connection must have found that out before anything is sent on it (or
+        retry the calls that could not start) and every request answers 200."""
         _, token = member()
         rounds = 0
-        while fcgi_connections() < THREADS and rounds < 100:
+        while fcgi_connections() < CONNECTIONS and rounds < 100:
             self.assertEqual(set(burst(token, 2 * THREADS)), {200})
             rounds += 1
-        self.assertEqual(fcgi_connections(), THREADS, "every thread has a connection")
+        self.assertEqual(fcgi_connections(), CONNECTIONS, "every connection is open")
         db().close()
         kill_postmaster()
         pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
         statuses = collections.Counter()
         rounds = 0
-        while rounds == 0 or (fcgi_connections() < THREADS and rounds < 100):
+        while rounds == 0 or (fcgi_connections() < CONNECTIONS and rounds < 100):
             statuses += burst(token, 2 * THREADS)
             rounds += 1
         print(f"\n  after SIGKILL of the postmaster and a restart: {dict(statuses)} "
               f"in {rounds} bursts of {2 * THREADS}; {fcgi_connections()} fresh connections")
-        self.assertEqual(fcgi_connections(), THREADS, "every thread has reconnected")
+        self.assertEqual(fcgi_connections(), CONNECTIONS, "every connection has reconnected")
         self.assertEqual(dict(statuses), {200: sum(statuses.values())})
+
+
+def fcgi_backends(waiting_on_lock=False):
+    """privacybee-fcgi's backends (those waiting on a lock)."""
+    return [r[0] for r in sql("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                              "'privacybee-fcgi' AND (NOT %s OR wait_event_type = 'Lock')",
+                              waiting_on_lock)]
+
+
+class TestBackendTerminated(ApiTest):
+    def test_calls_queued_on_a_terminated_backend_are_retried_and_others_go_on(self):
+        """Calls wait on the connections, several queued on each (a transaction holds a
+        lock every call needs); one connection's backend is terminated (a FATAL, as at a
+        restart or pg_terminate_backend): the calls queued on it never ran, so they are
+        sent again on a fresh connection, and the calls on the other connections are not
+        touched. When the lock goes, every request answers 200 and each ran exactly once
+        (a sync item without external_id: a repeated call would create a second contact)."""
+        uid, token = member()
+        self.assertEqual(set(burst(token, 2 * THREADS)), {200})     # connections open
+        n = THREADS
+        statuses = collections.Counter()
+        counted = threading.Lock()
+
+        def one(i):
+            r = Client().request("POST", "/contacts/sync", token, body=[{"display_name": f"queued {i}"}])
+            with counted:
+                statuses[r.status] += 1
+
+        locker = psycopg2.connect("")
+        clients = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        try:
+            with locker.cursor() as cur:
+                cur.execute("LOCK TABLE privacybee.tokens IN ACCESS EXCLUSIVE MODE")
+                for t in clients:
+                    t.start()
+                deadline = time.time() + 5
+                while len(fcgi_backends(waiting_on_lock=True)) < CONNECTIONS and time.time() < deadline:
+                    time.sleep(0.02)
+                waiting = fcgi_backends(waiting_on_lock=True)
+                self.assertGreaterEqual(len(waiting), 2, "calls wait on two connections or more")
+                cur.execute("SELECT pg_terminate_backend(%s)", (waiting[0],))
+                while waiting[0] in fcgi_backends() and time.time() < deadline:
+                    time.sleep(0.02)
+                self.assertNotIn(waiting[0], fcgi_backends())
+            locker.commit()
+        finally:
+            locker.close()
+            for t in clients:
+                t.join(30)
+        print(f"\n  {n} calls queued on {len(waiting)} connections, one backend terminated: "
+              f"{dict(statuses)}")
+        self.assertEqual(dict(statuses), {200: n})
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.contacts WHERE user_id = %s "
+                              "AND display_name LIKE 'queued %%'", uid), n, "each call ran exactly once")
 
 
 def kill_9_postgres():

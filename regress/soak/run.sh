@@ -21,13 +21,18 @@ bash fcgi/stack/stack.sh stop "$stack" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir/asan" "$dir/bodies"
 chmod 777 "$dir/asan"
+# the extension goes into a private PostgreSQL tree, as make test's (regress/pg-tree.sh)
+PG_CONFIG=$(bash regress/pg-tree.sh "$dir/pg-tree")
+export PG_CONFIG
+make -s install-extension > "$dir/install.log" 2>&1 || { cat "$dir/install.log"; exit 1; }
 port=$(free_port 19500)
 # a small quarantine keeps ASan's own memory bounded, so growth would be ours
 export ASAN_OPTIONS="log_path=$dir/asan/asan:detect_leaks=1:quarantine_size_mb=16:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$dir/asan/ubsan:print_stacktrace=1"
-export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16
+export FCGI_BIN="$top/fcgi/asan/privacybee-fcgi" FCGI_WORKERS=2 FCGI_THREADS=16 KEEPALIVE=4
 export RATE_RW=1000000r/s BURST_RW=100000 RATE_LIST=1000000r/s BURST_LIST=100000 \
-       RATE_LOOKUP=1000000r/s BURST_LOOKUP=100000 RATE_DELETE=1000000r/s BURST_DELETE=100000
+       RATE_LOOKUP=1000000r/s BURST_LOOKUP=100000 RATE_DELETE=1000000r/s BURST_DELETE=100000 \
+       RATE_ADDR_EXEMPT=127.0.0.1
 bash fcgi/stack/stack.sh start "$stack" "$port" test
 . "$stack/env"
 export PGUSER=postgres
