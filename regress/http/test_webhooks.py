@@ -350,7 +350,7 @@ class TestDeliveries(WebhookTest):
         self.assertFalse(got["enabled"])
         self.assertIsNotNone(got["disabled_at"])
         self.assertIn("the receiver answered 503", got["disabled_reason"])
-        self.assertIn("1 day", got["disabled_reason"])
+        self.assertIn("failed for 24 h", got["disabled_reason"])
         [batch] = self.req("GET", f"/webhooks/{made['id']}/batches", self.token).json
         self.assertEqual(batch["status"], "failed")
         # a disabled webhook is told nothing more

@@ -592,7 +592,7 @@ RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b privacybee.webhook_batches;
-    ok boolean := http_status BETWEEN 200 AND 299;
+    ok boolean := COALESCE(http_status BETWEEN 200 AND 299, false);   -- no answer: not ok
     started timestamptz := pg_catalog.clock_timestamp()
                            - pg_catalog.make_interval(secs => GREATEST(duration_ms, 0) / 1000.0);
     give_up boolean;
@@ -631,8 +631,11 @@ BEGIN
         UPDATE privacybee.webhooks w
            SET enabled = false, disabled_at = pg_catalog.clock_timestamp(),
                disabled_reason = pg_catalog.format(
-                   'batch %s failed for %s (%s attempts since %s); the last attempt: %s',
-                   b.id, privacybee.webhook_retry_period(), b.attempts + 1,
+                   'batch %s failed for %s h (%s attempts since %s); the last attempt: %s',
+                   b.id,
+                   pg_catalog.trim_scale(pg_catalog.round(pg_catalog.date_part('epoch',
+                       privacybee.webhook_retry_period())::numeric / 3600, 2)),
+                   b.attempts + 1,
                    privacybee.rfc3339(COALESCE(b.first_attempt_at, started)),
                    COALESCE(error, pg_catalog.format('the receiver answered %s', http_status)))
          WHERE w.user_id = b.user_id AND w.id = b.webhook_id;
