@@ -11,6 +11,7 @@ import hmac
 import http.server
 import json
 import socket
+import sys
 import threading
 import time
 
@@ -87,8 +88,15 @@ class Receiver:
                     # reading (the 64 KiB cap)
                     self.close_connection = True
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                # a sender that went away (killed, or aborting at its 64 KiB cap) is expected
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
