@@ -24,7 +24,7 @@ typedef struct Config
 								 * the request's scheme and Host */
 	const char *delivery_dsn;	/* the webhook delivery process's connection string;
 								 * NULL or "": no delivery process (delivery.c) */
-	int			delivery_threads;	/* its threads, one connection each */
+	int			delivery_threads;	/* its senders, one connection each */
 } Config;
 
 extern Config config;

@@ -4,19 +4,19 @@
  * A child of the master like the workers (main.c starts it when --delivery-dsn is given
  * and restarts it at once when it dies). It holds no business rule: which events form a
  * batch, when a batch is due, the backoff, giving up and the signature are the
- * database's (sql/logic/70_webhooks.sql). Each of its threads owns one connection, as
- * the delivery role (which may call the four webhook_delivery_* functions and nothing
- * else), and loops:
+ * database's (sql/logic/70_webhooks.sql). Its connections are the delivery role's, which
+ * may call the four webhook_delivery_* functions and nothing else. One listener thread
+ * LISTENs and cuts due events into batches (webhook_delivery_form(), which also says
+ * when the next batch window closes or retry falls due), then wakes the senders; each
+ * of --delivery-threads senders loops:
  *
- *   webhook_delivery_form()      cut due events into batches; when is the next due
  *   BEGIN
  *   webhook_delivery_claim()     one due batch, FOR UPDATE SKIP LOCKED, signed
  *   POST it (libcurl)
  *   webhook_delivery_record()    delivered, or due again after a backoff
  *   COMMIT
  *
- * and when nothing is due it waits on its connection for the NOTIFY a change sends
- * (LISTEN), or until the next batch falls due (a retry, or a batch window closing).
+ * until nothing is claimable, then sleeps until the listener wakes it.
  *
  * The lease on a batch is its row lock, held by the open transaction while the batch is
  * posted: if this process dies (kill -9) or PostgreSQL does, the transaction ends, the
@@ -34,6 +34,7 @@
  * most 64 KiB of the answer read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -60,10 +61,6 @@
 #define POST_TIMEOUT_MS 10000		/* SPEC §11: a batch not answered in 10 s failed */
 #define MAX_ANSWER_BYTES (64 * 1024)	/* read at most this much of an answer */
 #define EXCERPT_BYTES 200			/* of a failing answer's body, kept in its error */
-#define IDLE_WAKE_MS 30000			/* wake now and then even when told nothing */
-#define IN_FLIGHT_RECHECK_MS 100	/* see SenderMain */
-#define RECONNECT_MIN_MS 100
-#define RECONNECT_MAX_MS 2000
 
 /* closed by the main thread on SIGTERM / SIGINT: every thread's poll wakes */
 static int	stop_pipe[2] = {-1, -1};
@@ -319,24 +316,47 @@ Post(CURL *curl, const char *url, const char *body, const char *signature, bool 
 
 /* ---- the database side -------------------------------------------------------------- */
 
-typedef struct Sender
+/*
+ * Threads. One listener holds a connection that LISTENs and calls
+ * webhook_delivery_form(): it cuts batches when told of a change, when a batch window
+ * closes or a retry falls due (the function says when), and when a sender has finished
+ * an attempt (the webhook may now have its next batch cut); then it wakes the senders.
+ * The senders (--delivery-threads) each hold a connection and claim, post and record
+ * batches until none is claimable, then sleep until woken. Cutting batches is one
+ * statement over every webhook with queued events, so it runs in one thread and at most
+ * every FORM_INTERVAL_MS, however many changes are announced.
+ */
+#define FORM_INTERVAL_MS 50			/* the most often every batch is looked at */
+#define BACKSTOP_MS 1000			/* the longest the listener sleeps, told nothing:
+									 * a wake-up missed by a race costs at most this */
+#define IN_FLIGHT_RECHECK_MS 100	/* a due batch no sender could claim is being
+									 * posted: look again this often */
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 2000
+
+static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long work_generation;	/* bumped when batches may be claimable */
+static int	kick_pipe[2] = {-1, -1};	/* a sender finished an attempt: cut again */
+
+typedef struct Conn
 {
 	PGconn	   *conn;
-	CURL	   *curl;
 	int			reconnect_ms;	/* the next wait before reconnecting */
-} Sender;
+} Conn;
 
 static bool
-Ok(PGresult *res, ExecStatusType want)
+Ok(PGconn *conn, PGresult *res, ExecStatusType want)
 {
-	bool		ok = res != NULL && PQresultStatus(res) == want;
-
-	if (!ok && res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
+	if (res != NULL && PQresultStatus(res) == want)
+		return true;
+	if (res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
 		fprintf(stderr, "privacybee-fcgi: delivery: unexpected result %s\n",
 				PQresStatus(PQresultStatus(res)));
-	else if (!ok)
-		fprintf(stderr, "privacybee-fcgi: delivery: %s", res ? PQresultErrorMessage(res) : "no result\n");
-	return ok;
+	else
+		fprintf(stderr, "privacybee-fcgi: delivery: %s",
+				res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	return false;
 }
 
 /* A statement whose result we do not read; false when it failed. */
@@ -344,36 +364,61 @@ static bool
 Command(PGconn *conn, const char *sql, ExecStatusType want)
 {
 	PGresult   *res = PQexec(conn, sql);
-	bool		ok = Ok(res, want);
+	bool		ok = Ok(conn, res, want);
 
 	PQclear(res);
 	return ok;
 }
 
 static void
-Disconnect(Sender *s)
+Disconnect(Conn *c)
 {
-	if (s->conn)
-		PQfinish(s->conn);
-	s->conn = NULL;
+	if (c->conn)
+		PQfinish(c->conn);
+	c->conn = NULL;
 }
 
-static bool
-Connect(Sender *s)
+static long
+NowMs(void)
 {
-	s->conn = PQconnectdb(config.delivery_dsn);
-	if (PQstatus(s->conn) != CONNECTION_OK || !Command(s->conn, "SELECT privacybee.webhook_delivery_listen()", PGRES_TUPLES_OK))
+	return MonotonicMs();
+}
+
+/* Waits up to ms for one of fds to be readable, or for the stop pipe. */
+static void
+WaitFds(const int *fds, int n, long ms)
+{
+	struct pollfd p[3] = {{.fd = stop_pipe[0], .events = POLLIN}};
+
+	for (int i = 0; i < n && i < 2; i++)
+		p[i + 1] = (struct pollfd) {.fd = fds[i], .events = POLLIN};
+	if (ms < 0)
+		ms = 0;
+	if (poll(p, n + 1, (int) ms) < 0 && errno != EINTR)
+		fprintf(stderr, "privacybee-fcgi: delivery: poll: %s\n", strerror(errno));
+}
+
+/* Connects (listen: and LISTENs), or waits before the next try; false when not connected. */
+static bool
+Connect(Conn *c, bool listen)
+{
+	if (c->conn)
+		return true;
+	c->conn = PQconnectdb(config.delivery_dsn);
+	if (PQstatus(c->conn) == CONNECTION_OK &&
+		(!listen || Command(c->conn, "SELECT privacybee.webhook_delivery_listen()", PGRES_TUPLES_OK)))
 	{
-		if (!atomic_exchange(&reported_down, true))
-			fprintf(stderr, "privacybee-fcgi: delivery: database unavailable: %s",
-					PQerrorMessage(s->conn));
-		Disconnect(s);
-		return false;
+		if (atomic_exchange(&reported_down, false))
+			fprintf(stderr, "privacybee-fcgi: delivery: database reachable again\n");
+		c->reconnect_ms = RECONNECT_MIN_MS;
+		return true;
 	}
-	if (atomic_exchange(&reported_down, false))
-		fprintf(stderr, "privacybee-fcgi: delivery: database reachable again\n");
-	s->reconnect_ms = RECONNECT_MIN_MS;
-	return true;
+	if (!atomic_exchange(&reported_down, true))
+		fprintf(stderr, "privacybee-fcgi: delivery: database unavailable: %s", PQerrorMessage(c->conn));
+	Disconnect(c);
+	WaitFds(NULL, 0, c->reconnect_ms);
+	c->reconnect_ms = c->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : c->reconnect_ms * 2;
+	return false;
 }
 
 /* Discards the notifications received so far; true when there was one. */
@@ -392,16 +437,22 @@ DrainNotifications(PGconn *conn)
 	return any;
 }
 
-/* Waits up to ms for a notification, the stop pipe, or (fd < 0) just the time. */
 static void
-Wait(int fd, long ms)
+DrainKicks(void)
 {
-	struct pollfd fds[2] = {{.fd = stop_pipe[0], .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	char		buf[64];
 
-	if (ms > IDLE_WAKE_MS || ms < 0)
-		ms = IDLE_WAKE_MS;
-	if (poll(fds, fd >= 0 ? 2 : 1, (int) ms) < 0 && errno != EINTR)
-		fprintf(stderr, "privacybee-fcgi: delivery: poll: %s\n", strerror(errno));
+	while (read(kick_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+WakeSenders(void)
+{
+	pthread_mutex_lock(&work_lock);
+	work_generation++;
+	pthread_cond_broadcast(&work_cond);
+	pthread_mutex_unlock(&work_lock);
 }
 
 /* webhook_delivery_form(): batches cut; *due_ms until the next falls due (-1: none). */
@@ -409,12 +460,52 @@ static bool
 Form(PGconn *conn, long *due_ms)
 {
 	PGresult   *res = PQexec(conn, "SELECT privacybee.webhook_delivery_form()");
-	bool		ok = Ok(res, PGRES_TUPLES_OK) && PQntuples(res) == 1;
+	bool		ok = Ok(conn, res, PGRES_TUPLES_OK) && PQntuples(res) == 1;
 
 	if (ok)
 		*due_ms = PQgetisnull(res, 0, 0) ? -1 : (long) (strtod(PQgetvalue(res, 0, 0), NULL) * 1000.0);
 	PQclear(res);
 	return ok;
+}
+
+static void *
+ListenerMain(void *arg)
+{
+	Conn		c = {.reconnect_ms = RECONNECT_MIN_MS};
+	long		due_ms;
+	long		formed_at;
+
+	(void) arg;
+	while (!atomic_load(&stopping))
+	{
+		int			fds[2];
+
+		if (!Connect(&c, true))
+			continue;
+		/* what was announced so far is what form() is about to see */
+		DrainNotifications(c.conn);
+		DrainKicks();
+		formed_at = NowMs();
+		if (!Form(c.conn, &due_ms))
+		{
+			Disconnect(&c);
+			continue;
+		}
+		if (due_ms == 0)
+			WakeSenders();
+		/* sleep until told of a change or an attempt, or until the next falls due */
+		fds[0] = PQsocket(c.conn);
+		fds[1] = kick_pipe[0];
+		WaitFds(fds, 2, due_ms < 0 || due_ms > BACKSTOP_MS ? BACKSTOP_MS
+				: due_ms == 0 ? IN_FLIGHT_RECHECK_MS : due_ms);
+		/* however often told, cut at most every FORM_INTERVAL_MS */
+		if (NowMs() - formed_at < FORM_INTERVAL_MS)
+			WaitFds(NULL, 0, FORM_INTERVAL_MS - (NowMs() - formed_at));
+		if (PQstatus(c.conn) != CONNECTION_OK)
+			Disconnect(&c);
+	}
+	Disconnect(&c);
+	return NULL;
 }
 
 /*
@@ -423,7 +514,7 @@ Form(PGconn *conn, long *due_ms)
  * again since its transaction ended with the connection).
  */
 static int
-DeliverOne(Sender *s)
+DeliverOne(PGconn *conn, CURL *curl)
 {
 	PGresult   *claim;
 	Outcome		out;
@@ -433,11 +524,11 @@ DeliverOne(Sender *s)
 	PGresult   *res;
 	bool		ok;
 
-	if (!Command(s->conn, "BEGIN", PGRES_COMMAND_OK))
+	if (!Command(conn, "BEGIN", PGRES_COMMAND_OK))
 		return -1;
-	claim = PQexec(s->conn, "SELECT user_id, webhook_id, batch_id, url, body, signature, allow_loopback "
+	claim = PQexec(conn, "SELECT user_id, webhook_id, batch_id, url, body, signature, allow_loopback "
 				   "FROM privacybee.webhook_delivery_claim()");
-	if (!Ok(claim, PGRES_TUPLES_OK))
+	if (!Ok(conn, claim, PGRES_TUPLES_OK))
 	{
 		PQclear(claim);
 		return -1;
@@ -445,9 +536,9 @@ DeliverOne(Sender *s)
 	if (PQntuples(claim) == 0)
 	{
 		PQclear(claim);
-		return Command(s->conn, "ROLLBACK", PGRES_COMMAND_OK) ? 0 : -1;
+		return Command(conn, "ROLLBACK", PGRES_COMMAND_OK) ? 0 : -1;
 	}
-	Post(s->curl, PQgetvalue(claim, 0, 3), PQgetvalue(claim, 0, 4), PQgetvalue(claim, 0, 5),
+	Post(curl, PQgetvalue(claim, 0, 3), PQgetvalue(claim, 0, 4), PQgetvalue(claim, 0, 5),
 		 strcmp(PQgetvalue(claim, 0, 6), "t") == 0, &out);
 	snprintf(status, sizeof(status), "%ld", out.http_status);
 	snprintf(duration, sizeof(duration), "%ld", out.duration_ms);
@@ -457,12 +548,12 @@ DeliverOne(Sender *s)
 	params[3] = out.http_status ? status : NULL;
 	params[4] = duration;
 	params[5] = out.error[0] ? out.error : NULL;
-	res = PQexecParams(s->conn, "SELECT privacybee.webhook_delivery_record($1, $2, $3, $4, $5, $6)",
+	res = PQexecParams(conn, "SELECT privacybee.webhook_delivery_record($1, $2, $3, $4, $5, $6)",
 					   6, NULL, params, NULL, NULL, 0);
-	ok = Ok(res, PGRES_TUPLES_OK);
+	ok = Ok(conn, res, PGRES_TUPLES_OK);
 	PQclear(res);
 	PQclear(claim);
-	if (!ok || !Command(s->conn, "COMMIT", PGRES_COMMAND_OK))
+	if (!ok || !Command(conn, "COMMIT", PGRES_COMMAND_OK))
 		return -1;
 	return 1;
 }
@@ -470,49 +561,51 @@ DeliverOne(Sender *s)
 static void *
 SenderMain(void *arg)
 {
-	Sender		s = {.reconnect_ms = RECONNECT_MIN_MS};
-	long		due_ms;
-	int			r;
+	Conn		c = {.reconnect_ms = RECONNECT_MIN_MS};
+	CURL	   *curl = curl_easy_init();
+	unsigned long seen;
 
 	(void) arg;
-	s.curl = curl_easy_init();
-	if (s.curl == NULL)
+	if (curl == NULL)
 	{
 		fprintf(stderr, "privacybee-fcgi: delivery: curl_easy_init failed\n");
 		exit(1);
 	}
 	while (!atomic_load(&stopping))
 	{
-		if (s.conn == NULL && !Connect(&s))
-		{
-			Wait(-1, s.reconnect_ms);
-			s.reconnect_ms = s.reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : s.reconnect_ms * 2;
+		int			r;
+
+		if (!Connect(&c, false))
 			continue;
-		}
-		/* what was announced so far is what form() and claim() are about to see */
-		DrainNotifications(s.conn);
-		if (!Form(s.conn, &due_ms) || (r = DeliverOne(&s)) < 0)
+		pthread_mutex_lock(&work_lock);
+		seen = work_generation;
+		pthread_mutex_unlock(&work_lock);
+		if ((r = DeliverOne(c.conn, curl)) < 0)
 		{
-			Disconnect(&s);
+			Disconnect(&c);
 			continue;
 		}
 		if (r == 1)
+		{
+			/* the webhook's next batch may be cut now, and the retry's time is new */
+			if (write(kick_pipe[1], "k", 1) < 0 && errno != EAGAIN)
+				fprintf(stderr, "privacybee-fcgi: delivery: kick: %s\n", strerror(errno));
 			continue;
-		/*
-		 * Nothing claimable: sleep until told of a change, or until the next batch falls
-		 * due. "Due now" with nothing claimed means the due batches are being posted by
-		 * other threads (locked), which go on with their webhooks themselves: look again
-		 * shortly, for what else may fall due meanwhile.
-		 */
-		if (due_ms == 0)
-			due_ms = IN_FLIGHT_RECHECK_MS;
-		if (!DrainNotifications(s.conn))
-			Wait(PQsocket(s.conn), due_ms);
-		if (PQstatus(s.conn) != CONNECTION_OK)
-			Disconnect(&s);
+		}
+		/* nothing claimable: sleep until the listener says otherwise */
+		pthread_mutex_lock(&work_lock);
+		if (seen == work_generation && !atomic_load(&stopping))
+		{
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += BACKSTOP_MS / 1000;
+			pthread_cond_timedwait(&work_cond, &work_lock, &until);
+		}
+		pthread_mutex_unlock(&work_lock);
 	}
-	Disconnect(&s);
-	curl_easy_cleanup(s.curl);
+	Disconnect(&c);
+	curl_easy_cleanup(curl);
 	return NULL;
 }
 
@@ -520,7 +613,8 @@ void
 delivery_main(void)
 {
 	sigset_t	stop_signals;
-	pthread_t	threads[DELIVERY_MAX_THREADS];
+	pthread_t	threads[DELIVERY_MAX_THREADS + 1];
+	int			n = config.delivery_threads + 1;
 	int			sig;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -531,13 +625,14 @@ delivery_main(void)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	if (pipe(stop_pipe) != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (pipe(stop_pipe) != 0 || pipe2(kick_pipe, O_NONBLOCK) != 0 ||
+		curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 	{
 		fprintf(stderr, "privacybee-fcgi: delivery: cannot start\n");
 		exit(1);
 	}
-	for (int i = 0; i < config.delivery_threads; i++)
-		if ((errno = pthread_create(&threads[i], NULL, SenderMain, NULL)) != 0)
+	for (int i = 0; i < n; i++)
+		if ((errno = pthread_create(&threads[i], NULL, i == 0 ? ListenerMain : SenderMain, NULL)) != 0)
 		{
 			fprintf(stderr, "privacybee-fcgi: delivery: pthread_create: %s\n", strerror(errno));
 			exit(1);
@@ -547,7 +642,8 @@ delivery_main(void)
 	/* a post in flight finishes (at most POST_TIMEOUT_MS) and is recorded */
 	atomic_store(&stopping, true);
 	close(stop_pipe[1]);
-	for (int i = 0; i < config.delivery_threads; i++)
+	WakeSenders();
+	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
 	curl_global_cleanup();
 	exit(0);

@@ -11,8 +11,8 @@
 /* The process's name (/proc/<pid>/comm), which tells it from the workers. */
 #define DELIVERY_PROCESS_NAME "pb-delivery"
 
-/* Runs the delivery process: config.delivery_threads threads, each with its own
- * connection (config.delivery_dsn). Returns only by exiting: 0 after SIGTERM / SIGINT
+/* Runs the delivery process: a listener and config.delivery_threads senders, each with
+ * its own connection (config.delivery_dsn). Returns only by exiting: 0 after SIGTERM / SIGINT
  * (a post in flight finishes first), or when the master is gone. */
 void		delivery_main(void) __attribute__((noreturn));
 

@@ -102,7 +102,8 @@ PrintUsage(FILE *out)
 			"                              cover the full URL); default: the request's own\n"
 			"  --delivery-dsn CONNINFO     run the webhook delivery process, connecting so (a role\n"
 			"                              given privacybee.grant_delivery()); empty: none\n"
-			"  --delivery-threads N        its threads, one connection each, 1-%d (default %d)\n"
+			"  --delivery-threads N        its senders, one connection each (and one listening),\n"
+			"                              1-%d (default %d)\n"
 			"  -h, --help                  print this help and exit\n"
 			"  -V, --version               print the version and exit\n",
 			MAX_WORKERS, defaults.workers, MAX_THREADS, defaults.threads,

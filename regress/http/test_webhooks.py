@@ -91,7 +91,10 @@ class WebhookTest(ApiTest):
         def recorded():
             return sql1("SELECT count(*) FROM privacybee.webhook_attempts WHERE webhook_id = %s "
                         "AND (%s::bigint IS NULL OR batch_id = %s)", webhook_id, batch_id, batch_id) >= n
-        self.assertTrue(wait_until(recorded, seconds), f"fewer than {n} attempts recorded")
+        self.assertTrue(wait_until(recorded, seconds), "fewer than %d attempts recorded: %s" % (n, sql(
+            "SELECT b.id, b.status, b.next_attempt_at - now(), a.attempt, a.http_status, a.error "
+            "FROM privacybee.webhook_batches b LEFT JOIN privacybee.webhook_attempts a ON a.batch_id = b.id "
+            "WHERE b.webhook_id = %s ORDER BY b.id, a.attempt", webhook_id)))
         return self.req("GET", f"/webhooks/{webhook_id}/batches", self.token).json
 
 

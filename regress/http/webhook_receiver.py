@@ -75,6 +75,11 @@ class Receiver:
                     answer, body = 200, b"x" * (1024 * 1024)
                 elif answer == "redirect":
                     answer, headers = 302, {"Location": f"http://127.0.0.1:{receiver.port}/elsewhere"}
+                # every attempt comes on a fresh connection: libcurl retries a request once,
+                # unrecorded, when a kept connection turns out closed before any answer
+                # (what "close" does), and a scripted answer is for one attempt
+                headers["Connection"] = "close"
+                self.close_connection = True
                 try:
                     self.send_response(answer)
                     for k, v in headers.items():

@@ -4,8 +4,9 @@
 --
 -- The outbox: every change a trigger names writes its event in its own transaction, from
 -- a statement-level trigger on the changed table (so every path that changes the table —
--- a sync of 1,000 contacts, a PATCH, trust-lookup's blocked-call insert, a delete —
--- announces it, with one INSERT per statement), and only for the member's enabled
+-- a sync of 1,000 contacts, a PATCH, a delete — announces it, with one INSERT per
+-- statement; trust-lookup's blocked-call insert writes its own, extension/lookup.c), and
+-- only for the member's enabled
 -- webhooks that name the trigger: a member without webhooks costs one index probe per
 -- statement. A change that rolls back takes its events with it; one that commits has them
 -- committed. Then NOTIFY wakes the delivery process.
@@ -279,6 +280,20 @@ $$;
 COMMENT ON FUNCTION privacybee.webhook_wake() IS
     'notifies the webhook delivery process when the transaction commits';
 
+-- Whether a webhook's queue held nothing before the current statement: only its first
+-- queued event needs to wake the delivery process, which keeps a timer for the rest (the
+-- batch window) and cuts the next batch itself after delivering one. NOTIFY takes a
+-- database-wide lock at commit: once per transaction that starts a queue, rather than
+-- per transaction that writes an event.
+CREATE OR REPLACE FUNCTION privacybee.webhook_queue_empty(uid bigint, wid bigint)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM privacybee.webhook_events e
+                        WHERE e.user_id = uid AND e.webhook_id = wid)
+$$;
+COMMENT ON FUNCTION privacybee.webhook_queue_empty(bigint, bigint) IS
+    'whether a webhook''s outbox queue was empty before this statement (its first event wakes the delivery process)';
+
 -- A contact event's data: enough to fetch the contact (GET /contacts/<id>, with its ETag
 -- for If-None-Match) and to match it with the client's own key.
 CREATE OR REPLACE FUNCTION privacybee.webhook_contact_data(id bigint, external_id text, version integer,
@@ -293,22 +308,31 @@ COMMENT ON FUNCTION privacybee.webhook_contact_data(bigint, text, integer, times
     'the data of a contact.created / contact.updated event: id, external_id, ETag and update time';
 
 -- The outbox trigger functions: one per table and statement kind, each naming the
--- trigger it emits (webhook_triggers()). SECURITY DEFINER (owned by privacybee_system):
--- the member whose webhook is told is often not the one whose transaction changed the
--- table (a trust request, an activity, a blocked call).
+-- trigger it emits (webhook_triggers()). Each writes one event per (changed row, webhook
+-- of its member naming the trigger), in the rows' order, and wakes the delivery process
+-- when it started a webhook's queue (webhook_queue_empty). SECURITY DEFINER (owned by
+-- privacybee_system): the member whose webhook is told is often not the one whose
+-- transaction changed the table (a trust request, an activity).
 
 CREATE OR REPLACE FUNCTION privacybee.webhook_contacts_inserted()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
 BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'contact.created',
-           privacybee.webhook_contact_data(n.id, n.external_id, n.version, n.updated)
-      FROM new_rows n
-      JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
-                               AND 'contact.created' = ANY (w.trigger_ids)
-     ORDER BY n.user_id, n.id, w.id;
-    IF FOUND THEN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, n.id,
+               privacybee.webhook_contact_data(n.id, n.external_id, n.version, n.updated) AS data
+          FROM new_rows n
+          JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
+                                    AND 'contact.created' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'contact.created', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
         PERFORM privacybee.webhook_wake();
     END IF;
     RETURN NULL;
@@ -320,15 +344,22 @@ COMMENT ON FUNCTION privacybee.webhook_contacts_inserted() IS
 CREATE OR REPLACE FUNCTION privacybee.webhook_contacts_updated()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
 BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'contact.updated',
-           privacybee.webhook_contact_data(n.id, n.external_id, n.version, n.updated)
-      FROM new_rows n
-      JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
-                               AND 'contact.updated' = ANY (w.trigger_ids)
-     ORDER BY n.user_id, n.id, w.id;
-    IF FOUND THEN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, n.id,
+               privacybee.webhook_contact_data(n.id, n.external_id, n.version, n.updated) AS data
+          FROM new_rows n
+          JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
+                                    AND 'contact.updated' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'contact.updated', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
         PERFORM privacybee.webhook_wake();
     END IF;
     RETURN NULL;
@@ -340,16 +371,23 @@ COMMENT ON FUNCTION privacybee.webhook_contacts_updated() IS
 CREATE OR REPLACE FUNCTION privacybee.webhook_contacts_deleted()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
 BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'contact.deleted',
-           pg_catalog.json_build_object('id', o.id, 'external_id', o.external_id, 'deleted', true,
-                                        'updated', privacybee.rfc3339(pg_catalog.now()))
-      FROM old_rows o
-      JOIN privacybee.webhooks w ON w.user_id = o.user_id AND w.enabled
-                               AND 'contact.deleted' = ANY (w.trigger_ids)
-     ORDER BY o.user_id, o.id, w.id;
-    IF FOUND THEN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, o.id,
+               pg_catalog.json_build_object('id', o.id, 'external_id', o.external_id, 'deleted', true,
+                                            'updated', privacybee.rfc3339(pg_catalog.now())) AS data
+          FROM old_rows o
+          JOIN privacybee.webhooks w ON w.user_id = o.user_id AND w.enabled
+                                    AND 'contact.deleted' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'contact.deleted', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
         PERFORM privacybee.webhook_wake();
     END IF;
     RETURN NULL;
@@ -373,15 +411,23 @@ CREATE OR REPLACE TRIGGER webhook_contact_deleted AFTER DELETE ON privacybee.con
 CREATE OR REPLACE FUNCTION privacybee.webhook_trust_requests_written()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
 BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'trust_request.received', privacybee.trust_request_json(n)
-      FROM new_rows n
-      JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
-                               AND 'trust_request.received' = ANY (w.trigger_ids)
-     WHERE n.status = 'pending'
-     ORDER BY n.user_id, n.requester_id, w.id;
-    IF FOUND THEN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, n.requester_id,
+               privacybee.trust_request_json(n::privacybee.trust_requests) AS data
+          FROM new_rows n
+          JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
+                                    AND 'trust_request.received' = ANY (w.trigger_ids)
+         WHERE n.status = 'pending'
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'trust_request.received', t.data FROM told t
+         ORDER BY t.user_id, t.requester_id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
         PERFORM privacybee.webhook_wake();
     END IF;
     RETURN NULL;
@@ -402,15 +448,22 @@ CREATE OR REPLACE TRIGGER webhook_trust_request_updated AFTER UPDATE ON privacyb
 CREATE OR REPLACE FUNCTION privacybee.webhook_activities_inserted()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
 BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'activity.received',
-           privacybee.activity_json(n::privacybee.activities, n.receivable_id)::json
-      FROM new_rows n
-      JOIN privacybee.webhooks w ON n.receivable_type = 'person' AND w.user_id = n.receivable_id
-                               AND w.enabled AND 'activity.received' = ANY (w.trigger_ids)
-     ORDER BY n.receivable_id, n.id, w.id;
-    IF FOUND THEN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, n.id,
+               privacybee.activity_json(n::privacybee.activities, n.receivable_id)::json AS data
+          FROM new_rows n
+          JOIN privacybee.webhooks w ON n.receivable_type = 'person' AND w.user_id = n.receivable_id
+                                    AND w.enabled AND 'activity.received' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'activity.received', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
         PERFORM privacybee.webhook_wake();
     END IF;
     RETURN NULL;
@@ -423,31 +476,9 @@ CREATE OR REPLACE TRIGGER webhook_activity_received AFTER INSERT ON privacybee.a
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_activities_inserted();
 
--- A blocked call. trust-lookup inserts one row per untrusted call (extension/lookup.c)
--- with synchronous_commit off: its event shares that durability, committed or lost
--- together with the call it reports.
-CREATE OR REPLACE FUNCTION privacybee.webhook_blocked_calls_inserted()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
-    SELECT w.user_id, w.id, 'call.blocked', privacybee.blocked_call_json(n)
-      FROM new_rows n
-      JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
-                               AND 'call.blocked' = ANY (w.trigger_ids)
-     ORDER BY n.user_id, n.id, w.id;
-    IF FOUND THEN
-        PERFORM privacybee.webhook_wake();
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION privacybee.webhook_blocked_calls_inserted() IS
-    'outbox: call.blocked for each blocked call a statement inserted';
-
-CREATE OR REPLACE TRIGGER webhook_call_blocked AFTER INSERT ON privacybee.blocked_calls
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_blocked_calls_inserted();
+-- A blocked call's event (call.blocked) is written by trust-lookup's own insert, in the
+-- same statement (extension/lookup.c): a statement trigger here cost the hot path a third
+-- more even for members without a webhook. Its data is blocked_call_json().
 
 -- ---- delivery: what the delivery process calls ------------------------------------------
 -- SECURITY DEFINER, owned by privacybee_system (they serve every member), executable
@@ -465,73 +496,91 @@ $$;
 COMMENT ON FUNCTION privacybee.webhook_delivery_listen() IS
     'delivery process: LISTEN on the channel the outbox notifies';
 
--- Cuts due events into batches, and says in how many seconds something next falls due
--- (0: now; NULL: nothing is waiting, sleep until notified). Events of an enabled webhook
--- with no batch still to deliver are due once webhook_batch_size() of them wait or the
--- oldest has waited webhook_batch_window(); a batch takes up to webhook_batch_size() of
--- them, oldest first, with the exact body every attempt will post. Each webhook is
--- locked (SKIP LOCKED) while its batch is cut, and its open batch looked for after the
--- lock is held, so concurrent callers never cut two (webhook_batches_open forbids it too).
+-- Cuts webhook wid's next batch when it is due, and says when that will be: NULL when
+-- there is nothing to cut (no queued event, a batch still open, the webhook disabled or
+-- being cut by another caller), a time already past when it cut one, else when the batch
+-- window closes. Due: webhook_batch_size() events wait, or the oldest has waited
+-- webhook_batch_window(). The batch takes up to webhook_batch_size() of them, oldest
+-- first, with the exact body every attempt will post. The webhook is locked (SKIP LOCKED)
+-- and its open batch looked for once the lock is held, so that concurrent callers never
+-- cut two (webhook_batches_open forbids it too).
+CREATE OR REPLACE FUNCTION privacybee.webhook_cut(uid bigint, wid bigint)
+RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+DECLARE
+    size integer := privacybee.webhook_batch_size();
+    waiting integer;
+    oldest timestamptz;
+    bid bigint;
+BEGIN
+    PERFORM 1 FROM privacybee.webhooks w
+     WHERE w.user_id = uid AND w.id = wid AND w.enabled
+       FOR NO KEY UPDATE SKIP LOCKED;
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM privacybee.webhook_batches b
+                             WHERE b.user_id = uid AND b.webhook_id = wid AND b.status = 'pending') THEN
+        RETURN NULL;
+    END IF;
+    SELECT pg_catalog.count(*), pg_catalog.min(x.occurred_at) INTO waiting, oldest
+      FROM (SELECT e.occurred_at FROM privacybee.webhook_events e
+             WHERE e.user_id = uid AND e.webhook_id = wid
+             ORDER BY e.id LIMIT size) AS x;
+    IF waiting = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF waiting < size AND oldest + privacybee.webhook_batch_window() > pg_catalog.clock_timestamp() THEN
+        RETURN oldest + privacybee.webhook_batch_window();
+    END IF;
+    bid := pg_catalog.nextval('privacybee.webhook_batches_id_seq');
+    WITH moved AS (
+        DELETE FROM privacybee.webhook_events e
+         WHERE e.user_id = uid AND e.webhook_id = wid
+           AND e.id IN (SELECT x.id FROM privacybee.webhook_events x
+                         WHERE x.user_id = uid AND x.webhook_id = wid
+                         ORDER BY x.id LIMIT size)
+        RETURNING e.id, e.trigger_id, e.occurred_at, e.data)
+    INSERT INTO privacybee.webhook_batches (user_id, webhook_id, id, events, first_event_id,
+                                            last_event_id, body)
+    SELECT uid, wid, bid, pg_catalog.count(*), pg_catalog.min(m.id), pg_catalog.max(m.id),
+           privacybee.json_compact(pg_catalog.json_build_object(
+               'webhookId', wid, 'batchId', bid,
+               'events', pg_catalog.json_agg(pg_catalog.json_build_object(
+                   'eventId', m.id, 'triggerId', m.trigger_id,
+                   'occurredAt', privacybee.rfc3339(m.occurred_at), 'data', m.data) ORDER BY m.id))::text)
+      FROM moved m;
+    RETURN pg_catalog.now();
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_cut(bigint, bigint) IS
+    'cuts a webhook''s next batch of queued events when it is due; when it is or will be due (NULL: nothing to cut)';
+
+-- Cuts every due batch, and says in how many seconds something next falls due (0: now;
+-- NULL: nothing is waiting, sleep until notified): a batch window closing, or a retry.
+-- The webhooks with queued events are found by a loose index scan of the outbox's key
+-- (one probe per webhook), those with a batch still open skipped on webhook_batches_open
+-- (their next batch is cut when it is delivered: webhook_delivery_record).
 CREATE OR REPLACE FUNCTION privacybee.webhook_delivery_form()
 RETURNS double precision
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    size integer := privacybee.webhook_batch_size();
-    win interval := privacybee.webhook_batch_window();
-    q record;
-    waiting integer;
-    oldest timestamptz;
-    bid bigint;
     next_due timestamptz;
 BEGIN
-    -- the webhooks with queued events: a loose index scan of the outbox's key
-    FOR q IN
-        WITH RECURSIVE pending AS (
-            (SELECT e.user_id, e.webhook_id FROM privacybee.webhook_events e
-              ORDER BY e.user_id, e.webhook_id LIMIT 1)
-            UNION ALL
-            SELECT n.user_id, n.webhook_id
-              FROM pending p,
-                   LATERAL (SELECT e.user_id, e.webhook_id FROM privacybee.webhook_events e
-                             WHERE (e.user_id, e.webhook_id) > (p.user_id, p.webhook_id)
-                             ORDER BY e.user_id, e.webhook_id LIMIT 1) AS n)
+    WITH RECURSIVE pending AS (
+        (SELECT e.user_id, e.webhook_id FROM privacybee.webhook_events e
+          ORDER BY e.user_id, e.webhook_id LIMIT 1)
+        UNION ALL
+        SELECT n.user_id, n.webhook_id
+          FROM pending p,
+               LATERAL (SELECT e.user_id, e.webhook_id FROM privacybee.webhook_events e
+                         WHERE (e.user_id, e.webhook_id) > (p.user_id, p.webhook_id)
+                         ORDER BY e.user_id, e.webhook_id LIMIT 1) AS n),
+    candidates AS MATERIALIZED (
         SELECT p.user_id, p.webhook_id FROM pending p
-    LOOP
-        PERFORM 1 FROM privacybee.webhooks w
-         WHERE w.user_id = q.user_id AND w.id = q.webhook_id AND w.enabled
-           FOR NO KEY UPDATE SKIP LOCKED;
-        CONTINUE WHEN NOT FOUND;
-        CONTINUE WHEN EXISTS (SELECT 1 FROM privacybee.webhook_batches b
-                               WHERE b.user_id = q.user_id AND b.webhook_id = q.webhook_id
-                                 AND b.status = 'pending');
-        SELECT pg_catalog.count(*), pg_catalog.min(f.occurred_at) INTO waiting, oldest
-          FROM (SELECT e.occurred_at FROM privacybee.webhook_events e
-                 WHERE e.user_id = q.user_id AND e.webhook_id = q.webhook_id
-                 ORDER BY e.id LIMIT size) AS f;
-        IF waiting < size AND oldest + win > pg_catalog.clock_timestamp() THEN
-            next_due := LEAST(next_due, oldest + win);
-            CONTINUE;
-        END IF;
-        bid := pg_catalog.nextval('privacybee.webhook_batches_id_seq');
-        WITH moved AS (
-            DELETE FROM privacybee.webhook_events e
-             WHERE e.user_id = q.user_id AND e.webhook_id = q.webhook_id
-               AND e.id IN (SELECT x.id FROM privacybee.webhook_events x
-                             WHERE x.user_id = q.user_id AND x.webhook_id = q.webhook_id
-                             ORDER BY x.id LIMIT size)
-            RETURNING e.id, e.trigger_id, e.occurred_at, e.data)
-        INSERT INTO privacybee.webhook_batches (user_id, webhook_id, id, events, first_event_id,
-                                                last_event_id, body)
-        SELECT q.user_id, q.webhook_id, bid, pg_catalog.count(*), pg_catalog.min(m.id), pg_catalog.max(m.id),
-               privacybee.json_compact(pg_catalog.json_build_object(
-                   'webhookId', q.webhook_id, 'batchId', bid,
-                   'events', pg_catalog.json_agg(pg_catalog.json_build_object(
-                       'eventId', m.id, 'triggerId', m.trigger_id,
-                       'occurredAt', privacybee.rfc3339(m.occurred_at), 'data', m.data) ORDER BY m.id))::text)
-          FROM moved m
-        HAVING pg_catalog.count(*) > 0;
-    END LOOP;
-    -- and the next retry
+         WHERE NOT EXISTS (SELECT 1 FROM privacybee.webhook_batches b
+                            WHERE b.user_id = p.user_id AND b.webhook_id = p.webhook_id
+                              AND b.status = 'pending'))
+    SELECT pg_catalog.min(privacybee.webhook_cut(c.user_id, c.webhook_id)) INTO next_due
+      FROM candidates c;
+    -- and the next attempt of a batch already cut
     next_due := LEAST(next_due,
         (SELECT pg_catalog.min(b.next_attempt_at)
            FROM privacybee.webhook_batches b
@@ -546,8 +595,9 @@ $$;
 COMMENT ON FUNCTION privacybee.webhook_delivery_form() IS
     'delivery process: cuts due events into batches; seconds until something next falls due (NULL: nothing waits)';
 
--- One due batch, locked FOR UPDATE SKIP LOCKED until the caller's transaction ends (the
--- caller posts it meanwhile, then calls webhook_delivery_record and commits), with its
+-- One due batch (due by the start of the caller's transaction, which the due index can
+-- bound), locked FOR UPDATE SKIP LOCKED until that transaction ends (the caller posts it
+-- meanwhile, then calls webhook_delivery_record and commits), with its
 -- URL, body and signature header (X-Privacybee-Signature, signed here: the secret never
 -- leaves the database), and whether http to loopback is allowed. No row: nothing due.
 CREATE OR REPLACE FUNCTION privacybee.webhook_delivery_claim()
@@ -559,7 +609,7 @@ DECLARE
 BEGIN
     SELECT x.* INTO b FROM privacybee.webhook_batches x
       JOIN privacybee.webhooks w ON w.user_id = x.user_id AND w.id = x.webhook_id AND w.enabled
-     WHERE x.status = 'pending' AND x.next_attempt_at <= pg_catalog.clock_timestamp()
+     WHERE x.status = 'pending' AND x.next_attempt_at <= pg_catalog.now()
      ORDER BY x.next_attempt_at
      LIMIT 1
        FOR UPDATE OF x SKIP LOCKED;
@@ -583,7 +633,8 @@ COMMENT ON FUNCTION privacybee.webhook_delivery_claim() IS
 -- The outcome of an attempt at a claimed batch, which ended just now: the receiver's
 -- HTTP status (NULL: no answer), how long it took (so it started duration_ms ago: the
 -- recorded start is never earlier than the real one), and what went wrong
--- (NULL when a 2xx answered). 2xx: delivered. Otherwise the batch is due again after
+-- (NULL when a 2xx answered). 2xx: delivered, and the webhook's next batch cut if it is
+-- due. Otherwise the batch is due again after
 -- webhook_backoff(); once it has failed for webhook_retry_period() it is given up and
 -- its webhook disabled, saying why. A batch whose webhook was deleted meanwhile goes.
 CREATE OR REPLACE FUNCTION privacybee.webhook_delivery_record(user_id bigint, webhook_id bigint, batch_id bigint,
@@ -627,6 +678,10 @@ BEGIN
            next_attempt_at = CASE WHEN ok OR give_up THEN x.next_attempt_at
                                   ELSE pg_catalog.clock_timestamp() + privacybee.webhook_backoff(x.attempts + 1) END
      WHERE x.user_id = b.user_id AND x.webhook_id = b.webhook_id AND x.id = b.id;
+    IF ok THEN
+        -- the webhook's next batch, if one is due, at once: its events were waiting
+        PERFORM privacybee.webhook_cut(b.user_id, b.webhook_id);
+    END IF;
     IF give_up THEN
         UPDATE privacybee.webhooks w
            SET enabled = false, disabled_at = pg_catalog.clock_timestamp(),

@@ -10,6 +10,9 @@ CREATE TABLE privacybee.webhooks (
     created         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (user_id, id)
 );
+-- trust-lookup asks it for every call (extension/lookup.c): an index-only probe, nearly free
+CREATE INDEX webhooks_call_blocked ON privacybee.webhooks (user_id)
+    WHERE enabled AND 'call.blocked' = ANY (trigger_ids);
 
 CREATE TABLE privacybee.webhook_secrets (
     user_id    bigint NOT NULL,
