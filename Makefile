@@ -30,10 +30,14 @@ PREVVERSION = $(patsubst sql/upgrade/%--$(EXTVERSION),%,$(wildcard sql/upgrade/*
 CURRENT_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 UPGRADE_SQL = $(if $(PREVVERSION),sql/$(EXTENSION)--$(PREVVERSION)--$(EXTVERSION).sql)
 DATA_built = $(CURRENT_SQL) $(UPGRADE_SQL)
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+# a released version's own control file, where it differs (sql/privacybee--0.1.0.control)
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql)) \
+       $(wildcard sql/$(EXTENSION)--*.control)
 
 REGRESS = $(patsubst regress/sql/%.sql,%,$(sort $(wildcard regress/sql/*.sql)))
-REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=$(EXTENSION)
+# the contrib extension privacybee.control requires, then privacybee
+REGRESS_OPTS = --inputdir=regress --outputdir=.test/regress --load-extension=unaccent \
+               --load-extension=$(EXTENSION)
 
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
             -Wno-missing-field-initializers
@@ -218,6 +222,7 @@ bench: deps
 	@bash fcgi/stack/deps.sh bench
 	$(MAKE) all
 	@bash regress/bench/run.sh
+	@bash regress/bench/search.sh
 
 # make soak installs into its own PostgreSQL tree too (regress/soak/run.sh)
 soak: deps

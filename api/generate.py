@@ -38,7 +38,8 @@ ANY_REQUEST = (400, 413, 414, 429, 431, 500, 501, 502, 503, 504, 505)
 WITH_TOKEN = (401, 403)
 WITH_BODY = (415,)
 MEDIA_TYPES = {"json": ["application/json"],
-               "json|form": ["application/json", "application/x-www-form-urlencoded"]}
+               "json|form": ["application/json", "application/x-www-form-urlencoded"],
+               "image": registry.IMAGE_TYPES}
 TAGS = [("contacts", "Contacts, trust requests and trust decisions (member tokens)"),
         ("buzz", "Call screening for the telephony provider, and the Buzz app"),
         ("webhooks", "Change notifications posted to members' own URLs (docs/webhooks.md)"),
@@ -101,6 +102,8 @@ def operation(route, op_id, used):
         description.append("Parameters it does not read are ignored.")
     elif not route.query:
         description.append("It takes no query parameters.")
+    if route.body_limit:
+        description.append(f"The body may be at most {route.body_limit} bytes (413 beyond).")
     if route.dev:
         description.append("Exists only while the setting privacybee.dev_endpoints is on; 404 otherwise.")
     if route.signed:
@@ -122,6 +125,8 @@ def operation(route, op_id, used):
     op["responses"] = responses
     op["x-privacybee-function"] = route.function or route.builtin
     op["x-privacybee-rate-class"] = route.rate
+    if route.body_limit:
+        op["x-privacybee-body-limit"] = route.body_limit
     if route.dev:
         op["x-privacybee-dev-only"] = True
     if route.signed:
@@ -215,16 +220,17 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
             registry.BODY_KINDS.get(r.body_kind, "BODY_NONE"),
-            "ANSWER_OPENAPI" if r.builtin == "(openapi)" else "ANSWER_SQL",
-            "true" if r.dev else "false", "true" if r.signed else "false"))
+            "ANSWER_OPENAPI" if r.builtin == "(openapi)"
+            else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
+            "true" if r.dev else "false", "true" if r.signed else "false", r.body_limit))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, body_limit */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -256,8 +262,15 @@ def routes_sql(routes, scopes):
             "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
             "-- Each route function says which routes it answers (this file runs after they exist).\n"
             + "".join(
-                f"COMMENT ON FUNCTION privacybee.{f}(text, text, jsonb, jsonb, text, text) IS\n"
+                f"COMMENT ON FUNCTION privacybee.{f}({route_arguments(routes, f)}) IS\n"
                 f"    {sql_literal(route_comment(routes, f))};\n" for f, _ in function_scopes(routes)))
+
+
+def route_arguments(routes, function):
+    """The argument types of a route function, as the route registry's header says."""
+    if any(r.function == function and r.body_kind == "image" for r in routes):
+        return "text, text, jsonb, bytea, text, text, text"
+    return "text, text, jsonb, jsonb, text, text"
 
 
 def sql_literal(text):
@@ -300,6 +313,25 @@ def nginx_conf(routes):
             "    default rw;\n" + "\n".join(lines) + "\n}\n")
 
 
+def nginx_limits(routes):
+    """A location for each path whose routes have a body limit of their own: the API's
+    location of privacybee-server.conf.in (its lines, copied), with client_max_body_size
+    twice the limit, so that privacybee-fcgi, which enforces the limit itself, answers 413
+    after authentication as for every other body; nginx stops what is far beyond it."""
+    with open(os.path.join(TOP, "fcgi/nginx/privacybee-server.conf.in")) as f:
+        template = f.read()
+    body = re.search(r"^location / \{\n(.*?)^\}", template, re.M | re.S).group(1)
+    limits = {}
+    for r in routes:
+        if r.body_limit:
+            limits[r.path_regex] = max(limits.get(r.path_regex, 0), r.body_limit)
+    blocks = [f"location ~ {path} {{\n    client_max_body_size {2 * limit // 1024}k;\n{body}}}\n"
+              for path, limit in limits.items()]
+    return (f"# privacybee-limits.conf.in — the API's location for the routes with a body limit of\n"
+            f"# their own; fcgi/nginx/configure.sh puts it into privacybee-server.conf.\n"
+            f"# {GENERATED}\n# (and fcgi/nginx/privacybee-server.conf.in).\n" + "".join(blocks))
+
+
 README_START = "<!-- routes: generated by api/generate.py from api/routes -->"
 README_END = "<!-- /routes -->"
 
@@ -334,6 +366,7 @@ def outputs(scopes, routes):
         "sql/logic/85_routes.sql": routes_sql(routes, scopes),
         "extension/route_scopes.h": route_scopes_h(routes, scopes),
         "fcgi/nginx/privacybee-routes.conf": nginx_conf(routes),
+        "fcgi/nginx/privacybee-limits.conf.in": nginx_limits(routes),
         "README.md": readme(readme_text, routes),
     }
 

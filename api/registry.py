@@ -13,7 +13,10 @@ ROUTES = os.path.join(HERE, "routes")
 # The body kinds privacybee-fcgi reads (fcgi/routes.h BodyKind). The registry's format
 # has room for more (form, binary, multipart, xml); a kind joins this list together with
 # the front-end code that reads it.
-BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM"}
+BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "image": "BODY_IMAGE"}
+# the media types an image body may be (privacybee-fcgi's image_types, fcgi/handler.c)
+IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"]
+SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
 # nginx's rate-limit classes (fcgi/nginx/privacybee-http.conf.in has a zone for each)
 RATE_CLASSES = ("rw", "delete", "list", "lookup")
 # what answers a route when it is not an SQL function
@@ -50,6 +53,8 @@ class Route:
     rate: str = "rw"
     dev: bool = False
     signed: bool = False
+    body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
+    bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
     summary: str = ""
 
     @property
@@ -116,6 +121,13 @@ def parse_line(number, text):
             if value not in RATE_CLASSES:
                 raise RegistryError(f"line {number}: rate class {value!r} is not one of {RATE_CLASSES}")
             route.rate = value
+        elif key == "limit" and eq:
+            size = SIZE.fullmatch(value)
+            if not size:
+                raise RegistryError(f"line {number}: limit= is a size such as 512KiB or 5MiB")
+            route.body_limit = int(size.group(1)) * (1024 if size.group(2) == "KiB" else 1024 * 1024)
+        elif a == "bytes":
+            route.bytes_answer = True
         elif a == "dev":
             route.dev = True
         elif a == "signed":
@@ -124,6 +136,8 @@ def parse_line(number, text):
             raise RegistryError(f"line {number}: unknown attribute {a!r}")
     if not any(200 <= s < 300 for s in route.responses):
         raise RegistryError(f"line {number}: no success status")
+    if route.body_limit and not route.body_kind:
+        raise RegistryError(f"line {number}: limit= without a body")
     if route.builtin and (method != "GET" or route.scope or route.body_kind or route.query):
         raise RegistryError(f"line {number}: {route.builtin} is a GET route without token, body or parameters")
     return route

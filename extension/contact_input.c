@@ -4,220 +4,93 @@
  * Accepts both spellings of the list fields (emails|email, phone_numbers|phone,
  * addresses|address; both in one object is an error), ignores the read-only fields a
  * client may send back, and rejects unknown fields so a typo never silently drops data.
- * Limits come from SPEC §2; lists other than labels are capped at 100 entries.
+ * Limits come from SPEC §2 (contact_input.h); lists other than labels are capped at 100
+ * entries.
+ *
+ * 0.2.0 (SPEC §9): an object that carries details takes its emails, phones, addresses
+ * and birthday from there, and its flat fields of those are ignored, so that a client
+ * can send back what it read; the list fields take typed objects beside strings;
+ * company_id or company_external_id (not both) name the contact's company; without a
+ * display_name, a given name's parts joined are the display_name.
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation_d.h"
+#include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/json.h"
 
 #include "contact_input.h"
 #include "ids.h"
-#include "phone.h"
-#include "privacybee.h"
-
-#define MAX_DISPLAY_NAME	256
-#define MAX_EMAIL			320
-#define MAX_PHONE			64
-#define MAX_ADDRESS			1024
-#define MAX_LABEL			64
-#define MAX_LABELS			50
-#define MAX_EXTERNAL_ID		255
-#define MAX_LIST			100
-
-static char *
-JsonbString(JsonbValue *v)
-{
-	return pnstrdup(v->val.string.val, v->val.string.len);
-}
-
-static int
-CharLength(JsonbValue *v)
-{
-	return pg_mbstrlen_with_len(v->val.string.val, v->val.string.len);
-}
-
-/* A JSON string within max characters, or a problem. */
-static bool
-CheckString(JsonbValue *v, int max, const char *prefix, const char *field, Problems *p)
-{
-	if (v->type != jbvString)
-	{
-		problems_add(p, prefix, field, "must be a string");
-		return false;
-	}
-	if (CharLength(v) > max)
-	{
-		problems_add(p, prefix, field, psprintf("must be at most %d characters", max));
-		return false;
-	}
-	return true;
-}
-
-static bool
-IsLeapYear(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* "YYYY-MM-DD" naming a real calendar date. */
-static bool
-ValidDate(const char *s, int len)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int			y,
-				m,
-				d;
-
-	if (len != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	y = atoi(s);
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1 || m < 1 || m > 12 || d < 1)
-		return false;
-	return d <= days[m - 1] + (m == 2 && IsLeapYear(y));
-}
-
-/* local@domain, no spaces or control characters. */
-static bool
-PlausibleEmail(const char *s, int len)
-{
-	const char *at = memchr(s, '@', len);
-
-	if (at == NULL || at == s || at == s + len - 1 || memchr(at + 1, '@', s + len - at - 1))
-		return false;
-	for (int i = 0; i < len; i++)
-		if ((unsigned char) s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static void
-AppendArrayElement(StringInfo lit, const char *s, int len)
-{
-	if (lit->len > 1)
-		appendStringInfoChar(lit, ',');
-	appendStringInfoChar(lit, '"');
-	for (int i = 0; i < len; i++)
-	{
-		if (s[i] == '"' || s[i] == '\\')
-			appendStringInfoChar(lit, '\\');
-		appendStringInfoChar(lit, s[i]);
-	}
-	appendStringInfoChar(lit, '"');
-}
-
-typedef enum ListKind
-{
-	LIST_EMAILS,
-	LIST_ADDRESSES,
-	LIST_LABELS,
-	LIST_PHONES
-} ListKind;
 
 /*
- * A list field: null (cleared) or an array of strings, each checked for its kind.
- * Emails, addresses and labels become a text[] literal; phones fill raw/e164.
+ * labels: null (cleared) or an array of at most MAX_LABELS tag names. Names that differ
+ * only in case are one tag: the first spelling stays.
  */
 static void
-ParseList(JsonbValue *v, ListKind kind, const char *prefix, const char *field,
-		  const char *region, ContactInput *in, Problems *p)
+Labels(JsonbValue *v, DetailsContext *cx, ContactInput *in)
 {
-	StringInfoData lit;
-	JsonbIterator *it;
-	JsonbValue	elem;
-	JsonbIteratorToken tok;
-	int			max_len = kind == LIST_EMAILS ? MAX_EMAIL :
-		kind == LIST_ADDRESSES ? MAX_ADDRESS :
-		kind == LIST_LABELS ? MAX_LABEL : MAX_PHONE;
-	int			max_count = kind == LIST_LABELS ? MAX_LABELS : MAX_LIST;
-	int			n = 0;
+	JsonbContainer *arr;
+	char	  **folded;
+	int			size;
+	bool		ok = true;
 
-	initStringInfo(&lit);
-	appendStringInfoChar(&lit, '{');
+	in->present |= CF_LABELS;
+	in->nlabels = 0;
 	if (v->type == jbvNull)
-		goto done;
+		return;
 	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
 	{
-		problems_add(p, prefix, field, "must be an array of strings or null");
+		problems_add(cx->p, cx->prefix, "labels", "must be an array of strings or null");
 		return;
 	}
-	if (JsonContainerSize(v->val.binary.data) > max_count)
+	arr = v->val.binary.data;
+	size = JsonContainerSize(arr);
+	if (size > MAX_LABELS)
 	{
-		problems_add(p, prefix, field, psprintf("must have at most %d entries", max_count));
+		problems_add(cx->p, cx->prefix, "labels",
+					 psprintf("must have at most %d entries", MAX_LABELS));
 		return;
 	}
-	if (kind == LIST_PHONES)
+	in->labels = palloc(sizeof(char *) * Max(size, 1));
+	folded = palloc(sizeof(char *) * Max(size, 1));
+	for (int i = 0; i < size; i++)
 	{
-		int			size = JsonContainerSize(v->val.binary.data);
+		JsonbValue *e = getIthJsonbValueFromContainer(arr, i);
+		char	   *path = psprintf("labels[%d]", i);
+		char	   *label;
+		char	   *f;
+		bool		dup = false;
 
-		in->phone_raw = palloc0(sizeof(char *) * Max(size, 1));
-		in->phone_e164 = palloc0(sizeof(char *) * Max(size, 1));
-	}
-
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-	{
-		char		name[128];
-
-		if (tok != WJB_ELEM)
-			continue;
-		snprintf(name, sizeof(name), "%s[%d]", field, n);
-		n++;
-		if (!CheckString(&elem, max_len, prefix, name, p))
-			continue;
-		if (elem.val.string.len == 0)
+		if (e->type == jbvNull)
 		{
-			problems_add(p, prefix, name, "must not be empty");
+			problems_add(cx->p, cx->prefix, path, "must be a string");
+			ok = false;
 			continue;
 		}
-		if (kind == LIST_EMAILS && !PlausibleEmail(elem.val.string.val, elem.val.string.len))
+		if (!details_string(e, MAX_LABEL, false, path, cx, &label))
 		{
-			problems_add(p, prefix, name, "is not an email address");
+			ok = false;
 			continue;
 		}
-		if (kind == LIST_PHONES)
-		{
-			char		e164[PHONE_E164_BUFSIZE];
-
-			in->phone_raw[in->nphones] = JsonbString(&elem);
-			if (phone_normalize(elem.val.string.val, elem.val.string.len, region, e164))
-				in->phone_e164[in->nphones] = pstrdup(e164);
-			in->nphones++;
-		}
-		else
-			AppendArrayElement(&lit, elem.val.string.val, elem.val.string.len);
+		/* as lower() folds it: the tags' unique index is on lower(name) */
+		f = str_tolower(label, strlen(label), DEFAULT_COLLATION_OID);
+		for (int j = 0; j < in->nlabels && !dup; j++)
+			dup = strcmp(folded[j], f) == 0;
+		if (dup)
+			continue;
+		folded[in->nlabels] = f;
+		in->labels[in->nlabels++] = label;
 	}
-done:
-	appendStringInfoChar(&lit, '}');
-	switch (kind)
-	{
-		case LIST_EMAILS:
-			in->present |= CF_EMAILS;
-			in->emails = lit.data;
-			break;
-		case LIST_ADDRESSES:
-			in->present |= CF_ADDRESSES;
-			in->addresses = lit.data;
-			break;
-		case LIST_LABELS:
-			in->present |= CF_LABELS;
-			in->labels = lit.data;
-			break;
-		case LIST_PHONES:
-			in->present |= CF_PHONES;
-			break;
-	}
+	if (!ok)
+		in->nlabels = 0;
 }
 
 /* Fields a client may send back but cannot set. */
 static bool
-IsReadOnlyField(const char *key)
+IsReadOnlyField(const char *key, SchemaVersion schema)
 {
 	static const char *const read_only[] = {
 		"user_id", "risk_score", "profile_icon", "connected", "e2ee", "created",
@@ -230,79 +103,99 @@ IsReadOnlyField(const char *key)
 	return false;
 }
 
-static void
-ParseField(const char *key, JsonbValue *v, const char *prefix, const char *region,
-		   ContactInput *in, int *spellings, Problems *p)
+typedef struct Parse
 {
+	DetailsContext cx;
+	ContactInput *in;
+	int			spellings;		/* which of the three list fields were given */
+	bool		has_details;	/* 0.2.0: the flat emails, phones, addresses, birthday are
+								 * ignored */
+	bool		has_company_id;
+	bool		has_company_external_id;
+} Parse;
+
+/* One of the three list fields, in either spelling (bit: which). */
+static bool
+Spelling(Parse *ps, int bit, const char *key, const char *both)
+{
+	if (ps->spellings & bit)
+	{
+		problems_add(ps->cx.p, ps->cx.prefix, key, psprintf("given twice (%s)", both));
+		return false;
+	}
+	ps->spellings |= bit;
+	return true;
+}
+
+static void
+ParseField(const char *key, JsonbValue *v, Parse *ps)
+{
+	ContactInput *in = ps->in;
+	DetailsContext *cx = &ps->cx;
+	bool		v2 = cx->schema >= SCHEMA_0_2;
+	bool		flat_ignored = ps->has_details;
+
 	if (strcmp(key, "id") == 0)
 	{
 		if (v->type == jbvNull)
 			return;
 		if (!id_from_jsonb(v, &in->id))
-			problems_add(p, prefix, "id", id_problem());
+			problems_add(cx->p, cx->prefix, "id", id_problem());
 		else
 			in->has_id = true;
 	}
 	else if (strcmp(key, "external_id") == 0)
 	{
 		in->present |= CF_EXTERNAL_ID;
-		if (v->type == jbvNull)
-			in->external_id = NULL;
-		else if (CheckString(v, MAX_EXTERNAL_ID, prefix, key, p))
-		{
-			if (v->val.string.len == 0)
-				problems_add(p, prefix, key, "must not be empty");
-			in->external_id = JsonbString(v);
-		}
+		details_string(v, MAX_EXTERNAL_ID, false, key, cx, &in->external_id);
 	}
 	else if (strcmp(key, "display_name") == 0)
 	{
 		in->present |= CF_DISPLAY_NAME;
 		if (v->type == jbvNull)
-			problems_add(p, prefix, key, "cannot be cleared");
-		else if (CheckString(v, MAX_DISPLAY_NAME, prefix, key, p))
-		{
-			in->display_name = JsonbString(v);
-			if (*in->display_name == '\0')
-				problems_add(p, prefix, key, "must not be empty");
-		}
+			problems_add(cx->p, cx->prefix, key, "cannot be cleared");
+		else
+			details_string(v, MAX_DISPLAY_NAME, false, key, cx, &in->display_name);
 	}
 	else if (strcmp(key, "birthday") == 0)
 	{
-		in->present |= CF_BIRTHDAY;
-		if (v->type == jbvNull)
-			in->birthday = NULL;
-		else if (v->type != jbvString || !ValidDate(v->val.string.val, v->val.string.len))
-			problems_add(p, prefix, key, "must be a date as YYYY-MM-DD or null");
-		else
-			in->birthday = JsonbString(v);
+		if (!flat_ignored)
+			details_birthday(v, key, cx, in);
 	}
 	else if (strcmp(key, "emails") == 0 || strcmp(key, "email") == 0)
 	{
-		if (*spellings & 1)
-			problems_add(p, prefix, key, "given twice (emails and email)");
-		else
-			ParseList(v, LIST_EMAILS, prefix, key, region, in, p);
-		*spellings |= 1;
+		if (Spelling(ps, 1, key, "emails and email") && !flat_ignored &&
+			details_values(v, key, false, cx, &in->nemails, &in->emails))
+			in->present |= CF_EMAILS;
 	}
 	else if (strcmp(key, "phone_numbers") == 0 || strcmp(key, "phone") == 0)
 	{
-		if (*spellings & 2)
-			problems_add(p, prefix, key, "given twice (phone_numbers and phone)");
-		else
-			ParseList(v, LIST_PHONES, prefix, key, region, in, p);
-		*spellings |= 2;
+		if (Spelling(ps, 2, key, "phone_numbers and phone") && !flat_ignored &&
+			details_values(v, key, true, cx, &in->nphones, &in->phones))
+			in->present |= CF_PHONES;
 	}
 	else if (strcmp(key, "addresses") == 0 || strcmp(key, "address") == 0)
 	{
-		if (*spellings & 4)
-			problems_add(p, prefix, key, "given twice (addresses and address)");
-		else
-			ParseList(v, LIST_ADDRESSES, prefix, key, region, in, p);
-		*spellings |= 4;
+		if (Spelling(ps, 4, key, "addresses and address") && !flat_ignored)
+			details_addresses(v, key, cx, in);
 	}
 	else if (strcmp(key, "labels") == 0)
-		ParseList(v, LIST_LABELS, prefix, key, region, in, p);
+		Labels(v, cx, in);
+	else if (v2 && strcmp(key, "details") == 0)
+		details_object(v, cx, in);
+	else if (v2 && strcmp(key, "company_id") == 0)
+	{
+		ps->has_company_id = true;
+		in->present |= CF_COMPANY;
+		if (v->type != jbvNull && !id_from_jsonb(v, &in->company_id))
+			problems_add(cx->p, cx->prefix, key, id_problem());
+	}
+	else if (v2 && strcmp(key, "company_external_id") == 0)
+	{
+		ps->has_company_external_id = true;
+		in->present |= CF_COMPANY;
+		details_string(v, MAX_EXTERNAL_ID, false, key, cx, &in->company_external_id);
+	}
 	else if (strcmp(key, "restore") == 0)
 	{
 		/* a sync item's say on a deleted contact's external_id (contacts_sync.c) */
@@ -310,34 +203,81 @@ ParseField(const char *key, JsonbValue *v, const char *prefix, const char *regio
 		if (v->type == jbvBool)
 			in->restore = v->val.boolean;
 		else if (v->type != jbvNull)
-			problems_add(p, prefix, key, "must be true or false");
+			problems_add(cx->p, cx->prefix, key, "must be true or false");
 	}
-	else if (!IsReadOnlyField(key))
-		problems_add(p, prefix, key, "is not a contact field");
+	else if (!IsReadOnlyField(key, cx->schema))
+		problems_add(cx->p, cx->prefix, key, "is not a contact field");
 }
 
 void
 contact_input_parse(JsonbValue *item, const char *prefix, const char *region,
-					ContactInput *in, Problems *p)
+					SchemaVersion schema, ContactInput *in, Problems *p)
 {
+	Parse		ps = {.cx = {.prefix = prefix, .region = region, .schema = schema, .p = p},
+	.in = in};
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	char	   *key = NULL;
-	int			spellings = 0;
 
 	memset(in, 0, sizeof(*in));
+	initStringInfo(&in->details);
+	appendStringInfoChar(&in->details, '{');
 	if (item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data))
 	{
 		problems_add(p, prefix, "", "must be a contact object");
 		return;
 	}
+	if (schema >= SCHEMA_0_2)
+	{
+		JsonbValue	buf;
+
+		ps.has_details = getKeyJsonValueFromContainer(item->val.binary.data, "details",
+													  strlen("details"), &buf) != NULL;
+	}
 	it = JsonbIteratorInit(item->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (tok == WJB_KEY)
-			key = JsonbString(&v);
+			key = pnstrdup(v.val.string.val, v.val.string.len);
 		else if (tok == WJB_VALUE)
-			ParseField(key, &v, prefix, region, in, &spellings, p);
+			ParseField(key, &v, &ps);
 	}
+	appendStringInfoChar(&in->details, '}');
+
+	if (ps.has_company_id && ps.has_company_external_id)
+		problems_add(p, prefix, "company_external_id", "cannot be given with company_id");
+	/* the name's parts joined, when the name is given and the display_name is not */
+	if (!(in->present & CF_DISPLAY_NAME) && in->name_joined)
+	{
+		in->present |= CF_DISPLAY_NAME;
+		in->display_name = in->name_joined;
+	}
+}
+
+/*
+ * tag_name_in(v jsonb, field text) → text: a tag's name as a body gives it in field (v
+ * its value, NULL when absent), by the rule labels follow (a tag's name is a label);
+ * PT400 naming field otherwise.
+ */
+PG_FUNCTION_INFO_V1(tag_name_in);
+Datum
+tag_name_in(PG_FUNCTION_ARGS)
+{
+	const char *field = PG_ARGISNULL(1) ? "name" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Problems	p;
+	DetailsContext cx = {.prefix = "", .schema = SCHEMA_0_2, .p = &p};
+	JsonbValue	v;
+	char	   *name = NULL;
+
+	problems_init(&p);
+	if (PG_ARGISNULL(0))
+		problems_add(&p, "", field, "is required");
+	else if (!JsonbExtractScalar(&PG_GETARG_JSONB_P(0)->root, &v) || v.type == jbvNull)
+		problems_add(&p, "", field, "must be a string");
+	else if (details_string(&v, MAX_LABEL, false, field, &cx, &name) && name == NULL)
+		problems_add(&p, "", field, "must be a string");
+	if (p.count > 0)
+		problems_raise(&p);
+	PG_RETURN_TEXT_P(cstring_to_text(name));
 }

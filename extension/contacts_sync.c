@@ -31,6 +31,7 @@
 #include "utils/lsyscache.h"
 
 #include "contact_input.h"
+#include "member_region.h"
 #include "phone.h"
 #include "privacybee.h"
 #include "spi_util.h"
@@ -84,36 +85,6 @@ TextArray(char **values, int n)
 	return construct_md_array(d, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
-/*
- * The member's region: that of the calling code of their phone (or Buzz number), so
- * that "07400 123456" saved by a member in Britain is +447400123456. US without one.
- */
-static void
-MemberRegion(Batch *b)
-{
-	static SPIPlanPtr plan;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(b->user_id)};
-	char	   *e164;
-	int			code,
-				code_len;
-	const PhoneRegion *r;
-
-	strlcpy(b->region, "US", sizeof(b->region));
-	spi_exec(spi_plan(&plan,
-					  "SELECT COALESCE(p.phone_e164, (SELECT n.e164 FROM privacybee.buzz_numbers n "
-					  "WHERE n.user_id = p.id)) FROM privacybee.people p WHERE p.id = $1",
-					  1, types),
-			 values, NULL, true, 1, SPI_OK_SELECT);
-	if (SPI_processed != 1)
-		return;
-	e164 = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	if (e164 && e164[0] == '+' &&
-		phone_calling_code_split(e164 + 1, strlen(e164 + 1), &code, &code_len) &&
-		(r = phone_region_for_code(code)) != NULL && strlen(r->region) == 2)
-		strlcpy(b->region, r->region, sizeof(b->region));
-}
-
 /* Serialise with every other change to the member's trust decisions (file header). */
 static void
 LockMember(Batch *b)
@@ -137,7 +108,7 @@ ParseItems(Batch *b, JsonbValue **items)
 	{
 		char	   *prefix = b->single ? "" : psprintf("[%d].", i);
 
-		contact_input_parse(items[i], prefix, b->region, &b->items[i], &p);
+		contact_input_parse(items[i], prefix, b->region, b->schema, &b->items[i], &p);
 		if (b->items[i].has_restore && b->schema < SCHEMA_0_2)
 			problems_add(&p, prefix, "restore", "is not a contact field");
 		else if (b->single && b->items[i].has_restore)
@@ -395,8 +366,158 @@ AllocateIds(Batch *b, int ncreate)
 		}
 }
 
+/* ---- writing --------------------------------------------------------------------------
+ * Each writer is one statement for the whole batch, over arrays with one entry per item
+ * (or per list entry), through a plan prepared once per schema.
+ */
+
+/* A text[] literal of the strings, as 0.1.0's contacts columns take it. */
+static char *
+Literal(char **values, int n)
+{
+	StringInfoData lit;
+
+	initStringInfo(&lit);
+	appendStringInfoChar(&lit, '{');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&lit, ',');
+		appendStringInfoChar(&lit, '"');
+		for (const char *s = values[i]; *s; s++)
+		{
+			if (*s == '"' || *s == '\\')
+				appendStringInfoChar(&lit, '\\');
+			appendStringInfoChar(&lit, *s);
+		}
+		appendStringInfoChar(&lit, '"');
+	}
+	appendStringInfoChar(&lit, '}');
+	return lit.data;
+}
+
+static char *
+EmailsLiteral(ContactInput *in)
+{
+	char	  **values = palloc(sizeof(char *) * Max(in->nemails, 1));
+
+	for (int i = 0; i < in->nemails; i++)
+		values[i] = in->emails[i].value;
+	return Literal(values, in->nemails);
+}
+
+/* The keys of details an item gives, as a text[] literal: they are replaced. */
+static char *
+DetailsKeysLiteral(ContactInput *in)
+{
+	char	   *keys[DK_COUNT];
+	int			n = 0;
+
+	for (int k = 0; k < DK_COUNT; k++)
+		if (in->details_present & (1 << k))
+			keys[n++] = (char *) details_compact_keys[k];
+	return Literal(keys, n);
+}
+
+static bool
+Written(ContactInput *in)
+{
+	return !in->tombstoned;
+}
+
+/*
+ * The items' company_external_id become company ids; every company named must exist
+ * (404 naming the field otherwise, as for a contact id).
+ */
 static void
-InsertNew(Batch *b)
+ResolveCompanies(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	char	  **ext = palloc(sizeof(char *) * b->n);
+	int			nids = 0,
+				next = 0;
+	Datum		values[2];
+	Problems	p;
+
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (!(in->present & CF_COMPANY) || !Written(in))
+			continue;
+		if (in->company_external_id)
+			ext[next++] = in->company_external_id;
+		else if (in->company_id)
+			ids[nids++] = in->company_id;
+	}
+	if (nids + next == 0)
+		return;
+	values[0] = PointerGetDatum(Int8Array(ids, nids));
+	values[1] = PointerGetDatum(TextArray(ext, next));
+	spi_exec(spi_plan(&plan,
+					  "SELECT c.id, c.external_id FROM privacybee.companies c "
+					  "WHERE c.id = ANY ($1) OR c.external_id = ANY ($2)",
+					  2, types),
+			 values, NULL, true, 0, SPI_OK_SELECT);
+
+	problems_init(&p);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+		bool		found = false;
+
+		if (!(in->present & CF_COMPANY) || !Written(in) ||
+			(!in->company_external_id && !in->company_id))
+			continue;
+		for (uint64 r = 0; r < SPI_processed && !found; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+			char	   *e = SPI_getvalue(tup, SPI_tuptable->tupdesc, 2);
+
+			if (in->company_external_id ? (e && strcmp(e, in->company_external_id) == 0)
+				: id == in->company_id)
+			{
+				in->company_id = id;
+				found = true;
+			}
+		}
+		if (!found)
+			problems_add(&p, b->single ? "" : psprintf("[%d].", i),
+						 in->company_external_id ? "company_external_id" : "company_id",
+						 "names no company");
+	}
+	if (p.count > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PT_NOT_FOUND),
+				 errmsg("company not found: %s", p.first),
+				 errdetail("[%s]", p.json.data)));
+}
+
+/* company ids as an int8[] with NULL for none */
+static ArrayType *
+CompanyArray(int64 *values, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = values[i] == 0;
+		d[i] = Int64GetDatum(values[i]);
+	}
+	return construct_md_array(d, nulls, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL,
+							  TYPALIGN_DOUBLE);
+}
+
+/* 0.1.0: the flat columns */
+static void
+InsertNew01(Batch *b)
 {
 	static SPIPlanPtr plan;
 	Oid			types[8] = {INT8OID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
@@ -418,9 +539,9 @@ InsertNew(Batch *b)
 		cols[0][n] = in->external_id;
 		cols[1][n] = in->display_name;
 		cols[2][n] = in->birthday;
-		cols[3][n] = in->emails ? in->emails : "{}";
-		cols[4][n] = in->addresses ? in->addresses : "{}";
-		cols[5][n] = in->labels ? in->labels : "{}";
+		cols[3][n] = EmailsLiteral(in);
+		cols[4][n] = Literal(in->addresses, in->naddresses);
+		cols[5][n] = Literal(in->labels, in->nlabels);
 		n++;
 	}
 	if (n == 0)
@@ -442,7 +563,7 @@ InsertNew(Batch *b)
 }
 
 static void
-UpdateExisting(Batch *b)
+UpdateExisting01(Batch *b)
 {
 	static SPIPlanPtr plan;
 	Oid			types[9] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
@@ -466,9 +587,9 @@ UpdateExisting(Batch *b)
 		cols[0][n] = in->external_id;
 		cols[1][n] = in->display_name;
 		cols[2][n] = in->birthday;
-		cols[3][n] = in->emails;
-		cols[4][n] = in->addresses;
-		cols[5][n] = in->labels;
+		cols[3][n] = EmailsLiteral(in);
+		cols[4][n] = Literal(in->addresses, in->naddresses);
+		cols[5][n] = Literal(in->labels, in->nlabels);
 		n++;
 	}
 	if (n == 0)
@@ -494,69 +615,314 @@ UpdateExisting(Batch *b)
 			values, NULL, false, 0, SPI_OK_UPDATE);
 }
 
-/* Replace the phone lists of every item that carries one. */
+/* 0.2.0: the contact row (details compact); lists go to their tables below */
 static void
-RewritePhones(Batch *b)
+InsertNew(Batch *b)
 {
-	static SPIPlanPtr del_plan;
-	static SPIPlanPtr ins_plan;
-	Oid			del_types[2] = {INT8OID, INT8ARRAYOID};
-	Oid			ins_types[5] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-	int64	   *replaced = palloc(sizeof(int64) * b->n);
-	int			nreplaced = 0;
-	int			nphones = 0;
+	static SPIPlanPtr plan;
+	Oid			types[6] = {INT8OID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, INT8ARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int64	   *companies = palloc(sizeof(int64) * b->n);
+	char	  **cols[3];
+	int			n = 0;
+	Datum		values[6];
+
+	for (int c = 0; c < 3; c++)
+		cols[c] = palloc(sizeof(char *) * b->n);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (in->exists || in->tombstoned)
+			continue;
+		ids[n] = in->target_id;
+		cols[0][n] = in->external_id;
+		cols[1][n] = in->display_name;
+		cols[2][n] = in->details.data;
+		companies[n] = in->company_id;
+		n++;
+	}
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	for (int c = 0; c < 3; c++)
+		values[2 + c] = PointerGetDatum(TextArray(cols[c], n));
+	values[5] = PointerGetDatum(CompanyArray(companies, n));
+	spi_exec(spi_plan(&plan,
+					  "INSERT INTO privacybee.contacts "
+					  "(user_id, id, external_id, display_name, details, company_id) "
+					  "SELECT $1, t.id, t.ext, t.name, t.details::pg_catalog.jsonb, t.company "
+					  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					  "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) "
+					  "AS t(id, ext, name, details, company)",
+					  6, types),
+			 values, NULL, false, 0, SPI_OK_INSERT);
+}
+
+/*
+ * Every existing item: its given fields (the mask), details by key (the keys given are
+ * replaced, a key given as null or empty is removed); version and updated move.
+ */
+static void
+UpdateExisting(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[8] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int32	   *masks = palloc(sizeof(int32) * b->n);
+	int64	   *companies = palloc(sizeof(int64) * b->n);
+	char	  **cols[4];
+	int			n = 0;
+	Datum		values[8];
+
+	for (int c = 0; c < 4; c++)
+		cols[c] = palloc(sizeof(char *) * b->n);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (!in->exists)
+			continue;
+		ids[n] = in->target_id;
+		masks[n] = in->present;
+		cols[0][n] = in->external_id;
+		cols[1][n] = in->display_name;
+		cols[2][n] = in->details.data;
+		cols[3][n] = DetailsKeysLiteral(in);
+		companies[n] = in->company_id;
+		n++;
+	}
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	values[2] = PointerGetDatum(Int4Array(masks, n));
+	for (int c = 0; c < 4; c++)
+		values[3 + c] = PointerGetDatum(TextArray(cols[c], n));
+	values[7] = PointerGetDatum(CompanyArray(companies, n));
+	spi_exec(spi_plan(&plan,
+					  "UPDATE privacybee.contacts c SET "
+					  "external_id = CASE WHEN t.mask & " CppAsString2(CF_EXTERNAL_ID) " <> 0 THEN t.ext ELSE c.external_id END, "
+					  "display_name = CASE WHEN t.mask & " CppAsString2(CF_DISPLAY_NAME) " <> 0 THEN t.name ELSE c.display_name END, "
+					  "details = CASE WHEN t.mask & " CppAsString2(CF_DETAILS) " <> 0 "
+					  "THEN (c.details OPERATOR(pg_catalog.-) t.keys::pg_catalog.text[]) "
+					  "OPERATOR(pg_catalog.||) t.details::pg_catalog.jsonb ELSE c.details END, "
+					  "company_id = CASE WHEN t.mask & " CppAsString2(CF_COMPANY) " <> 0 THEN t.company ELSE c.company_id END, "
+					  "version = c.version + 1, updated = pg_catalog.now() "
+					  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					  "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					  "pg_catalog.unnest($7), pg_catalog.unnest($8)) "
+					  "AS t(id, mask, ext, name, details, keys, company) "
+					  "WHERE c.user_id = $1 AND c.id = t.id",
+					  8, types),
+			 values, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* The items (written, existing) that carry field: their contact ids. */
+static ArrayType *
+Replaced(Batch *b, int field, int *n)
+{
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+
+	*n = 0;
+	for (int i = 0; i < b->n; i++)
+		if ((b->items[i].present & field) && Written(&b->items[i]) && b->items[i].exists)
+			ids[(*n)++] = b->items[i].target_id;
+	return Int8Array(ids, *n);
+}
+
+static void
+DeleteRows(Batch *b, SPIPlanPtr *plan, const char *sql, int field)
+{
+	Oid			types[2] = {INT8OID, INT8ARRAYOID};
+	Datum		values[2];
+	int			n;
+
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Replaced(b, field, &n));
+	if (n > 0)
+		spi_exec(spi_plan(plan, sql, 2, types), values, NULL, false, 0, SPI_OK_DELETE);
+}
+
+/*
+ * Replace the phone (or email) lists of every item that carries one: the rows of the
+ * replaced lists go, then every given entry is inserted with its position.
+ */
+static void
+RewriteValues(Batch *b, bool phones)
+{
+	static SPIPlanPtr del_plans[2][SCHEMA_COUNT];
+	static SPIPlanPtr ins_plans[2][SCHEMA_COUNT];
+	static const char *const del_sql[2] = {
+		"DELETE FROM privacybee.contact_emails WHERE user_id = $1 AND contact_id = ANY ($2)",
+		"DELETE FROM privacybee.contact_phones WHERE user_id = $1 AND contact_id = ANY ($2)",
+	};
+	static const char *const ins_sql[2][SCHEMA_COUNT] = {
+		{NULL,
+			"INSERT INTO privacybee.contact_emails (user_id, contact_id, pos, value, type, is_primary) "
+			"SELECT $1, t.cid, t.pos, t.value, t.type, t.is_primary "
+			"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
+			"pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) "
+		"AS t(cid, pos, value, e164, type, is_primary)"},
+		{"INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164) "
+			"SELECT $1, t.cid, t.pos, t.value, t.e164 "
+			"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
+			"pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) "
+			"AS t(cid, pos, value, e164, type, is_primary)",
+			"INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164, type, is_primary) "
+			"SELECT $1, t.cid, t.pos, t.value, t.e164, t.type, t.is_primary "
+			"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
+			"pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) "
+		"AS t(cid, pos, value, e164, type, is_primary)"},
+	};
+	Oid			types[7] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, BOOLARRAYOID};
+	int			field = phones ? CF_PHONES : CF_EMAILS;
+	int			total = 0;
 	int64	   *cids;
 	int32	   *pos;
-	char	  **raw;
-	char	  **e164;
+	char	  **value,
+			  **e164,
+			  **type;
+	Datum	   *primary;
 	int			k = 0;
-	Datum		values[5];
+	Datum		values[7];
 
+	DeleteRows(b, &del_plans[phones][b->schema], del_sql[phones], field);
 	for (int i = 0; i < b->n; i++)
-		if ((b->items[i].present & CF_PHONES) && !b->items[i].tombstoned)
-		{
-			if (b->items[i].exists)
-				replaced[nreplaced++] = b->items[i].target_id;
-			nphones += b->items[i].nphones;
-		}
-	if (nreplaced > 0)
-	{
-		values[0] = Int64GetDatum(b->user_id);
-		values[1] = PointerGetDatum(Int8Array(replaced, nreplaced));
-		spi_exec(spi_plan(&del_plan,
-						"DELETE FROM privacybee.contact_phones "
-						"WHERE user_id = $1 AND contact_id = ANY ($2)",
-						2, del_types),
-				values, NULL, false, 0, SPI_OK_DELETE);
-	}
-	if (nphones == 0)
+		if ((b->items[i].present & field) && Written(&b->items[i]))
+			total += phones ? b->items[i].nphones : b->items[i].nemails;
+	if (total == 0)
 		return;
 
-	cids = palloc(sizeof(int64) * nphones);
-	pos = palloc(sizeof(int32) * nphones);
-	raw = palloc(sizeof(char *) * nphones);
-	e164 = palloc(sizeof(char *) * nphones);
+	cids = palloc(sizeof(int64) * total);
+	pos = palloc(sizeof(int32) * total);
+	value = palloc(sizeof(char *) * total);
+	e164 = palloc(sizeof(char *) * total);
+	type = palloc(sizeof(char *) * total);
+	primary = palloc(sizeof(Datum) * total);
 	for (int i = 0; i < b->n; i++)
-		for (int j = 0; (b->items[i].present & CF_PHONES) && !b->items[i].tombstoned &&
-			 j < b->items[i].nphones; j++)
+	{
+		ContactInput *in = &b->items[i];
+		int			n = phones ? in->nphones : in->nemails;
+		ContactValue *list = phones ? in->phones : in->emails;
+
+		if (!(in->present & field) || !Written(in))
+			continue;
+		for (int j = 0; j < n; j++)
 		{
-			cids[k] = b->items[i].target_id;
+			cids[k] = in->target_id;
 			pos[k] = j + 1;
-			raw[k] = b->items[i].phone_raw[j];
-			e164[k] = b->items[i].phone_e164[j];
+			value[k] = list[j].value;
+			e164[k] = list[j].e164;
+			type[k] = list[j].type;
+			primary[k] = BoolGetDatum(list[j].primary);
 			k++;
 		}
+	}
 	values[0] = Int64GetDatum(b->user_id);
 	values[1] = PointerGetDatum(Int8Array(cids, k));
 	values[2] = PointerGetDatum(Int4Array(pos, k));
-	values[3] = PointerGetDatum(TextArray(raw, k));
+	values[3] = PointerGetDatum(TextArray(value, k));
 	values[4] = PointerGetDatum(TextArray(e164, k));
+	values[5] = PointerGetDatum(TextArray(type, k));
+	values[6] = PointerGetDatum(construct_array(primary, k, BOOLOID, 1, true, TYPALIGN_CHAR));
+	spi_exec(spi_plan(&ins_plans[phones][b->schema], ins_sql[phones][b->schema], 7, types),
+			 values, NULL, false, 0, SPI_OK_INSERT);
+}
+
+/*
+ * Replace the tags of every item that carries labels: tags named for the first time are
+ * created, in the order named (a name is one tag whatever its case, and a concurrent
+ * creation is absorbed by ON CONFLICT), then each contact's list is written again in the
+ * order given.
+ */
+static void
+RewriteTags(Batch *b)
+{
+	static SPIPlanPtr del_plan;
+	static SPIPlanPtr tag_plan;
+	static SPIPlanPtr ins_plan;
+	Oid			tag_types[2] = {INT8OID, TEXTARRAYOID};
+	Oid			ins_types[4] = {INT8OID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
+	int			total = 0;
+	int64	   *cids;
+	int32	   *pos;
+	char	  **names;
+	int			k = 0;
+	Datum		values[4];
+
+	DeleteRows(b, &del_plan,
+			   "DELETE FROM privacybee.contact_tags WHERE user_id = $1 AND contact_id = ANY ($2)",
+			   CF_LABELS);
+	for (int i = 0; i < b->n; i++)
+		if ((b->items[i].present & CF_LABELS) && Written(&b->items[i]))
+			total += b->items[i].nlabels;
+	if (total == 0)
+		return;
+	cids = palloc(sizeof(int64) * total);
+	pos = palloc(sizeof(int32) * total);
+	names = palloc(sizeof(char *) * total);
+	for (int i = 0; i < b->n; i++)
+	{
+		ContactInput *in = &b->items[i];
+
+		if (!(in->present & CF_LABELS) || !Written(in))
+			continue;
+		for (int j = 0; j < in->nlabels; j++)
+		{
+			cids[k] = in->target_id;
+			pos[k] = j + 1;
+			names[k] = in->labels[j];
+			k++;
+		}
+	}
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(TextArray(names, k));
+	spi_exec(spi_plan(&tag_plan,
+					  "INSERT INTO privacybee.tags (user_id, name) "
+					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (pg_catalog.lower(t.name)) t.name, t.ord "
+					  "FROM pg_catalog.unnest($2) WITH ORDINALITY AS t(name, ord) "
+					  "ORDER BY pg_catalog.lower(t.name), t.ord) AS f ORDER BY f.ord "
+					  "ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING",
+					  2, tag_types),
+			 values, NULL, false, 0, SPI_OK_INSERT);
+	values[1] = PointerGetDatum(Int8Array(cids, k));
+	values[2] = PointerGetDatum(Int4Array(pos, k));
+	values[3] = PointerGetDatum(TextArray(names, k));
 	spi_exec(spi_plan(&ins_plan,
-					"INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164) "
-					"SELECT $1, t.cid, t.pos, t.raw, t.e164 "
-					"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS t(cid, pos, raw, e164)",
-					5, ins_types),
-			values, NULL, false, 0, SPI_OK_INSERT);
+					  "INSERT INTO privacybee.contact_tags (user_id, contact_id, tag_id, pos) "
+					  "SELECT $1, t.cid, g.id, t.pos "
+					  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+					  "AS t(cid, pos, name) "
+					  "JOIN privacybee.tags g ON g.user_id = $1 "
+					  "AND pg_catalog.lower(g.name) = pg_catalog.lower(t.name)",
+					  4, ins_types),
+			 values, NULL, false, 0, SPI_OK_INSERT);
+}
+
+/* The search documents of every contact written (contacts_reindex, 30_contacts.sql). */
+static void
+Reindex(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, INT8ARRAYOID};
+	int64	   *ids = palloc(sizeof(int64) * b->n);
+	int			n = 0;
+	Datum		values[2];
+
+	for (int i = 0; i < b->n; i++)
+		if (Written(&b->items[i]))
+			ids[n++] = b->items[i].target_id;
+	if (n == 0)
+		return;
+	values[0] = Int64GetDatum(b->user_id);
+	values[1] = PointerGetDatum(Int8Array(ids, n));
+	spi_exec(spi_plan(&plan, "SELECT privacybee.contacts_reindex($1, $2)", 2, types),
+			 values, NULL, false, 0, SPI_OK_SELECT);
 }
 
 /* Validate, resolve, then write. */
@@ -569,7 +935,7 @@ SyncBatch(Batch *b, JsonbValue **items, bool has_version, int32 if_version)
 		elog(ERROR, "SPI_connect failed");
 	if (b->schema >= SCHEMA_0_2)
 		LockMember(b);
-	MemberRegion(b);
+	member_region(b->user_id, b->region);
 	ParseItems(b, items);
 	ResolveIds(b, has_version, if_version);
 	ResolveExternalIds(b);
@@ -577,13 +943,27 @@ SyncBatch(Batch *b, JsonbValue **items, bool has_version, int32 if_version)
 		ResolveTombstones(b);
 	CheckCreatable(b);
 	CheckDuplicates(b);
+	if (b->schema >= SCHEMA_0_2)
+		ResolveCompanies(b);
 	for (int i = 0; i < b->n; i++)
 		ncreate += !b->items[i].exists && !b->items[i].tombstoned && !b->items[i].restored;
 	if (ncreate > 0)
 		AllocateIds(b, ncreate);
-	InsertNew(b);
-	UpdateExisting(b);
-	RewritePhones(b);
+	if (b->schema >= SCHEMA_0_2)
+	{
+		InsertNew(b);
+		UpdateExisting(b);
+		RewriteValues(b, false);
+		RewriteValues(b, true);
+		RewriteTags(b);
+		Reindex(b);
+	}
+	else
+	{
+		InsertNew01(b);
+		UpdateExisting01(b);
+		RewriteValues(b, true);
+	}
 	DropRestoredTombstones(b);
 	SPI_finish();
 }

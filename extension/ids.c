@@ -14,7 +14,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
@@ -185,4 +187,52 @@ json_int(PG_FUNCTION_ARGS)
 		bad_field(field, psprintf("must be an integer from " INT64_FORMAT " to " INT64_FORMAT,
 								 lo, hi));
 	PG_RETURN_INT64(value);
+}
+
+/*
+ * json_ids(v jsonb, field text, max integer) → bigint[]: a list of ids a body gives in
+ * field (v its value, NULL when absent: an empty list): an array of at most max ids, in
+ * order, repeats removed. PT400 naming every entry that is not an id (field[i]).
+ */
+PG_FUNCTION_INFO_V1(json_ids);
+Datum
+json_ids(PG_FUNCTION_ARGS)
+{
+	const char *field = PG_ARGISNULL(1) ? "ids" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int			max = PG_ARGISNULL(2) ? 1000 : PG_GETARG_INT32(2);
+	Jsonb	   *jb;
+	Datum	   *ids;
+	int			size,
+				n = 0;
+	Problems	p;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT8OID));
+	jb = PG_GETARG_JSONB_P(0);
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		bad_field(field, "must be an array of ids");
+	size = JB_ROOT_COUNT(jb);
+	if (size > max)
+		bad_field(field, psprintf("must have at most %d entries", max));
+	ids = palloc(sizeof(Datum) * Max(size, 1));
+	problems_init(&p);
+	for (int i = 0; i < size; i++)
+	{
+		JsonbValue *v = getIthJsonbValueFromContainer(&jb->root, i);
+		int64		id;
+		bool		seen = false;
+
+		if (!id_from_jsonb(v, &id))
+		{
+			problems_add(&p, "", psprintf("%s[%d]", field, i), id_problem());
+			continue;
+		}
+		for (int j = 0; j < n && !seen; j++)
+			seen = DatumGetInt64(ids[j]) == id;
+		if (!seen)
+			ids[n++] = Int64GetDatum(id);
+	}
+	if (p.count > 0)
+		problems_raise(&p);
+	PG_RETURN_ARRAYTYPE_P(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

@@ -71,6 +71,13 @@ member_scope_enter(int64 user_id)
 							 GUC_ACTION_LOCAL, true, 0, false);
 }
 
+/* The member acting, 0 when none. */
+int64
+member_scope_current(void)
+{
+	return current_member > 0 ? current_member : 0;
+}
+
 /* rls_member() → bigint: the member acting, NULL when none. */
 PG_FUNCTION_INFO_V1(rls_member);
 Datum

@@ -37,5 +37,9 @@ extern int	privacybee_max_sync_items;
 /* the member row-level security acts for, see member_scope.c */
 extern void member_scope_define_setting(void);
 extern void member_scope_enter(int64 user_id);
+extern int64 member_scope_current(void);
+
+/* searches (search_query.c, search_filter.c): may this transaction search user_id's contacts? */
+extern void search_check_member(int64 user_id);
 
 #endif

@@ -6,7 +6,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 
@@ -90,4 +92,42 @@ bad_field_sql(PG_FUNCTION_ARGS)
 	problems_add(&p, "", text_to_cstring(PG_GETARG_TEXT_PP(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	problems_raise_as(&p, ERRCODE_PT_BAD_REQUEST,
 					  PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * fail_fields(status integer, fields text[], problems text[], message text DEFAULT NULL)
+ * → void: raise PT<status> (an API error of any status) naming each field with its
+ * problem (the arrays are parallel); message NULL: the first "<field> <problem>".
+ */
+PG_FUNCTION_INFO_V1(fail_fields_sql);
+Datum
+fail_fields_sql(PG_FUNCTION_ARGS)
+{
+	Problems	p;
+	int			status;
+	Datum	   *fields,
+			   *problems;
+	bool	   *fnulls,
+			   *pnulls;
+	int			nfields,
+				nproblems;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		elog(ERROR, "fail_fields needs a status, fields and problems");
+	status = PG_GETARG_INT32(0);
+	if (status < 400 || status > 599)
+		elog(ERROR, "fail_fields needs an error status, not %d", status);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
+					  &fields, &fnulls, &nfields);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT,
+					  &problems, &pnulls, &nproblems);
+	if (nfields == 0 || nfields != nproblems)
+		elog(ERROR, "fail_fields needs as many problems as fields, at least one");
+	problems_init(&p);
+	for (int i = 0; i < nfields; i++)
+		problems_add(&p, "", fnulls[i] ? "" : TextDatumGetCString(fields[i]),
+					 pnulls[i] ? "" : TextDatumGetCString(problems[i]));
+	problems_raise_as(&p, MAKE_SQLSTATE('P', 'T', '0' + status / 100, '0' + status / 10 % 10,
+										'0' + status % 10),
+					  PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
 }

@@ -165,13 +165,14 @@ PrepareAll(PGconn *pg)
 
 	for (size_t i = 0; i < route_count; i++)
 	{
-		if (routes[i].answer != ANSWER_SQL)
+		if (routes[i].answer != ANSWER_SQL && routes[i].answer != ANSWER_SQL_BYTES)
 			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
-		snprintf(sql, sizeof(sql),
-				 "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
+		snprintf(sql, sizeof(sql), routes[i].body == BODY_IMAGE
+				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::bytea, $5, $6, $7)"
+				 : "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(pg, name, sql, ROUTE_NPARAMS))
+		if (!Prepare(pg, name, sql, routes[i].body == BODY_IMAGE ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
 			return false;
 	}
 	if (!Prepare(pg, CHECK_TOKEN_STMT, "SELECT privacybee.api_check_token($1, $2)", 2))
@@ -441,8 +442,10 @@ db_ready(Db *db)
 	return ok;
 }
 
+/* lengths, formats: PQexecParams's, NULL for text parameters; result_format 1: binary */
 static PGresult *
-Exec(Db *db, const char *stmt, int n, const char *const *values)
+Exec(Db *db, const char *stmt, int n, const char *const *values, const int *lengths,
+	 const int *formats, int result_format)
 {
 	Call		k = {.wake = &db->wake};
 
@@ -459,7 +462,7 @@ Exec(Db *db, const char *stmt, int n, const char *const *values)
 			pthread_mutex_unlock(&c->lock);
 			return NULL;
 		}
-		if (!PQsendQueryPrepared(c->pg, stmt, n, values, NULL, NULL, 0) ||
+		if (!PQsendQueryPrepared(c->pg, stmt, n, values, lengths, formats, result_format) ||
 			!PQpipelineSync(c->pg))
 		{
 			/* nothing of our Sync reached the server: the others' fate, then ours */
@@ -499,12 +502,19 @@ Exec(Db *db, const char *stmt, int n, const char *const *values)
 }
 
 PGresult *
-db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
+db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX], int body_len)
 {
 	char		name[32];
 
+	/* an image body is bytes, passed in binary as the bytea it is: never through text */
+	int			lengths[ROUTE_NPARAMS_MAX] = {0, 0, 0, body_len, 0, 0, 0};
+	int			formats[ROUTE_NPARAMS_MAX] = {0, 0, 0, 1, 0, 0, 0};
+	bool		image = routes[route].body == BODY_IMAGE;
+
 	snprintf(name, sizeof(name), "r%zu", route);
-	return Exec(db, name, ROUTE_NPARAMS, values);
+	return Exec(db, name, image ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS, values,
+				image ? lengths : NULL, image ? formats : NULL,
+				routes[route].answer == ANSWER_SQL_BYTES ? 1 : 0);
 }
 
 PGresult *
@@ -512,7 +522,7 @@ db_check_token(Db *db, const char *token, const char *scope)
 {
 	const char *values[2] = {token, scope};
 
-	return Exec(db, CHECK_TOKEN_STMT, 2, values);
+	return Exec(db, CHECK_TOKEN_STMT, 2, values, NULL, NULL, 0);
 }
 
 void

@@ -16,6 +16,7 @@
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,9 @@ typedef struct Request
 	const char *token;			/* points into token_buf, or NULL */
 	char		token_buf[TOKEN_MAX];
 	json_t	   *params;			/* new reference: query (and form) parameters */
-	char	   *body;			/* malloc'd JSON body, NULL when none */
+	char	   *body;			/* malloc'd JSON body (an image's bytes), NULL when none */
+	size_t		body_len;		/* its length */
+	const char *image_type;		/* an image body's media type (a static string) */
 	int			error_status;	/* a rejection found here, 0 when none */
 	char		error[ERR_SIZE];
 } Request;
@@ -202,7 +205,26 @@ SkipByteOrderMark(char *body, size_t *len)
 	}
 }
 
-/* The body as the route wants it: JSON text, or form fields merged into params. */
+/* The media types an image body may have (api/registry.py IMAGE_TYPES). */
+static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp", NULL};
+
+/* An image body: its bytes as they came, of one of the image types (415 otherwise). */
+static void
+ReadImage(Request *r, char *body, size_t len, const char *ctype)
+{
+	for (int i = 0; image_types[i]; i++)
+		if (request_content_type_is(ctype, image_types[i]))
+		{
+			r->body = body;
+			r->body_len = len;
+			r->image_type = image_types[i];
+			return;
+		}
+	Reject(r, 415, "body must be image/jpeg, image/png or image/webp");
+	free(body);
+}
+
+/* The body as the route wants it: JSON text, form fields merged into params, or bytes. */
 static void
 ReadBody(Request *r)
 {
@@ -210,7 +232,8 @@ ReadBody(Request *r)
 	char		err[ERR_SIZE];
 	bool		too_large;
 	size_t		len = 0;
-	char	   *body = request_read_body(r->fcgi->in, config.body_limit, &len, &too_large);
+	size_t		limit = r->route->body_limit ? r->route->body_limit : config.body_limit;
+	char	   *body = request_read_body(r->fcgi->in, limit, &len, &too_large);
 
 	if (body == NULL)
 	{
@@ -219,7 +242,9 @@ ReadBody(Request *r)
 		return;
 	}
 	CheckProviderSignature(r, body, len, ctype);
-	if (r->route->body == BODY_NONE || len == 0)
+	if (r->route->body == BODY_IMAGE)
+		ReadImage(r, body, len, ctype);
+	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))
@@ -317,12 +342,42 @@ RespondRejection(Request *r, Db *db)
 	PQclear(res);
 }
 
+/*
+ * A bytes answer (ANSWER_SQL_BYTES), its result in binary: status a network-order int4,
+ * headers the text's bytes (with the body's Content-Type), body the bytes.
+ */
+static void
+RespondBytes(Request *r, PGresult *res)
+{
+	const unsigned char *s = (const unsigned char *) PQgetvalue(res, 0, 0);
+	char	   *headers = NULL;	/* malloc'd: the bytes made a C string */
+	int			status;
+	bool		has_body = !PQgetisnull(res, 0, 2);
+
+	if (PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) != 4)
+	{
+		RespondError(r, 500, "internal error", NULL, NULL);
+		return;
+	}
+	status = (int) (((uint32_t) s[0] << 24) | ((uint32_t) s[1] << 16) | ((uint32_t) s[2] << 8) | s[3]);
+	if (!PQgetisnull(res, 0, 1) &&
+		(headers = strndup(PQgetvalue(res, 0, 1), (size_t) PQgetlength(res, 0, 1))) == NULL)
+	{
+		RespondError(r, 500, "out of memory", NULL, NULL);
+		return;
+	}
+	respond_bytes(r->fcgi->out, r->head, status, headers,
+				  has_body ? PQgetvalue(res, 0, 2) : NULL,
+				  has_body ? (size_t) PQgetlength(res, 0, 2) : 0);
+	free(headers);
+}
+
 static void
 CallRoute(Request *r, Db *db)
 {
 	char	   *params = json_dumps(r->params, JSON_COMPACT);	/* malloc'd */
-	const char *values[ROUTE_NPARAMS] = {r->token, r->arg, params, r->body,
-		r->header[H_IF_MATCH], r->header[H_IF_NONE_MATCH]};
+	const char *values[ROUTE_NPARAMS_MAX] = {r->token, r->arg, params, r->body,
+		r->header[H_IF_MATCH], r->header[H_IF_NONE_MATCH], NULL};
 	PGresult   *res;
 
 	if (params == NULL)
@@ -330,11 +385,21 @@ CallRoute(Request *r, Db *db)
 		RespondError(r, 500, "internal error", NULL, NULL);
 		return;
 	}
-	res = db_call_route(db, r->route_index, values);
+	if (r->route->body == BODY_IMAGE)
+	{
+		/* (token, arg, params, body bytea, content_type, if_match, if_none_match) */
+		values[3] = r->body ? r->body : "";
+		values[4] = r->image_type;
+		values[5] = r->header[H_IF_MATCH];
+		values[6] = r->header[H_IF_NONE_MATCH];
+	}
+	res = db_call_route(db, r->route_index, values, (int) r->body_len);
 	if (res == NULL)
 		RespondUnavailable(r);
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		RespondSqlError(r, res);
+	else if (r->route->answer == ANSWER_SQL_BYTES)
+		RespondBytes(r, res);
 	else
 	{
 		int			status = atoi(PQgetvalue(res, 0, 0));

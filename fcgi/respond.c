@@ -95,6 +95,29 @@ respond(FCGX_Stream *out, bool head, int status, const char *headers,
 }
 
 void
+respond_bytes(FCGX_Stream *out, bool head, int status, const char *headers,
+			  const char *body, size_t body_len)
+{
+	char		line[128];
+	int			n;
+
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, Reason(status));
+	FCGX_PutStr(line, n, out);
+	WriteHeaders(out, headers);
+	if (body)
+	{
+		n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", body_len);
+		FCGX_PutStr(line, n, out);
+		if (!head)
+			FCGX_PutStr(body, (int) body_len, out);
+	}
+	else if (status == 204 || status == 304)
+		FCGX_PutS("\r\n", out);
+	else
+		FCGX_PutS("Content-Length: 0\r\n\r\n", out);
+}
+
+void
 respond_error(FCGX_Stream *out, bool head, int status, const char *message, json_t *details,
 			  const char *headers)
 {

@@ -22,6 +22,13 @@ extern void respond(FCGX_Stream *out, bool head, int status, const char *headers
  * quote client input: it is cleaned to valid UTF-8 and cut on a character boundary.
  * details is borrowed (may be NULL).
  */
+/*
+ * The same for a body of bytes whose Content-Type the headers carry (a photo): no JSON
+ * Content-Type is added.
+ */
+extern void respond_bytes(FCGX_Stream *out, bool head, int status, const char *headers,
+						  const char *body, size_t body_len);
+
 extern void respond_error(FCGX_Stream *out, bool head, int status, const char *message,
 						  json_t *details, const char *headers);
 

@@ -14,12 +14,16 @@ typedef enum BodyKind
 {
 	BODY_NONE,					/* any body is ignored */
 	BODY_JSON,					/* application/json, else 415 */
-	BODY_JSON_OR_FORM			/* JSON, or form fields that join the query parameters */
+	BODY_JSON_OR_FORM,			/* JSON, or form fields that join the query parameters */
+	BODY_IMAGE					/* the bytes of an image/jpeg, image/png or image/webp, else
+								 * 415: passed as bytea, with the Content-Type */
 } BodyKind;
 
 typedef enum Answer
 {
 	ANSWER_SQL,					/* the route's SQL function answers */
+	ANSWER_SQL_BYTES,			/* ... with bytes (http_binary_response): their Content-Type
+								 * is in its headers */
 	ANSWER_OPENAPI				/* privacybee-fcgi answers with openapi_document */
 } Answer;
 
@@ -28,20 +32,23 @@ typedef struct Route
 	const char *method;
 	const char *pattern;		/* "{id}" matches one segment of digits */
 	const char *function;		/* in schema privacybee, signature of sql/logic/30_contacts.sql;
-								 * NULL unless answer is ANSWER_SQL */
+								 * NULL unless the SQL function answers (ANSWER_SQL, ANSWER_SQL_BYTES) */
 	const char *scope;			/* the token scope the function demands; NULL: no bearer
 								 * token (the route authenticates otherwise, or not at all) */
 	BodyKind	body;
 	Answer		answer;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
+	size_t		body_limit;		/* bytes; 0: the configured limit (--body-limit) */
 } Route;
 
 /*
  * What every route function takes: (token, arg, params, body, if_match, if_none_match),
- * the last two the conditional request header fields, NULL when absent.
+ * the last two the conditional request header fields, NULL when absent; a BODY_IMAGE
+ * route's, (token, arg, params, body bytea, content_type, if_match, if_none_match).
  */
 #define ROUTE_NPARAMS 6
+#define ROUTE_NPARAMS_MAX 7
 
 extern const Route routes[];
 extern const size_t route_count;

@@ -21,9 +21,15 @@ SELECT privacybee.assign_buzz_number(ada) FROM demo_ids;
 SELECT privacybee.sync_contacts(ada, '[
   {"external_id": "demo-1", "display_name": "Grace Hopper", "birthday": "1906-12-09",
    "emails": ["grace@example.com"], "phone_numbers": ["212-555-0199"], "labels": ["Coworker"]},
-  {"external_id": "demo-2", "display_name": "Beth M.", "emails": ["bethm@example.com"],
-   "phone_numbers": ["+1 238 555 1629"],
-   "addresses": ["123 Peachtree St, Atlanta, GA 30303, US"], "labels": ["Client"]},
+  {"external_id": "demo-2", "display_name": "Beth M.", "labels": ["Client"],
+   "details": {"name": {"given": "Beth", "family": "Miller"},
+               "emails": [{"type": "work", "value": "bethm@example.com"}],
+               "phone_numbers": [{"type": "mobile", "value": "+1 238 555 1629"}],
+               "addresses": [{"type": "work", "street": "123 Peachtree St", "city": "Atlanta",
+                              "region": "GA", "postal_code": "30303", "country": "US"}],
+               "birthday": {"month": 11, "day": 24},
+               "organizations": [{"name": "Initech", "title": "Engineer"}],
+               "notes": "Met at the Atlanta conference"}},
   {"external_id": "demo-3", "display_name": "Charles Babbage", "phone_numbers": ["+44 20 7946 0000"]}
 ]'::jsonb)
   FROM demo_ids;

@@ -32,6 +32,8 @@ done
 
 mkdir -p "$out"
 for name in privacybee-http.conf privacybee-server.conf; do
+    # the generated locations of the routes with a body limit of their own, in their place
+    sed -e "/^@LIMITED_ROUTES@\$/{r $here/privacybee-limits.conf.in" -e "d}" "$here/$name.in" |
     sed -e "s|@NGINX_DIR@|$nginx_dir|g" -e "s|@FCGI_SOCKET@|$socket|g" \
         -e "s|@RATE_RW@|${RATE_RW:-60r/m}|" -e "s|@BURST_RW@|${BURST_RW:-30}|" -e "s|@RETRY_RW@|${RETRY_RW:-1}|" \
         -e "s|@RATE_DELETE@|${RATE_DELETE:-10r/m}|" -e "s|@BURST_DELETE@|${BURST_DELETE:-5}|" \
@@ -43,7 +45,7 @@ for name in privacybee-http.conf privacybee-server.conf; do
         -e "s|^@ADDR_EXEMPT@\$|$exempt|" \
         -e "s|@BODY_TIMEOUT@|${BODY_TIMEOUT:-60s}|" -e "s|@FCGI_READ_TIMEOUT@|${FCGI_READ_TIMEOUT:-60s}|" \
         -e "s|@KEEPALIVE@|${KEEPALIVE:-16}|" \
-        "$here/$name.in" > "$out/$name.tmp"
+        > "$out/$name.tmp"
     if grep -n '@[A-Z_]*@' "$out/$name.tmp" >&2; then
         echo "configure.sh: a placeholder of $name.in has no value" >&2
         exit 1

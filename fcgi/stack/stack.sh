@@ -106,7 +106,8 @@ setup_database() {
             -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
         as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
         psql_db -U postgres -o /dev/null <<EOF
-CREATE EXTENSION privacybee;
+SET client_min_messages = warning;
+CREATE EXTENSION privacybee CASCADE;
 CREATE ROLE $api_role LOGIN;
 SELECT privacybee.grant_api('$api_role');
 CREATE ROLE $delivery_role LOGIN;

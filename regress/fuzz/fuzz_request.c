@@ -151,17 +151,50 @@ CheckJson(const char *value)
 	json_decref(doc);
 }
 
+/* A bytes answer (ANSWER_SQL_BYTES), in binary as the front-end asks for it. */
+static PGresult *
+BytesRow(void)
+{
+	PGresAttDesc attrs[3] = {
+		{.name = "status", .typid = 23, .typlen = 4, .atttypmod = -1, .format = 1},
+		{.name = "headers", .typid = 25, .typlen = -1, .atttypmod = -1, .format = 1},
+		{.name = "body", .typid = 17, .typlen = -1, .atttypmod = -1, .format = 1},
+	};
+	static const char headers[] = "Content-Type: image/png\nETag: \"x\"";
+	PGresult   *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+	if (res == NULL || !PQsetResultAttrs(res, 3, attrs) ||
+		!PQsetvalue(res, 0, 0, "\0\0\0\310", 4) ||
+		!PQsetvalue(res, 0, 1, (char *) headers, (int) strlen(headers)) ||
+		!PQsetvalue(res, 0, 2, "\211PNG\0\1", 6))
+		abort();
+	return res;
+}
+
 PGresult *
-db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS])
+db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX], int body_len)
 {
 	(void) db;
-	(void) route;
 	CheckText(values[0]);
 	CheckText(values[1]);
 	CheckJson(values[2]);
-	CheckJson(values[3]);
-	CheckText(values[4]);
-	CheckText(values[5]);
+	if (routes[route].body == BODY_IMAGE)
+	{
+		/* the bytes, any, then the media type and the conditional headers */
+		if (values[3] == NULL || body_len < 0)
+			abort();
+		CheckText(values[4]);
+		CheckText(values[5]);
+		CheckText(values[6]);
+	}
+	else
+	{
+		CheckJson(values[3]);
+		CheckText(values[4]);
+		CheckText(values[5]);
+	}
+	if (routes[route].answer == ANSWER_SQL_BYTES)
+		return BytesRow();
 	return Row("200", values[2]);
 }
 
@@ -209,7 +242,8 @@ CheckResponse(bool head)
 	}
 	if (head_len + body_len != out_len)
 		abort();
-	if (body_len > 0)
+	/* a body is JSON, unless its Content-Type (a photo's) says otherwise */
+	if (body_len > 0 && !memmem(out_buf, head_len, "Content-Type: image/", 20))
 	{
 		json = json_loadb(out_buf + head_len, body_len, 0, NULL);
 		if (json == NULL)

@@ -7,6 +7,10 @@ import uuid
 
 from harness import ApiTest, fresh_phone, member, route_table, service_token, sql, sql1, unique
 
+# the smallest PNG (1x1)
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+                    "0000000c49444154789c63606060000000040001f61738550000000049454e44ae426082")
+
 
 class TestAuthorizationMatrix(ApiTest):
     @classmethod
@@ -24,6 +28,14 @@ class TestAuthorizationMatrix(ApiTest):
         cls.contact = sql1("SELECT (privacybee.sync_contacts(%s, %s::jsonb))[1]", cls.a,
                            '[{"display_name": "%s", "phone_numbers": ["%s"], "external_id": "a-1"}]'
                            % (cls.secret, cls.friend))
+        cls.tag = sql1("INSERT INTO privacybee.tags (user_id, name) VALUES (%s, 'A''s secret tag') "
+                       "RETURNING id", cls.a)
+        sql("INSERT INTO privacybee.contact_tags (user_id, contact_id, tag_id, pos) VALUES (%s, %s, %s, 0)",
+            cls.a, cls.contact, cls.tag)
+        cls.photo = PNG + b"A's photo"
+        sql("INSERT INTO privacybee.contact_photos (user_id, contact_id, content_type, width, height, "
+            "data, etag) VALUES (%s, %s, 'image/png', 1, 1, %s, 'a-photo')",
+            cls.a, cls.contact, cls.photo)
         third, _ = member("Carol", "Asker")
         sql("INSERT INTO privacybee.trust_requests (user_id, requester_id, contact_reason) "
             "VALUES (%s, %s, 'A''s private request')", cls.a, third)
@@ -42,12 +54,12 @@ class TestAuthorizationMatrix(ApiTest):
 
     def assertNoDataOfA(self, r):
         for secret in (self.secret, "A's private request", "A's blocked caller", "A's ciphertext",
-                       self.friend, self.a_buzz, self.hook_url):
+                       self.friend, self.a_buzz, self.hook_url, "A's secret tag", "A's photo"):
             self.assertNotIn(secret, r.raw, r)
 
     def cases(self):
         """method, pattern → (request made by B with A's ids and numbers, allowed statuses)."""
-        a, c, act = self.a, self.contact, self.activity
+        a, c, act, tag = self.a, self.contact, self.activity, self.tag
         lookup = urllib.parse.urlencode({"number_code": self.a_buzz[1], "number": self.a_buzz[2:],
                                          "inbound_code": self.friend[1], "inbound": self.friend[2:]})
         return {
@@ -88,7 +100,31 @@ class TestAuthorizationMatrix(ApiTest):
             ("GET", "/webhooks/{id}"): (("GET", f"/webhooks/{self.hook}", None), {404}),
             ("DELETE", "/webhooks/{id}"): (("DELETE", f"/webhooks/{self.hook}", None), {404}),
             ("GET", "/webhooks/{id}/batches"): (("GET", f"/webhooks/{self.hook}/batches", None), {404}),
+            # B's own (empty) findings, never A's contact, whatever B asks for
+            ("POST", "/contacts/search"): (("POST", "/contacts/search", {"filter": {
+                "operator": "or", "subfilters": [
+                    {"field": "id", "operator": "equals", "value": c},
+                    {"field": "tag", "operator": "equals", "value": tag},
+                    {"field": "display_name", "operator": "string_contains", "value": "secret"},
+                    {"field": "phone", "operator": "equals", "value": self.friend}]}}), {200}),
+            ("POST", "/contacts/tags"): (("POST", "/contacts/tags",
+                                         {"contact_ids": [c], "remove": [tag]}), {404}),
+            ("GET", "/tags"): (("GET", "/tags", None), {200}),
+            # B's own tag (a name is the member's: A's tags are not in its way)
+            ("POST", "/tags"): (("POST", "/tags", {"name": "Secret Tag"}), {201}),
+            ("GET", "/tags/{id}"): (("GET", f"/tags/{tag}", None), {404}),
+            ("PUT", "/tags/{id}"): (("PUT", f"/tags/{tag}", {"name": "x"}), {404}),
+            ("PATCH", "/tags/{id}"): (("PATCH", f"/tags/{tag}", {"name": "x"}), {404}),
+            ("DELETE", "/tags/{id}"): (("DELETE", f"/tags/{tag}", None), {404}),
+            ("PUT", "/contacts/{id}/photo"): (("PUT", f"/contacts/{c}/photo", PNG), {404}),
+            ("GET", "/contacts/{id}/photo"): (("GET", f"/contacts/{c}/photo", None), {404}),
+            ("DELETE", "/contacts/{id}/photo"): (("DELETE", f"/contacts/{c}/photo", None), {404}),
         }
+
+    def send(self, method, path, token, body):
+        if isinstance(body, bytes):  # a photo
+            return self.req(method, path, token, raw=body, ctype="image/png")
+        return self.req(method, path, token, body=body)
 
     def test_every_route_has_a_case(self):
         routes = {(m, p) for m, p, *_ in route_table()}
@@ -98,7 +134,7 @@ class TestAuthorizationMatrix(ApiTest):
         before = sql("SELECT display_name, version FROM privacybee.contacts WHERE user_id = %s", self.a)
         for (method, pattern), ((m, path, body), allowed) in self.cases().items():
             with self.subTest(route=f"{method} {pattern}"):
-                r = self.req(m, path, self.b_token, body=body)
+                r = self.send(m, path, self.b_token, body)
                 self.assertIn(r.status, allowed, r)
                 self.assertNoDataOfA(r)
                 if r.status >= 400:
@@ -109,6 +145,12 @@ class TestAuthorizationMatrix(ApiTest):
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.activities WHERE id = %s", self.activity), 1)
         self.assertIsNone(sql1("SELECT e2e_hash FROM privacybee.people WHERE id = %s", self.a))
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.webhooks WHERE user_id = %s", self.a), 1)
+        self.assertEqual(sql("SELECT name, version FROM privacybee.tags WHERE user_id = %s", self.a),
+                         [("A's secret tag", 1)])
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.contact_tags WHERE user_id = %s",
+                              self.a), 1)
+        self.assertEqual(bytes(sql1("SELECT data FROM privacybee.contact_photos WHERE user_id = %s",
+                                    self.a)), self.photo)
 
     def test_a_service_token_reads_no_member_data(self):
         token = service_token()
@@ -118,6 +160,6 @@ class TestAuthorizationMatrix(ApiTest):
             if (method, pattern) not in member_routes:
                 continue
             with self.subTest(route=f"{method} {pattern}"):
-                r = self.req(m, path, token, body=body)
+                r = self.send(m, path, token, body)
                 self.assertEqual(r.status, 403, r)
                 self.assertNoDataOfA(r)

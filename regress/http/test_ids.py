@@ -14,7 +14,7 @@ import re
 import uuid
 
 from harness import route_table
-from harness import ApiTest, USER_SCOPES, member, sql, sql1
+from harness import ApiTest, USER_SCOPES, member, sql, sql1, unique
 
 TOP = 2 ** 63 - 1
 
@@ -66,6 +66,9 @@ class IdCase(ApiTest):
         cls.other, _ = member("Otto", "Other")
         cls.contact = sql1("SELECT (privacybee.sync_contacts(%s, '[{\"display_name\": \"mine\"}]'))[1]",
                            cls.uid)
+        cls.company = sql1("SELECT privacybee.create_company('Ids Inc', %s)", unique("ids"))
+        cls.tag = sql1("INSERT INTO privacybee.tags (user_id, name) VALUES (%s, 'mine') RETURNING id",
+                       cls.uid)
 
     def fresh_token(self):
         """Another token of the same member: deletes are rate-limited per token."""
@@ -77,6 +80,11 @@ class TestIdsInPaths(IdCase):
 
     BODIES = {"PUT": {"display_name": "x"}, "PATCH": {"display_name": "x"},
               "POST": {"trusted": 1, "type": "person"}}
+    # a valid body for the route, so that only the id decides
+    ROUTE_BODIES = {"/tags/{id}": {"name": "x"}}
+    # the smallest PNG (1x1): a photo route's body is the image
+    PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+                        "0000000c49444154789c63606060000000040001f61738550000000049454e44ae426082")
 
     def expected(self, pattern, spelling):
         # the activity feed reads "after <id>": 0 is its start, and an id in range past
@@ -93,8 +101,12 @@ class TestIdsInPaths(IdCase):
             for spelling, what in PATH_SPELLINGS:
                 with self.subTest(route=f"{method} {pattern}", id=what):
                     token = self.fresh_token() if method == "DELETE" else self.token
-                    r = self.req(method, pattern.replace("{id}", spelling), token,
-                                 body=self.BODIES.get(method))
+                    path = pattern.replace("{id}", spelling)
+                    if pattern.endswith("/photo") and method == "PUT":
+                        r = self.req(method, path, token, raw=self.PNG, ctype="image/png")
+                    else:
+                        r = self.req(method, path, token,
+                                     body=self.ROUTE_BODIES.get(pattern, self.BODIES.get(method)))
                     status = self.expected(pattern, spelling)
                     if status == 200:
                         self.assertStatus(r, 200)
@@ -126,16 +138,30 @@ class TestIdsInBodies(IdCase):
         """(method, pattern) → [(field as the error names it, JSON template with %s for
         the id, status for an id in range that names nothing, an id of a real object
         that the request may use, the status it then answers)]."""
-        uid, other, contact = self.uid, self.other, self.contact
+        uid, other, contact, company, tag = self.uid, self.other, self.contact, self.company, self.tag
         activity = ('{"type": "incoming_call_missed", "call_time": 1, '
                     '"sendable_type": "person", "sendable_id": %s, '
                     '"receivable_type": "person", "receivable_id": %s}')
         return {
             ("POST", "/contacts/sync"): [
-                ("[0].id", '[{"id": %s, "display_name": "again"}]', 404, contact, 200)],
+                ("[0].id", '[{"id": %s, "display_name": "again"}]', 404, contact, 200),
+                ("[0].company_id", '[{"display_name": "c", "company_id": %s}]', 404, company, 200)],
             # the URL names the contact; an id in the body is a read-only field sent back
-            ("PUT", "/contacts/{id}"): [],
-            ("PATCH", "/contacts/{id}"): [],
+            ("PUT", "/contacts/{id}"): [
+                ("company_id", '{"display_name": "mine", "company_id": %s}', 404, company, 200)],
+            ("PATCH", "/contacts/{id}"): [
+                ("company_id", '{"company_id": %s}', 404, company, 200)],
+            ("POST", "/contacts/tags"): [
+                ("contact_ids[0]", '{"contact_ids": [%s], "add": [%d]}' % ("%s", tag), 404, contact, 200),
+                ("add[0]", '{"contact_ids": [%d], "add": [%s]}' % (contact, "%s"), 404, tag, 200),
+                ("remove[0]", '{"contact_ids": [%d], "remove": [%s]}' % (contact, "%s"), 404, tag, 200)],
+            # a filter's values are compared, not looked up: an id in range that names
+            # nothing finds nothing (test_rich_contacts covers the filter's ids)
+            ("POST", "/contacts/search"): [],
+            ("POST", "/tags"): [],
+            ("PUT", "/tags/{id}"): [],
+            ("PATCH", "/tags/{id}"): [],
+            ("PUT", "/contacts/{id}/photo"): [],
             ("POST", "/contacts/requests"): [
                 ("user_id", '{"user_id": %s, "contact_reason": "hello"}', 404, other, 201)],
             ("POST", "/contacts/trust/{id}"): [],
@@ -190,7 +216,9 @@ class TestIdsInBodies(IdCase):
                         r = self.send(method, pattern, template, spelling)
                         self.assertStatus(r, status)
                         if "sync" in pattern:
-                            self.assertEqual(r.json[0]["id"], real)
+                            self.assertEqual(r.json[0][field[4:]], real)
+                        elif field == "company_id":
+                            self.assertEqual(r.json["company_id"], real)
                         if "activity" in pattern:
                             self.assertEqual(r.json["data"][field], real)
 

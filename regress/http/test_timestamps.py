@@ -63,6 +63,8 @@ class TestEveryTimestampShown(ApiTest):
                 "CASE WHEN %s = 'failed' THEN now() END) RETURNING *) "
                 "INSERT INTO privacybee.webhook_attempts SELECT user_id, webhook_id, id, 1, now(), 500, 3, 'x' FROM b",
                 cls.uid, cls.hook, status, status)
+        cls.tag = sql1("INSERT INTO privacybee.tags (user_id, name) VALUES (%s, 'stamped') "
+                       "RETURNING id", cls.uid)
 
     def cases(self):
         """method, pattern → the request that shows the route's timestamps."""
@@ -103,6 +105,19 @@ class TestEveryTimestampShown(ApiTest):
             ("GET", "/webhooks/{id}"): ("GET", f"/webhooks/{self.hook}", None),
             ("DELETE", "/webhooks/{id}"): None,  # 204
             ("GET", "/webhooks/{id}/batches"): ("GET", f"/webhooks/{self.hook}/batches", None),
+            ("POST", "/contacts/search"): ("POST", "/contacts/search?limit=1", {"filter": {
+                "field": "updated", "operator": "gt", "value": "2000-01-01T00:00:00.5+01:00"}}),
+            ("POST", "/contacts/tags"): ("POST", "/contacts/tags",
+                                         {"contact_ids": [c], "add": [self.tag]}),
+            ("GET", "/tags"): ("GET", "/tags", None),
+            ("POST", "/tags"): ("POST", "/tags", {"name": "stamped"}),
+            ("GET", "/tags/{id}"): ("GET", f"/tags/{self.tag}", None),
+            ("PUT", "/tags/{id}"): ("PUT", f"/tags/{self.tag}", {"name": "Stamped"}),
+            ("PATCH", "/tags/{id}"): ("PATCH", f"/tags/{self.tag}", {"name": "stamped"}),
+            ("DELETE", "/tags/{id}"): None,  # answers {"id", "deleted"}
+            ("PUT", "/contacts/{id}/photo"): None,  # answers the contact, as PUT /contacts/{id}
+            ("GET", "/contacts/{id}/photo"): None,  # bytes
+            ("DELETE", "/contacts/{id}/photo"): None,  # answers the contact
         }
 
     def test_every_route_is_considered(self):

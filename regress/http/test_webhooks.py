@@ -189,10 +189,16 @@ class TestDeliveries(WebhookTest):
     def test_every_trigger_arrives_signed_with_its_data(self):
         uid, token, buzz = buzz_member("Hooked")
         self.token = token
-        made = self.create([t for t in ALL_TRIGGERS if not t.startswith("tag.")])
-        # contact.created, contact.updated, contact.deleted
+        made = self.create(ALL_TRIGGERS)
+        # tag.created, contact.created, contact.updated (tagged), tag.updated and its contact
+        # moving, tag.deleted and its contact moving, contact.deleted
+        r = self.req("POST", "/tags", token, body={"name": "Friends"})
+        self.assertStatus(r, 201)
+        tag = r.json["id"]
         cid = self.sync([{"display_name": "Watched", "external_id": "w-1"}])[0]["id"]
-        self.assertStatus(self.req("PATCH", f"/contacts/{cid}", token, body={"labels": ["x"]}), 200)
+        self.assertStatus(self.req("POST", "/contacts/tags", token, body={"contact_ids": [cid], "add": [tag]}), 200)
+        self.assertStatus(self.req("PATCH", f"/tags/{tag}", token, body={"name": "Family"}), 200)
+        self.assertStatus(self.req("DELETE", f"/tags/{tag}", token), 200)
         self.assertStatus(self.req("DELETE", f"/contacts/{cid}", token), 200)
         # trust_request.received, from someone else
         asker, asker_token = member("Ask", "Er")
@@ -209,9 +215,10 @@ class TestDeliveries(WebhookTest):
             "receivable_type": "person", "receivable_id": uid, "message": "c2lwaGVy",
             "message_id": message_id}), 200)
 
-        events = self.delivered(6)
+        events = self.delivered(11)
         self.assertEqual([e["triggerId"] for e in events],
-                         ["contact.created", "contact.updated", "contact.deleted", "trust_request.received",
+                         ["tag.created", "contact.created", "contact.updated", "tag.updated", "contact.updated",
+                          "tag.deleted", "contact.updated", "contact.deleted", "trust_request.received",
                           "call.blocked", "activity.received"])
         for d in self.receiver.at(self.path):
             self.assertTrue(d.signature_valid(made["secret"]), d.headers)
@@ -221,7 +228,14 @@ class TestDeliveries(WebhookTest):
         by = {e["triggerId"]: e["data"] for e in events}
         self.assertEqual(by["contact.created"]["id"], cid)
         self.assertEqual((by["contact.created"]["external_id"], by["contact.created"]["etag"]), ("w-1", '"v1"'))
-        self.assertEqual(by["contact.updated"]["etag"], '"v2"')
+        self.assertEqual([(e["data"]["id"], e["data"]["etag"]) for e in events if e["triggerId"] == "contact.updated"],
+                         [(cid, '"v2"'), (cid, '"v3"'), (cid, '"v4"')])
+        self.assertEqual((by["tag.created"]["id"], by["tag.created"]["name"]), (tag, "Friends"))
+        self.assertEqual((by["tag.updated"]["id"], by["tag.updated"]["name"]), (tag, "Family"))
+        self.assertEqual((by["tag.deleted"]["id"], by["tag.deleted"]["deleted"]), (tag, True))
+        for e in events:
+            if e["triggerId"] in ("tag.created", "tag.updated"):
+                self.assertEqual(set(e["data"]), {"id", "name", "created", "updated"})
         self.assertEqual((by["contact.deleted"]["id"], by["contact.deleted"]["deleted"]), (cid, True))
         self.assertEqual((by["trust_request.received"]["id"], by["trust_request.received"]["contact_reason"]),
                          (asker, "hello"))
@@ -238,6 +252,18 @@ class TestDeliveries(WebhookTest):
         cid = self.sync([{"display_name": "Quiet"}])[0]["id"]
         self.assertStatus(self.req("DELETE", f"/contacts/{cid}", self.token), 200)
         self.assertEqual([e["triggerId"] for e in self.delivered(1)], ["contact.deleted"])
+
+    def test_a_label_named_first_in_a_sync_announces_its_tag(self):
+        """Every path that creates a tag announces it: here a sync's labels, in the sync's
+        transaction (one tag.created per new name, none for a name the member has)."""
+        self.create(["tag.created"])
+        self.sync([{"display_name": "Labelled", "labels": ["Golf", "Chess"]}])
+        self.sync([{"display_name": "Again", "labels": ["golf", "Tennis"]}])
+        events = self.delivered(3)
+        self.assertEqual(sorted(e["data"]["name"] for e in events[:2]), ["Chess", "Golf"])
+        self.assertEqual(events[2]["data"]["name"], "Tennis")
+        self.assertEqual({e["data"]["id"] for e in events},
+                         {i for (i,) in sql("SELECT id FROM privacybee.tags WHERE user_id = %s", self.uid)})
 
     def test_a_rolled_back_change_sends_nothing(self):
         self.create(["contact.created"])

@@ -9,8 +9,9 @@ SELECT cardinality(privacybee.sync_contacts(:me, '[
   {"display_name": "A", "phone_numbers": ["(212) 555-0134", "not a phone"], "labels": ["x"]},
   {"display_name": "B", "external_id": "ext-b", "emails": ["b@example.com"], "birthday": "1980-02-29"}
 ]')) AS synced;
-SELECT display_name, external_id, birthday, emails, labels, version
-  FROM privacybee.contacts WHERE user_id = :me ORDER BY id;
+SELECT f.display_name, f.external_id, f.birthday, f.emails, f.labels, c.version
+  FROM privacybee.contacts_flat f JOIN privacybee.contacts c USING (user_id, id)
+ WHERE user_id = :me ORDER BY id;
 SELECT c.display_name, p.pos, p.raw, p.e164
   FROM privacybee.contact_phones p JOIN privacybee.contacts c ON c.user_id = p.user_id AND c.id = p.contact_id
  WHERE p.user_id = :me ORDER BY c.id, p.pos;
@@ -38,7 +39,8 @@ SELECT count(*) AS other_has_none FROM privacybee.contacts WHERE user_id = :othe
 
 -- update_contact: absent fields unchanged, null clears, if_version guards
 SELECT privacybee.update_contact(:me, :theirs, '{"emails": null, "labels": ["vip"]}') = :theirs AS updated;
-SELECT display_name, emails, labels, version FROM privacybee.contacts WHERE id = :theirs;
+SELECT f.display_name, f.emails, f.labels, c.version
+  FROM privacybee.contacts_flat f JOIN privacybee.contacts c USING (user_id, id) WHERE id = :theirs;
 SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "stale"}', 1);
 -- a version that no contact is ever at is a failed precondition too, never ignored
 SELECT privacybee.update_contact(:me, :theirs, '{"display_name": "stale"}', 0);

@@ -17,3 +17,37 @@ SELECT 'match key missing: buzz_numbers ' || e164
 -- no member's token carries the provider's scope (22_service_scope.sql)
 SELECT 'member token with buzz:lookup: user ' || user_id FROM privacybee.tokens
  WHERE user_id IS NOT NULL AND 'buzz:lookup' = ANY (scopes);
+
+-- every contact shows the same flat fields as before (40_rich_contacts.sql): emails,
+-- addresses, birthday, phones; its labels those it had, the spellings that differed only
+-- in case now one tag
+SELECT 'contact changed by the update: ' || b.user_id || '/' || b.id
+  FROM upgrade_before.contacts b
+  LEFT JOIN privacybee.contacts_flat f ON f.user_id = b.user_id AND f.id = b.id
+ WHERE f.id IS NULL
+    OR f.emails IS DISTINCT FROM b.emails
+    OR f.addresses IS DISTINCT FROM b.addresses
+    OR f.birthday IS DISTINCT FROM b.birthday::text
+    OR f.phones IS DISTINCT FROM ARRAY(SELECT COALESCE(p.e164, p.raw)
+                                         FROM upgrade_before.contact_phones p
+                                        WHERE p.user_id = b.user_id AND p.contact_id = b.id
+                                        ORDER BY p.pos)
+    OR ARRAY(SELECT pg_catalog.lower(l) FROM pg_catalog.unnest(f.labels) AS l)
+       IS DISTINCT FROM ARRAY(SELECT pg_catalog.lower(l.v)
+                                FROM pg_catalog.unnest(b.labels) WITH ORDINALITY AS l(v, pos)
+                               GROUP BY pg_catalog.lower(l.v) ORDER BY pg_catalog.min(l.pos));
+
+-- every contact has its search document, and renders
+SELECT 'no search document: contact ' || c.user_id || '/' || c.id FROM privacybee.contacts c
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_documents d
+                    WHERE d.user_id = c.user_id AND d.contact_id = c.id);
+SELECT 'does not render: contacts of member ' || r.user_id
+  FROM (SELECT c.user_id, privacybee.contacts_render(c.user_id, pg_catalog.array_agg(c.id),
+                                                     true, true, true) AS rendered
+          FROM privacybee.contacts c GROUP BY c.user_id) AS r
+ WHERE pg_catalog.array_position(r.rendered, NULL) IS NOT NULL;
+
+-- each tag a label became is named as a contact spelled it, once per member and name
+SELECT 'tag without its label: ' || t.user_id || ' ' || t.name FROM privacybee.tags t
+ WHERE NOT EXISTS (SELECT 1 FROM upgrade_before.contacts b
+                    WHERE b.user_id = t.user_id AND t.name = ANY (b.labels));

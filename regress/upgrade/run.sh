@@ -38,10 +38,18 @@ done
 # 1. the oldest release, with data, and the API granted to a role
 psql_ -d postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
     WHERE rolname = '$api_role') THEN CREATE ROLE $api_role; END IF; END \$\$" >/dev/null
+# data-<oldest>.sql (rows in every table), the release's demo data and its larger sets
+# (data-<oldest>-*.sql: a member with 10,000 contacts)
+load() {
+    for f in "$here/data-$oldest.sql" "$here/demo-$oldest.sql" "$here"/data-"$oldest"-*.sql; do
+        [ -f "$f" ] || continue
+        psql_ -d $old -f "$f" >/dev/null || return 1
+    done
+}
 psql_ -d $old -c "CREATE EXTENSION privacybee VERSION '$oldest'" >/dev/null &&
-    psql_ -d $old -f "$here/data-$oldest.sql" >/dev/null &&
+    load &&
     psql_ -d $old -c "SELECT privacybee.grant_api('$api_role')" >/dev/null
-check $? "install $oldest, load data-$oldest.sql, grant_api('$api_role')"
+check $? "install $oldest, load data-$oldest.sql, demo-$oldest.sql, data-$oldest-*.sql, grant_api('$api_role')"
 
 tables() {
     psql_ -d $old -At -c "SELECT c.relname FROM pg_catalog.pg_class c
@@ -65,13 +73,21 @@ done
 path=$(psql_ -d $old -At -c "SELECT path FROM pg_catalog.pg_extension_update_paths('privacybee')
         WHERE source = '$oldest' AND target = '$versions'")
 status=0
+# what the current version requires (privacybee.control) is created first, as README's
+# "Upgrading" says: ALTER EXTENSION UPDATE has no CASCADE
+for r in $(sed -n "s/^requires = '\(.*\)'/\1/p" "$top/privacybee.control" | tr ',' ' '); do
+    psql_ -d $old -c "CREATE EXTENSION IF NOT EXISTS $r" >/dev/null || status=1
+done
 if [ -z "$path" ]; then
     echo "no update path from $oldest to $versions"
     status=1
 else
+    started=$(date +%s%N)
     for v in $(echo "$path" | tr -s '-' ' ' | cut -d' ' -f2-); do
         psql_ -d $old -c "ALTER EXTENSION privacybee UPDATE TO '$v'" >/dev/null || status=1
     done
+    echo "the update took $(( ($(date +%s%N) - started) / 1000000 )) ms for" \
+         "$(psql_ -d $old -At -c "SELECT count(*) FROM privacybee.contacts") contacts"
 fi
 check $status "ALTER EXTENSION privacybee UPDATE: $path"
 
@@ -117,13 +133,15 @@ case "$missing" in [1-9]*" ") ;; *) echo "$api_role cannot execute: $missing"; s
 check $status "a role given the API before the update keeps it on every route function"
 
 # 4. schema equals a fresh install (with the API granted to the same role)
-psql_ -d $new -c "CREATE EXTENSION privacybee" >/dev/null &&
+psql_ -d $new -c "CREATE EXTENSION privacybee CASCADE" >/dev/null &&
     psql_ -d $new -c "SELECT privacybee.grant_api('$api_role')" >/dev/null
 check $? "fresh install of $versions in a cluster whose roles exist already"
 
 schema() {
     "$bin/pg_dump" -U postgres --schema-only --binary-upgrade --no-privileges "$1" |
-        grep -vE "pg_catalog.setval|binary_upgrade_set_next|^\\\\(un)?restrict|relfrozenxid|^WHERE oid = |^-- Dumped"
+        grep -vE "pg_catalog.setval|binary_upgrade_set_next|^\\\\(un)?restrict|relfrozenxid|^WHERE oid = |^-- Dumped" |
+        # the extensions privacybee requires are a set: pg_dump lists them in catalog order
+        perl -pe 's/(ARRAY\[)([^\]]*)(\]::pg_catalog\.text\[\])/$1 . join(",", sort split(",", $2)) . $3/e'
 }
 # an ACL's items in a fixed order: the order grants were made in means nothing
 privileges() {

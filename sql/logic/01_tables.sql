@@ -14,9 +14,19 @@ COMMENT ON TABLE privacybee.employees IS
 COMMENT ON TABLE privacybee.tokens IS
     'bearer tokens as SHA-256 of their plaintext, with their member (NULL: a service token), scopes and expiry';
 COMMENT ON TABLE privacybee.contacts IS
-    'members'' contacts (row security: only their member''s rows)';
+    'members'' contacts, what is only shown of them in details (row security: only their member''s rows)';
 COMMENT ON TABLE privacybee.contact_phones IS
-    'the phone numbers of each contact, raw and E.164 with its match key, in the order given';
+    'the phone numbers of each contact, raw and E.164 with its match key, type and primary flag, in the order given';
+COMMENT ON TABLE privacybee.contact_emails IS
+    'the emails of each contact, with type and primary flag, in the order given';
+COMMENT ON TABLE privacybee.tags IS
+    'members'' tags (labels are their names), one per name case-insensitively';
+COMMENT ON TABLE privacybee.contact_tags IS
+    'which tags each contact carries, in the order given';
+COMMENT ON TABLE privacybee.contact_photos IS
+    'contacts'' photos as uploaded, with the type and size their bytes show and their ETag';
+COMMENT ON TABLE privacybee.contact_documents IS
+    'each contact''s full-text document, every lexeme after its owner''s code (GET /contacts?q=)';
 COMMENT ON TABLE privacybee.contact_tombstones IS
     'contacts deleted within the tombstone period, so syncing clients learn of deletions';
 COMMENT ON TABLE privacybee.trust_requests IS
@@ -45,3 +55,5 @@ COMMENT ON TABLE privacybee.webhook_attempts IS
     'every attempt to post a webhook batch: when, the HTTP status, how long, what went wrong';
 COMMENT ON TYPE privacybee.http_response IS
     'what a route function returns: HTTP status, headers ("Name: value" lines) and body';
+COMMENT ON TYPE privacybee.http_binary_response IS
+    'what a route function whose body is bytes returns (a photo): HTTP status, headers and the bytes';

@@ -40,6 +40,16 @@ LANGUAGE C;
 COMMENT ON FUNCTION privacybee.bad_field(text, text, text) IS
     'raises a 400 (PT400) naming one field, with the SPEC error details';
 
+-- An error of any status naming fields (fields[i] has problems[i]): a 404 naming each id
+-- that is not the caller's, a 409 naming the field in conflict. Built by the same builder.
+CREATE OR REPLACE FUNCTION privacybee.fail_fields(status integer, fields text[], problems text[],
+                                                 message text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'fail_fields_sql'
+LANGUAGE C;
+COMMENT ON FUNCTION privacybee.fail_fields(integer, text[], text[], text) IS
+    'raises an API error (PT<status>) naming fields, each with its problem, as SPEC error details';
+
 -- A timestamp as every timestamp leaves the API: RFC 3339, UTC, "Z", microseconds
 -- (2023-02-10T14:03:11.123456Z), so the order shown is the order used. In C
 -- (extension/timestamps.c), which contact_render.c shares.

@@ -39,15 +39,18 @@ $$;
 COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
     'adds a member (a person who is also a user) and returns their id';
 
+-- external_id: the directory's own key for it, unique (SPEC §9: a contact names its
+-- company by company_id or company_external_id).
 CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
-                                          logo text DEFAULT NULL, url text DEFAULT NULL)
+                                          logo text DEFAULT NULL, url text DEFAULT NULL,
+                                          external_id text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     id bigint;
 BEGIN
-    INSERT INTO privacybee.companies (name, slug, logo, url)
-    VALUES (name, slug, logo, url)
+    INSERT INTO privacybee.companies (name, slug, logo, url, external_id)
+    VALUES (name, slug, logo, url, external_id)
     RETURNING companies.id INTO id;
     INSERT INTO privacybee.company_phones (company_id, e164, raw)
     SELECT id, privacybee.normalise_or_fail(p, 'company phone'), p
@@ -56,7 +59,7 @@ BEGIN
     RETURN id;
 END
 $$;
-COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text) IS
+COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text, text) IS
     'adds a company with its phone numbers and returns its id';
 
 -- A membership moves the trust decisions of the person and of every employee: they are

@@ -36,6 +36,74 @@ LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION privacybee.contacts_render(bigint, bigint[], boolean, boolean, boolean) IS
     'contacts of a member as JSON objects in the order of ids (NULL for an id that is none of theirs), lists as asked';
 
+-- The flat fields of SPEC §4 as a projection of the stored contact (SPEC §9), for SQL
+-- readers: what contacts_render() writes as email, phone, address, birthday and labels
+-- (regress/sql/rich_contacts.sql holds the two equal).
+CREATE OR REPLACE VIEW privacybee.contacts_flat AS
+    SELECT c.user_id, c.id, c.external_id, c.display_name,
+           CASE WHEN c.details ? 'birthday' THEN
+                CASE WHEN c.details -> 'birthday' ? 'year'
+                     THEN pg_catalog.lpad(c.details #>> '{birthday,year}', 4, '0') ELSE '-' END
+                || '-' || pg_catalog.lpad(c.details #>> '{birthday,month}', 2, '0')
+                || '-' || pg_catalog.lpad(c.details #>> '{birthday,day}', 2, '0')
+           END AS birthday,
+           ARRAY(SELECT e.value FROM privacybee.contact_emails e
+                  WHERE e.user_id = c.user_id AND e.contact_id = c.id ORDER BY e.pos) AS emails,
+           ARRAY(SELECT COALESCE(p.e164, p.raw) FROM privacybee.contact_phones p
+                  WHERE p.user_id = c.user_id AND p.contact_id = c.id ORDER BY p.pos) AS phones,
+           ARRAY(SELECT a ->> 'formatted'
+                   FROM pg_catalog.jsonb_array_elements(
+                            COALESCE(c.details -> 'addresses', '[]')) WITH ORDINALITY AS x(a, pos)
+                  ORDER BY x.pos) AS addresses,
+           ARRAY(SELECT t.name FROM privacybee.contact_tags ct
+                   JOIN privacybee.tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id
+                  WHERE ct.user_id = c.user_id AND ct.contact_id = c.id ORDER BY ct.pos) AS labels
+      FROM privacybee.contacts c;
+COMMENT ON VIEW privacybee.contacts_flat IS
+    'the flat fields of SPEC §4 (email, phone, address, birthday, labels) of every contact';
+
+-- A contact's search document (extension/search_document.c): its words by field, every
+-- lexeme after the owner's code, for GET /contacts?q= (search_query.c).
+CREATE OR REPLACE FUNCTION privacybee.contact_document(owner bigint, display_name text, details jsonb,
+                                                      emails text[], phones_e164 text[],
+                                                      phones_raw text[], tags text[])
+RETURNS tsvector
+AS 'MODULE_PATHNAME', 'contact_document'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.contact_document(bigint, text, jsonb, text[], text[], text[], text[]) IS
+    'the full-text document of a contact of owner: every word as itself and qualified by its field';
+
+-- Computes the search documents (contact_documents) of these contacts of user_id from
+-- what is stored now: every write of a contact's searched parts calls it in its
+-- transaction (contacts_sync.c, the tag routes).
+CREATE OR REPLACE FUNCTION privacybee.contacts_reindex(user_id bigint, ids bigint[])
+RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO privacybee.contact_documents AS d (user_id, contact_id, document)
+    SELECT x.user_id, x.id,
+           privacybee.contact_document(x.user_id, x.display_name, x.details, e.values,
+                                       p.e164, p.raw, t.names)
+      FROM privacybee.contacts x
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(e.value ORDER BY e.pos) AS values
+             FROM privacybee.contact_emails e
+            WHERE e.user_id = x.user_id AND e.contact_id = x.id) AS e
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(p.e164 ORDER BY p.pos) AS e164,
+                  pg_catalog.array_agg(p.raw ORDER BY p.pos) AS raw
+             FROM privacybee.contact_phones p
+            WHERE p.user_id = x.user_id AND p.contact_id = x.id) AS p
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.array_agg(g.name ORDER BY ct.pos) AS names
+             FROM privacybee.contact_tags ct
+             JOIN privacybee.tags g ON g.user_id = ct.user_id AND g.id = ct.tag_id
+            WHERE ct.user_id = x.user_id AND ct.contact_id = x.id) AS t
+     WHERE x.user_id = contacts_reindex.user_id AND x.id = ANY (contacts_reindex.ids)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET document = EXCLUDED.document
+$$;
+COMMENT ON FUNCTION privacybee.contacts_reindex(bigint, bigint[]) IS
+    'recomputes the search documents of these contacts';
+
 -- One contact, every list included.
 CREATE OR REPLACE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)
 RETURNS text
@@ -106,7 +174,7 @@ $$;
 COMMENT ON FUNCTION privacybee.cursor_decode(text, boolean) IS
     'reads a listing cursor back into its sort key; 400 when malformed or of another kind of listing';
 
--- GET /contacts
+-- GET /contacts; with q, a full-text search (SPEC §9)
 CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb,
                                              if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -131,7 +199,7 @@ DECLARE
     out text;
 BEGIN
     PERFORM privacybee.check_params(params,
-        '{updated_at,page,per_page,include,cursor,include_deleted}');
+        '{updated_at,page,per_page,include,cursor,include_deleted,q}');
     IF params ? 'page' AND params ? 'cursor' THEN
         PERFORM privacybee.bad_field('page', 'cannot be combined with cursor',
             'page and cursor cannot be combined');
@@ -146,6 +214,10 @@ BEGIN
     IF NOT include <@ '{emails,addresses,phone_numbers}'::text[] THEN
         PERFORM privacybee.bad_field('include', 'unknown value',
             'include may list only emails, addresses, phone_numbers');
+    END IF;
+    -- a full-text search: its own order (relevance) and cursor (36_search.sql)
+    IF params ? 'q' THEN
+        RETURN privacybee.contacts_list_fulltext(uid, params, per_page, include);
     END IF;
     by_updated := since IS NOT NULL;
     IF params ? 'cursor' THEN

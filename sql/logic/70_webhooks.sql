@@ -112,9 +112,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
          'a contact was changed (sync, PUT, PATCH); data: {"id", "external_id", "etag", "updated"}'),
         ('contact.deleted', 'contacts:read',
          'a contact was deleted; data: its tombstone {"id", "external_id", "deleted": true, "updated"}'),
-        ('tag.created', 'contacts:read', 'a tag was created; data: the tag'),
-        ('tag.updated', 'contacts:read', 'a tag was renamed or changed; data: the tag'),
-        ('tag.deleted', 'contacts:read', 'a tag was deleted; data: {"id"}'),
+        ('tag.created', 'contacts:read',
+         'a tag was created (POST /tags, or a label named for the first time in a sync); data: {"id", "name", "created", "updated"}'),
+        ('tag.updated', 'contacts:read',
+         'a tag was renamed; data: {"id", "name", "created", "updated"} (its contacts are announced as contact.updated)'),
+        ('tag.deleted', 'contacts:read',
+         'a tag was deleted; data: {"id", "name", "deleted": true, "updated"} (its contacts are announced as contact.updated)'),
         ('trust_request.received', 'contacts:read',
          'someone asked me for trust (or asked again while pending); data: the request as GET /contacts/requests lists it'),
         ('call.blocked', 'buzz',
@@ -405,6 +408,113 @@ CREATE OR REPLACE TRIGGER webhook_contact_updated AFTER UPDATE ON privacybee.con
 CREATE OR REPLACE TRIGGER webhook_contact_deleted AFTER DELETE ON privacybee.contacts
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_contacts_deleted();
+
+-- A tag created (POST /tags, or named for the first time by a contact's labels in a
+-- sync), renamed (PUT/PATCH /tags/<id>) or deleted (DELETE /tags/<id>). Its contacts move
+-- with it (contacts_touch, sql/logic/35_tags.sql), so they are announced as
+-- contact.updated by the contact triggers above; a tag's contact count is no change of
+-- the tag (its ETag moves, its row does not).
+CREATE OR REPLACE FUNCTION privacybee.webhook_tag_data(id bigint, name text, created timestamptz,
+                                                       updated timestamptz)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object('id', id, 'name', name, 'created', privacybee.rfc3339(created),
+                                        'updated', privacybee.rfc3339(updated))
+$$;
+COMMENT ON FUNCTION privacybee.webhook_tag_data(bigint, text, timestamptz, timestamptz) IS
+    'the data of a tag.created / tag.updated event: id, name, creation and update time (GET /tags/<id> has the rest)';
+
+CREATE OR REPLACE FUNCTION privacybee.webhook_tags_inserted()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
+BEGIN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, r.id,
+               privacybee.webhook_tag_data(r.id, r.name, r.created, r.updated) AS data
+          FROM new_rows r
+          JOIN privacybee.webhooks w ON w.user_id = r.user_id AND w.enabled
+                                    AND 'tag.created' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'tag.created', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
+        PERFORM privacybee.webhook_wake();
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_tags_inserted() IS
+    'outbox: tag.created for each tag a statement inserted';
+
+CREATE OR REPLACE FUNCTION privacybee.webhook_tags_updated()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
+BEGIN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, r.id,
+               privacybee.webhook_tag_data(r.id, r.name, r.created, r.updated) AS data
+          FROM new_rows r
+          JOIN privacybee.webhooks w ON w.user_id = r.user_id AND w.enabled
+                                    AND 'tag.updated' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'tag.updated', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
+        PERFORM privacybee.webhook_wake();
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_tags_updated() IS
+    'outbox: tag.updated for each tag a statement changed';
+
+CREATE OR REPLACE FUNCTION privacybee.webhook_tags_deleted()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    wake boolean;
+BEGIN
+    WITH told AS (
+        SELECT w.user_id, w.id AS webhook_id, r.id,
+               pg_catalog.json_build_object('id', r.id, 'name', r.name, 'deleted', true,
+                                            'updated', privacybee.rfc3339(pg_catalog.now())) AS data
+          FROM old_rows r
+          JOIN privacybee.webhooks w ON w.user_id = r.user_id AND w.enabled
+                                    AND 'tag.deleted' = ANY (w.trigger_ids)
+    ), queued AS (
+        INSERT INTO privacybee.webhook_events (user_id, webhook_id, trigger_id, data)
+        SELECT t.user_id, t.webhook_id, 'tag.deleted', t.data FROM told t
+         ORDER BY t.user_id, t.id, t.webhook_id)
+    SELECT pg_catalog.bool_or(privacybee.webhook_queue_empty(f.user_id, f.webhook_id)) INTO wake
+      FROM (SELECT DISTINCT t.user_id, t.webhook_id FROM told t) AS f;
+    IF wake THEN
+        PERFORM privacybee.webhook_wake();
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_tags_deleted() IS
+    'outbox: tag.deleted for each tag a statement deleted';
+
+CREATE OR REPLACE TRIGGER webhook_tag_created AFTER INSERT ON privacybee.tags
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_tags_inserted();
+CREATE OR REPLACE TRIGGER webhook_tag_updated AFTER UPDATE ON privacybee.tags
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_tags_updated();
+CREATE OR REPLACE TRIGGER webhook_tag_deleted AFTER DELETE ON privacybee.tags
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_tags_deleted();
 
 -- A request asked, or asked again while pending (its reason and time change): the asked
 -- member is told. Answering one (accepted, declined) is no new request.

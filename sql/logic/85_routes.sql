@@ -14,13 +14,23 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_call_lookup' THEN 'buzz:lookup'
         WHEN 'api_contact_delete' THEN 'contacts:write'
         WHEN 'api_contact_get' THEN 'contacts:read'
+        WHEN 'api_contact_photo_delete' THEN 'contacts:write'
+        WHEN 'api_contact_photo_get' THEN 'contacts:read'
+        WHEN 'api_contact_photo_put' THEN 'contacts:write'
         WHEN 'api_contact_update' THEN 'contacts:write'
         WHEN 'api_contacts_clear' THEN 'contacts:write'
         WHEN 'api_contacts_list' THEN 'contacts:read'
+        WHEN 'api_contacts_search' THEN 'contacts:read'
         WHEN 'api_contacts_sync' THEN 'contacts:write'
+        WHEN 'api_contacts_tags' THEN 'contacts:write'
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
+        WHEN 'api_tag_create' THEN 'contacts:write'
+        WHEN 'api_tag_delete' THEN 'contacts:write'
+        WHEN 'api_tag_get' THEN 'contacts:read'
+        WHEN 'api_tag_update' THEN 'contacts:write'
+        WHEN 'api_tags_list' THEN 'contacts:read'
         WHEN 'api_trust_lookup' THEN 'buzz:lookup'
         WHEN 'api_trust_request_create' THEN 'contacts:write'
         WHEN 'api_trust_requests_list' THEN 'contacts:read'
@@ -68,20 +78,40 @@ COMMENT ON FUNCTION privacybee.api_contact_delete(text, text, jsonb, jsonb, text
     'DELETE /contacts/{id}: delete a contact, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contact_get(text, text, jsonb, jsonb, text, text) IS
     'GET /contacts/{id}: one contact, every list included, with its ETag (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_contact_photo_delete(text, text, jsonb, jsonb, text, text) IS
+    'DELETE /contacts/{id}/photo: remove a contact''s photo (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_contact_photo_get(text, text, jsonb, jsonb, text, text) IS
+    'GET /contacts/{id}/photo: a contact''s photo, its bytes, with its ETag (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_contact_photo_put(text, text, jsonb, bytea, text, text, text) IS
+    'PUT /contacts/{id}/photo: set a contact''s photo (JPEG, PNG or WebP; its profile_icon then names it) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contact_update(text, text, jsonb, jsonb, text, text) IS
     'PUT /contacts/{id} and PATCH /contacts/{id}: update a contact (absent fields unchanged) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_clear(text, text, jsonb, jsonb, text, text) IS
     'DELETE /contacts/clear/{id}: remove all my contacts (development only) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_list(text, text, jsonb, jsonb, text, text) IS
-    'GET /contacts: list my contacts, a page at a time (Link, X-Total-Count) (scope contacts:read; route registry api/routes)';
+    'GET /contacts: list my contacts, a page at a time (Link, X-Total-Count); with q, those a full-text search finds, by relevance (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_contacts_search(text, text, jsonb, jsonb, text, text) IS
+    'POST /contacts/search: my contacts a structured filter finds (Pylon''s), by id (Link, X-Total-Count) (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_sync(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_contacts_tags(text, text, jsonb, jsonb, text, text) IS
+    'POST /contacts/tags: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_employees(text, text, jsonb, jsonb, text, text) IS
     'GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, text) IS
     'PUT /apps/buzz/encryption: store my end-to-end encryption identity (scope buzz; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_heartbeat(text, text, jsonb, jsonb, text, text) IS
     'GET /apps/buzz/heartbeat: my Buzz number (assigned on the first call) and the times things last changed (scope buzz; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_tag_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /tags: create a tag (200 with the tag of that name, in any case, when it exists) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_tag_delete(text, text, jsonb, jsonb, text, text) IS
+    'DELETE /tags/{id}: delete a tag, from its contacts too (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_tag_get(text, text, jsonb, jsonb, text, text) IS
+    'GET /tags/{id}: one tag, with its ETag (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_tag_update(text, text, jsonb, jsonb, text, text) IS
+    'PUT /tags/{id} and PATCH /tags/{id}: rename a tag (its contacts show the new name) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_tags_list(text, text, jsonb, jsonb, text, text) IS
+    'GET /tags: my tags, a page at a time (Link, X-Total-Count) (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_lookup(text, text, jsonb, jsonb, text, text) IS
     'GET /apps/buzz/trust-lookup and POST /apps/buzz/trust-lookup: may this call ring? (the telephony provider) (scope buzz:lookup; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_request_create(text, text, jsonb, jsonb, text, text) IS

@@ -12,7 +12,9 @@
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
 -- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql),
 -- disclosed_to() (whether a person disclosed themself to a member is in their own rows),
--- and the webhook delivery functions (sql/logic/70_webhooks.sql: they serve every member).
+-- the searches (sql/logic/36_search.sql: a policy would keep their conditions off the
+-- indexes), and the webhook delivery functions (sql/logic/70_webhooks.sql: they serve
+-- every member).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
 -- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
@@ -42,7 +44,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA privacybee TO privacybee_member, privac
 REVOKE EXECUTE ON FUNCTION
     privacybee.grant_api(name),
     privacybee.create_member(text, text, text, text, text),
-    privacybee.create_company(text, text, text[], text, text),
+    privacybee.create_company(text, text, text[], text, text, text),
     privacybee.add_employee(bigint, bigint),
     privacybee.add_buzz_numbers(text[]),
     privacybee.issue_token(bigint, text[], interval),
@@ -90,6 +92,10 @@ BEGIN
                             'privacybee.person_watchers(bigint)'::regprocedure,
                             'privacybee.company_watchers(bigint)'::regprocedure,
                             'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
+                            'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
+                            'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
+                            'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,
+                            'privacybee.contacts_filter_explain(bigint, jsonb)'::regprocedure,
                             'privacybee.webhook_delivery_listen()'::regprocedure,
                             'privacybee.webhook_delivery_form()'::regprocedure,
                             'privacybee.webhook_delivery_claim()'::regprocedure,
@@ -106,9 +112,9 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY '{contacts,contact_phones,contact_tombstones,trust_edges,
-                         trusted_numbers,blocked_calls,tokens,webhooks,webhook_secrets,
-                         webhook_events,webhook_batches,webhook_attempts}'::text[] LOOP
+    FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
+                         contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
+                         tokens,webhooks,webhook_secrets,webhook_events,webhook_batches,webhook_attempts}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);

@@ -35,7 +35,9 @@ CREATE TABLE privacybee.companies (
     logo    text,
     url     text,
     created timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    updated timestamptz NOT NULL DEFAULT pg_catalog.now()
+    updated timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- the directory's own key for the company (SPEC §9: a contact's company_external_id)
+    external_id text UNIQUE
 );
 
 CREATE TABLE privacybee.company_phones (
@@ -73,26 +75,30 @@ CREATE INDEX tokens_user ON privacybee.tokens (user_id);
 
 CREATE SEQUENCE privacybee.contacts_id_seq;
 
--- A member's contacts. emails / addresses / labels are small ordered lists kept inline;
--- phones live in contact_phones because they are matched by E.164.
--- version counts every write and is the contact's ETag.
+-- A member's contacts (SPEC §4, §9). What is matched or searched is kept normalised:
+-- phones in contact_phones (matched by match key, the trust graph reads them), emails in
+-- contact_emails, tags in contact_tags; what is only shown is kept compact, in details
+-- (the rest of SPEC §9's details object, contact_details.c writes its canonical form).
+-- The flat fields of SPEC §4 are a projection (the view contacts_flat, contact_render.c).
+-- version counts every write and is the contact's ETag. Its full-text document is kept
+-- apart, in contact_documents (sql/schema/30_rich_contacts.sql).
+-- user_id is the owner's id: the row's key leads with it, as every owned row's does.
 CREATE TABLE privacybee.contacts (
     user_id      bigint NOT NULL REFERENCES privacybee.people ON DELETE CASCADE,
     id           bigint NOT NULL DEFAULT pg_catalog.nextval('privacybee.contacts_id_seq'),
     external_id  text,
     display_name text NOT NULL,
-    birthday     date,
     profile_icon text,
-    emails       text[] NOT NULL DEFAULT '{}',
-    addresses    text[] NOT NULL DEFAULT '{}',
-    labels       text[] NOT NULL DEFAULT '{}',
+    company_id   bigint REFERENCES privacybee.companies ON DELETE SET NULL,
+    details      jsonb NOT NULL DEFAULT '{}',
     risk_score   integer,
     e2ee         boolean NOT NULL DEFAULT false,
     version      integer NOT NULL DEFAULT 1,
     created      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (user_id, id),
-    UNIQUE (user_id, external_id)
+    -- id included: structured search reads the member's external ids from the index alone
+    UNIQUE (user_id, external_id) INCLUDE (id)
 );
 ALTER SEQUENCE privacybee.contacts_id_seq OWNED BY privacybee.contacts.id;
 CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);
@@ -104,6 +110,8 @@ CREATE TABLE privacybee.contact_phones (
     raw        text NOT NULL,
     e164       text,
     match_key  text GENERATED ALWAYS AS (privacybee.phone_match_key(e164)) STORED,
+    type       text,
+    is_primary boolean NOT NULL DEFAULT false,
     PRIMARY KEY (user_id, contact_id, pos),
     FOREIGN KEY (user_id, contact_id) REFERENCES privacybee.contacts ON DELETE CASCADE
 );

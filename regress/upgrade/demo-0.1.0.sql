@@ -1,0 +1,33 @@
+-- The demo data of the 0.1.0 release, as it shipped (sql/demo.sql then): regress/upgrade/run.sh
+-- loads it into the 0.1.0 database before updating, so the update is tried on it too.
+-- Loaded once, into a fresh database.
+SET client_min_messages = warning;
+
+SELECT privacybee.add_buzz_numbers(ARRAY['+12025550100', '+12025550101', '+12025550102',
+                                         '+12025550103', '+12025550104']);
+
+CREATE TEMP TABLE demo_ids AS
+SELECT privacybee.create_member('Ada', 'Lovelace', '+1 (212) 555-0134') AS ada,
+       privacybee.create_member('Grace', 'Hopper', '212-555-0199', 'B.') AS grace,
+       privacybee.create_member('Alan', 'Turing', '+44 20 7946 0958') AS alan,
+       privacybee.create_company('Analytical Engines', 'analytical-engines',
+                                 ARRAY['+1 646 555 0100'], NULL, 'https://example.com') AS engines;
+
+SELECT privacybee.add_employee(engines, ada), privacybee.add_employee(engines, grace)
+  FROM demo_ids;
+
+-- Ada gets the first Buzz number (+1 202 555 0100), as her first heartbeat would.
+SELECT privacybee.assign_buzz_number(ada) FROM demo_ids;
+
+SELECT privacybee.sync_contacts(ada, '[
+  {"external_id": "demo-1", "display_name": "Grace Hopper", "birthday": "1906-12-09",
+   "emails": ["grace@example.com"], "phone_numbers": ["212-555-0199"], "labels": ["Coworker"]},
+  {"external_id": "demo-2", "display_name": "Beth M.", "emails": ["bethm@example.com"],
+   "phone_numbers": ["+1 238 555 1629"],
+   "addresses": ["123 Peachtree St, Atlanta, GA 30303, US"], "labels": ["Client"]},
+  {"external_id": "demo-3", "display_name": "Charles Babbage", "phone_numbers": ["+44 20 7946 0000"]}
+]'::jsonb)
+  FROM demo_ids;
+
+INSERT INTO privacybee.trust_requests (user_id, requester_id, contact_reason)
+SELECT ada, alan, 'We met at the Royal Society' FROM demo_ids;
