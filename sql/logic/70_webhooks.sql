@@ -262,6 +262,62 @@ $$;
 COMMENT ON FUNCTION privacybee.webhook_delete(bigint, bigint) IS
     'deletes a member''s webhook with its secret, queued events and batches; false when it is not theirs';
 
+-- Member uid's webhooks, oldest first: those whose URL contains url_part (NULL: any)
+-- and that name any of triggers (NULL: any). GET /webhooks here, webhooks.get and
+-- webhooks.search of the Contacts+ API (which filter by id or page the rows themselves).
+CREATE OR REPLACE FUNCTION privacybee.webhook_search(uid bigint, url_part text, triggers text[])
+RETURNS SETOF privacybee.webhooks
+LANGUAGE sql STABLE AS $$
+    SELECT w.* FROM privacybee.webhooks w
+     WHERE w.user_id = uid
+       AND (url_part IS NULL OR pg_catalog.strpos(w.url, url_part) > 0)
+       AND (triggers IS NULL OR w.trigger_ids && triggers)
+     ORDER BY w.id
+$$;
+COMMENT ON FUNCTION privacybee.webhook_search(bigint, text, text[]) IS
+    'a member''s webhooks, oldest first, by part of their URL and by any of the triggers they name (NULL: any)';
+
+-- What a token must also be allowed to read to create a webhook naming triggers: each
+-- trigger's scope (webhook_triggers()), checked with authenticate() (403 naming the scope
+-- missing). A webhook must not tell its creator what their token cannot read. Every
+-- create calls it: REST below, Contacts+ webhooks.create.
+CREATE OR REPLACE FUNCTION privacybee.webhook_check_trigger_scopes(token text, triggers text[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    needed text;
+BEGIN
+    FOR needed IN SELECT DISTINCT t.scope FROM privacybee.webhook_triggers() t
+                   WHERE t.id = ANY (triggers) ORDER BY 1 LOOP
+        PERFORM privacybee.authenticate(token, needed);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_check_trigger_scopes(text, text[]) IS
+    'fails (403) unless the token may read the data of every trigger named';
+
+-- Webhook wid's batches of the last webhook_batch_period(), newest first, at most lim,
+-- those before batch id before when it is given; 404 when wid is not uid's. GET
+-- /webhooks/<id>/batches here, webhooks.getBatches of the Contacts+ API.
+CREATE OR REPLACE FUNCTION privacybee.webhook_batches_of(uid bigint, wid bigint, before bigint, lim integer)
+RETURNS SETOF privacybee.webhook_batches
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM 1 FROM privacybee.webhooks x WHERE x.user_id = uid AND x.id = wid;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'webhook not found');
+    END IF;
+    RETURN QUERY
+        SELECT b.* FROM privacybee.webhook_batches b
+         WHERE b.user_id = uid AND b.webhook_id = wid
+           AND (before IS NULL OR b.id < before)
+           AND b.created >= pg_catalog.now() - privacybee.webhook_batch_period()
+         ORDER BY b.id DESC LIMIT lim;
+END
+$$;
+COMMENT ON FUNCTION privacybee.webhook_batches_of(bigint, bigint, bigint, integer) IS
+    'a member''s webhook''s batches of the last 14 days, newest first (404 when the webhook is not theirs)';
+
 -- ---- the outbox ----------------------------------------------------------------------
 
 -- The channel the delivery process LISTENs on: named here only.
@@ -870,10 +926,7 @@ BEGIN
     END IF;
     SELECT '[' || COALESCE(pg_catalog.string_agg(privacybee.webhook_json(w), ',' ORDER BY w.id), '') || ']'
       INTO out
-      FROM privacybee.webhooks w
-     WHERE w.user_id = uid
-       AND (url_part IS NULL OR pg_catalog.strpos(w.url, url_part) > 0)
-       AND (triggers IS NULL OR w.trigger_ids && triggers);
+      FROM privacybee.webhook_search(uid, url_part, triggers) AS w;
     RETURN privacybee.response(200, out);
 END
 $$;
@@ -886,7 +939,6 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_webhook_create'));
     triggers text[];
-    needed text;
     made record;
     w privacybee.webhooks;
 BEGIN
@@ -896,11 +948,7 @@ BEGIN
         PERFORM privacybee.bad_field('url', 'is required: an https URL');
     END IF;
     triggers := privacybee.webhook_trigger_ids(body -> 'trigger_ids', 'trigger_ids');
-    -- the token must also read what each trigger's events carry
-    FOR needed IN SELECT DISTINCT t.scope FROM privacybee.webhook_triggers() t
-                   WHERE t.id = ANY (triggers) ORDER BY 1 LOOP
-        PERFORM privacybee.authenticate(token, needed);
-    END LOOP;
+    PERFORM privacybee.webhook_check_trigger_scopes(token, triggers);
     made := privacybee.webhook_create(uid, body ->> 'url', triggers);
     SELECT * INTO w FROM privacybee.webhooks x WHERE x.user_id = uid AND x.id = made.id;
     RETURN privacybee.response(201, pg_catalog.json_build_object(
@@ -1007,15 +1055,7 @@ BEGIN
             PERFORM privacybee.bad_field('before', 'must be a batch id');
         END IF;
     END IF;
-    PERFORM 1 FROM privacybee.webhooks x WHERE x.user_id = uid AND x.id = wid;
-    IF NOT FOUND THEN
-        PERFORM privacybee.fail(404, 'webhook not found');
-    END IF;
-    page := ARRAY(SELECT b FROM privacybee.webhook_batches b
-                   WHERE b.user_id = uid AND b.webhook_id = wid
-                     AND (before IS NULL OR b.id < before)
-                     AND b.created >= pg_catalog.now() - privacybee.webhook_batch_period()
-                   ORDER BY b.id DESC LIMIT lim + 1);
+    page := ARRAY(SELECT b FROM privacybee.webhook_batches_of(uid, wid, before, lim + 1) AS b);
     more := pg_catalog.cardinality(page) > lim;
     IF more THEN
         page := page[1:lim];
