@@ -493,11 +493,17 @@ ListenerMain(void *arg)
 		}
 		if (due_ms == 0)
 			WakeSenders();
-		/* sleep until told of a change or an attempt, or until the next falls due */
+		/*
+		 * Sleep until told of a change or an attempt, or until the next falls due. A
+		 * notification that came while form() ran was read into libpq's buffer with its
+		 * result, so poll() would not see it: it may announce a change form() did not see
+		 * (committed after its snapshot), so it means look again, not sleep.
+		 */
 		fds[0] = PQsocket(c.conn);
 		fds[1] = kick_pipe[0];
-		WaitFds(fds, 2, due_ms < 0 || due_ms > BACKSTOP_MS ? BACKSTOP_MS
-				: due_ms == 0 ? IN_FLIGHT_RECHECK_MS : due_ms);
+		if (!DrainNotifications(c.conn))
+			WaitFds(fds, 2, due_ms < 0 || due_ms > BACKSTOP_MS ? BACKSTOP_MS
+					: due_ms == 0 ? IN_FLIGHT_RECHECK_MS : due_ms);
 		/* however often told, cut at most every FORM_INTERVAL_MS */
 		if (NowMs() - formed_at < FORM_INTERVAL_MS)
 			WaitFds(NULL, 0, FORM_INTERVAL_MS - (NowMs() - formed_at));
