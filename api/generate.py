@@ -47,6 +47,7 @@ TAGS = [("contacts", "Contacts, trust requests and trust decisions (member token
         ("oauth", "OAuth 2.0: third-party apps act for a member, as far as the member allows "
                   "(RFC 6749 with PKCE, RFC 7636; revocation, RFC 7009; and the Contacts+ API's "
                   "/v3/oauth.* forms)"),
+        ("webhooks", "Change notifications posted to members' own URLs (docs/webhooks.md)"),
         ("meta", "About the API itself")]
 HOLDER_TEXT = {"member": "a member's token, their own app's or a third-party app's",
                "app": "only the member's own app's token, never an OAuth client's",
@@ -63,6 +64,8 @@ def tag(route):
         return "meta"
     if route.path.startswith(("/oauth/", "/v3/oauth.")):
         return "oauth"
+    if route.path.startswith("/webhooks"):
+        return "webhooks"
     return "buzz" if route.path.startswith("/apps/buzz/") else "contacts"
 
 

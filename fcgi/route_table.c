@@ -63,6 +63,12 @@ const Route routes[] = {
 	{"POST", "/oauth/revoke", "api_oauth_revoke", NULL, BODY_FORM, ANSWER_SQL, false, false, true, 0},
 	{"POST", "/v3/oauth.exchangeAuthCode", "api_oauth_exchange_code", NULL, BODY_FORM, ANSWER_SQL, false, false, true, 0},
 	{"POST", "/v3/oauth.refreshToken", "api_oauth_refresh", NULL, BODY_FORM, ANSWER_SQL, false, false, true, 0},
+	{"GET", "/webhooks", "api_webhooks_list", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, false, 0},
+	{"POST", "/webhooks", "api_webhook_create", "webhooks:write", BODY_JSON, ANSWER_SQL, false, false, false, 0},
+	{"GET", "/webhooks/triggers", "api_webhook_triggers", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, false, 0},
+	{"GET", "/webhooks/{id}", "api_webhook_get", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, false, 0},
+	{"DELETE", "/webhooks/{id}", "api_webhook_delete", "webhooks:write", BODY_NONE, ANSWER_SQL, false, false, false, 0},
+	{"GET", "/webhooks/{id}/batches", "api_webhook_batches", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, false, 0},
 	{"GET", "/openapi.json", NULL, NULL, BODY_NONE, ANSWER_OPENAPI, false, false, false, 0},
 };
 const size_t route_count = sizeof(routes) / sizeof(routes[0]);

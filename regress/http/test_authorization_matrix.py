@@ -60,10 +60,15 @@ class TestAuthorizationMatrix(ApiTest):
             "grant_type": "authorization_code", "code": codes[1], "redirect_uri": cls.redirect,
             "client_id": cls.client_id, "client_secret": cls.client_secret}).json["refresh_token"]
 
+        # a webhook of A's (its URL a documentation address: nothing is ever posted there)
+        cls.hook_url = "https://192.0.2.1/A-s-secret-hook"
+        cls.hook = sql1("SELECT id FROM privacybee.webhook_create(%s, %s, '{contact.created}')",
+                        cls.a, cls.hook_url)
+
     def assertNoDataOfA(self, r):
         for secret in (self.secret, "A's private request", "A's blocked caller", "A's ciphertext",
-                       self.friend, self.a_buzz, self.a_code, self.a_refresh, "A's secret tag",
-                       "A's photo"):
+                       self.friend, self.a_buzz, self.a_code, self.a_refresh, self.hook_url,
+                       "A's secret tag", "A's photo"):
             self.assertNotIn(secret, r.raw, r)
 
     def cases(self):
@@ -102,8 +107,6 @@ class TestAuthorizationMatrix(ApiTest):
                                                {"hash": "h", "e2e_id": "b"}), {200}),
             ("DELETE", "/apps/buzz/clear"): (("DELETE", "/apps/buzz/clear", None), {204}),
             ("GET", "/openapi.json"): (("GET", "/openapi.json", None), {200}),
-            # an app's request is B's to answer for B alone (a code of B's own); A's code and
-            # refresh token are nothing without the app's secret, which B does not have
             # the Contacts+ RPC: A's ids are B's 404, B's own listings hold nothing of A's
             ("POST", "/api/v1/account.get"): (("POST", "/api/v1/account.get", {}), {200}),
             ("POST", "/api/v1/contacts.get"): (("POST", "/api/v1/contacts.get", {"contactIds": [str(c)]}), {404}),
@@ -135,6 +138,8 @@ class TestAuthorizationMatrix(ApiTest):
             ("POST", "/api/v1/tags.delete"): (("POST", "/api/v1/tags.delete",
                                                {"tagId": str(tag), "etag": "v1.1"}), {404}),
             ("POST", "/api/v1/teams.get"): (("POST", "/api/v1/teams.get", {}), {200}),
+            # an app's request is B's to answer for B alone (a code of B's own); A's code and
+            # refresh token are nothing without the app's secret, which B does not have
             ("GET", "/oauth/authorize"): (("GET", "/oauth/authorize?" + urllib.parse.urlencode({
                 "client_id": self.client_id, "redirect_uri": self.redirect, "scope": "contacts.read"}),
                 None), {200}),
@@ -151,6 +156,13 @@ class TestAuthorizationMatrix(ApiTest):
             ("POST", "/v3/oauth.refreshToken"): (("POST", "/v3/oauth.refreshToken", {
                 "refresh_token": self.a_refresh, "client_id": self.client_id,
                 "client_secret": ""}), {401}),
+            ("GET", "/webhooks"): (("GET", "/webhooks?trigger_id=contact.created", None), {200}),
+            ("POST", "/webhooks"): (("POST", "/webhooks", {"url": "https://192.0.2.1/b",
+                                                         "trigger_ids": ["contact.created"]}), {201}),
+            ("GET", "/webhooks/triggers"): (("GET", "/webhooks/triggers", None), {200}),
+            ("GET", "/webhooks/{id}"): (("GET", f"/webhooks/{self.hook}", None), {404}),
+            ("DELETE", "/webhooks/{id}"): (("DELETE", f"/webhooks/{self.hook}", None), {404}),
+            ("GET", "/webhooks/{id}/batches"): (("GET", f"/webhooks/{self.hook}/batches", None), {404}),
             # B's own (empty) findings, never A's contact, whatever B asks for
             ("POST", "/contacts/search"): (("POST", "/contacts/search", {"filter": {
                 "operator": "or", "subfilters": [
@@ -210,6 +222,7 @@ class TestAuthorizationMatrix(ApiTest):
                              "AND code_hash = privacybee.secret_hash(%s)", self.a, self.a_code), [(True,)])
         self.assertEqual(sql("SELECT revoked_at IS NULL FROM privacybee.oauth_grants WHERE user_id = %s",
                              self.a), [(True,)])
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.webhooks WHERE user_id = %s", self.a), 1)
         self.assertEqual(sql("SELECT name, version FROM privacybee.tags WHERE user_id = %s", self.a),
                          [("A's secret tag", 1)])
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.contact_tags WHERE user_id = %s",

@@ -207,6 +207,7 @@ class TestIdsInBodies(IdCase):
             ("POST", "/oauth/revoke"): [],
             ("POST", "/v3/oauth.exchangeAuthCode"): [],
             ("POST", "/v3/oauth.refreshToken"): [],
+            ("POST", "/webhooks"): [],
         }
 
     def send(self, method, pattern, template, spelling):

@@ -61,3 +61,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION privacybee.oauth_codes_kept() IS
     'how long an OAuth code is kept past its expiry, for reuse detection (1 day)';
+
+-- A webhook's batches, with each attempt, are kept and shown this long
+-- (GET /webhooks/<id>/batches, SPEC §11).
+CREATE OR REPLACE FUNCTION privacybee.webhook_batch_period()
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT interval '14 days'
+$$;
+COMMENT ON FUNCTION privacybee.webhook_batch_period() IS
+    'how long webhook batches and their attempts are kept and shown (14 days)';

@@ -19,6 +19,8 @@ DECLARE
     blocked bigint;
     codes bigint;
     refresh_tokens bigint;
+    batches bigint;
+    events bigint;
     differences bigint;
     members bigint[];
     m bigint;
@@ -54,6 +56,20 @@ BEGIN
     DELETE FROM privacybee.oauth_refresh_tokens t WHERE t.expires_at < pg_catalog.now();
     GET DIAGNOSTICS refresh_tokens = ROW_COUNT;
 
+    -- webhook batches delivered or given up past webhook_batch_period() (their attempts go
+    -- with them; one still being retried stays), and the batches of webhooks deleted while
+    -- one was being posted; queued events of webhooks that are gone (deleted while the
+    -- event was written) or disabled (never sent: a disabled webhook stays so, SPEC §11)
+    DELETE FROM privacybee.webhook_batches b
+     WHERE (b.status <> 'pending' AND b.created < pg_catalog.now() - privacybee.webhook_batch_period())
+        OR NOT EXISTS (SELECT 1 FROM privacybee.webhooks w
+                        WHERE w.user_id = b.user_id AND w.id = b.webhook_id);
+    GET DIAGNOSTICS batches = ROW_COUNT;
+    DELETE FROM privacybee.webhook_events e
+     WHERE NOT EXISTS (SELECT 1 FROM privacybee.webhooks w
+                        WHERE w.user_id = e.user_id AND w.id = e.webhook_id AND w.enabled);
+    GET DIAGNOSTICS events = ROW_COUNT;
+
     -- trust_verify() must return nothing. A difference is a defect: it is reported (in
     -- the result and as a WARNING in the server log), and the members concerned are
     -- recomputed so that their calls are screened by the live rules meanwhile.
@@ -73,6 +89,8 @@ BEGIN
         'blocked_calls_purged', blocked,
         'oauth_codes_purged', codes,
         'oauth_refresh_tokens_purged', refresh_tokens,
+        'webhook_batches_purged', batches,
+        'webhook_events_purged', events,
         'trust_differences', differences,
         'trust_members_recomputed', COALESCE(pg_catalog.cardinality(members), 0),
         'started', privacybee.rfc3339(started),
@@ -80,7 +98,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.maintenance() IS
-    'nightly: purges tombstones, blocked calls and OAuth codes and refresh tokens past what is kept, checks trust_verify(); returns what it did';
+    'nightly: purges tombstones, blocked calls, OAuth codes and refresh tokens and webhook batches past what is kept, checks trust_verify(); returns what it did';
 
 -- Schedules the two jobs with pg_cron, in the database pg_cron runs in: maintenance()
 -- nightly at 03:30 and recompute_trust() on Sundays at 04:30 (pg_cron's times are GMT).

@@ -57,6 +57,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_trust_request_create' THEN 'contacts:write'
         WHEN 'api_trust_requests_list' THEN 'contacts:read'
         WHEN 'api_trust_set' THEN 'contacts:write'
+        WHEN 'api_webhook_batches' THEN 'webhooks:read'
+        WHEN 'api_webhook_create' THEN 'webhooks:write'
+        WHEN 'api_webhook_delete' THEN 'webhooks:write'
+        WHEN 'api_webhook_get' THEN 'webhooks:read'
+        WHEN 'api_webhook_triggers' THEN 'webhooks:read'
+        WHEN 'api_webhooks_list' THEN 'webhooks:read'
     END
 $$;
 COMMENT ON FUNCTION privacybee.route_scope(text) IS
@@ -117,7 +123,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ('api_trust_lookup', 'buzz:lookup'),
         ('api_trust_request_create', 'contacts:write'),
         ('api_trust_requests_list', 'contacts:read'),
-        ('api_trust_set', 'contacts:write')
+        ('api_trust_set', 'contacts:write'),
+        ('api_webhook_batches', 'webhooks:read'),
+        ('api_webhook_create', 'webhooks:write'),
+        ('api_webhook_delete', 'webhooks:write'),
+        ('api_webhook_get', 'webhooks:read'),
+        ('api_webhook_triggers', 'webhooks:read'),
+        ('api_webhooks_list', 'webhooks:read')
 $$;
 COMMENT ON FUNCTION privacybee.route_functions() IS
     'every route function of the route registry (api/routes) and the scope it demands (NULL: no bearer token)';
@@ -144,6 +156,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'teams.contacts.write' THEN 'teams.contacts.write'
         WHEN 'teams.tags.read' THEN 'teams.tags.read'
         WHEN 'teams.tags.write' THEN 'teams.tags.write'
+        WHEN 'webhooks:read' THEN 'webhooks:read'
+        WHEN 'webhooks:write' THEN 'webhooks:write'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_canonical(text) IS
@@ -167,6 +181,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'teams.contacts.write' THEN 'create, change and delete my teams'' contacts'
         WHEN 'teams.tags.read' THEN 'read my teams'' tags'
         WHEN 'teams.tags.write' THEN 'create, rename and delete my teams'' tags'
+        WHEN 'webhooks:read' THEN 'see my webhooks, the triggers there are and every delivery of the last 14 days'
+        WHEN 'webhooks:write' THEN 'create and delete my webhooks (a webhook''s triggers also need the scopes that read their data)'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_description(text) IS
@@ -193,6 +209,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'teams.contacts.write' THEN 'member'
         WHEN 'teams.tags.read' THEN 'member'
         WHEN 'teams.tags.write' THEN 'member'
+        WHEN 'webhooks:read' THEN 'member'
+        WHEN 'webhooks:write' THEN 'member'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_holder(text) IS
@@ -299,3 +317,15 @@ COMMENT ON FUNCTION privacybee.api_trust_requests_list(text, text, jsonb, jsonb,
     'GET /contacts/requests: pending trust requests to me (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_set(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/trust/{id}: trust or untrust a person or company (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_batches(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/{id}/batches: its batches of the last 14 days, newest first, each attempt with them (Link) (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /webhooks: create a webhook; its signing secret is in this answer only (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_delete(text, text, jsonb, jsonb, text, text) IS
+    'DELETE /webhooks/{id}: delete a webhook; what it had not yet delivered is dropped (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_get(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/{id}: one webhook, and why it was disabled if it was (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_triggers(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/triggers: the triggers a webhook may name, and the scope each needs (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhooks_list(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)';
