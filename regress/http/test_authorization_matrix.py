@@ -138,6 +138,16 @@ class TestAuthorizationMatrix(ApiTest):
             ("POST", "/api/v1/tags.delete"): (("POST", "/api/v1/tags.delete",
                                                {"tagId": str(tag), "etag": "v1.1"}), {404}),
             ("POST", "/api/v1/teams.get"): (("POST", "/api/v1/teams.get", {}), {200}),
+            ("POST", "/api/v1/webhooks.get"): (("POST", "/api/v1/webhooks.get",
+                                                {"webhookIds": [str(self.hook)]}), {404}),
+            ("POST", "/api/v1/webhooks.search"): (("POST", "/api/v1/webhooks.search", {"url": "secret"}), {200}),
+            ("POST", "/api/v1/webhooks.create"): (("POST", "/api/v1/webhooks.create", {
+                "url": "https://192.0.2.1/b-cplus", "triggerIds": ["contact.created"]}), {200}),
+            ("POST", "/api/v1/webhooks.delete"): (("POST", "/api/v1/webhooks.delete",
+                                                   {"webhookId": str(self.hook)}), {404}),
+            ("POST", "/api/v1/webhooks.getBatches"): (("POST", "/api/v1/webhooks.getBatches",
+                                                       {"webhookId": str(self.hook)}), {404}),
+            ("POST", "/api/v1/webhooks.getTriggers"): (("POST", "/api/v1/webhooks.getTriggers", {}), {200}),
             # an app's request is B's to answer for B alone (a code of B's own); A's code and
             # refresh token are nothing without the app's secret, which B does not have
             ("GET", "/oauth/authorize"): (("GET", "/oauth/authorize?" + urllib.parse.urlencode({

@@ -197,6 +197,13 @@ class TestIdsInBodies(IdCase):
                 ("teamId", '{"teamId": %s, "contactIds": [1], "ownerId": null}', 404, company, 404)],
             ("POST", "/api/v1/tags.get"): [("tagIds[0]", '{"tagIds": [%s]}', 404, tag, 200)],
             ("POST", "/api/v1/tags.scroll"): [],
+            # webhooks' ids: test_cplus_webhooks covers them
+            ("POST", "/api/v1/webhooks.get"): [],
+            ("POST", "/api/v1/webhooks.search"): [],
+            ("POST", "/api/v1/webhooks.create"): [],
+            ("POST", "/api/v1/webhooks.delete"): [],
+            ("POST", "/api/v1/webhooks.getBatches"): [],
+            ("POST", "/api/v1/webhooks.getTriggers"): [],
             ("POST", "/api/v1/tags.create"): [],
             ("POST", "/api/v1/tags.update"): [
                 ("tag.tagId", '{"tag": {"tagId": %s, "etag": "stale", "tagData": {"name": "mine"}}}', 404, tag, 409)],

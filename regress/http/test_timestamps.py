@@ -121,6 +121,13 @@ class TestEveryTimestampShown(ApiTest):
             ("POST", "/api/v1/tags.update"): None,  # the tag, as tags.get shows it
             ("POST", "/api/v1/tags.delete"): None,  # answers {"tagId", "deleted"}
             ("POST", "/api/v1/teams.get"): ("POST", "/api/v1/teams.get", {}),
+            ("POST", "/api/v1/webhooks.get"): ("POST", "/api/v1/webhooks.get", {"webhookIds": [str(self.hook)]}),
+            ("POST", "/api/v1/webhooks.search"): ("POST", "/api/v1/webhooks.search", {}),
+            ("POST", "/api/v1/webhooks.create"): ("POST", "/api/v1/webhooks.create", {
+                "url": "https://192.0.2.1/cplus", "triggerIds": ["tag.deleted"]}),
+            ("POST", "/api/v1/webhooks.delete"): None,  # answers {"webhookId", "deleted"}
+            ("POST", "/api/v1/webhooks.getBatches"): None,  # as GET /webhooks/{id}/batches
+            ("POST", "/api/v1/webhooks.getTriggers"): None,  # the catalog: no timestamps
             # OAuth 2.0: no timestamps; the Contacts+ forms write expirations as the seed
             # does, in milliseconds (test_oauth.py checks them)
             ("GET", "/oauth/authorize"): None,

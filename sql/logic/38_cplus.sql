@@ -1058,3 +1058,187 @@ BEGIN
           JOIN privacybee.cplus_contacts(uid, cids) AS x ON x.id = u.id))::text);
 END
 $$;
+
+-- ---- webhooks (SPEC §11, over sql/logic/70_webhooks.sql's functions) ---------------
+
+-- Webhooks as the seed writes them: {"webhookId", "url", "triggers", "created",
+-- "accountId"} (the account whose changes it reports: the member's, or the team's).
+CREATE OR REPLACE FUNCTION privacybee.cplus_webhook(w privacybee.webhooks)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.jsonb_build_object(
+        'webhookId', w.id::text, 'url', w.url, 'triggers', pg_catalog.to_jsonb(w.trigger_ids),
+        'created', privacybee.rfc3339(w.created), 'accountId', w.user_id::text)
+$$;
+COMMENT ON FUNCTION privacybee.cplus_webhook(privacybee.webhooks) IS
+    'a webhook as the Contacts+ API writes it (never its secret)';
+
+-- The page of a webhooks.get or webhooks.search: page, from 1 (default 1), of 100.
+CREATE OR REPLACE FUNCTION privacybee.cplus_webhook_page(body jsonb)
+RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT COALESCE(privacybee.json_int(body -> 'page', 'page', 1, 1000000), 1)::integer
+$$;
+COMMENT ON FUNCTION privacybee.cplus_webhook_page(jsonb) IS
+    'the page a Contacts+ webhooks listing asks for (from 1, 100 a page); 400 naming page otherwise';
+
+-- webhooks.get {"webhookIds", "page"}: those webhooks, in the order named; 404 naming any
+-- that is not the member's (or the team's).
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get(token text, arg text, params jsonb, body jsonb,
+                                                            if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_webhooks_get', body);
+    ids bigint[];
+    page integer;
+    missing text[];
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    uid := privacybee.cplus_body(uid, body, '{webhookIds,page}');
+    IF NOT body ? 'webhookIds' THEN
+        PERFORM privacybee.bad_field('webhookIds', 'is required');
+    END IF;
+    ids := privacybee.json_ids(body -> 'webhookIds', 'webhookIds', 1000);
+    page := privacybee.cplus_webhook_page(body);
+    SELECT pg_catalog.array_agg('webhookIds[' || (e.i - 1) || ']' ORDER BY e.i) INTO missing
+      FROM pg_catalog.jsonb_array_elements(body -> 'webhookIds') WITH ORDINALITY AS e(x, i)
+     WHERE NOT EXISTS (SELECT 1 FROM privacybee.webhooks w
+                        WHERE w.user_id = uid AND w.id = privacybee.json_id(e.x, 'webhookIds'));
+    IF missing IS NOT NULL THEN
+        PERFORM privacybee.fail_fields(404, missing,
+            pg_catalog.array_fill('not found'::text, ARRAY[pg_catalog.cardinality(missing)]),
+            missing[1] || ' not found');
+    END IF;
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('webhooks', (
+        SELECT COALESCE(pg_catalog.jsonb_agg(privacybee.cplus_webhook(w) ORDER BY u.ord), '[]')
+          FROM (SELECT * FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(id, ord)
+                 ORDER BY u.ord OFFSET (page - 1) * 100 LIMIT 100) AS u
+          JOIN privacybee.webhooks w ON w.user_id = uid AND w.id = u.id))::text);
+END
+$$;
+
+-- webhooks.search {"url", "triggerIds", "page"}: the webhooks whose URL contains url and
+-- that name any of triggerIds (each absent: any), oldest first, 100 a page.
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_search(token text, arg text, params jsonb, body jsonb,
+                                                               if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_webhooks_search', body);
+    triggers text[];
+    page integer;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    body := COALESCE(body, '{}');
+    uid := privacybee.cplus_body(uid, body, '{url,triggerIds,page}');
+    IF pg_catalog.jsonb_typeof(body -> 'url') NOT IN ('string', 'null') THEN
+        PERFORM privacybee.bad_field('url', 'must be a string');
+    END IF;
+    IF body ? 'triggerIds' AND body -> 'triggerIds' <> 'null' THEN
+        triggers := privacybee.webhook_trigger_ids(body -> 'triggerIds', 'triggerIds');
+    END IF;
+    page := privacybee.cplus_webhook_page(body);
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('webhooks', (
+        SELECT COALESCE(pg_catalog.jsonb_agg(privacybee.cplus_webhook(w) ORDER BY w.id), '[]')
+          FROM (SELECT * FROM privacybee.webhook_search(uid, NULLIF(body ->> 'url', ''), triggers) AS s
+                 ORDER BY s.id OFFSET (page - 1) * 100 LIMIT 100) AS w))::text);
+END
+$$;
+
+-- webhooks.create {"url", "triggerIds"}: the new webhook, and its signing secret ("secret",
+-- beside the seed's fields: the one time it is shown). The token must read every
+-- trigger's data (webhook_check_trigger_scopes()).
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_create(token text, arg text, params jsonb, body jsonb,
+                                                               if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_webhooks_create', body);
+    me bigint := uid;
+    triggers text[];
+    made record;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    PERFORM privacybee.check_body_fields(body, '{url,triggerIds,teamId}', 'this method''s body');
+    IF pg_catalog.jsonb_typeof(body -> 'url') IS DISTINCT FROM 'string' THEN
+        PERFORM privacybee.bad_field('url', 'is required: a string');
+    END IF;
+    triggers := privacybee.webhook_trigger_ids(body -> 'triggerIds', 'triggerIds');
+    -- before acting for a team: it authenticates the token again, as its member
+    PERFORM privacybee.webhook_check_trigger_scopes(token, triggers);
+    uid := privacybee.cplus_body(uid, body, '{url,triggerIds}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
+    SELECT * INTO made FROM privacybee.webhook_create(uid, body ->> 'url', triggers);
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('webhook',
+        (SELECT privacybee.cplus_webhook(w) FROM privacybee.webhooks w WHERE w.user_id = uid AND w.id = made.id)
+        || pg_catalog.jsonb_build_object('secret', made.secret))::text);
+END
+$$;
+
+-- webhooks.delete {"webhookId"}: the webhook goes, with what it had not delivered.
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_delete(token text, arg text, params jsonb, body jsonb,
+                                                               if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_webhooks_delete', body);
+    me bigint := uid;
+    wid bigint;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    uid := privacybee.cplus_body(uid, body, '{webhookId}');
+    PERFORM privacybee.cplus_lock_team(me, uid);
+    wid := privacybee.json_id(body -> 'webhookId', 'webhookId');
+    IF NOT privacybee.webhook_delete(uid, wid) THEN
+        PERFORM privacybee.fail_fields(404, '{webhookId}', '{"not found"}', 'webhook not found');
+    END IF;
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
+        'webhookId', wid::text, 'deleted', true)::text);
+END
+$$;
+
+-- webhooks.getBatches {"webhookId", "batchId"}: the webhook's batches of the last 14 days,
+-- newest first (only batchId's when it is given), each as GET /webhooks/<id>/batches
+-- shows it (the seed shows no shape of its own).
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get_batches(token text, arg text, params jsonb, body jsonb,
+                                                                    if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.cplus_auth(token, 'api_cplus_webhooks_get_batches', body);
+    wid bigint;
+    batch bigint;
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    uid := privacybee.cplus_body(uid, body, '{webhookId,batchId}');
+    wid := privacybee.json_id(body -> 'webhookId', 'webhookId');
+    IF body ? 'batchId' AND body -> 'batchId' <> 'null' THEN
+        batch := privacybee.json_id(body -> 'batchId', 'batchId');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM privacybee.webhooks w WHERE w.user_id = uid AND w.id = wid) THEN
+        PERFORM privacybee.fail_fields(404, '{webhookId}', '{"not found"}', 'webhook not found');
+    END IF;
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('batches', (
+        SELECT COALESCE(pg_catalog.jsonb_agg(privacybee.webhook_batch_json(b)::jsonb ORDER BY b.id DESC), '[]')
+          FROM privacybee.webhook_batches_of(uid, wid, NULL, 1000) AS b
+         WHERE batch IS NULL OR b.id = batch))::text);
+END
+$$;
+
+-- webhooks.getTriggers {}: every trigger a webhook may name, with the scope its data needs.
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get_triggers(token text, arg text, params jsonb, body jsonb,
+                                                                     if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_cplus_webhooks_get_triggers'));
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    PERFORM privacybee.check_body_fields(COALESCE(body, '{}'), '{}', 'this method''s body');
+    RETURN privacybee.response(200, pg_catalog.jsonb_build_object('triggers', (
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'triggerId', t.id, 'scope', t.scope, 'description', t.description) ORDER BY t.id)
+          FROM privacybee.webhook_triggers() AS t))::text);
+END
+$$;

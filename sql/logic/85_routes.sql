@@ -39,6 +39,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_cplus_tags_scroll' THEN 'tags.read'
         WHEN 'api_cplus_tags_update' THEN 'tags.write'
         WHEN 'api_cplus_teams_get' THEN 'teams.read'
+        WHEN 'api_cplus_webhooks_create' THEN 'webhooks:write'
+        WHEN 'api_cplus_webhooks_delete' THEN 'webhooks:write'
+        WHEN 'api_cplus_webhooks_get' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_get_batches' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_get_triggers' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_search' THEN 'webhooks:read'
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
@@ -106,6 +112,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ('api_cplus_tags_scroll', 'tags.read'),
         ('api_cplus_tags_update', 'tags.write'),
         ('api_cplus_teams_get', 'teams.read'),
+        ('api_cplus_webhooks_create', 'webhooks:write'),
+        ('api_cplus_webhooks_delete', 'webhooks:write'),
+        ('api_cplus_webhooks_get', 'webhooks:read'),
+        ('api_cplus_webhooks_get_batches', 'webhooks:read'),
+        ('api_cplus_webhooks_get_triggers', 'webhooks:read'),
+        ('api_cplus_webhooks_search', 'webhooks:read'),
         ('api_employees', 'contacts:read'),
         ('api_encryption', 'buzz'),
         ('api_heartbeat', 'buzz'),
@@ -281,6 +293,18 @@ COMMENT ON FUNCTION privacybee.api_cplus_tags_update(text, text, jsonb, jsonb, t
     'POST /api/v1/tags.update: Contacts+: rename a tag at its etag (scope tags.write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_teams_get(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.create: Contacts+: create a webhook (its signing secret in this answer only) (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.delete: Contacts+: delete a webhook, with what it had not delivered (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.get: Contacts+: webhooks by id (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get_batches(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.getBatches: Contacts+: a webhook''s batches of the last 14 days (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get_triggers(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.getTriggers: Contacts+: the triggers a webhook may name (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_search(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.search: Contacts+: my webhooks by part of their URL and by trigger, oldest first (scope webhooks:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_employees(text, text, jsonb, jsonb, text, text) IS
     'GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, text) IS
