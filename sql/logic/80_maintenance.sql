@@ -16,6 +16,7 @@ LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     tombstones bigint;
+    cards bigint;
     blocked bigint;
     differences bigint;
     members bigint[];
@@ -33,6 +34,8 @@ BEGIN
     DELETE FROM privacybee.contact_tombstones t
      WHERE t.deleted_at < pg_catalog.now() - privacybee.tombstone_period();
     GET DIAGNOSTICS tombstones = ROW_COUNT;
+    -- CardDAV's deleted cards alike (sql/logic/70_carddav.sql)
+    cards := privacybee.carddav_purge();
 
     -- blocked calls beyond each member's latest blocked_calls_kept()
     DELETE FROM privacybee.blocked_calls b
@@ -60,6 +63,7 @@ BEGIN
 
     RETURN pg_catalog.jsonb_build_object(
         'tombstones_purged', tombstones,
+        'cards_purged', cards,
         'blocked_calls_purged', blocked,
         'trust_differences', differences,
         'trust_members_recomputed', COALESCE(pg_catalog.cardinality(members), 0),

@@ -23,6 +23,16 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_contacts_search' THEN 'contacts:read'
         WHEN 'api_contacts_sync' THEN 'contacts:write'
         WHEN 'api_contacts_tags' THEN 'contacts:write'
+        WHEN 'api_dav_card_delete' THEN 'contacts:write'
+        WHEN 'api_dav_card_get' THEN 'contacts:read'
+        WHEN 'api_dav_card_put' THEN 'contacts:write'
+        WHEN 'api_dav_options' THEN NULL
+        WHEN 'api_dav_propfind_book' THEN 'contacts:read'
+        WHEN 'api_dav_propfind_card' THEN 'contacts:read'
+        WHEN 'api_dav_propfind_home' THEN 'contacts:read'
+        WHEN 'api_dav_propfind_root' THEN 'contacts:read'
+        WHEN 'api_dav_report' THEN 'contacts:read'
+        WHEN 'api_dav_well_known' THEN NULL
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
@@ -88,6 +98,26 @@ COMMENT ON FUNCTION privacybee.api_contacts_sync(text, text, jsonb, jsonb, text,
     'POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_tags(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/tags: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_card_delete(text, text, jsonb, jsonb, text, text) IS
+    'DELETE /dav/{id}/contacts/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_card_get(text, text, jsonb, jsonb, text, text) IS
+    'GET /dav/{id}/contacts/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_card_put(text, text, jsonb, text, text, text) IS
+    'PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_options(text, text, jsonb, jsonb, text, text) IS
+    'OPTIONS /.well-known/carddav and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV''s capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_propfind_book(text, text, jsonb, jsonb, text, text) IS
+    'PROPFIND /dav/{id}/contacts/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_propfind_card(text, text, jsonb, jsonb, text, text) IS
+    'PROPFIND /dav/{id}/contacts/{name}: one card''s properties (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_propfind_home(text, text, jsonb, jsonb, text, text) IS
+    'PROPFIND /dav/{id}/: my principal and address book home, with Depth 1 my address books (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_propfind_root(text, text, jsonb, jsonb, text, text) IS
+    'PROPFIND /dav/: the service root: who I am (current-user-principal) (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_report(text, text, jsonb, jsonb, text, text) IS
+    'REPORT /dav/{id}/contacts/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_dav_well_known(text, text, jsonb, jsonb, text, text) IS
+    'GET /.well-known/carddav and PROPFIND /.well-known/carddav: where the CardDAV service is (RFC 6764) (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_employees(text, text, jsonb, jsonb, text, text) IS
     'GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, text) IS
