@@ -241,12 +241,14 @@ def function_scopes(routes):
 
 
 def routes_sql(routes, scopes):
-    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in function_scopes(routes))
+    # a route function that takes no token (the WebDAV discovery routes): '-'
+    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else repr('-')}" for f, s in function_scopes(routes))
     holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
     return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
             f"-- {GENERATED}.\n\n"
-            "-- The token scope route function fn demands (api/routes); NULL for a function that is\n"
-            "-- no route's, so authenticate() refuses (fails closed) rather than guess.\n"
+            "-- The token scope route function fn demands (api/routes); '-' for a route function that\n"
+            "-- takes no token; NULL for a function that is no route's, so authenticate() refuses\n"
+            "-- (fails closed) rather than guess.\n"
             "CREATE OR REPLACE FUNCTION privacybee.route_scope(fn text)\n"
             "RETURNS text\n"
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"

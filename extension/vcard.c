@@ -104,17 +104,20 @@ LogicalLines(const char *text, size_t len)
 			i++;
 		if (i < len && text[i] == '\n')
 			i++;
-		if (end > start && (text[start] == ' ' || text[start] == '\t') && have)
-		{
-			appendBinaryStringInfo(&cur, text + start + 1, (int) (end - start - 1));
-			continue;
-		}
 		if (have && cur.len > 0 && cur.data[cur.len - 1] == '=' &&
 			IsQuotedPrintableLine(cur.data, (size_t) cur.len))
 		{
-			/* a soft line break: the value goes on, the "=" was not part of it */
+			/*
+			 * a soft line break (RFC 2045 §6.7): the "=" was not part of the value, and
+			 * the next line goes on as it is, a leading space included
+			 */
 			cur.data[--cur.len] = '\0';
 			appendBinaryStringInfo(&cur, text + start, (int) (end - start));
+			continue;
+		}
+		if (end > start && (text[start] == ' ' || text[start] == '\t') && have)
+		{
+			appendBinaryStringInfo(&cur, text + start + 1, (int) (end - start - 1));
 			continue;
 		}
 		if (have && cur.len > 0)

@@ -544,6 +544,12 @@ handle_request(FCGX_Request *fcgi, Db *db)
 			break;
 	}
 	r.route = &routes[r.route_index];
+	/* a resource name ({name}) nginx decoded to bytes that are not UTF-8 names nothing */
+	if (!utf8_valid(r.arg, strlen(r.arg)))
+	{
+		RespondError(&r, 404, "no such resource", NULL, NULL);
+		return;
+	}
 	ReadHeaders(&r);
 	r.params = json_object();
 	if (r.params == NULL)
