@@ -159,7 +159,7 @@ class TestAuthentication(DavTest):
             with self.subTest(user=user):
                 r = self.dav("PROPFIND", self.book, user=user, headers={"Depth": "0"})
                 self.assertError(r, 401)
-                self.assertIn("WWW-Authenticate", {k.title(): v for k, v in r.headers.items()})
+                self.assertTrue(r.header("WWW-Authenticate").startswith("Basic "))
 
     def test_a_bearer_token_works_too(self):
         r = self.req("PROPFIND", self.book, self.token, headers={"Depth": "0"})
@@ -196,7 +196,7 @@ class TestAnotherMembersBook(DavTest):
 
 class TestCards(DavTest):
     def test_put_creates_then_replaces_and_get_answers_the_version_asked(self):
-        r = self.put("card one.vcf", vcard("uid-1", "Ann One", "+12125550111"), **{"If-None-Match": "*"})
+        r = self.put("card%20one.vcf", vcard("uid-1", "Ann One", "+12125550111"), **{"If-None-Match": "*"})
         self.assertStatus(r, 201)
         etag = r.header("ETag")
         got = self.dav("GET", self.book + "card%20one.vcf")
@@ -211,7 +211,7 @@ class TestCards(DavTest):
         head = self.dav("HEAD", self.book + "card%20one.vcf")
         self.assertStatus(head, 200)
         self.assertEqual(head.data, b"")
-        r = self.put("card one.vcf", vcard("uid-1", "Ann Replaced"), **{"If-Match": etag})
+        r = self.put("card%20one.vcf", vcard("uid-1", "Ann Replaced"), **{"If-Match": etag})
         self.assertStatus(r, 204)
         self.assertNotEqual(r.header("ETag"), etag)
         got = self.dav("GET", self.book + "card%20one.vcf")
