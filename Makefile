@@ -226,6 +226,7 @@ bench: deps
 	$(MAKE) all
 	@bash regress/bench/run.sh
 	@bash regress/bench/search.sh
+	@bash regress/bench/carddav.sh
 
 # make soak installs into its own PostgreSQL tree too (regress/soak/run.sh)
 soak: deps

@@ -13,7 +13,8 @@
  *
  * What maps onto §9 (the properties SPEC §15 lists): FN, N, EMAIL, TEL, ADR, BDAY, ORG,
  * TITLE, URL, IMPP, NOTE, CATEGORIES (tags), X-ABRELATEDNAMES (and 4.0's RELATED with a
- * text value), UID (the contact's external_id). Every other property is kept as it came —
+ * text value), UID (the contact's external_id), an inline PHOTO (the contact's photo,
+ * when it is a JPEG, PNG or WebP image: sql/logic/70_carddav.sql decides). Every other property is kept as it came —
  * the logical line, unfolded, byte for byte — and written back after the mapped ones,
  * so a round trip loses nothing a client stored. VERSION, PRODID and REV are the
  * card's own, written anew (REV from the contact's updated time). What is lost on a mapped property:
@@ -28,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include "common/base64.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -459,14 +461,41 @@ Birthday(Property *p, StringInfo out)
 	return true;
 }
 
+/*
+ * An inline PHOTO's base64: 2.1/3.0's ENCODING=b (or BASE64), 4.0's data: URI with
+ * ";base64,". NULL for a photo by reference (a URL), which stays among the unmodelled.
+ */
+static const char *
+InlinePhoto(Property *p)
+{
+	const char *encoding = ParamValue(p, "ENCODING");
+	const char *v = p->value;
+	StringInfoData out;
+
+	if (encoding && (pg_strcasecmp(encoding, "b") == 0 || pg_strcasecmp(encoding, "BASE64") == 0))
+		;
+	else if (pg_strncasecmp(v, "data:", 5) == 0 && strstr(v, ";base64,") != NULL &&
+			 strchr(v, ',') == strstr(v, ";base64,") + 7)
+		v = strstr(v, ";base64,") + 8;
+	else
+		return NULL;
+	/* the base64 alone (2.1 folds it with spaces) */
+	initStringInfo(&out);
+	for (; *v; v++)
+		if (*v != ' ' && *v != '\t')
+			appendStringInfoChar(&out, *v);
+	return out.data;
+}
+
 PG_FUNCTION_INFO_V1(vcard_parse);
 
 /*
- * vcard_parse(card text) → jsonb {"version", "uid", "contact": {...}, "extra"}: contact
+ * vcard_parse(card text) → jsonb {"version", "uid", "contact": {...}, "photo"?, "extra"}: contact
  * an input object of SPEC §4/§9 that says every mapped field (null or [] for what the
  * card does not have, so that an update replaces the whole card); extra the properties
- * not mapped, one logical line each, CRLF after each (null when none). PT400 for what is
- * not one vCard.
+ * not mapped, one logical line each, CRLF after each (null when none); photo an inline
+ * PHOTO ({"base64", "line"}: its data and its line as it came). PT400 for what is not one
+ * vCard.
  */
 Datum
 vcard_parse(PG_FUNCTION_ARGS)
@@ -496,6 +525,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 	List	   *titles = NIL;
 	List	   *org_values = NIL;
 	const char *fallback_name = NULL;
+	const char *photo = NULL;
+	const char *photo_line = NULL;
 
 	if (len > VCARD_MAX_BYTES)
 		Refuse(psprintf("is larger than %d bytes", VCARD_MAX_BYTES));
@@ -642,6 +673,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 			appendStringInfoChar(&item, '}');
 			ListItem(&related, &item);
 		}
+		else if (strcmp(p->name, "PHOTO") == 0 && photo == NULL && (photo = InlinePhoto(p)) != NULL)
+			photo_line = p->line;
 		else
 		{
 			/* not modelled: kept as it came */
@@ -722,6 +755,16 @@ vcard_parse(PG_FUNCTION_ARGS)
 	else
 		appendStringInfoString(&out, "null");
 	appendStringInfo(&out, "},\"labels\":%s]}", labels.data);
+	if (photo)
+	{
+		/* the SQL stores it as the contact's photo when it is an image privacybee reads, and
+		 * keeps the line among the unmodelled ones otherwise */
+		Key(&out, "photo");
+		appendStringInfoChar(&out, '{');
+		StringMember(&out, "base64", photo);
+		StringMember(&out, "line", photo_line);
+		appendStringInfoChar(&out, '}');
+	}
 	Key(&out, "extra");
 	if (extra.len)
 		escape_json(&out, extra.data);
@@ -870,9 +913,10 @@ TypeParams(StringInfo line, const char *type, bool primary, bool v4)
 PG_FUNCTION_INFO_V1(vcard_render);
 
 /*
- * vcard_render(contact jsonb, uid text, extra text, version text, rev text) → text: the
- * contact (as contact_json() renders it) as a vCard of that version ("3.0" or "4.0"),
- * extra's lines (vcard_parse's) after the mapped properties, REV rev.
+ * vcard_render(contact jsonb, uid text, extra text, version text, rev text, photo bytea,
+ * photo_type text) → text: the contact (as contact_json() renders it) as a vCard of that
+ * version ("3.0" or "4.0"), its photo inline, extra's lines (vcard_parse's) after the
+ * mapped properties, REV rev.
  */
 Datum
 vcard_render(PG_FUNCTION_ARGS)
@@ -882,6 +926,8 @@ vcard_render(PG_FUNCTION_ARGS)
 	char	   *extra = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	char	   *version = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	char	   *rev = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	bytea	   *photo = PG_NARGS() > 6 && !PG_ARGISNULL(5) && !PG_ARGISNULL(6) ? PG_GETARG_BYTEA_PP(5) : NULL;
+	char	   *photo_type = photo ? text_to_cstring(PG_GETARG_TEXT_PP(6)) : NULL;
 	bool		v4 = strcmp(version, "4.0") == 0;
 	JsonbContainer *c = &contact->root;
 	JsonbContainer *d = Container(Get(c, "details"));
@@ -1061,6 +1107,25 @@ vcard_render(PG_FUNCTION_ARGS)
 	{
 		LINE("REV:");
 		Raw(&line, rev);
+		Emit(&out, line.data);
+	}
+	if (photo)
+	{
+		/* the contact's photo inline: 3.0's ENCODING=b with its TYPE, 4.0's data: URI */
+		int			len = VARSIZE_ANY_EXHDR(photo);
+		int			size = pg_b64_enc_len(len) + 1;
+		char	   *b64 = palloc(size);
+		int			n = pg_b64_encode(VARDATA_ANY(photo), len, b64, size);
+
+		if (n < 0)
+			elog(ERROR, "could not encode a photo in base64");
+		b64[n] = '\0';
+		if (v4)
+			LINE("PHOTO:data:%s;base64,%s", photo_type, b64);
+		else
+			LINE("PHOTO;ENCODING=b;TYPE=%s:%s",
+				 strcmp(photo_type, "image/png") == 0 ? "PNG" :
+				 strcmp(photo_type, "image/webp") == 0 ? "WEBP" : "JPEG", b64);
 		Emit(&out, line.data);
 	}
 	/* the properties privacybee does not model, as the client wrote them */

@@ -10,7 +10,8 @@ packages=(
     postgresql-15-cron                                  # pg_cron: nightly maintenance()
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
     libxml2-dev                                         # front-end: WebDAV request bodies
-    vdirsyncer                                          # CardDAV tests: a real client
+    vdirsyncer radicale                                 # CardDAV tests: a real client, and the
+                                                        # server it must see privacybee as
     python3 python3-psycopg2 python3-jsonschema curl    # HTTP test suites (responses checked
                                                         # against the OpenAPI document)
     g++ libphonenumber-dev                              # the phone corpus oracle
@@ -21,7 +22,7 @@ packages=(
 # make bench only: the PHP peer (PHP-FPM + pgsql, regress/bench/peers/php) and the chart;
 # the Node peer runs on the node below
 if [ "${1:-}" = bench ]; then
-    packages+=(php8.2-fpm php8.2-pgsql gnuplot-nox radicale)  # radicale: CardDAV's peer
+    packages+=(php8.2-fpm php8.2-pgsql gnuplot-nox)
 fi
 # node and npm (test-only: the provider's signing library, regress/twilio, and an OpenAPI
 # validator, regress/openapi): Debian's,

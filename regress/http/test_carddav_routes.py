@@ -253,6 +253,25 @@ class TestCards(DavTest):
         self.assertStatus(r, 204)
         self.assertEqual(lookup().json["trusted"], False)
 
+    def test_an_inline_photo_is_the_contacts_photo_and_a_photo_by_url_stays_verbatim(self):
+        png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
+        line = "PHOTO;ENCODING=b;TYPE=PNG:" + base64.b64encode(png).decode()
+        self.assertStatus(self.put("ph.vcf", vcard("ph", "Phil", extra=line + "\r\n")), 201)
+        cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'ph'", self.uid)
+        rest = self.req("GET", f"/contacts/{cid}", self.token).json
+        self.assertEqual(rest["profile_icon"], f"/contacts/{cid}/photo")
+        got = self.req("GET", f"/contacts/{cid}/photo", self.token)
+        self.assertEqual((got.header("Content-Type"), got.data), ("image/png", png))
+        four = self.dav("GET", self.book + "ph.vcf", headers={"Accept": "text/vcard; version=4.0"})
+        self.assertIn("PHOTO:data:image/png;base64," + base64.b64encode(png).decode(),
+                      re.sub(r"\r\n ", "", four.data.decode()))
+        # a photo by reference, or one that is no image privacybee reads, is kept as it came
+        for kept in ("PHOTO;VALUE=uri:https://photos.example/p.jpg", "PHOTO;ENCODING=b;TYPE=GIF:R0lGODlhAQABAAAAACw="):
+            with self.subTest(kept=kept):
+                self.assertStatus(self.put("ph.vcf", vcard("ph", "Phil", extra=kept + "\r\n")), 204)
+                self.assertIn(kept, re.sub(r"\r\n ", "", self.dav("GET", self.book + "ph.vcf").data.decode()))
+                self.assertIsNone(self.req("GET", f"/contacts/{cid}", self.token).json["profile_icon"])
+
     def test_preconditions_fail_with_412_and_change_nothing(self):
         etag = self.put("p.vcf", vcard("uid-p", "Pat")).header("ETag")
         before = sql1("SELECT version FROM privacybee.contacts WHERE user_id = %s AND external_id = 'uid-p'", self.uid)

@@ -31,6 +31,12 @@ SELECT privacybee.vcard_parse(E'BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;EN
     '=C3=BCrgen;;;\r\nFN;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:J=C3=BCrgen M=C3=BCller\r\n'
     'TEL;HOME;VOICE:030 1234567\r\nNOTE;QUOTED-PRINTABLE:first=0D=0Asecond=\r\n line\r\nEND:VCARD\r\n') -> 'contact' AS two_one;
 
+-- an inline PHOTO: 3.0's ENCODING=b (folded base64 joined) and 4.0's data: URI come as
+-- photo (SQL stores it when it is an image it reads); one by URL stays verbatim
+SELECT privacybee.vcard_parse(E'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ\r\n SkZJRg==\r\nEND:VCARD\r\n') -> 'photo' AS three,
+       privacybee.vcard_parse(E'BEGIN:VCARD\nVERSION:4.0\nFN:P\nPHOTO:data:image/png;base64,iVBORw0K\nEND:VCARD\n') #>> '{photo,base64}' AS four,
+       privacybee.vcard_parse(E'BEGIN:VCARD\nVERSION:4.0\nFN:P\nPHOTO:https://x.example/p.jpg\nEND:VCARD\n') ->> 'extra' AS by_url;
+
 -- no FN: no display_name, so a new contact's is its name parts joined (SPEC §9); nothing
 -- names it: another field does
 SELECT privacybee.vcard_parse(E'BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane;;;\nEND:VCARD\n') -> 'contact' ? 'display_name' AS has_display_name,

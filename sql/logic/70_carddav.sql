@@ -108,12 +108,13 @@ COMMENT ON FUNCTION privacybee.vcard_parse(text) IS
     'a vCard 2.1/3.0/4.0 as {"version","uid","contact","extra"}: the contact input it maps to, and the properties not modelled, as they came; 400 for what is not one vCard';
 
 CREATE OR REPLACE FUNCTION privacybee.vcard_render(contact jsonb, uid text, extra text,
-                                                  version text, rev text)
+                                                  version text, rev text,
+                                                  photo bytea DEFAULT NULL, photo_type text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'vcard_render'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text) IS
-    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its unmodelled properties';
+COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text, bytea, text) IS
+    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its photo and unmodelled properties';
 
 CREATE OR REPLACE FUNCTION privacybee.dav_name_encode(name text)
 RETURNS text
@@ -222,13 +223,15 @@ LANGUAGE sql STABLE AS $$
                         COALESCE(c.external_id, 'privacybee-' || c.id::text), k.extra, vcard_version,
                         pg_catalog.to_char(c.updated AT TIME ZONE 'UTC',
                             CASE vcard_version WHEN '4.0' THEN 'YYYYMMDD"T"HH24MISS"Z"'
-                                         ELSE 'YYYY-MM-DD"T"HH24:MI:SS"Z"' END))
+                                         ELSE 'YYYY-MM-DD"T"HH24:MI:SS"Z"' END),
+                        p.data, p.content_type)
                END ORDER BY r.ord)
       FROM ROWS FROM (pg_catalog.unnest(ids),
                       pg_catalog.unnest(privacybee.contacts_render(uid, ids, true, true, true)))
            WITH ORDINALITY AS r(id, rendered, ord)
       LEFT JOIN privacybee.contacts c ON c.user_id = uid AND c.id = r.id
       LEFT JOIN privacybee.contact_cards k ON k.user_id = uid AND k.contact_id = r.id
+      LEFT JOIN privacybee.contact_photos p ON p.user_id = uid AND p.contact_id = r.id
 $$;
 COMMENT ON FUNCTION privacybee.dav_vcards(bigint, bigint[], text) IS
     'contacts of a member as vCards of a version, in the order of ids';
@@ -595,6 +598,7 @@ DECLARE
     card jsonb;
     other bigint;
     created boolean;
+    photo bytea;
 BEGIN
     PERFORM privacybee.dav_own(uid, arg);
     -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
@@ -627,6 +631,24 @@ BEGIN
          WHERE k.user_id = uid AND k.href = name AND k.deleted;
     ELSE
         PERFORM privacybee.update_contact(uid, cid, card -> 'contact');
+    END IF;
+    -- an inline PHOTO that is an image privacybee reads is the contact's photo (its version
+    -- moved with the write above); any other stays among the unmodelled properties; a card
+    -- without one removes the contact's
+    BEGIN
+        photo := pg_catalog.decode(card #>> '{photo,base64}', 'base64');
+    EXCEPTION WHEN invalid_parameter_value THEN
+        photo := NULL;          -- not base64: kept as it came, like any photo not read
+    END;
+    IF photo IS NOT NULL AND pg_catalog.octet_length(photo) <= privacybee.photo_max_bytes()
+       AND (privacybee.image_header(photo)).content_type IS NOT NULL THEN
+        PERFORM privacybee.contact_photo_store(uid, cid, photo);
+    ELSE
+        DELETE FROM privacybee.contact_photos x WHERE x.user_id = uid AND x.contact_id = cid;
+        IF card ? 'photo' THEN
+            card := pg_catalog.jsonb_set(card, '{extra}', pg_catalog.to_jsonb(
+                        COALESCE(card ->> 'extra', '') || (card #>> '{photo,line}') || E'\r\n'));
+        END IF;
     END IF;
     UPDATE privacybee.contact_cards k
        SET href = CASE WHEN created THEN name ELSE k.href END, extra = card ->> 'extra'
