@@ -148,7 +148,8 @@ ReadHeaders(Request *r)
 /*
  * A WebDAV route's params: not the query string (WebDAV has none; it is ignored) but
  * what the route's function needs of the request: the Basic user name (the function
- * checks it is the member's id or empty) and the Depth, Accept and Prefer fields.
+ * checks it is the member's id or empty), the path and the Depth, Accept and Prefer
+ * fields.
  */
 static void
 DavParams(Request *r)
@@ -159,7 +160,13 @@ DavParams(Request *r)
 		HeaderId	header;
 	}			fields[] = {{"depth", H_DEPTH}, {"accept", H_ACCEPT}, {"prefer", H_PREFER}};
 
+	const char *path = Param(r, "DOCUMENT_URI");
+
 	if (r->basic && json_object_set_new(r->params, "user", json_string(r->user)) != 0)
+		Reject(r, 500, "out of memory");
+	/* the path as requested (a multistatus names the resource as it was asked for) */
+	if (path && utf8_valid(path, strlen(path)) &&
+		json_object_set_new(r->params, "path", json_string(path)) != 0)
 		Reject(r, 500, "out of memory");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (r->header[fields[i].header] &&

@@ -44,6 +44,8 @@ const Route routes[] = {
 	{"OPTIONS", "/.well-known/carddav", "api_dav_options", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},
 	{"GET", "/.well-known/carddav", "api_dav_well_known", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},
 	{"PROPFIND", "/.well-known/carddav", "api_dav_well_known", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},
+	{"OPTIONS", "/", "api_dav_options", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},
+	{"PROPFIND", "/", "api_dav_propfind_root", "contacts:read", BODY_XML, ANSWER_SQL_BYTES, false, false, 0, true},
 	{"OPTIONS", "/dav/", "api_dav_options", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},
 	{"PROPFIND", "/dav/", "api_dav_propfind_root", "contacts:read", BODY_XML, ANSWER_SQL_BYTES, false, false, 0, true},
 	{"OPTIONS", "/dav/{id}/", "api_dav_options", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, 0, true},

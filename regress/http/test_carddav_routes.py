@@ -101,7 +101,7 @@ class TestDiscovery(DavTest):
             self.assertEqual(r.header("Location"), "/dav/")
 
     def test_options_says_dav_1_3_addressbook_everywhere(self):
-        for path in ("/.well-known/carddav", "/dav/", f"/dav/{self.uid}/", self.book, self.book + "x.vcf"):
+        for path in ("/", "/.well-known/carddav", "/dav/", f"/dav/{self.uid}/", self.book, self.book + "x.vcf"):
             r = self.req("OPTIONS", path)
             self.assertStatus(r, 200)
             self.assertEqual(r.header("DAV"), "1, 3, addressbook")
@@ -113,6 +113,9 @@ class TestDiscovery(DavTest):
         root = self.responses(self.dav("PROPFIND", "/dav/", body, headers={"Depth": "0"}))
         principal = root["/dav/"][D + "current-user-principal"].find(D + "href").text
         self.assertEqual(principal, f"/dav/{self.uid}/")
+        # a client given only the host asks the server's root
+        host = self.responses(self.dav("PROPFIND", "/", body, headers={"Depth": "0"}))
+        self.assertEqual(host["/"][D + "current-user-principal"].find(D + "href").text, principal)
         body = ('<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop>'
                 '<c:addressbook-home-set/><d:resourcetype/><d:displayname/></d:prop></d:propfind>')
         home = self.responses(self.dav("PROPFIND", principal, body, headers={"Depth": "1"}))

@@ -466,7 +466,7 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT ROW(301, 'Location: /dav/', NULL)::privacybee.http_binary_response
 $$;
 
--- PROPFIND /dav/: who the caller is.
+-- PROPFIND /dav/ (and /, where a client given only the host asks): who the caller is.
 CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_root(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
@@ -476,7 +476,8 @@ DECLARE
     wanted text[] := privacybee.dav_wanted(body, '{DAV:}propfind');
 BEGIN
     PERFORM privacybee.dav_depth(params);
-    RETURN privacybee.dav_multistatus(privacybee.dav_response('/dav/',
+    RETURN privacybee.dav_multistatus(privacybee.dav_response(
+        CASE WHEN params ->> 'path' = '/' THEN '/' ELSE '/dav/' END,
         pg_catalog.jsonb_build_object(
             '{DAV:}resourcetype', '<d:collection/>',
             '{DAV:}displayname', 'privacybee',

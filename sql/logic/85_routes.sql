@@ -106,7 +106,7 @@ COMMENT ON FUNCTION privacybee.api_dav_card_get(text, text, jsonb, jsonb, text, 
 COMMENT ON FUNCTION privacybee.api_dav_card_put(text, text, jsonb, text, text, text) IS
     'PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_options(text, text, jsonb, jsonb, text, text) IS
-    'OPTIONS /.well-known/carddav and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV''s capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)';
+    'OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV''s capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_book(text, text, jsonb, jsonb, text, text) IS
     'PROPFIND /dav/{id}/contacts/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_card(text, text, jsonb, jsonb, text, text) IS
@@ -114,7 +114,7 @@ COMMENT ON FUNCTION privacybee.api_dav_propfind_card(text, text, jsonb, jsonb, t
 COMMENT ON FUNCTION privacybee.api_dav_propfind_home(text, text, jsonb, jsonb, text, text) IS
     'PROPFIND /dav/{id}/: my principal and address book home, with Depth 1 my address books (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_root(text, text, jsonb, jsonb, text, text) IS
-    'PROPFIND /dav/: the service root: who I am (current-user-principal) (scope contacts:read; route registry api/routes)';
+    'PROPFIND / and PROPFIND /dav/: the server''s root, as a CardDAV client given only the host asks it: who I am (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_report(text, text, jsonb, jsonb, text, text) IS
     'REPORT /dav/{id}/contacts/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_well_known(text, text, jsonb, jsonb, text, text) IS
