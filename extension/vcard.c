@@ -36,7 +36,11 @@
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/array.h"
+#include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "catalog/pg_type.h"
 
 #include "privacybee.h"
 
@@ -45,18 +49,18 @@
 #define VCARD_MAX_LINES 10000
 #define FOLD_OCTETS 75
 
-typedef struct Param
+typedef struct VcardParam
 {
 	char	   *name;			/* upper case; "TYPE" for a 2.1 bare value */
 	char	   *value;			/* as written, quotes removed */
-} Param;
+} VcardParam;
 
 typedef struct Property
 {
 	char	   *line;			/* the logical line as it came (unfolded) */
 	char	   *group;			/* NULL when none */
 	char	   *name;			/* upper case */
-	Param	   *params;
+	VcardParam	   *params;
 	int			nparams;
 	char	   *value;			/* raw: before any decoding */
 } Property;
@@ -156,7 +160,7 @@ ParseLine(char *line)
 	int			size = 4;
 
 	p->line = line;
-	p->params = palloc(sizeof(Param) * size);
+	p->params = palloc(sizeof(VcardParam) * size);
 	while (*s && (isalnum((unsigned char) *s) || *s == '-' || *s == '_'))
 		s++;
 	if (*s == '.')
@@ -199,7 +203,7 @@ ParseLine(char *line)
 			}
 		}
 		if (p->nparams == size)
-			p->params = repalloc(p->params, sizeof(Param) * (size *= 2));
+			p->params = repalloc(p->params, sizeof(VcardParam) * (size *= 2));
 		if (pname_end > pname && value.len == 0 && pname_end[-1] != '=' && *pname_end != '=')
 		{
 			/* 2.1: a bare parameter is a TYPE value, or the encoding */
@@ -353,7 +357,17 @@ TypeLabel(Property *p)
 		for (int i = 0; generic[i]; i++)
 			skip |= strcmp(t, generic[i]) == 0;
 		if (!skip)
-			return strcmp(t, "cell") == 0 ? "mobile" : t;
+		{
+			/* a quote cannot be written back inside a parameter: it is no part of a label */
+			char	   *label = pstrdup(t);
+			char	   *w = label;
+
+			for (char *r = label; *r; r++)
+				if (*r != '"')
+					*w++ = *r;
+			*w = '\0';
+			return strcmp(label, "cell") == 0 ? "mobile" : label;
+		}
 	}
 	return NULL;
 }
@@ -591,6 +605,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 			uid = Text(p);
 		else if (strcmp(p->name, "REV") == 0 || strcmp(p->name, "PRODID") == 0)
 			;					/* the card's own: written anew (REV the contact's updated) */
+		else if (strcmp(p->name, "FN") == 0 && *Text(p) == '\0')
+			;					/* an empty FN says nothing */
 		else if (strcmp(p->name, "FN") == 0 && fn == NULL)
 			fn = Text(p);
 		else if (strcmp(p->name, "N") == 0 && n_parts == NIL)
@@ -634,18 +650,39 @@ vcard_parse(PG_FUNCTION_ARGS)
 		else if (strcmp(p->name, "BDAY") == 0 && birthday.len == 0 && Birthday(p, &birthday))
 			;
 		else if (strcmp(p->name, "ORG") == 0)
-			org_values = lappend(org_values, SplitText(DecodedValue(p), ';'));
+		{
+			List	   *units = SplitText(DecodedValue(p), ';');
+			bool		any = false;
+
+			for (int i = 0; i < list_length(units); i++)
+				any |= *Component(units, i) != '\0';
+			if (any)			/* an empty ORG says nothing */
+				org_values = lappend(org_values, units);
+		}
 		else if (strcmp(p->name, "TITLE") == 0)
-			titles = lappend(titles, Text(p));
+		{
+			if (*Text(p))
+				titles = lappend(titles, Text(p));
+		}
 		else if (strcmp(p->name, "URL") == 0 || strcmp(p->name, "IMPP") == 0)
 		{
+			/* a URI: written back unescaped, so read without unescaping commas (and
+			 * without line breaks, which no URI has) */
+			char	   *uri = pstrdup(DecodedValue(p));
+			char	   *w = uri;
+
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
-			/* a URI: written back unescaped, so read without unescaping commas */
-			StringMember(&item, "value", DecodedValue(p));
+			for (char *r = uri; *r; r++)
+				if (*r != '\r' && *r != '\n')
+					*w++ = *r;
+			*w = '\0';
+			StringMember(&item, "value", uri);
 			appendStringInfoChar(&item, '}');
 			ListItem(strcmp(p->name, "URL") == 0 ? &urls : &ims, &item);
 		}
+		else if (strcmp(p->name, "NOTE") == 0 && *Text(p) == '\0')
+			;					/* an empty NOTE says nothing */
 		else if (strcmp(p->name, "NOTE") == 0 && notes == NULL)
 			notes = Text(p);
 		else if (strcmp(p->name, "CATEGORIES") == 0)
@@ -732,6 +769,10 @@ vcard_parse(PG_FUNCTION_ARGS)
 	Key(&out, "details");
 	appendStringInfoChar(&out, '{');
 	Key(&out, "name");
+	/* an N of empty parts (what every card written here has without a name) is no name */
+	for (int i = 0; n_parts != NIL && i < 5 && *Component(n_parts, i) == '\0'; i++)
+		if (i == 4)
+			n_parts = NIL;
 	if (n_parts != NIL)
 	{
 		appendStringInfoChar(&out, '{');
@@ -875,6 +916,10 @@ Emit(StringInfo out, const char *line)
 
 		while (cut > start && (line[cut] & 0xC0) == 0x80)
 			cut--;
+		/* never after "=": a reader takes "=" at a line's end for quoted-printable's soft
+		 * line break (in a line that says QUOTED-PRINTABLE), not for folding */
+		while (cut > start + 1 && line[cut - 1] == '=')
+			cut--;
 		appendBinaryStringInfo(out, line + start, cut - start);
 		appendStringInfoString(out, "\r\n ");
 		start = cut;
@@ -998,7 +1043,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		LINE("EMAIL");
 		if (!v4)
 			appendStringInfoString(&line, ";TYPE=INTERNET");
-		TypeParams(&line, Str(e, "type"), Bool(e, "primary") && ListSize(list) > 1, v4);
+		TypeParams(&line, Str(e, "type"), Bool(e, "primary"), v4);
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, Str(e, "value"));
 		Emit(&out, line.data);
@@ -1010,17 +1055,18 @@ vcard_render(PG_FUNCTION_ARGS)
 		char	   *value = Str(t, "value");
 
 		LINE("TEL");
-		TypeParams(&line, Str(t, "type"), Bool(t, "primary") && ListSize(list) > 1, v4);
+		TypeParams(&line, Str(t, "type"), Bool(t, "primary"), v4);
 		/* a tel: URI is 4.0's spelling; 3.0 has the number as text */
 		if (value && pg_strncasecmp(value, "tel:", 4) == 0)
 		{
 			if (v4)
 				appendStringInfoString(&line, ";VALUE=uri");
 			else
-				value += 4;
+				while (pg_strncasecmp(value, "tel:", 4) == 0)
+					value += 4;
 		}
 		appendStringInfoChar(&line, ':');
-		Raw(&line, value);
+		Escaped(&line, value);	/* text in 3.0: what was read unescaped goes back escaped */
 		Emit(&out, line.data);
 	}
 	list = Container(Get(d, "addresses"));
@@ -1236,5 +1282,141 @@ xml_text(PG_FUNCTION_ARGS)
 				appendStringInfoChar(&out, s[i]);
 		}
 	}
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
+
+/* The XML tag of a property in Clark notation, with the multistatus's prefixes (d:,
+ * card:, cs:) or a namespace declared on the element ("x:"). */
+static void
+PropertyTag(StringInfo out, const char *clark, bool closing)
+{
+	static const struct
+	{
+		const char *ns;
+		const char *prefix;
+	}			known[] = {{"DAV:", "d:"}, {"urn:ietf:params:xml:ns:carddav", "card:"},
+	{"http://calendarserver.org/ns/", "cs:"}};
+	const char *close = clark[0] == '{' ? strchr(clark, '}') : NULL;
+	const char *local = close ? close + 1 : clark;
+	int			nslen = close ? (int) (close - clark - 1) : 0;
+	const char *prefix = NULL;
+
+	for (int i = 0; i < lengthof(known); i++)
+		if (nslen == (int) strlen(known[i].ns) && strncmp(clark + 1, known[i].ns, nslen) == 0)
+			prefix = known[i].prefix;
+	appendStringInfoString(out, closing ? "</" : "<");
+	appendStringInfoString(out, prefix ? prefix : (nslen ? "x:" : ""));
+	appendStringInfoString(out, local);
+	if (!closing && !prefix && nslen)
+	{
+		text	   *ns = cstring_to_text_with_len(clark + 1, nslen);
+
+		appendStringInfoString(out, " xmlns:x=\"");
+		appendStringInfoString(out, TextDatumGetCString(DirectFunctionCall1(xml_text, PointerGetDatum(ns))));
+		appendStringInfoChar(out, '"');
+	}
+}
+
+PG_FUNCTION_INFO_V1(dav_card_response);
+
+/*
+ * dav_card_response(href text, etag text, modified timestamptz, address_data text,
+ * wanted text[]) → text: a card's <response> in a multistatus, built in one call (a
+ * listing writes thousands): the properties asked for (NULL: getetag, getcontenttype,
+ * resourcetype, getlastmodified, and address-data when given) that a card has in a 200
+ * propstat, the others in a 404 one. modified is written as RFC 1123 (HTTP) time.
+ */
+Datum
+dav_card_response(PG_FUNCTION_ARGS)
+{
+	char	   *href = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *etag = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	TimestampTz modified = PG_GETARG_TIMESTAMPTZ(2);
+	char	   *data = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	static const char *const all[] = {"{DAV:}getetag", "{DAV:}getcontenttype",
+		"{DAV:}resourcetype", "{DAV:}getlastmodified", "{urn:ietf:params:xml:ns:carddav}address-data"};
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+	StringInfoData found,
+				missing,
+				out;
+
+	if (PG_ARGISNULL(4))
+	{
+		n = data ? lengthof(all) : lengthof(all) - 1;
+		names = palloc(sizeof(Datum) * n);
+		nulls = palloc0(sizeof(bool) * n);
+		for (int i = 0; i < n; i++)
+			names[i] = CStringGetTextDatum(all[i]);
+	}
+	else
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), TEXTOID, -1, false, TYPALIGN_INT,
+						  &names, &nulls, &n);
+	initStringInfo(&found);
+	initStringInfo(&missing);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+		const char *value = NULL;
+		bool		empty = false;
+
+		if (nulls[i])
+			continue;
+		name = TextDatumGetCString(names[i]);
+		if (strcmp(name, "{DAV:}getetag") == 0)
+			value = TextDatumGetCString(DirectFunctionCall1(xml_text, CStringGetTextDatum(etag)));
+		else if (strcmp(name, "{DAV:}getcontenttype") == 0)
+			value = "text/vcard; charset=utf-8";
+		else if (strcmp(name, "{DAV:}resourcetype") == 0)
+			empty = true;
+		else if (strcmp(name, "{DAV:}getlastmodified") == 0)
+		{
+			struct pg_tm tm;
+			fsec_t		fsec;
+			static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+			static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+			"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+			if (timestamp2tm(modified, NULL, &tm, &fsec, NULL, NULL) != 0)
+				ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+								errmsg("timestamp out of range")));
+			value = psprintf("%s, %02d %s %04d %02d:%02d:%02d GMT",
+							 days[j2day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday))],
+							 tm.tm_mday, months[tm.tm_mon - 1], tm.tm_year,
+							 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		}
+		else if (strcmp(name, "{urn:ietf:params:xml:ns:carddav}address-data") == 0 && data)
+			value = TextDatumGetCString(DirectFunctionCall1(xml_text, CStringGetTextDatum(data)));
+		if (value || empty)
+		{
+			PropertyTag(&found, name, false);
+			if (empty)
+				appendStringInfoString(&found, "/>");
+			else
+			{
+				appendStringInfoChar(&found, '>');
+				appendStringInfoString(&found, value);
+				PropertyTag(&found, name, true);
+				appendStringInfoChar(&found, '>');
+			}
+		}
+		else
+		{
+			PropertyTag(&missing, name, false);
+			appendStringInfoString(&missing, "/>");
+		}
+	}
+	initStringInfo(&out);
+	appendStringInfoString(&out, "<d:response><d:href>");
+	appendStringInfoString(&out, TextDatumGetCString(DirectFunctionCall1(xml_text, CStringGetTextDatum(href))));
+	appendStringInfoString(&out, "</d:href>");
+	if (found.len)
+		appendStringInfo(&out, "<d:propstat><d:prop>%s</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>",
+						 found.data);
+	if (missing.len)
+		appendStringInfo(&out, "<d:propstat><d:prop>%s</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>",
+						 missing.data);
+	appendStringInfoString(&out, "</d:response>");
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }

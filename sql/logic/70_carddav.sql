@@ -421,22 +421,16 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_book_props(bigint, bigint) IS
     'the WebDAV properties of a member''s address book at a change number';
 
--- A card's properties (address_data: its vCard, for REPORT answers).
-CREATE OR REPLACE FUNCTION privacybee.dav_card_props(version integer, updated timestamptz,
-                                                    address_data text)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT pg_catalog.jsonb_build_object(
-        '{DAV:}getetag', privacybee.xml_text(privacybee.contact_etag(version)),
-        '{DAV:}getcontenttype', 'text/vcard; charset=utf-8',
-        '{DAV:}resourcetype', NULL,
-        '{DAV:}getlastmodified', pg_catalog.to_char(updated AT TIME ZONE 'UTC',
-                                                    'Dy, DD Mon YYYY HH24:MI:SS "GMT"'))
-        || CASE WHEN address_data IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object(
-               '{urn:ietf:params:xml:ns:carddav}address-data', privacybee.xml_text(address_data)) END
-$$;
-COMMENT ON FUNCTION privacybee.dav_card_props(integer, timestamp with time zone, text) IS
-    'the WebDAV properties of a card';
+-- A card's <response> in a multistatus (extension/vcard.c, one call per card: a listing
+-- writes thousands): the properties asked for (wanted; NULL: getetag, getcontenttype,
+-- resourcetype, getlastmodified, and address-data when given), found (200) and not (404).
+CREATE OR REPLACE FUNCTION privacybee.dav_card_response(href text, etag text, modified timestamptz,
+                                                       address_data text, wanted text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'dav_card_response'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.dav_card_response(text, text, timestamp with time zone, text, text[]) IS
+    'a card''s WebDAV multistatus response: the properties asked for, found (200) and not (404)';
 
 -- The member's current change number (0 before their first change).
 CREATE OR REPLACE FUNCTION privacybee.dav_seq(uid bigint)
@@ -521,9 +515,9 @@ BEGIN
     -- one statement: the CTag and the cards of one snapshot
     SELECT privacybee.dav_response(book, privacybee.dav_book_props(uid, privacybee.dav_seq(uid)), wanted)
            || CASE WHEN depth = 1 THEN COALESCE((
-                  SELECT pg_catalog.string_agg(privacybee.dav_response(
+                  SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                              book || privacybee.dav_name_encode(COALESCE(k.href, c.id::text || '.vcf')),
-                             privacybee.dav_card_props(c.version, c.updated, NULL), wanted), '' ORDER BY c.id)
+                             privacybee.contact_etag(c.version), c.updated, NULL, wanted), '' ORDER BY c.id)
                     FROM privacybee.contacts c
                     LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
                    WHERE c.user_id = uid), '') ELSE '' END
@@ -550,9 +544,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
-    RETURN privacybee.dav_multistatus(privacybee.dav_response(
+    RETURN privacybee.dav_multistatus(privacybee.dav_card_response(
         privacybee.dav_book(uid) || privacybee.dav_name_encode(name),
-        privacybee.dav_card_props(c.version, c.updated, NULL), wanted));
+        privacybee.contact_etag(c.version), c.updated, NULL, wanted));
 END
 $$;
 
@@ -647,8 +641,9 @@ BEGIN
     ELSE
         DELETE FROM privacybee.contact_photos x WHERE x.user_id = uid AND x.contact_id = cid;
         IF card ? 'photo' THEN
+            -- first, where it stood before any other PHOTO the card has
             card := pg_catalog.jsonb_set(card, '{extra}', pg_catalog.to_jsonb(
-                        COALESCE(card ->> 'extra', '') || (card #>> '{photo,line}') || E'\r\n'));
+                        (card #>> '{photo,line}') || E'\r\n' || COALESCE(card ->> 'extra', '')));
         END IF;
     END IF;
     UPDATE privacybee.contact_cards k
@@ -773,8 +768,8 @@ BEGIN
         SELECT pg_catalog.string_agg(CASE WHEN c.id IS NULL THEN
                    '<d:response><d:href>' || privacybee.xml_text(r.href)
                    || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>'
-               ELSE privacybee.dav_response(r.href,
-                   privacybee.dav_card_props(c.version, c.updated, r.card), wanted) END, '' ORDER BY r.o)
+               ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.version), c.updated,
+                                                 r.card, wanted) END, '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
@@ -796,8 +791,8 @@ BEGIN
                    c.display_name, f.emails, f.phones
                    || ARRAY(SELECT p.raw FROM privacybee.contact_phones p
                              WHERE p.user_id = c.user_id AND p.contact_id = c.id));
-        SELECT pg_catalog.string_agg(privacybee.dav_response(book || privacybee.dav_name_encode(r.name),
-                   privacybee.dav_card_props(c.version, c.updated, r.card), wanted), '' ORDER BY r.o)
+        SELECT pg_catalog.string_agg(privacybee.dav_card_response(book || privacybee.dav_name_encode(r.name),
+                   privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
@@ -832,34 +827,34 @@ BEGIN
         END IF;
     END IF;
     -- one statement, one snapshot: the counter and every change numbered up to it (see
-    -- the header: a change it cannot see is numbered after the counter it reads)
+    -- the header: a change it cannot see is numbered after the counter it reads); the live
+    -- cards in id order beside their vCards (when asked for), then the deleted ones
     WITH counter AS (
         SELECT COALESCE((SELECT q.seq FROM privacybee.contact_sync_seqs q WHERE q.user_id = uid), 0) AS seq),
-    changed AS (
-        SELECT k.contact_id, k.href, k.deleted, k.seq
+    changed AS MATERIALIZED (
+        SELECT k.contact_id, k.href, k.deleted
           FROM privacybee.contact_cards k, counter n
          WHERE k.user_id = uid AND k.seq <= n.seq
            AND (since_seq IS NULL AND NOT k.deleted OR k.seq > since_seq)),
-    rendered AS (
-        SELECT r.id, r.card
-          FROM ROWS FROM (pg_catalog.unnest(ARRAY(SELECT x.contact_id FROM changed x WHERE NOT x.deleted
-                                                   ORDER BY x.contact_id)),
-                          pg_catalog.unnest(CASE WHEN wanted IS NULL
-                                                   OR '{urn:ietf:params:xml:ns:carddav}address-data' = ANY (wanted)
-                                            THEN privacybee.dav_vcards(uid, ARRAY(
-                                                     SELECT x.contact_id FROM changed x WHERE NOT x.deleted
-                                                      ORDER BY x.contact_id), version) END)) AS r(id, card))
-    SELECT (SELECT pg_catalog.string_agg(CASE WHEN x.deleted OR c.id IS NULL THEN
-                       '<d:response><d:href>' || privacybee.xml_text(book || privacybee.dav_name_encode(
-                           COALESCE(x.href, x.contact_id::text || '.vcf')))
-                       || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>'
-                   ELSE privacybee.dav_response(book || privacybee.dav_name_encode(
-                           COALESCE(x.href, x.contact_id::text || '.vcf')),
-                       privacybee.dav_card_props(c.version, c.updated, r.card), wanted) END,
-                   '' ORDER BY x.seq, x.contact_id)
-              FROM changed x
-              LEFT JOIN privacybee.contacts c ON c.user_id = uid AND c.id = x.contact_id AND NOT x.deleted
-              LEFT JOIN rendered r ON r.id = x.contact_id),
+    live AS (
+        SELECT COALESCE(pg_catalog.array_agg(x.contact_id ORDER BY x.contact_id), '{}') AS ids,
+               COALESCE(pg_catalog.array_agg(x.href ORDER BY x.contact_id), '{}') AS hrefs
+          FROM changed x WHERE NOT x.deleted)
+    SELECT COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_card_response(
+                               book || privacybee.dav_name_encode(COALESCE(r.href, r.id::text || '.vcf')),
+                               privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                       FROM live,
+                            ROWS FROM (pg_catalog.unnest(live.ids), pg_catalog.unnest(live.hrefs),
+                                       pg_catalog.unnest(CASE WHEN wanted IS NULL
+                                                                OR '{urn:ietf:params:xml:ns:carddav}address-data' = ANY (wanted)
+                                                         THEN privacybee.dav_vcards(uid, live.ids, version) END))
+                            WITH ORDINALITY AS r(id, href, card, o)
+                       JOIN privacybee.contacts c ON c.user_id = uid AND c.id = r.id), '')
+           || COALESCE((SELECT pg_catalog.string_agg('<d:response><d:href>' || privacybee.xml_text(book
+                                   || privacybee.dav_name_encode(COALESCE(x.href, x.contact_id::text || '.vcf')))
+                               || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>',
+                               '' ORDER BY x.contact_id)
+                          FROM changed x WHERE x.deleted), ''),
            privacybee.dav_sync_token(uid, n.seq)
       INTO out, since
       FROM counter n;
