@@ -16,6 +16,13 @@ int			privacybee_max_sync_items = 1000;
 static bool dev_endpoints = false;
 static int	max_page_size = 1000;
 
+/* webhooks (docs/webhooks.md): read in SQL, sql/logic/70_webhooks.sql */
+static bool webhooks_allow_loopback = false;
+static int	max_webhooks = 10;
+static int	webhooks_batch_window = 1000;
+static int	webhooks_retry_delay = 10000;
+static int	webhooks_retry_period = 86400;
+
 void		_PG_init(void);
 
 void
@@ -33,6 +40,26 @@ _PG_init(void)
 							"Largest per_page / limit a listing accepts.",
 							NULL, &max_page_size, 1000, 1, 100000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("privacybee.webhooks_allow_loopback",
+							 "Lets webhooks post over http, and to loopback addresses (tests, make run).",
+							 NULL, &webhooks_allow_loopback, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("privacybee.max_webhooks",
+							"Largest number of webhooks one member may have.",
+							NULL, &max_webhooks, 10, 1, 1000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("privacybee.webhooks_batch_window",
+							"How long a webhook's events accumulate before a batch of fewer than 100 is sent.",
+							NULL, &webhooks_batch_window, 1000, 0, 60000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("privacybee.webhooks_retry_delay",
+							"Delay before the first retry of a failed webhook delivery; it doubles with each failure.",
+							NULL, &webhooks_retry_delay, 10000, 1, 3600000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("privacybee.webhooks_retry_period",
+							"How long a failing webhook batch is retried before its webhook is disabled.",
+							NULL, &webhooks_retry_period, 86400, 1, 30 * 86400,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	member_scope_define_setting();
 	MarkGUCPrefixReserved("privacybee");
 }

@@ -29,6 +29,7 @@ fcgi_threads=${FCGI_THREADS:-64}
 pgport=5432
 db=privacybee
 api_role=privacybee_api
+delivery_role=privacybee_delivery
 
 if [ "$(id -u)" = 0 ]; then
     pg_user=postgres
@@ -109,8 +110,16 @@ SET client_min_messages = warning;
 CREATE EXTENSION privacybee CASCADE;
 CREATE ROLE $api_role LOGIN;
 SELECT privacybee.grant_api('$api_role');
+CREATE ROLE $delivery_role LOGIN;
+SELECT privacybee.grant_delivery('$delivery_role');
 ALTER DATABASE $db SET privacybee.dev_endpoints = on;
+-- webhooks may post over http to loopback (a receiver on this machine: the tests, a demo)
+ALTER DATABASE $db SET privacybee.webhooks_allow_loopback = on;
 EOF
+        if [ "$mode" = test ]; then
+            # retries after 200 ms, 400 ms, ... so the suites see several in seconds
+            psql_db -U postgres -o /dev/null -c "ALTER DATABASE $db SET privacybee.webhooks_retry_delay = '200ms'"
+        fi
 
         if [ "$mode" = demo ]; then
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
@@ -146,6 +155,7 @@ start_fcgi() {
         --connections "${FCGI_CONNECTIONS:-4}" \
         --pid-file "$dir/fcgi/master.pid" \
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
+        --delivery-dsn "host=$dir/pg port=$pgport dbname=$db user=$delivery_role application_name=privacybee-delivery" \
         >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
     for _ in $(seq 100); do
         [ -S "$dir/fcgi/fcgi.sock" ] && pid_alive "$dir/fcgi/master.pid" && return
