@@ -11,8 +11,10 @@
  *
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
- * well-formed bearer token is simply no token: 401); query and form parameters are
- * checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
+ * well-formed bearer token — or, on a WebDAV route, HTTP Basic credentials — is simply no
+ * token: 401); query and form parameters are checked as they are decoded (request.c); a
+ * JSON body by jansson; a WebDAV route's XML body by libxml2 (xml.c), its vCard body for
+ * UTF-8 without NUL, its resource name ({name}) for UTF-8. So nothing reaches
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
