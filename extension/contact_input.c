@@ -22,6 +22,7 @@
 #include "utils/formatting.h"
 #include "utils/json.h"
 
+#include "casefold.h"
 #include "contact_input.h"
 #include "ids.h"
 
@@ -75,8 +76,8 @@ Labels(JsonbValue *v, DetailsContext *cx, ContactInput *in)
 			ok = false;
 			continue;
 		}
-		/* as lower() folds it: the tags' unique index is on lower(name) */
-		f = str_tolower(label, strlen(label), DEFAULT_COLLATION_OID);
+		/* as the tags' unique index on casefold(name) folds it */
+		f = casefold(label, strlen(label));
 		for (int j = 0; j < in->nlabels && !dup; j++)
 			dup = strcmp(folded[j], f) == 0;
 		if (dup)

@@ -884,10 +884,10 @@ RewriteTags(Batch *b)
 	values[1] = PointerGetDatum(TextArray(names, k));
 	spi_exec(spi_plan(&tag_plan,
 					  "INSERT INTO privacybee.tags (user_id, name) "
-					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (pg_catalog.lower(t.name)) t.name, t.ord "
+					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (privacybee.casefold(t.name)) t.name, t.ord "
 					  "FROM pg_catalog.unnest($2) WITH ORDINALITY AS t(name, ord) "
-					  "ORDER BY pg_catalog.lower(t.name), t.ord) AS f ORDER BY f.ord "
-					  "ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING",
+					  "ORDER BY privacybee.casefold(t.name), t.ord) AS f ORDER BY f.ord "
+					  "ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING",
 					  2, tag_types),
 			 values, NULL, false, 0, SPI_OK_INSERT);
 	values[1] = PointerGetDatum(Int8Array(cids, k));
@@ -899,7 +899,7 @@ RewriteTags(Batch *b)
 					  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
 					  "AS t(cid, pos, name) "
 					  "JOIN privacybee.tags g ON g.user_id = $1 "
-					  "AND pg_catalog.lower(g.name) = pg_catalog.lower(t.name)",
+					  "AND privacybee.casefold(g.name) = privacybee.casefold(t.name)",
 					  4, ins_types),
 			 values, NULL, false, 0, SPI_OK_INSERT);
 }
