@@ -393,7 +393,7 @@ CallRoute(Request *r, Db *db)
 		values[5] = r->header[H_IF_MATCH];
 		values[6] = r->header[H_IF_NONE_MATCH];
 	}
-	res = db_call_route(db, r->route_index, values, (int) r->body_len);
+	res = db_call_route(db, r->route_index, r->head, values, (int) r->body_len);
 	if (res == NULL)
 		RespondUnavailable(r);
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
