@@ -295,29 +295,22 @@ RespondSqlError(Request *r, PGresult *res)
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	bool		client_message;
-	int			status = sqlstate_http_status(sqlstate, &client_message);
+	int			status;
+	const SqlAnswer *answer = sqlstate_answer(sqlstate, &status);
 	json_t	   *details = NULL; /* new reference */
 
-	if (client_message && detail)
-		details = json_loads(detail, 0, NULL);
-	if (!client_message)
-		fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
-				r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
-				message ? message : "-");
-	if (client_message)
+	if (answer == NULL)
+	{
+		if (detail)
+			details = json_loads(detail, 0, NULL);
 		RespondError(r, status, message ? message : "error", details, NULL);
-	else if (status == 503)
-		RespondError(r, 503, "service temporarily unavailable, retry shortly",
-					  NULL, "Retry-After: 1");
-	else if (status == 409)
-		RespondError(r, 409, "conflict with the current state, retry or refetch",
-					  NULL, NULL);
-	else if (status == 403)
-		RespondError(r, 403, "forbidden", NULL, NULL);
-	else
-		RespondError(r, 500, "internal error", NULL, NULL);
-	json_decref(details);
+		json_decref(details);
+		return;
+	}
+	fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
+			r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
+			message ? message : "-");
+	RespondError(r, status, answer->message, NULL, answer->retry_after ? "Retry-After: 1" : NULL);
 }
 
 static void
