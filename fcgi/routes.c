@@ -24,11 +24,23 @@ PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 		if (strncmp(p, "{id}", 4) == 0)
 		{
 			size_t		n = strspn(s, "0123456789");
+			size_t		zeros = 0;
+			size_t		keep;
 
-			if (n == 0 || n >= ARG_MAX_LEN)
+			if (n == 0)
 				return false;
-			memcpy(arg, s, n);
-			arg[n] = '\0';
+
+			/*
+			 * Any run of digits is an {id}, so that the route's function answers (404
+			 * naming what it looks for) however long it is: leading zeros name the same
+			 * id and are dropped; past them, ARG_MAX_LEN - 1 digits are more than any id
+			 * has (19), so what is kept of a longer run is no id either.
+			 */
+			while (zeros + 1 < n && s[zeros] == '0')
+				zeros++;
+			keep = n - zeros < ARG_MAX_LEN ? n - zeros : ARG_MAX_LEN - 1;
+			memcpy(arg, s + zeros, keep);
+			arg[keep] = '\0';
 			p += 4;
 			s += n;
 		}
