@@ -240,6 +240,17 @@ class TestFullTextSyntax(ApiTest):
                 else:
                     self.assertEqual(got, want)
 
+    def test_a_vanity_number_is_found_as_written_and_by_its_digits(self):
+        self.req("POST", "/contacts/sync", self.token, body=[
+            {"display_name": "Florist", "details": {"phone_numbers": ["1-800-FLOWERS"]}},
+            {"display_name": "Flowers Fan"}])
+        for q in ("1-800-FLOWERS", "phone:1-800-FLOWERS", "800flowers", "phone:800-FLOWERS",
+                  "18003569377", "800-356", "phone:+1-800-flowers"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), ["Florist"])
+        # a word with no digit stays a word: it finds the name, not the number's letters
+        self.assertEqual(self.found("flowers"), ["Flowers Fan"])
+
     def test_a_malformed_query_is_400_saying_where(self):
         for q, where in (("(jo", "position 1"), ("jo)", "position 3"), ('"jo', "position 1"),
                          ("jo OR", "position 4"), ("nick:jo", "unknown field"), ("", "no word")):
