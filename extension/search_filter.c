@@ -243,6 +243,7 @@ ReadValue(Build *b, const FilterField *f, Op op, JsonbValue *v, const char *path
 		case V_TIME:
 			{
 				TimestampTz ts;
+				bool		beyond;
 				const char *problem;
 
 				if (v->type != jbvString)
@@ -250,12 +251,13 @@ ReadValue(Build *b, const FilterField *f, Op op, JsonbValue *v, const char *path
 					Problem(b, path, "must be an RFC 3339 timestamp");
 					return false;
 				}
-				if (!rfc3339_parse(v->val.string.val, v->val.string.len, &ts, &problem))
+				if (!rfc3339_parse(v->val.string.val, v->val.string.len, &ts, &beyond, &problem))
 				{
 					Problem(b, path, problem);
 					return false;
 				}
-				*out = TimestampTzGetDatum(ts);
+				/* past the microsecond: the bound that compares as the exact instant */
+				*out = TimestampTzGetDatum(rfc3339_bound(ts, beyond, op == OP_LT || op == OP_GTE));
 				return true;
 			}
 	}

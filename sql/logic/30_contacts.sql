@@ -207,7 +207,7 @@ BEGIN
     page := privacybee.param_int(params, 'page', 1, 1, 1000000000);
     per_page := privacybee.param_int(params, 'per_page', 10, 1,
         COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer);
-    since := privacybee.param_timestamp(params, 'updated_at');
+    since := privacybee.param_timestamp(params, 'updated_at', true);   -- c.updated >= since
     with_deleted := privacybee.param_bool(params, 'include_deleted');
     include := CASE WHEN COALESCE(params ->> 'include', '') = '' THEN '{}'
                     ELSE pg_catalog.string_to_array(params ->> 'include', ',') END;
