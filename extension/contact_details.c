@@ -956,6 +956,15 @@ static bool
 DetailsMember(const char *key, JsonbValue *v, const char *path, DetailsContext *cx, void *state)
 {
 	ContactInput *in = state;
+	JsonbValue	none = {.type = jbvNull};
+
+	/*
+	 * "" and [] are no value (the canonical form keeps none), so for every key they clear
+	 * the part as null does, whatever the key holds otherwise.
+	 */
+	if ((v->type == jbvString && v->val.string.len == 0) ||
+		(IsArray(v) && JsonContainerSize(v->val.binary.data) == 0))
+		v = &none;
 
 	if (strcmp(key, "name") == 0)
 		ParseName(v, path, cx, in);
