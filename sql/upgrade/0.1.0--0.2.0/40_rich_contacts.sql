@@ -96,10 +96,13 @@ CREATE TABLE privacybee.tags (
     PRIMARY KEY (user_id, id)
 );
 ALTER SEQUENCE privacybee.tags_id_seq OWNED BY privacybee.tags.id;
+-- a label's name is trimmed, as every name written since (a blank one is none)
 INSERT INTO privacybee.tags (user_id, name)
-SELECT DISTINCT ON (c.user_id, privacybee.casefold(l.v)) c.user_id, l.v
+SELECT DISTINCT ON (c.user_id, privacybee.casefold(privacybee.trim_name(l.v)))
+       c.user_id, privacybee.trim_name(l.v)
   FROM privacybee.contacts_0_1 c, pg_catalog.unnest(c.labels) WITH ORDINALITY AS l(v, pos)
- ORDER BY c.user_id, privacybee.casefold(l.v), c.id, l.pos;
+ WHERE privacybee.trim_name(l.v) <> ''
+ ORDER BY c.user_id, privacybee.casefold(privacybee.trim_name(l.v)), c.id, l.pos;
 CREATE UNIQUE INDEX tags_name ON privacybee.tags (user_id, privacybee.casefold(name));
 
 CREATE TABLE privacybee.contact_tags (
@@ -117,7 +120,8 @@ SELECT s.user_id, s.id, s.tag_id,
   FROM (SELECT c.user_id, c.id, t.id AS tag_id, pg_catalog.min(l.pos) AS first
           FROM privacybee.contacts_0_1 c
          CROSS JOIN pg_catalog.unnest(c.labels) WITH ORDINALITY AS l(v, pos)
-          JOIN privacybee.tags t ON t.user_id = c.user_id AND privacybee.casefold(t.name) = privacybee.casefold(l.v)
+          JOIN privacybee.tags t ON t.user_id = c.user_id
+                                AND privacybee.casefold(t.name) = privacybee.casefold(privacybee.trim_name(l.v))
          GROUP BY c.user_id, c.id, t.id) AS s;
 CREATE INDEX contact_tags_tag ON privacybee.contact_tags (user_id, tag_id, contact_id);
 
