@@ -337,7 +337,15 @@ Leaf(Build *b, JsonbValue *filter, const char *path)
 	}
 
 	many = op == OP_IN || op == OP_NOT_IN;
-	if (many ? (values == NULL || value != NULL) : (value == NULL || values != NULL))
+	if (value != NULL && values != NULL)
+	{
+		/* both: the one that does not belong is named (alone, the missing one is) */
+		Problem(b, psprintf("%s.%s", path, many ? "value" : "values"),
+				many ? psprintf("is not allowed: %s takes a list of values (values)", op_names[op])
+				: psprintf("is not allowed: %s takes one value (value)", op_names[op]));
+		return;
+	}
+	if (many ? values == NULL : value == NULL)
 	{
 		Problem(b, psprintf("%s.%s", path, many ? "values" : "value"),
 				many ? psprintf("is required: %s takes a list of values", op_names[op])
