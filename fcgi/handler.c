@@ -246,6 +246,11 @@ ReadBody(Request *r)
 		ReadImage(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
+	else if (!request_charset_is_utf8(ctype))
+	{
+		Reject(r, 415, "body must be UTF-8: a charset other than utf-8 is not read");
+		free(body);
+	}
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))
 	{

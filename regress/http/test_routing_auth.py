@@ -208,6 +208,25 @@ class TestRequestChecks(ApiTest):
         r = self.req("POST", "/contacts/sync", token, raw=b"[]", ctype="text/plain")
         self.assertError(r, 415)
 
+    def test_a_charset_other_than_utf8_is_415_on_every_route_with_a_body(self):
+        uid, token = member()
+        service = service_token()
+        for method, pattern, _, scope, kind in route_table():
+            if kind not in ("json", "json|form"):
+                continue
+            path = pattern.replace("{id}", "1")
+            who = service if scope == "buzz:lookup" else token
+            types = ["application/json"] + (["application/x-www-form-urlencoded"] if "form" in kind else [])
+            for ctype in types:
+                raw = b"{}" if ctype == "application/json" else b"a=1"
+                with self.subTest(route=f"{method} {pattern}", ctype=ctype):
+                    for charset in ("latin1", "ISO-8859-1", '"utf-16"', "utf-8x"):
+                        r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")
+                        self.assertError(r, 415)
+                    for charset in ("utf-8", "UTF-8", '"utf-8"'):
+                        r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")
+                        self.assertNotEqual(r.status, 415, r)
+
     def test_415_without_token_is_401(self):
         r = self.req("POST", "/contacts/sync", raw=b"[]", ctype="text/plain")
         self.assertError(r, 401)
