@@ -286,8 +286,11 @@ BEGIN
                                                        ids[per_page])
                            || '>; rel="next"');
     END IF;
+    -- the page before, or past the end the last page that has any (none before page 2)
     IF cur_id IS NULL AND page > 1 THEN
-        links := links || ('</contacts?' || query || '&page=' || (page - 1) || '>; rel="prev"');
+        links := links || ('</contacts?' || query || '&page='
+                           || LEAST(page - 1, GREATEST(1, (total + per_page - 1) / per_page))
+                           || '>; rel="prev"');
     END IF;
     RETURN privacybee.response(200, out,
         'X-Total-Count: ' || total
