@@ -345,6 +345,12 @@ ReadBody(Request *r)
 	CheckProviderSignature(r, body, len, ctype);
 	if (r->route->body == BODY_IMAGE)
 		ReadImage(r, body, len, ctype);
+	else if (r->route->body != BODY_NONE && len > 0 && !request_charset_is_utf8(ctype))
+	{
+		/* every text body (JSON, form, XML, vCard) is read as UTF-8 and nothing else */
+		Reject(r, 415, "body must be UTF-8: a charset other than utf-8 is not read");
+		free(body);
+	}
 	else if (r->route->body == BODY_VCARD)
 		ReadVcard(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
@@ -403,30 +409,23 @@ RespondSqlError(Request *r, PGresult *res)
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	bool		client_message;
-	int			status = sqlstate_http_status(sqlstate, &client_message);
+	int			status;
+	const SqlAnswer *answer = sqlstate_answer(sqlstate, &status);
 	json_t	   *details = NULL; /* new reference */
 
-	if (client_message && detail)
-		details = json_loads(detail, 0, NULL);
-	if (!client_message)
-		fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
-				r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
-				message ? message : "-");
-	if (client_message)
+	if (answer == NULL)
+	{
+		if (detail)
+			details = json_loads(detail, 0, NULL);
 		RespondError(r, status, message ? message : "error", details,
 					 status == 401 && r->route->dav ? DAV_CHALLENGE : NULL);
-	else if (status == 503)
-		RespondError(r, 503, "service temporarily unavailable, retry shortly",
-					  NULL, "Retry-After: 1");
-	else if (status == 409)
-		RespondError(r, 409, "conflict with the current state, retry or refetch",
-					  NULL, NULL);
-	else if (status == 403)
-		RespondError(r, 403, "forbidden", NULL, NULL);
-	else
-		RespondError(r, 500, "internal error", NULL, NULL);
-	json_decref(details);
+		json_decref(details);
+		return;
+	}
+	fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
+			r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
+			message ? message : "-");
+	RespondError(r, status, answer->message, NULL, answer->retry_after ? "Retry-After: 1" : NULL);
 }
 
 static void
@@ -502,7 +501,7 @@ CallRoute(Request *r, Db *db)
 		values[5] = r->header[H_IF_MATCH];
 		values[6] = r->header[H_IF_NONE_MATCH];
 	}
-	res = db_call_route(db, r->route_index, values, (int) r->body_len);
+	res = db_call_route(db, r->route_index, r->head, values, (int) r->body_len);
 	if (res == NULL)
 		RespondUnavailable(r);
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)

@@ -232,6 +232,65 @@ request_content_type_is(const char *content_type, const char *mime)
 	return *content_type == '\0' || *content_type == ';';
 }
 
+bool
+request_charset_is_utf8(const char *content_type)
+{
+	const char *p = content_type ? strchr(content_type, ';') : NULL;
+
+	while (p != NULL && *p == ';')
+	{
+		const char *name;
+		size_t		name_len;
+		char		value[16];
+		size_t		n = 0;
+		bool		too_long = false;
+
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		name = p;
+		while (*p && *p != '=' && *p != ';')
+			p++;
+		name_len = (size_t) (p - name);
+		while (name_len > 0 && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+			name_len--;
+		if (*p == '=')
+		{
+			p++;
+			if (*p == '"')
+			{
+				/* a quoted-string, its quoted-pairs unescaped */
+				for (p++; *p && *p != '"'; p++)
+				{
+					if (*p == '\\' && p[1])
+						p++;
+					if (n + 1 < sizeof(value))
+						value[n++] = *p;
+					else
+						too_long = true;
+				}
+				if (*p == '"')
+					p++;
+			}
+			else
+				for (; *p && *p != ';' && *p != ' ' && *p != '\t'; p++)
+				{
+					if (n + 1 < sizeof(value))
+						value[n++] = *p;
+					else
+						too_long = true;
+				}
+			while (*p && *p != ';')
+				p++;
+		}
+		value[n] = '\0';
+		if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+			(too_long || strcasecmp(value, "utf-8") != 0))
+			return false;
+	}
+	return true;
+}
+
 /* Nesting depth of v, counting no further than limit + 1. */
 static int
 Depth(json_t *v, int limit)

@@ -48,6 +48,13 @@ extern bool request_parse_params(const char *s, size_t len, json_t *params, bool
 extern bool request_content_type_is(const char *content_type, const char *mime);
 
 /*
+ * Does the Content-Type header (NULL: absent) name no charset, or UTF-8 (in any case,
+ * quoted or not)? A JSON or form body is read as UTF-8, so one that says it is another
+ * charset is refused (415) rather than misread.
+ */
+extern bool request_charset_is_utf8(const char *content_type);
+
+/*
  * Check a JSON body: well-formed, no duplicate keys, UTF-8 without NUL, nesting at most
  * max_depth. False with err set (with line and column) otherwise.
  */

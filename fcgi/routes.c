@@ -11,6 +11,9 @@
 
 #include "routes.h"
 
+/* an {id} longer than this (after leading zeros) is kept to this many digits: no id */
+#define ID_DIGITS_KEPT 20
+
 /* Append a placeholder's segment s (n bytes) to arg, "/" between two. */
 static bool
 ArgAppend(char arg[ARG_MAX_LEN], size_t *used, const char *s, size_t n)
@@ -45,8 +48,22 @@ PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 		if (strncmp(p, "{id}", 4) == 0)
 		{
 			size_t		n = strspn(s, "0123456789");
+			size_t		zeros = 0;
+			size_t		keep;
 
-			if (n == 0 || !ArgAppend(arg, &used, s, n))
+			if (n == 0)
+				return false;
+
+			/*
+			 * Any run of digits is an {id}, so that the route's function answers (404
+			 * naming what it looks for) however long it is: leading zeros name the same
+			 * id and are dropped; past them, ID_DIGITS_KEPT digits are more than any id
+			 * has (19), so what is kept of a longer run is no id either.
+			 */
+			while (zeros + 1 < n && s[zeros] == '0')
+				zeros++;
+			keep = n - zeros < ID_DIGITS_KEPT ? n - zeros : ID_DIGITS_KEPT;
+			if (!ArgAppend(arg, &used, s + zeros, keep))
 				return false;
 			p += 4;
 			s += n;

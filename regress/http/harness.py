@@ -43,7 +43,7 @@ def twilio_signature(url, form=None, secret=None):
 def provider_signed(path, data, ctype, headers):
     """path and headers of a webhook request, signed; a JSON body goes by bodySHA256."""
     form = None
-    if data and ctype == "application/x-www-form-urlencoded":
+    if data and ctype and ctype.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
         form = urllib.parse.parse_qsl(data.decode(), keep_blank_values=True)
     elif data:
         digest = hashlib.sha256(data).hexdigest()

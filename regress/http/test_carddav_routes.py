@@ -368,6 +368,24 @@ class TestReports(DavTest):
                                '</c:prop-filter><c:prop-filter name="TEL"><c:text-match>0144</c:text-match>'
                                '</c:prop-filter>'), [])
 
+    def test_query_text_match_folds_unicode_case_in_a_c_locale_database(self):
+        # i;unicode-casemap (RFC 6352 §8.3) by privacybee.casefold: the test database's
+        # LC_CTYPE is C, where lower() would fold ASCII only
+        self.put("u1.vcf", vcard("u1", "Ελένη Παπαδοπούλου", extra="EMAIL:ÉMILE@Example.COM\r\n"))
+        self.put("u2.vcf", vcard("u2", "Иван Петров"))
+
+        def query(prop, match_type, text):
+            body = ('<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                    f'<d:prop><d:getetag/></d:prop><c:filter><c:prop-filter name="{prop}">'
+                    f'<c:text-match match-type="{match_type}">{text}</c:text-match>'
+                    '</c:prop-filter></c:filter></c:addressbook-query>')
+            return sorted(h.rsplit("/", 1)[1] for h in self.responses(self.dav("REPORT", self.book, body)))
+
+        self.assertEqual(query("FN", "contains", "ΕΛΈΝΗ"), ["u1.vcf"])
+        self.assertEqual(query("FN", "starts-with", "иван"), ["u2.vcf"])
+        self.assertEqual(query("FN", "ends-with", "\u041f\u0415\u0422\u0420\u041e\u0412"), ["u2.vcf"])
+        self.assertEqual(query("EMAIL", "equals", "émile@example.com"), ["u1.vcf"])
+
     def test_an_unknown_report_is_403_supported_report(self):
         r = self.dav("REPORT", self.book, '<d:expand-property xmlns:d="DAV:"/>')
         self.assertStatus(r, 403)

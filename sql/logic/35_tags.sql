@@ -116,12 +116,12 @@ BEGIN
         '{name,id,etag,contact_count,created,updated}', 'a tag');
     tag_name := privacybee.tag_name_in(body -> 'name', 'name');
     INSERT INTO privacybee.tags (user_id, name) VALUES (uid, tag_name)
-    ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING
+    ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING
     RETURNING id INTO tid;
     IF tid IS NULL THEN
         status := 200;
         SELECT t.id INTO tid FROM privacybee.tags t
-         WHERE t.user_id = uid AND pg_catalog.lower(t.name) = pg_catalog.lower(tag_name);
+         WHERE t.user_id = uid AND privacybee.casefold(t.name) = privacybee.casefold(tag_name);
     END IF;
     SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
     RETURN privacybee.response(status, r.json, 'ETag: ' || r.etag);
@@ -181,7 +181,7 @@ BEGIN
     END IF;
     IF tag_name IS NOT NULL AND tag_name IS DISTINCT FROM t.name THEN
         IF EXISTS (SELECT 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id <> tid
-                      AND pg_catalog.lower(x.name) = pg_catalog.lower(tag_name)) THEN
+                      AND privacybee.casefold(x.name) = privacybee.casefold(tag_name)) THEN
             PERFORM privacybee.fail_fields(409, '{name}', '{"is the name of another tag"}',
                                            'another tag has this name');
         END IF;

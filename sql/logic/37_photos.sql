@@ -123,9 +123,12 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     SELECT * INTO p FROM privacybee.contact_photos x
-     WHERE x.user_id = uid AND x.contact_id = privacybee.path_id(arg, 'photo');
+     WHERE x.user_id = uid AND x.contact_id = privacybee.path_id(arg, 'contact');
     IF NOT FOUND THEN
-        PERFORM privacybee.fail(404, 'photo not found');
+        -- the path names a contact: whether it is missing or only its photo, as DELETE says
+        PERFORM privacybee.fail(404, CASE WHEN EXISTS (SELECT 1 FROM privacybee.contacts c
+                                                       WHERE c.user_id = uid AND c.id = privacybee.path_id(arg, 'contact'))
+                                          THEN 'photo not found' ELSE 'contact not found' END);
     END IF;
     IF privacybee.check_preconditions(if_match, if_none_match, p.etag, true) THEN
         RETURN ROW(304, 'ETag: ' || p.etag, NULL)::privacybee.http_binary_response;
@@ -146,8 +149,11 @@ DECLARE
     etag text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    cid := privacybee.path_id(arg, 'photo');
+    cid := privacybee.path_id(arg, 'contact');
     PERFORM 1 FROM privacybee.contacts c WHERE c.user_id = uid AND c.id = cid FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'contact not found');
+    END IF;
     SELECT p.etag INTO etag FROM privacybee.contact_photos p
      WHERE p.user_id = uid AND p.contact_id = cid;
     IF etag IS NULL THEN

@@ -682,7 +682,8 @@ $$;
 -- Does a card match an addressbook-query filter (RFC 6352 §10.5)? prop-filters on FN,
 -- EMAIL, TEL (others never match), each text-match with match-type equals, contains
 -- (default), starts-with, ends-with, negate-condition, compared case-insensitively
--- (i;unicode-casemap); test anyof (default) or allof, on the filter and each prop-filter.
+-- (i;unicode-casemap) by privacybee.casefold, whatever the database's locale; test anyof
+-- (default) or allof, on the filter and each prop-filter.
 CREATE OR REPLACE FUNCTION privacybee.dav_query_matches(filter jsonb, display_name text,
                                                        emails text[], phones text[])
 RETURNS boolean
@@ -697,10 +698,10 @@ LANGUAGE sql IMMUTABLE AS $$
                                    <> EXISTS (
                                    SELECT 1 FROM pg_catalog.unnest(v.vals) AS x(val)
                                     WHERE CASE COALESCE(tm -> 'a' ->> 'match-type', 'contains')
-                                              WHEN 'equals' THEN pg_catalog.lower(x.val) = pg_catalog.lower(q.s)
-                                              WHEN 'starts-with' THEN pg_catalog.starts_with(pg_catalog.lower(x.val), pg_catalog.lower(q.s))
-                                              WHEN 'ends-with' THEN pg_catalog.right(pg_catalog.lower(x.val), pg_catalog.length(q.s)) = pg_catalog.lower(q.s)
-                                              ELSE pg_catalog.strpos(pg_catalog.lower(x.val), pg_catalog.lower(q.s)) > 0 END) AS ok
+                                              WHEN 'equals' THEN privacybee.casefold(x.val) = privacybee.casefold(q.s)
+                                              WHEN 'starts-with' THEN pg_catalog.starts_with(privacybee.casefold(x.val), privacybee.casefold(q.s))
+                                              WHEN 'ends-with' THEN pg_catalog.right(privacybee.casefold(x.val), pg_catalog.length(privacybee.casefold(q.s))) = privacybee.casefold(q.s)
+                                              ELSE pg_catalog.strpos(privacybee.casefold(x.val), privacybee.casefold(q.s)) > 0 END) AS ok
                               FROM privacybee.dav_children(pf, '{urn:ietf:params:xml:ns:carddav}text-match') AS tm,
                                    LATERAL (SELECT COALESCE((SELECT pg_catalog.string_agg(e #>> '{}', '')
                                                                FROM pg_catalog.jsonb_array_elements(tm -> 'c') AS e
