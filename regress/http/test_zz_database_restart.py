@@ -54,6 +54,8 @@ class TestDatabaseRestart(ApiTest):
 # privacybee-fcgi's database connections: each worker's few, shared by its threads
 CONNECTIONS = int(os.environ.get("FCGI_WORKERS", "2")) * int(os.environ.get("FCGI_CONNECTIONS", "2"))
 THREADS = int(os.environ.get("FCGI_WORKERS", "2")) * int(os.environ.get("FCGI_THREADS", "16"))
+# nginx's wait for privacybee-fcgi's answer, in seconds ("10s")
+READ_TIMEOUT = int(os.environ.get("FCGI_READ_TIMEOUT", "60s").rstrip("s"))
 
 
 def fcgi_connections():
@@ -139,9 +141,11 @@ class TestBackendTerminated(ApiTest):
                 cur.execute("LOCK TABLE privacybee.tokens IN ACCESS EXCLUSIVE MODE")
                 for t in clients:
                     t.start()
-                # bounds on observable state, generous: a loaded machine only makes them
-                # take longer, and a quick one returns as soon as the state is reached
-                deadline = time.time() + 60
+                # the calls spread over the connections as the front-end chooses, maybe
+                # not over all of them: wait for all, but no longer than half of nginx's
+                # read timeout (run-tests.sh: FCGI_READ_TIMEOUT), which the queued calls
+                # must still beat; two connections are enough for what is tested
+                deadline = time.time() + READ_TIMEOUT / 2
                 while len(fcgi_backends(waiting_on_lock=True)) < CONNECTIONS and time.time() < deadline:
                     time.sleep(0.02)
                 waiting = fcgi_backends(waiting_on_lock=True)
