@@ -167,8 +167,11 @@ def openapi(routes, components, scopes=None):
     used = set()
     ids = operation_ids(routes)
     paths = {}
+    # WebDAV routes (CardDAV, SPEC §15) are not in it: their methods (PROPFIND, REPORT)
+    # are no OpenAPI operations, and RFC 6352 describes them
     for r in routes:
-        paths.setdefault(r.path, {})[r.method.lower()] = operation(r, ids[id(r)], used)
+        if not r.dav:
+            paths.setdefault(r.path, {})[r.method.lower()] = operation(r, ids[id(r)], used)
     used = closure(components, used)
     unused = sorted(f"{k} {n}" for k, group in components.items() for n in group if (k, n) not in used)
     if unused:
@@ -237,7 +240,7 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s, %d}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
@@ -245,10 +248,11 @@ def route_table_c(routes):
             "ANSWER_OPENAPI" if r.builtin == "(openapi)"
             else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
             "true" if r.dev else "false", "true" if r.signed else "false",
-            "true" if r.client_basic else "false", r.body_limit))
+            "true" if r.client_basic else "false", r.body_limit,
+            "true" if r.dav else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic, body_limit */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic, body_limit, dav */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -258,14 +262,16 @@ def function_scopes(routes):
 
 
 def routes_sql(routes, scopes):
-    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in function_scopes(routes))
+    # a route function that takes no token (the WebDAV discovery routes): '-'
+    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else repr('-')}" for f, s in function_scopes(routes))
     holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
     canonical = "\n".join(f"        WHEN '{n}' THEN '{s.name}'" for s in scopes for n in (s.name, s.alias) if n)
     descriptions = "\n".join(f"        WHEN '{s.name}' THEN {sql_literal(s.description)}" for s in scopes)
     return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
             f"-- {GENERATED}.\n\n"
-            "-- The token scope route function fn demands (api/routes); NULL for a function that is\n"
-            "-- no route's, so authenticate() refuses (fails closed) rather than guess.\n"
+            "-- The token scope route function fn demands (api/routes); '-' for a route function that\n"
+            "-- takes no token; NULL for a function that is no route's, so authenticate() refuses\n"
+            "-- (fails closed) rather than guess.\n"
             "CREATE OR REPLACE FUNCTION privacybee.route_scope(fn text)\n"
             "RETURNS text\n"
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
@@ -290,6 +296,15 @@ def routes_sql(routes, scopes):
             "    SELECT CASE name\n" + canonical + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.scope_canonical(text) IS\n"
             "    'a token scope as the registry names it, from either spelling (contacts.read → contacts:read); NULL for no scope (api/routes)';\n\n"
+            "-- Every scope of the registry and who may hold it (the demo token of make run holds\n"
+            "-- every one a member's own app may).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scopes()\n"
+            "RETURNS TABLE (scope text, holder text)\n"
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$\n"
+            "    VALUES\n" + ",\n".join(f"        ('{s.name}', '{s.holder}')" for s in scopes)
+            + "\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scopes() IS\n"
+            "    'every token scope of the route registry (api/routes) and who may hold it';\n\n"
             "-- What a scope lets its holder do, for the member (the OAuth consent screen).\n"
             "CREATE OR REPLACE FUNCTION privacybee.scope_description(scope text)\n"
             "RETURNS text\n"
@@ -317,6 +332,8 @@ def route_arguments(routes, function):
     """The argument types of a route function, as the route registry's header says."""
     if any(r.function == function and r.body_kind in ("image", "multipart") for r in routes):
         return "text, text, jsonb, bytea, text, text, text"
+    if any(r.function == function and r.body_kind == "vcard" for r in routes):
+        return "text, text, jsonb, text, text, text"
     return "text, text, jsonb, jsonb, text, text"
 
 

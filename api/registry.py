@@ -14,7 +14,10 @@ ROUTES = os.path.join(HERE, "routes")
 # has room for more (form, binary, multipart, xml); a kind joins this list together with
 # the front-end code that reads it.
 BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "form": "BODY_FORM",
-              "image": "BODY_IMAGE", "multipart": "BODY_MULTIPART"}
+              "image": "BODY_IMAGE", "multipart": "BODY_MULTIPART",
+              "xml": "BODY_XML", "vcard": "BODY_VCARD"}
+# the kinds only a WebDAV route (attribute dav) reads: no OpenAPI schema names them
+DAV_BODY_KINDS = ("xml", "vcard")
 # the media types an image body may be (privacybee-fcgi's image_types, fcgi/handler.c)
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"]
 SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
@@ -22,7 +25,8 @@ SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
 RATE_CLASSES = ("rw", "delete", "list", "lookup")
 # what answers a route when it is not an SQL function
 BUILTINS = ("(openapi)",)
-PLACEHOLDERS = {"{id}": "[0-9]+"}
+# {name}: a WebDAV resource's name as its client chose it (one segment, decoded)
+PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # a scope's name: ours (contacts:read) and the Contacts+ seed's (teams.contacts.read)
 SCOPE_NAME = re.compile(r"[a-z]+([:.][a-z]+)*")
@@ -62,6 +66,7 @@ class Route:
     client_basic: bool = False  # OAuth client credentials may come as HTTP Basic
     body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
     bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
+    dav: bool = False           # a WebDAV route (CardDAV, SPEC §15): HTTP Basic, answers bytes
     summary: str = ""
 
     @property
@@ -70,7 +75,8 @@ class Route:
         out = ""
         for part in re.split(r"(\{[a-z]+\})", self.path):
             out += PLACEHOLDERS.get(part) or re.escape(part)
-        return "^" + out + "$"
+        # a collection's path (a final "/") is matched without its final slash too
+        return "^" + out + ("?" if self.path.endswith("/") and len(self.path) > 1 else "") + "$"
 
     @property
     def segments(self):
@@ -85,8 +91,11 @@ def parse_line(number, text):
     method, path, function, scope, *attributes = words
     if not re.fullmatch(r"[A-Z]+", method) or method == "HEAD":
         raise RegistryError(f"line {number}: {method!r} is not a method (HEAD comes with GET)")
+    segments = path[1:].split("/")
+    if segments[-1] == "" and "dav" in attributes:
+        segments.pop()          # a WebDAV collection: its path ends in "/"
     if not path.startswith("/") or not all(s in PLACEHOLDERS or SEGMENT.fullmatch(s)
-                                           for s in path[1:].split("/")):
+                                           for s in segments):
         raise RegistryError(f"line {number}: {path!r} is not a path of literal segments and {{id}}")
     if function in BUILTINS:
         builtin, function = function, None
@@ -121,8 +130,11 @@ def parse_line(number, text):
             if kind not in BODY_KINDS:
                 raise RegistryError(f"line {number}: body kind {kind!r} is not one privacybee-fcgi "
                                     f"reads ({', '.join(BODY_KINDS)}); see fcgi/routes.h")
-            if not schema:
+            if not schema and kind not in DAV_BODY_KINDS:
                 raise RegistryError(f"line {number}: body={kind} needs the name of its schema")
+            if (kind in DAV_BODY_KINDS) != ("dav" in attributes):
+                raise RegistryError(f"line {number}: body={kind}: xml and vcard bodies are "
+                                    f"WebDAV routes' (dav), and theirs only")
             route.body_kind, route.body_schema = kind, schema
         elif key == "rate" and eq:
             if value not in RATE_CLASSES:
@@ -137,18 +149,25 @@ def parse_line(number, text):
             route.bytes_answer = True
         elif a == "dev":
             route.dev = True
+        elif a == "dav":
+            route.dav = route.bytes_answer = True
         elif a == "signed":
             route.signed = True
         elif a == "basic":
             route.client_basic = True
         else:
             raise RegistryError(f"line {number}: unknown attribute {a!r}")
-    if not any(200 <= s < 300 for s in route.responses):
+    # success: a 2xx, or a redirect (the well-known URI of CardDAV, RFC 6764)
+    if not any(200 <= s < 300 or s in (301, 302, 307, 308) for s in route.responses):
         raise RegistryError(f"line {number}: no success status")
     if route.client_basic and (route.body_kind != "form" or route.scope):
         raise RegistryError(f"line {number}: basic (OAuth client credentials) needs body=form and no scope")
     if route.body_limit and not route.body_kind:
         raise RegistryError(f"line {number}: limit= without a body")
+    if route.dav and route.query:
+        raise RegistryError(f"line {number}: a WebDAV route reads no query parameters")
+    if "{name}" in path and not route.dav:
+        raise RegistryError(f"line {number}: {{name}} is a WebDAV resource's name (dav)")
     if route.builtin and (method != "GET" or route.scope or route.body_kind or route.query):
         raise RegistryError(f"line {number}: {route.builtin} is a GET route without token, body or parameters")
     return route

@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -20,6 +21,7 @@
 #include "contact_input.h"
 #include "ids.h"
 #include "phone.h"
+#include "phone_unicode.h"
 
 const char *const details_compact_keys[DK_COUNT] = {
 	"name", "addresses", "birthday", "dates", "organizations", "urls", "ims",
@@ -82,6 +84,75 @@ details_string(JsonbValue *v, int max, bool empty_is_null, const char *path,
 	}
 	*out = pnstrdup(v->val.string.val, v->val.string.len);
 	return true;
+}
+
+/* Is c Unicode White_Space (PropList.txt)? */
+static bool
+IsWhiteSpace(uint32 c)
+{
+	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+		(c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+		c == 0x205F || c == 0x3000;
+}
+
+void
+details_trim(const char **s, int *len)
+{
+	const unsigned char *p = (const unsigned char *) *s;
+	const unsigned char *end = p + *len;
+	const unsigned char *first = NULL;
+	const unsigned char *last = p;
+
+	while (p < end)
+	{
+		uint32		c = *p;
+		int			n = 1;
+
+		if (c >= 0x80 && (n = phone_utf8_char(p, end, &c)) == 0)
+		{
+			n = 1;				/* not UTF-8 (the database never holds it): no space */
+			c = 0xFFFD;
+		}
+		if (!IsWhiteSpace(c))
+		{
+			if (first == NULL)
+				first = p;
+			last = p + n;
+		}
+		p += n;
+	}
+	*s = first ? (const char *) first : *s;
+	*len = first ? (int) (last - first) : 0;
+}
+
+bool
+details_name(JsonbValue *v, int max, const char *path, DetailsContext *cx, char **out)
+{
+	JsonbValue	trimmed;
+
+	if (v->type == jbvString)
+	{
+		trimmed = *v;
+		details_trim((const char **) &trimmed.val.string.val, &trimmed.val.string.len);
+		v = &trimmed;
+	}
+	return details_string(v, max, false, path, cx, out);
+}
+
+/*
+ * trim_name(t text) → text: t without the white space around it, as every name is
+ * written (details_name); for SQL, the 0.2.0 upgrade's tags made of 0.1.0 labels.
+ */
+PG_FUNCTION_INFO_V1(trim_name);
+Datum
+trim_name(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	details_trim(&s, &len);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s, len));
 }
 
 /* ---- the canonical JSON ------------------------------------------------------------ */
@@ -956,6 +1027,15 @@ static bool
 DetailsMember(const char *key, JsonbValue *v, const char *path, DetailsContext *cx, void *state)
 {
 	ContactInput *in = state;
+	JsonbValue	none = {.type = jbvNull};
+
+	/*
+	 * "" and [] are no value (the canonical form keeps none), so for every key they clear
+	 * the part as null does, whatever the key holds otherwise.
+	 */
+	if ((v->type == jbvString && v->val.string.len == 0) ||
+		(IsArray(v) && JsonContainerSize(v->val.binary.data) == 0))
+		v = &none;
 
 	if (strcmp(key, "name") == 0)
 		ParseName(v, path, cx, in);

@@ -22,6 +22,7 @@
 #include "utils/formatting.h"
 #include "utils/json.h"
 
+#include "casefold.h"
 #include "contact_input.h"
 #include "ids.h"
 
@@ -70,13 +71,13 @@ Labels(JsonbValue *v, DetailsContext *cx, ContactInput *in)
 			ok = false;
 			continue;
 		}
-		if (!details_string(e, MAX_LABEL, false, path, cx, &label))
+		if (!details_name(e, MAX_LABEL, path, cx, &label))
 		{
 			ok = false;
 			continue;
 		}
-		/* as lower() folds it: the tags' unique index is on lower(name) */
-		f = str_tolower(label, strlen(label), DEFAULT_COLLATION_OID);
+		/* as the tags' unique index on casefold(name) folds it */
+		f = casefold(label, strlen(label));
 		for (int j = 0; j < in->nlabels && !dup; j++)
 			dup = strcmp(folded[j], f) == 0;
 		if (dup)
@@ -155,7 +156,7 @@ ParseField(const char *key, JsonbValue *v, Parse *ps)
 		if (v->type == jbvNull)
 			problems_add(cx->p, cx->prefix, key, "cannot be cleared");
 		else
-			details_string(v, MAX_DISPLAY_NAME, false, key, cx, &in->display_name);
+			details_name(v, MAX_DISPLAY_NAME, key, cx, &in->display_name);
 	}
 	else if (strcmp(key, "birthday") == 0)
 	{
@@ -275,7 +276,7 @@ tag_name_in(PG_FUNCTION_ARGS)
 		problems_add(&p, "", field, "is required");
 	else if (!JsonbExtractScalar(&PG_GETARG_JSONB_P(0)->root, &v) || v.type == jbvNull)
 		problems_add(&p, "", field, "must be a string");
-	else if (details_string(&v, MAX_LABEL, false, field, &cx, &name) && name == NULL)
+	else if (details_name(&v, MAX_LABEL, field, &cx, &name) && name == NULL)
 		problems_add(&p, "", field, "must be a string");
 	if (p.count > 0)
 		problems_raise(&p);

@@ -136,6 +136,16 @@ typedef struct DetailsContext
 extern bool details_string(JsonbValue *v, int max, bool empty_is_null, const char *path,
 						   DetailsContext *cx, char **out);
 
+/* s[0..*len) without the Unicode white space around it (s and *len moved in). */
+extern void details_trim(const char **s, int *len);
+
+/*
+ * A name (display_name, a label, a tag's name): a JSON string, without the white space
+ * around it, of 1 to max characters (a copy); one blank after trimming is empty, a problem.
+ */
+extern bool details_name(JsonbValue *v, int max, const char *path, DetailsContext *cx,
+						 char **out);
+
 /*
  * An emails (phones: true) list at path: null (cleared), or an array of strings or, in
  * 0.2.0, typed objects {"type", "value", "primary"} ("e164" read-only on phones). At

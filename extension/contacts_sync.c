@@ -150,6 +150,90 @@ CheckDuplicates(Batch *b)
 		problems_raise(&p);
 }
 
+/* The external_id item i leaves its contact with, when it gives one; NULL otherwise. */
+static const char *
+GivenExternalId(Batch *b, int i)
+{
+	ContactInput *in = &b->items[i];
+
+	if (in->tombstoned || !in->external_id)
+		return NULL;
+	return in->has_id ? ((in->present & CF_EXTERNAL_ID) ? in->external_id : NULL)
+		: in->external_id;
+}
+
+/*
+ * An external_id is one contact's (a unique index): an item giving its contact one that
+ * another contact has, or that another item gives too, is a 409 naming the item's
+ * external_id and the contact that has it — never the unique index's own error, which
+ * names no field. A retry cannot succeed, so nothing says to retry. Race-free: the
+ * member's contacts are written under the member's lock (LockMember).
+ */
+static void
+CheckExternalIds(Batch *b)
+{
+	static SPIPlanPtr plan;
+	Oid			types[2] = {INT8OID, TEXTARRAYOID};
+	char	  **ext = palloc(sizeof(char *) * b->n);
+	int			n = 0;
+	Datum		values[2];
+	Problems	p;
+
+	problems_init(&p);
+	for (int i = 0; i < b->n; i++)
+	{
+		const char *e = GivenExternalId(b, i);
+
+		if (e == NULL)
+			continue;
+		for (int j = 0; j < i; j++)
+		{
+			const char *f = GivenExternalId(b, j);
+
+			if (f && strcmp(e, f) == 0 &&
+				!(b->items[i].exists && b->items[j].exists &&
+				  b->items[i].target_id == b->items[j].target_id))
+			{
+				problems_add(&p, b->single ? "" : psprintf("[%d].", i), "external_id",
+							 psprintf("is given to another contact by [%d]", j));
+				break;
+			}
+		}
+		if (b->items[i].has_id)
+			ext[n++] = (char *) e;
+	}
+	if (n > 0)
+	{
+		values[0] = Int64GetDatum(b->user_id);
+		values[1] = PointerGetDatum(TextArray(ext, n));
+		spi_exec(spi_plan(&plan,
+						  "SELECT external_id, id FROM privacybee.contacts "
+						  "WHERE user_id = $1 AND external_id = ANY ($2)",
+						  2, types),
+				 values, NULL, false, 0, SPI_OK_SELECT);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			char	   *e = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+														 SPI_tuptable->tupdesc, 2, &isnull));
+
+			for (int i = 0; i < b->n; i++)
+			{
+				const char *given = GivenExternalId(b, i);
+
+				if (b->items[i].has_id && given && strcmp(given, e) == 0 &&
+					b->items[i].target_id != id)
+					problems_add(&p, b->single ? "" : psprintf("[%d].", i), "external_id",
+								 psprintf("is the external_id of contact " INT64_FORMAT, id));
+			}
+		}
+	}
+	if (p.count > 0)
+		problems_raise_as(&p, ERRCODE_PT_CONFLICT,
+						  "an external_id given is another contact's: choose another, or clear it there first");
+}
+
 /*
  * Lock the contacts named by id; every one must be the caller's. With has_version, each
  * must be at if_version (412 otherwise).
@@ -202,10 +286,12 @@ ResolveIds(Batch *b, bool has_version, int32 if_version)
 		{
 			Problems	p;
 
+			/* the URL's id is no field of the body: its 404 is every route's (path_id) */
+			if (b->single)
+				ereport(ERROR, (errcode(ERRCODE_PT_NOT_FOUND), errmsg("contact not found")));
 			problems_init(&p);
-			problems_add(&p, b->single ? "" : psprintf("[%d].", i), "id", "not found");
-			problems_raise_as(&p, ERRCODE_PT_NOT_FOUND, b->single ? "contact not found"
-							  : psprintf("contact [%d] not found", i));
+			problems_add(&p, psprintf("[%d].", i), "id", "not found");
+			problems_raise_as(&p, ERRCODE_PT_NOT_FOUND, psprintf("contact [%d] not found", i));
 		}
 }
 
@@ -884,10 +970,10 @@ RewriteTags(Batch *b)
 	values[1] = PointerGetDatum(TextArray(names, k));
 	spi_exec(spi_plan(&tag_plan,
 					  "INSERT INTO privacybee.tags (user_id, name) "
-					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (pg_catalog.lower(t.name)) t.name, t.ord "
+					  "SELECT $1, f.name FROM (SELECT DISTINCT ON (privacybee.casefold(t.name)) t.name, t.ord "
 					  "FROM pg_catalog.unnest($2) WITH ORDINALITY AS t(name, ord) "
-					  "ORDER BY pg_catalog.lower(t.name), t.ord) AS f ORDER BY f.ord "
-					  "ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING",
+					  "ORDER BY privacybee.casefold(t.name), t.ord) AS f ORDER BY f.ord "
+					  "ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING",
 					  2, tag_types),
 			 values, NULL, false, 0, SPI_OK_INSERT);
 	values[1] = PointerGetDatum(Int8Array(cids, k));
@@ -899,7 +985,7 @@ RewriteTags(Batch *b)
 					  "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
 					  "AS t(cid, pos, name) "
 					  "JOIN privacybee.tags g ON g.user_id = $1 "
-					  "AND pg_catalog.lower(g.name) = pg_catalog.lower(t.name)",
+					  "AND privacybee.casefold(g.name) = privacybee.casefold(t.name)",
 					  4, ins_types),
 			 values, NULL, false, 0, SPI_OK_INSERT);
 }
@@ -943,6 +1029,7 @@ SyncBatch(Batch *b, JsonbValue **items, bool has_version, int32 if_version)
 		ResolveTombstones(b);
 	CheckCreatable(b);
 	CheckDuplicates(b);
+	CheckExternalIds(b);
 	if (b->schema >= SCHEMA_0_2)
 		ResolveCompanies(b);
 	for (int i = 0; i < b->n; i++)

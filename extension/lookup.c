@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -324,7 +325,11 @@ TrustLookup(FunctionCallInfo fcinfo, SchemaVersion schema)
 		elog(ERROR, "SPI_connect failed");
 	tokens_authenticate(token, ROUTE_SCOPE_API_TRUST_LOOKUP, &user_null);
 	ResolveCall(params, body, &c, schema);
-	if (c.has_receiver && !c.trusted)
+	/*
+	 * Not on HEAD, which privacybee-fcgi runs read-only (fcgi/db.c): HEAD is safe (RFC
+	 * 9110 §9.2.1), and answers as GET would without logging the call.
+	 */
+	if (c.has_receiver && !c.trusted && !XactReadOnly)
 		RecordBlocked(c.receiver, &c.p, c.caller_valid ? c.caller_e164 : NULL, c.told);
 	SPI_finish();
 

@@ -232,6 +232,18 @@ International(const Digits *digits, int from, char *out)
  * two can make a number: libphonenumber reads the digits again as if the "+" were not
  * there, and keeps the result only when it found a calling code that way.
  */
+/*
+ * The length of r's international prefix at the start of digits when a calling code may
+ * follow it (not a 0: "0011..." in AU is not IDD 00 + code 11); 0 when none.
+ */
+static int
+IddLength(const PhoneRegion *r, const Digits *digits)
+{
+	int			idd = phone_pattern_prefix(r, PAT_IDD, digits->d, digits->n, NULL);
+
+	return idd > 0 && (idd == digits->n || digits->d[idd] != '0') ? idd : 0;
+}
+
 static bool
 Dialled(const PhoneRegion *r, Digits *digits, bool need_code, char *out)
 {
@@ -239,8 +251,7 @@ Dialled(const PhoneRegion *r, Digits *digits, bool need_code, char *out)
 
 	if (r == NULL)
 		return false;
-	idd = phone_pattern_prefix(r, PAT_IDD, digits->d, digits->n, NULL);
-	if (idd > 0 && (idd == digits->n || digits->d[idd] != '0'))
+	if ((idd = IddLength(r, digits)) > 0)
 		return International(digits, idd, out);
 	/* once a calling code was read, the code's main region's rules apply */
 	if (StripOwnCallingCode(r, digits))
@@ -289,6 +300,8 @@ phone_normalize_parts(const char *code, size_t code_len, const char *number,
 	PhoneReading reading;
 	Digits		joined;
 	char		calling_code[4];
+	const PhoneRegion *r;
+	int			idd;
 
 	if (!phone_read(number, number_len, &reading))
 		return false;
@@ -297,6 +310,17 @@ phone_normalize_parts(const char *code, size_t code_len, const char *number,
 		return FromReading(&reading, NULL, out);
 	if (!phone_read_calling_code(code, code_len, calling_code))
 		return false;
+
+	/*
+	 * A number dialled internationally from the code's country ("011 1 212 555 0199" with
+	 * code 1, "00 44 20 …" with 44) is read from its prefix on, as phone_normalize()
+	 * reads it in that country: one reading wherever a number enters.
+	 */
+	joined.n = reading.ndigits;
+	memcpy(joined.d, reading.digits, joined.n + 1);
+	if ((r = phone_region_for_code(atoi(calling_code))) != NULL &&
+		(idd = IddLength(r, &joined)) > 0)
+		return International(&joined, idd, out);
 	joined.n = snprintf(joined.d, sizeof(joined.d), "%s%s", calling_code, reading.digits);
 	return International(&joined, 0, out);
 }

@@ -4,8 +4,8 @@
  * transaction of every write.
  *
  * The document is a tsvector of the contact's words (search_text.c) by field: the names
- * (display_name and the name's parts), the organizations' names and departments
- * (company) and titles, the emails, the phones, the addresses' parts, the tags (only
+ * (display_name and the name's parts), the organizations' names and departments and
+ * the directory company the contact works for (company_id: its name) (company), titles, the emails, the phones, the addresses' parts, the tags (only
  * under "tag:", SPEC §9 lists them among the fields and not among what a bare word
  * matches) and the notes, last. Every word is there as itself and as '#' + the field's
  * code + itself, at the same position, so "name:jo" is one prefix probe like "jo"; and
@@ -237,9 +237,10 @@ AddPhone(Document *d, text *e164, text *raw)
 
 /*
  * contact_document(owner bigint, display_name text, details jsonb, emails text[],
- * phones_e164 text[], phones_raw text[], tags text[]) → tsvector: the search document of
- * a contact of owner. The phone arrays are parallel (e164 NULL where the number could not
- * be read); NULL arrays are empty ones.
+ * phones_e164 text[], phones_raw text[], tags text[], company text) → tsvector: the search
+ * document of a contact of owner. The phone arrays are parallel (e164 NULL where the
+ * number could not be read); NULL arrays are empty ones; company is the name of the
+ * directory company of its company_id (NULL: none).
  */
 PG_FUNCTION_INFO_V1(contact_document);
 Datum
@@ -284,6 +285,12 @@ contact_document(PG_FUNCTION_ARGS)
 			AddMembers(&d, 'n', name, name_keys);
 	}
 	AddListMembers(&d, 'c', details, "organizations", company_keys);
+	if (!PG_ARGISNULL(7))
+	{
+		text	   *company = PG_GETARG_TEXT_PP(7);
+
+		AddText(&d, Field('c'), VARDATA_ANY(company), VARSIZE_ANY_EXHDR(company));
+	}
 	AddListMembers(&d, 't', details, "organizations", title_keys);
 
 	ArrayStrings(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), &elems, &nulls, &n);

@@ -14,7 +14,7 @@
  * another member's entries. Values are bound parameters; the SQL text is built only from
  * this file's fixed fragments.
  *
- * Comparisons: email and display_name compare case-insensitively (as lower() folds
+ * Comparisons: email and display_name compare case-insensitively (as casefold() folds
  * them); external_id is the client's own key and compares exactly, except by
  * string_contains, which is case-insensitive for every field. A phone value is read as
  * any number the member writes (in their region) and compared by match key. Timestamps
@@ -36,6 +36,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "casefold.h"
 #include "contact_input.h"
 #include "ids.h"
 #include "member_region.h"
@@ -103,13 +104,13 @@ static const FilterField fields[] = {
 	"t.contact_id FROM privacybee.contact_tags t WHERE t.user_id = $1", "t.tag_id", NULL, false},
 	{"email", OPS_STRING, V_STRING,
 		"e.contact_id FROM privacybee.contact_emails e WHERE e.user_id = $1",
-	"pg_catalog.lower(e.value)", "pg_catalog.lower(e.value)", true},
+	"privacybee.casefold(e.value)", "privacybee.casefold(e.value)", true},
 	{"display_name", OPS_STRING, V_STRING,
 		"c.id FROM privacybee.contacts c WHERE c.user_id = $1",
-	"pg_catalog.lower(c.display_name)", "pg_catalog.lower(c.display_name)", true},
+	"privacybee.casefold(c.display_name)", "privacybee.casefold(c.display_name)", true},
 	{"external_id", OPS_STRING, V_STRING,
 		"c.id FROM privacybee.contacts c WHERE c.user_id = $1",
-	"c.external_id", "pg_catalog.lower(c.external_id)", false},
+	"c.external_id", "privacybee.casefold(c.external_id)", false},
 	{"phone", OPS_SET, V_PHONE,
 	"p.contact_id FROM privacybee.contact_phones p WHERE p.user_id = $1", "p.match_key", NULL, false},
 	{"updated", OPS_TIME, V_TIME,
@@ -220,7 +221,7 @@ ReadValue(Build *b, const FilterField *f, Op op, JsonbValue *v, const char *path
 				}
 				s = JsonString(v);
 				if (op == OP_CONTAINS || f->fold_values)
-					s = str_tolower(s, strlen(s), DEFAULT_COLLATION_OID);
+					s = casefold(s, strlen(s));
 				*out = CStringGetTextDatum(op == OP_CONTAINS ? ContainsPattern(s) : s);
 				return true;
 			}
@@ -242,6 +243,7 @@ ReadValue(Build *b, const FilterField *f, Op op, JsonbValue *v, const char *path
 		case V_TIME:
 			{
 				TimestampTz ts;
+				bool		beyond;
 				const char *problem;
 
 				if (v->type != jbvString)
@@ -249,12 +251,13 @@ ReadValue(Build *b, const FilterField *f, Op op, JsonbValue *v, const char *path
 					Problem(b, path, "must be an RFC 3339 timestamp");
 					return false;
 				}
-				if (!rfc3339_parse(v->val.string.val, v->val.string.len, &ts, &problem))
+				if (!rfc3339_parse(v->val.string.val, v->val.string.len, &ts, &beyond, &problem))
 				{
 					Problem(b, path, problem);
 					return false;
 				}
-				*out = TimestampTzGetDatum(ts);
+				/* past the microsecond: the bound that compares as the exact instant */
+				*out = TimestampTzGetDatum(rfc3339_bound(ts, beyond, op == OP_LT || op == OP_GTE));
 				return true;
 			}
 	}
@@ -334,7 +337,15 @@ Leaf(Build *b, JsonbValue *filter, const char *path)
 	}
 
 	many = op == OP_IN || op == OP_NOT_IN;
-	if (many ? (values == NULL || value != NULL) : (value == NULL || values != NULL))
+	if (value != NULL && values != NULL)
+	{
+		/* both: the one that does not belong is named (alone, the missing one is) */
+		Problem(b, psprintf("%s.%s", path, many ? "value" : "values"),
+				many ? psprintf("is not allowed: %s takes a list of values (values)", op_names[op])
+				: psprintf("is not allowed: %s takes one value (value)", op_names[op]));
+		return;
+	}
+	if (many ? values == NULL : value == NULL)
 	{
 		Problem(b, psprintf("%s.%s", path, many ? "values" : "value"),
 				many ? psprintf("is required: %s takes a list of values", op_names[op])

@@ -13,7 +13,8 @@
  * several, "o'brien" → 'o' <-> 'brien':*), field-qualified lexemes under a field, every
  * lexeme after the member's owner code (search_document.c), so each probe of the GIN index
  * reads that member's entries only. A word written as a number ("555-1629", "+1") also
- * matches phone numbers by their digits: typed anywhere in a number (three digits or more:
+ * matches phone numbers by their digits, and so does a vanity number ("1-800-FLOWERS", its
+ * letters read on a keypad as phone_read.c reads a contact's): typed anywhere in a number (three digits or more:
  * the start of one of the number's tails, '#s'), or fewer as the start of the number. The
  * whole query is one tsquery, one condition (contact_documents.document @@ $2) of one
  * statement; the SQL text is this file's alone, the tsquery a bound parameter.
@@ -34,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 
+#include "phone_read.h"
 #include "privacybee.h"
 #include "search_text.h"
 
@@ -324,21 +326,46 @@ NumberLike(const char *s, int len)
 	return digit;
 }
 
+/*
+ * A word written as a vanity number ("1-800-FLOWERS", "800flowers"): ASCII letters, digits
+ * and "+-./", a digit at least and three letters or more, which phone_read() takes for a
+ * number and reads on a keypad (as every number a contact holds was read): its digits
+ * into digits. False for any other word.
+ */
+static bool
+VanityDigits(const char *s, int len, StringInfo digits)
+{
+	PhoneReading reading;
+	int			letters = 0;
+	bool		digit = false;
+
+	for (int i = 0; i < len; i++)
+	{
+		if (s[i] >= '0' && s[i] <= '9')
+			digit = true;
+		else if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))
+			letters++;
+		else if (!strchr("+-./", s[i]))
+			return false;
+	}
+	if (!digit || letters < 3 || !phone_read(s, len, &reading))
+		return false;
+	appendBinaryStringInfo(digits, reading.digits, reading.ndigits);
+	return true;
+}
+
 /* Phone numbers whose digits hold these: anywhere (the start of a tail), or, fewer
  * than a tail's, at the start. */
 static QNode *
-DigitsTerm(Parser *ps, const char *s, int len)
+DigitsTerm(Parser *ps, const char *digits, int len)
 {
-	StringInfoData digits;
 	StringInfoData buf;
 
-	initStringInfo(&digits);
-	search_text_digits(s, len, &digits);
 	initStringInfo(&buf);
-	if (digits.len >= MIN_TAIL_DIGITS)
-		AppendLexeme(ps, &buf, NULL, SEARCH_DIGITS_FIELD, digits.data, true);
+	if (len >= MIN_TAIL_DIGITS)
+		AppendLexeme(ps, &buf, NULL, SEARCH_DIGITS_FIELD, digits, true);
 	else
-		AppendLexeme(ps, &buf, search_field_by_code('p'), '\0', digits.data, true);
+		AppendLexeme(ps, &buf, search_field_by_code('p'), '\0', digits, true);
 	return MakeNode(N_TSQ, NIL, buf.data);
 }
 
@@ -347,17 +374,23 @@ WordTerm(Parser *ps, const SearchField *field, Token *t)
 {
 	bool		phone = field == NULL || field->code == 'p';
 	QNode	   *text;
+	StringInfoData digits;
 
 	if (++ps->terms > MAX_TERMS)
 		Fail(ps, t->start, psprintf("has more than %d terms (at position %%d)", MAX_TERMS));
+	initStringInfo(&digits);
 	if (t->kind == T_WORD && phone && NumberLike(t->text, t->len))
+		search_text_digits(t->text, t->len, &digits);
+	else if (t->kind == T_WORD && phone)
+		VanityDigits(t->text, t->len, &digits);
+	if (digits.len > 0)
 	{
-		QNode	   *digits = DigitsTerm(ps, t->text, t->len);
+		QNode	   *number = DigitsTerm(ps, digits.data, digits.len);
 
 		if (field != NULL)
-			return digits;
+			return number;
 		text = TextTerm(ps, NULL, t->text, t->len);
-		return text ? MakeNode(N_OR, list_make2(text, digits), NULL) : digits;
+		return text ? MakeNode(N_OR, list_make2(text, number), NULL) : number;
 	}
 	return TextTerm(ps, field, t->text, t->len);
 }

@@ -1,7 +1,7 @@
 /*
  * search_text.c — how contact search reads text into words (search_text.h): the fields,
  * the separation of words by Unicode class, and the lexizing by the text search
- * configuration privacybee.contact_search (unaccent, then lower case).
+ * configuration privacybee.contact_search (unaccent; lower case by casefold.c).
  *
  * Separating words here rather than in the parser keeps one rule for every locale and
  * every token type: the default parser would keep "bethm@example.com" as one e-mail
@@ -16,6 +16,7 @@
 #include "nodes/makefuncs.h"
 #include "tsearch/ts_utils.h"
 
+#include "casefold.h"
 #include "phone_unicode.h"
 #include "privacybee.h"
 #include "search_text.h"
@@ -156,11 +157,21 @@ int
 search_text_words(Oid cfg, const char *text, int len, char ***words)
 {
 	StringInfoData clean;
+	char	   *folded;
 	ParsedText	prs;
 	char	  **out;
 
 	initStringInfo(&clean);
 	Clean(text, len, &clean);
+
+	/*
+	 * Folded here, not by the simple dictionary: simple lowers by the database's locale,
+	 * which under C leaves every letter past ASCII as written (casefold.c).
+	 */
+	folded = casefold(clean.data, clean.len);
+	pfree(clean.data);
+	clean.data = folded;
+	clean.len = strlen(folded);
 	prs.lenwords = clean.len / 2 + 2;
 	prs.curwords = 0;
 	prs.pos = 0;

@@ -10,7 +10,10 @@
  *   YYYY-MM-DD, then T, t or a space, then HH:MM, optionally :SS and a fraction of any
  *   number of digits (.NET writes 7, Go and Java 9); then Z, z or an offset ±HH:MM (also
  *   ±HHMM). Kept to the microsecond: digits past the sixth are dropped, never rounded up
- *   into the next second. A leap second (:60) counts as the next minute's first, as
+ *   into the next second; the caller learns that the instant lay past the microsecond read
+ *   (those digits were not all 0), so that a bound compares as the exact instant would:
+ *   every stored time is whole microseconds, so x < v and x >= v take the next microsecond,
+ *   x <= v and x > v the one read (rfc3339_bound()). A leap second (:60) counts as the next minute's first, as
  *   PostgreSQL reads it.
  *   Also, as before this file existed: a date alone (midnight UTC), a time without
  *   seconds, and no zone at all (UTC).
@@ -76,7 +79,7 @@ Take(const char **p, const char *end, char c)
 }
 
 bool
-rfc3339_parse(const char *s, size_t len, TimestampTz *out, const char **problem)
+rfc3339_parse(const char *s, size_t len, TimestampTz *out, bool *beyond, const char **problem)
 {
 	const char *p = s;
 	const char *end = s + len;
@@ -91,6 +94,7 @@ rfc3339_parse(const char *s, size_t len, TimestampTz *out, const char **problem)
 	int64		result;
 
 	*problem = MALFORMED;
+	*beyond = false;
 	if ((year = Digits(&p, end, 4)) < 0 || !Take(&p, end, '-') ||
 		(month = Digits(&p, end, 2)) < 0 || !Take(&p, end, '-') ||
 		(day = Digits(&p, end, 2)) < 0)
@@ -114,6 +118,8 @@ rfc3339_parse(const char *s, size_t len, TimestampTz *out, const char **problem)
 				for (; p < end && *p >= '0' && *p <= '9'; p++, n++)
 					if (n < 6)
 						usec = usec * 10 + (*p - '0');
+					else if (*p != '0')
+						*beyond = true;
 				if (n == 0)
 					return false;
 				for (; n < 6; n++)
@@ -174,9 +180,17 @@ rfc3339(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }
 
+TimestampTz
+rfc3339_bound(TimestampTz ts, bool beyond, bool next)
+{
+	return beyond && next ? ts + 1 : ts;
+}
+
 /*
- * rfc3339_in(v text, field text) → timestamptz: a timestamp a client gave in field
- * (a query parameter, a body field); PT400 naming field when it is not one. NULL for NULL.
+ * rfc3339_in(v text, field text, next boolean) → timestamptz: a timestamp a client gave
+ * in field (a query parameter, a body field); PT400 naming field when it is not one. NULL
+ * for NULL. An instant between two microseconds is the later with next (a bound of
+ * x >= v or x < v), else the earlier: the comparison then equals the exact one.
  */
 PG_FUNCTION_INFO_V1(rfc3339_in);
 Datum
@@ -184,14 +198,15 @@ rfc3339_in(PG_FUNCTION_ARGS)
 {
 	text	   *v;
 	TimestampTz ts;
+	bool		beyond;
 	const char *problem;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	v = PG_GETARG_TEXT_PP(0);
-	if (!rfc3339_parse(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &ts, &problem))
+	if (!rfc3339_parse(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &ts, &beyond, &problem))
 	{
 		bad_field(PG_ARGISNULL(1) ? "timestamp" : text_to_cstring(PG_GETARG_TEXT_PP(1)), problem);
 	}
-	PG_RETURN_TIMESTAMPTZ(ts);
+	PG_RETURN_TIMESTAMPTZ(rfc3339_bound(ts, beyond, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2)));
 }

@@ -36,15 +36,16 @@ extern bool db_ready(Db *db);
 
 /*
  * Run route's prepared call with its parameters (routes.h; NULL = SQL NULL), as many as
- * the route's function takes; a BODY_IMAGE (or BODY_MULTIPART) route's fourth, the body, is body_len bytes
- * passed in binary. An ANSWER_SQL_BYTES route's result is in binary (status a network-
+ * the route's function takes; a BODY_IMAGE or BODY_MULTIPART route's fourth, the body, is
+ * body_len bytes passed in binary (BODY_IS_BYTES). head: a HEAD request, run read-only
+ * (db.c). An ANSWER_SQL_BYTES route's result is in binary (status a network-
  * order int4, headers the text's bytes, body the bytes). Returns the result (the caller
  * PQclear()s it) or NULL when the connection failed (answer 503). A call the server
  * certainly did not run to its commit is retried once on a fresh connection (db.c says
  * when).
  */
-extern PGresult *db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX],
-							   int body_len);
+extern PGresult *db_call_route(Db *db, size_t route, bool head,
+							   const char *const values[ROUTE_NPARAMS_MAX], int body_len);
 
 /* The prepared api_check_token(token, scope) call; same contract. */
 extern PGresult *db_check_token(Db *db, const char *token, const char *scope);

@@ -11,9 +11,14 @@
  *
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
- * well-formed bearer token is simply no token: 401; on an OAuth client route, Basic
- * credentials are decoded into the form's client_id and client_secret); query and form
- * parameters are checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
+ * well-formed bearer token — or, on a WebDAV route, HTTP Basic credentials — is simply no
+ * token: 401; on an OAuth client route, Basic credentials are decoded into the form's
+ * client_id and client_secret; both through request.c's one Basic decoder); query and form
+ * parameters are checked as they are decoded (request.c); a JSON body by jansson; a
+ * multipart body's fields as UTF-8 (multipart.c); a WebDAV route's XML body by libxml2
+ * (xml.c), its vCard body for UTF-8 without NUL, its resource name ({name}) for UTF-8. A
+ * text body (every kind but an image) whose Content-Type names a charset other than UTF-8
+ * is 415, and so is a multipart field part whose own Content-Type does. So nothing reaches
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
@@ -31,6 +36,7 @@
 #include "signature.h"
 #include "sqlstate.h"
 #include "utf8.h"
+#include "xml.h"
 
 #define ERR_SIZE 256
 /* longer than any token issued (pb_ + 64 hex); a longer one is unknown anyway (401) */
@@ -45,6 +51,9 @@ typedef enum HeaderId
 	H_CONTENT_TYPE,
 	H_SIGNATURE,
 	H_HOST,
+	H_DEPTH,
+	H_ACCEPT,
+	H_PREFER,
 	H_COUNT
 } HeaderId;
 
@@ -59,7 +68,13 @@ static const struct
 	[H_CONTENT_TYPE] = {"CONTENT_TYPE", "Content-Type"},
 	[H_SIGNATURE] = {"HTTP_X_TWILIO_SIGNATURE", "X-Twilio-Signature"},
 	[H_HOST] = {"HTTP_HOST", "Host"},
+	[H_DEPTH] = {"HTTP_DEPTH", "Depth"},
+	[H_ACCEPT] = {"HTTP_ACCEPT", "Accept"},
+	[H_PREFER] = {"HTTP_PREFER", "Prefer"},
 };
+
+/* what a 401 of a WebDAV route says, so that clients ask for the app password */
+#define DAV_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\", charset=\"UTF-8\""
 
 typedef struct Request
 {
@@ -71,8 +86,11 @@ typedef struct Request
 	const char *header[H_COUNT];	/* valid UTF-8, or NULL when absent or not */
 	const char *token;			/* points into token_buf, or NULL */
 	char		token_buf[TOKEN_MAX];
+	char		user[TOKEN_MAX];	/* a WebDAV route's HTTP Basic user name, "" when none */
+	bool		basic;			/* HTTP Basic credentials came */
 	json_t	   *params;			/* new reference: query (and form) parameters */
-	char	   *body;			/* malloc'd JSON body (an image's bytes), NULL when none */
+	char	   *body;			/* malloc'd JSON body (an image's bytes, a vCard's text, an
+								 * XML body's JSON tree), NULL when none */
 	size_t		body_len;		/* its length */
 	const char *image_type;		/* an image body's media type (a static string) */
 	int			error_status;	/* a rejection found here, 0 when none */
@@ -123,6 +141,45 @@ ReadHeaders(Request *r)
 	}
 	if (request_bearer_token(r->header[H_AUTHORIZATION], r->token_buf, sizeof(r->token_buf)))
 		r->token = r->token_buf;
+	/* a WebDAV client's app password: the token is the password of HTTP Basic */
+	else if (r->route->dav &&
+			 request_basic_credentials(r->header[H_AUTHORIZATION], r->user, sizeof(r->user),
+									   r->token_buf, sizeof(r->token_buf)))
+	{
+		r->basic = true;
+		if (r->token_buf[0])
+			r->token = r->token_buf;
+	}
+}
+
+/*
+ * A WebDAV route's params: not the query string (WebDAV has none; it is ignored) but
+ * what the route's function needs of the request: the Basic user name (the function
+ * checks it is the member's id or empty), the path and the Depth, Accept and Prefer
+ * fields.
+ */
+static void
+DavParams(Request *r)
+{
+	static const struct
+	{
+		const char *key;
+		HeaderId	header;
+	}			fields[] = {{"depth", H_DEPTH}, {"accept", H_ACCEPT}, {"prefer", H_PREFER}};
+
+	const char *path = Param(r, "DOCUMENT_URI");
+
+	if (r->basic && json_object_set_new(r->params, "user", json_string(r->user)) != 0)
+		Reject(r, 500, "out of memory");
+	/* the path as requested (a multistatus names the resource as it was asked for) */
+	if (path && utf8_valid(path, strlen(path)) &&
+		json_object_set_new(r->params, "path", json_string(path)) != 0)
+		Reject(r, 500, "out of memory");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (r->header[fields[i].header] &&
+			json_object_set_new(r->params, fields[i].key,
+								json_string(r->header[fields[i].header])) != 0)
+			Reject(r, 500, "out of memory");
 }
 
 /*
@@ -219,12 +276,15 @@ AddBasicCredentials(Request *r, json_t *form)
 			   *secret;
 	const char *given_id = json_string_value(json_object_get(form, "client_id"));
 
-	switch (request_basic_credentials(r->header[H_AUTHORIZATION], &id, &secret))
+	switch (request_basic_client(r->header[H_AUTHORIZATION], &id, &secret))
 	{
 		case BASIC_ABSENT:
 			return;
 		case BASIC_MALFORMED:
 			Reject(r, 400, "the Authorization header's Basic credentials are malformed");
+			return;
+		case BASIC_NO_MEMORY:
+			Reject(r, 500, "out of memory");
 			return;
 		case BASIC_OK:
 			break;
@@ -298,6 +358,7 @@ ReadMultipart(Request *r, char *body, size_t len, const char *ctype)
 	const char *file;
 	size_t		file_len;
 	const char *file_type;
+	int			status;
 
 	if (!request_content_type_is(ctype, "multipart/form-data"))
 	{
@@ -306,9 +367,9 @@ ReadMultipart(Request *r, char *body, size_t len, const char *ctype)
 		return;
 	}
 	if (!multipart_read(body, len, ctype, image_types, r->params, &file, &file_len, &file_type,
-						err, sizeof(err)))
+						&status, err, sizeof(err)))
 	{
-		Reject(r, 400, err);
+		Reject(r, status, err);
 		free(body);
 		return;
 	}
@@ -319,8 +380,56 @@ ReadMultipart(Request *r, char *body, size_t len, const char *ctype)
 }
 
 /*
+ * A WebDAV request's XML body (PROPFIND, REPORT): application/xml or text/xml, or no
+ * Content-Type at all (some clients send none); as its JSON tree (xml.c), which is what
+ * PostgreSQL is given.
+ */
+static void
+ReadXml(Request *r, char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	json_t	   *tree;			/* new reference */
+
+	if (ctype && !request_content_type_is(ctype, "application/xml") &&
+		!request_content_type_is(ctype, "text/xml"))
+		Reject(r, 415, "body must be application/xml or text/xml");
+	else if ((tree = xml_to_json(body, len, config.json_depth, err, sizeof(err))) == NULL)
+		Reject(r, 400, err);
+	else
+	{
+		r->body = json_dumps(tree, JSON_COMPACT);
+		if (r->body == NULL)
+			Reject(r, 500, "out of memory");
+		json_decref(tree);
+	}
+	free(body);
+}
+
+/* A vCard (PUT of a card): its text, UTF-8 without NUL; the extension parses it. */
+static void
+ReadVcard(Request *r, char *body, size_t len, const char *ctype)
+{
+	if (!request_content_type_is(ctype, "text/vcard") &&
+		!request_content_type_is(ctype, "text/x-vcard") &&
+		!request_content_type_is(ctype, "text/directory"))
+		Reject(r, 415, "body must be text/vcard");
+	else if (memchr(body, '\0', len))
+		Reject(r, 400, "body contains a NUL byte");
+	else if (!utf8_valid(body, len))
+		Reject(r, 400, "body is not valid UTF-8 (a vCard must be UTF-8)");
+	else
+	{
+		r->body = body;
+		r->body_len = len;
+		return;
+	}
+	free(body);
+}
+
+/*
  * The body as the route wants it: JSON text, form fields merged into params, a form as
- * the body, or bytes.
+ * the body, a multipart body's file as bytes and its fields as params, an XML body's JSON
+ * tree, a vCard's text, or an image's bytes.
  */
 static void
 ReadBody(Request *r)
@@ -339,17 +448,34 @@ ReadBody(Request *r)
 		return;
 	}
 	CheckProviderSignature(r, body, len, ctype);
-	if (r->route->body == BODY_FORM)
+	if (r->route->body == BODY_IMAGE)
+		ReadImage(r, body, len, ctype);
+	else if (r->route->body != BODY_NONE && len > 0 && !request_charset_is_utf8(ctype))
+	{
+		/*
+		 * every other body (JSON, form, multipart, XML, vCard) is read as UTF-8 and nothing
+		 * else; multipart/form-data takes no charset parameter (RFC 7578 §8), so one that
+		 * names another is refused as any body is
+		 */
+		Reject(r, 415, "body must be UTF-8: a charset other than utf-8 is not read");
+		free(body);
+	}
+	else if (r->route->body == BODY_FORM)
 	{
 		ReadForm(r, body, len, ctype);
 		free(body);
 	}
-	else if (r->route->body == BODY_IMAGE)
-		ReadImage(r, body, len, ctype);
 	else if (r->route->body == BODY_MULTIPART)
 		ReadMultipart(r, body, len, ctype);
+	else if (r->route->body == BODY_VCARD)
+		ReadVcard(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
+	else if (r->route->body == BODY_XML)
+	{
+		SkipByteOrderMark(body, &len);
+		ReadXml(r, body, len, ctype);
+	}
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))
 	{
@@ -399,29 +525,23 @@ RespondSqlError(Request *r, PGresult *res)
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	bool		client_message;
-	int			status = sqlstate_http_status(sqlstate, &client_message);
+	int			status;
+	const SqlAnswer *answer = sqlstate_answer(sqlstate, &status);
 	json_t	   *details = NULL; /* new reference */
 
-	if (client_message && detail)
-		details = json_loads(detail, 0, NULL);
-	if (!client_message)
-		fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
-				r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
-				message ? message : "-");
-	if (client_message)
-		RespondError(r, status, message ? message : "error", details, NULL);
-	else if (status == 503)
-		RespondError(r, 503, "service temporarily unavailable, retry shortly",
-					  NULL, "Retry-After: 1");
-	else if (status == 409)
-		RespondError(r, 409, "conflict with the current state, retry or refetch",
-					  NULL, NULL);
-	else if (status == 403)
-		RespondError(r, 403, "forbidden", NULL, NULL);
-	else
-		RespondError(r, 500, "internal error", NULL, NULL);
-	json_decref(details);
+	if (answer == NULL)
+	{
+		if (detail)
+			details = json_loads(detail, 0, NULL);
+		RespondError(r, status, message ? message : "error", details,
+					 status == 401 && r->route->dav ? DAV_CHALLENGE : NULL);
+		json_decref(details);
+		return;
+	}
+	fprintf(stderr, "privacybee-fcgi: %s %s: SQLSTATE %s: %s\n",
+			r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
+			message ? message : "-");
+	RespondError(r, status, answer->message, NULL, answer->retry_after ? "Retry-After: 1" : NULL);
 }
 
 static void
@@ -497,7 +617,7 @@ CallRoute(Request *r, Db *db)
 		values[5] = r->header[H_IF_MATCH];
 		values[6] = r->header[H_IF_NONE_MATCH];
 	}
-	res = db_call_route(db, r->route_index, values, (int) r->body_len);
+	res = db_call_route(db, r->route_index, r->head, values, (int) r->body_len);
 	if (res == NULL)
 		RespondUnavailable(r);
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
@@ -548,6 +668,12 @@ handle_request(FCGX_Request *fcgi, Db *db)
 			break;
 	}
 	r.route = &routes[r.route_index];
+	/* a resource name ({name}) nginx decoded to bytes that are not UTF-8 names nothing */
+	if (!utf8_valid(r.arg, strlen(r.arg)))
+	{
+		RespondError(&r, 404, "no such resource", NULL, NULL);
+		return;
+	}
 	ReadHeaders(&r);
 	r.params = json_object();
 	if (r.params == NULL)
@@ -555,7 +681,10 @@ handle_request(FCGX_Request *fcgi, Db *db)
 		RespondError(&r, 500, "internal error", NULL, NULL);
 		return;
 	}
-	ReadQuery(&r);
+	if (r.route->dav)
+		DavParams(&r);
+	else
+		ReadQuery(&r);
 	ReadBody(&r);
 
 	if (r.error_status && r.route->scope == NULL)

@@ -114,7 +114,7 @@ bool
 multipart_read(const char *body, size_t len, const char *content_type,
 			   const char *const *file_types, json_t *fields,
 			   const char **file, size_t *file_len, const char **file_type,
-			   char *err, size_t err_size)
+			   int *status, char *err, size_t err_size)
 {
 	char		boundary[MAX_BOUNDARY + 1];
 	char		delimiter[MAX_BOUNDARY + 5];	/* CRLF "--" boundary */
@@ -127,6 +127,7 @@ multipart_read(const char *body, size_t len, const char *content_type,
 	*file = NULL;
 	*file_len = 0;
 	*file_type = NULL;
+	*status = 400;
 	if (!request_content_type_is(content_type, "multipart/form-data"))
 	{
 		snprintf(err, err_size, "body must be multipart/form-data");
@@ -255,6 +256,18 @@ multipart_read(const char *body, size_t len, const char *content_type,
 				*file_len = clen;
 				*file_type = matched;
 			}
+			else if (typed && !request_charset_is_utf8(ptype))
+			{
+				/*
+				 * a field is read as UTF-8, as a whole body is: a part that says it is in
+				 * another charset is refused (415) rather than misread. A file part's
+				 * charset is not ours to judge (its bytes are passed as they are).
+				 */
+				*status = 415;
+				snprintf(err, err_size, "part %d (%s): a field must be UTF-8: a charset other than utf-8 is not read",
+						 parts, name);
+				return false;
+			}
 			else if (!utf8_valid(content, clen))
 			{
 				snprintf(err, err_size, "part %d (%s): a field must be UTF-8 text without NUL",
@@ -273,6 +286,20 @@ multipart_read(const char *body, size_t len, const char *content_type,
 	{
 		snprintf(err, err_size, "body has no file part of a type this route reads");
 		return false;
+	}
+	/* a _charset_ field names the fields' default charset (RFC 7578 §4.6): UTF-8 only */
+	{
+		const char *charset = json_string_value(json_object_get(fields, "_charset_"));
+		char		ctype[64];
+
+		if (charset)
+			snprintf(ctype, sizeof(ctype), "text/plain; charset=\"%s\"", charset);
+		if (charset && (strlen(charset) > 32 || !request_charset_is_utf8(ctype)))
+		{
+			*status = 415;
+			snprintf(err, err_size, "the _charset_ field must be utf-8: another charset is not read");
+			return false;
+		}
 	}
 	return true;
 }

@@ -23,11 +23,14 @@
  * (borrowed) as a string under its name. False with err set for anything else: no or a
  * malformed boundary, a part without a name, a name given twice, more than one file or
  * none, too many parts or headers, a field that is not UTF-8 text, a body that does not
- * end with the closing boundary.
+ * end with the closing boundary; *status 400 then, or 415 for a field part whose own
+ * Content-Type names a charset other than UTF-8, or a _charset_ field (RFC 7578 §4.6)
+ * naming one (fields are read as UTF-8, as a whole body is; a file part's charset is not
+ * judged: its bytes pass as they are).
  */
 extern bool multipart_read(const char *body, size_t len, const char *content_type,
 						   const char *const *file_types, json_t *fields,
 						   const char **file, size_t *file_len, const char **file_type,
-						   char *err, size_t err_size);
+						   int *status, char *err, size_t err_size);
 
 #endif

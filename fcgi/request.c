@@ -233,6 +233,65 @@ request_content_type_is(const char *content_type, const char *mime)
 	return *content_type == '\0' || *content_type == ';';
 }
 
+bool
+request_charset_is_utf8(const char *content_type)
+{
+	const char *p = content_type ? strchr(content_type, ';') : NULL;
+
+	while (p != NULL && *p == ';')
+	{
+		const char *name;
+		size_t		name_len;
+		char		value[16];
+		size_t		n = 0;
+		bool		too_long = false;
+
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		name = p;
+		while (*p && *p != '=' && *p != ';')
+			p++;
+		name_len = (size_t) (p - name);
+		while (name_len > 0 && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+			name_len--;
+		if (*p == '=')
+		{
+			p++;
+			if (*p == '"')
+			{
+				/* a quoted-string, its quoted-pairs unescaped */
+				for (p++; *p && *p != '"'; p++)
+				{
+					if (*p == '\\' && p[1])
+						p++;
+					if (n + 1 < sizeof(value))
+						value[n++] = *p;
+					else
+						too_long = true;
+				}
+				if (*p == '"')
+					p++;
+			}
+			else
+				for (; *p && *p != ';' && *p != ' ' && *p != '\t'; p++)
+				{
+					if (n + 1 < sizeof(value))
+						value[n++] = *p;
+					else
+						too_long = true;
+				}
+			while (*p && *p != ';')
+				p++;
+		}
+		value[n] = '\0';
+		if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+			(too_long || strcasecmp(value, "utf-8") != 0))
+			return false;
+	}
+	return true;
+}
+
 /* Nesting depth of v, counting no further than limit + 1. */
 static int
 Depth(json_t *v, int limit)
@@ -330,9 +389,9 @@ request_bearer_token(const char *authorization, char *token, size_t token_size)
 	return true;
 }
 
-/* The value of a base64 digit (RFC 4648 §4), -1 for anything else. */
+/* The value of one base64 character (RFC 4648 §4), -1 for any other. */
 static int
-Base64Value(char c)
+Base64Value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -371,7 +430,7 @@ Base64Decode(const char *s, size_t len, unsigned char *out)
 				v[k] = 0;
 				pad++;
 			}
-			else if ((v[k] = Base64Value(s[i + k])) < 0)
+			else if ((v[k] = Base64Value((unsigned char) s[i + k])) < 0)
 				return -1;
 		}
 		out[o++] = (unsigned char) (v[0] << 2 | v[1] >> 4);
@@ -383,19 +442,22 @@ Base64Decode(const char *s, size_t len, unsigned char *out)
 	return (long) o;
 }
 
-BasicResult
-request_basic_credentials(const char *authorization, char **id, char **secret)
+/*
+ * The one reading of HTTP Basic (RFC 7617): the scheme in any case, spaces, one token68
+ * of strict base64, optional trailing spaces; its plain text user-id ":" password, valid
+ * UTF-8 without control characters (§2). On BASIC_OK, *plain is malloc'd (NUL-terminated;
+ * the caller frees it) and *colon points at its first ':', which ends the user-id (a
+ * user-id has none; a password may). The two callers (request.h) differ only in what they
+ * make of the two halves.
+ */
+static BasicResult
+BasicDecode(const char *authorization, char **plain, char **colon)
 {
 	const char *p = authorization;
 	size_t		n;
-	unsigned char *plain = NULL;
-	char	   *colon;
-	long		plain_len,
-				id_len,
-				secret_len;
-	BasicResult result = BASIC_MALFORMED;
+	long		len;
 
-	*id = *secret = NULL;
+	*plain = *colon = NULL;
 	if (p == NULL || strncasecmp(p, "Basic", 5) != 0 ||
 		(p[5] != ' ' && p[5] != '\t' && p[5] != '\0'))
 		return BASIC_ABSENT;
@@ -404,25 +466,51 @@ request_basic_credentials(const char *authorization, char **id, char **secret)
 	n = strcspn(p, " \t");
 	if (p[n + strspn(p + n, " \t")] != '\0')
 		return BASIC_MALFORMED;
-	plain = malloc(n + 1);
-	*id = malloc(n + 1);
-	*secret = malloc(n + 1);
-	if (plain == NULL || *id == NULL || *secret == NULL)
-		goto out;
-	plain_len = Base64Decode(p, n, plain);
-	if (plain_len < 0)
-		goto out;
-	colon = memchr(plain, ':', (size_t) plain_len);
-	if (colon == NULL)
-		goto out;
-	/* the id and secret as form-urlencoded: no NUL, percent-encoding well formed */
-	id_len = Decode((char *) plain, (size_t) (colon - (char *) plain), *id);
-	secret_len = Decode(colon + 1, (size_t) (plain_len - (colon + 1 - (char *) plain)), *secret);
-	if (id_len < 0 || secret_len < 0 ||
-		!utf8_valid(*id, (size_t) id_len) || !utf8_valid(*secret, (size_t) secret_len))
-		goto out;
-	result = BASIC_OK;
-out:
+	if ((*plain = malloc(n + 1)) == NULL)
+		return BASIC_NO_MEMORY;
+	len = Base64Decode(p, n, (unsigned char *) *plain);
+	if (len >= 0)
+	{
+		(*plain)[len] = '\0';
+		*colon = memchr(*plain, ':', (size_t) len);
+	}
+	if (len < 0 || *colon == NULL || !utf8_valid(*plain, (size_t) len))
+		goto malformed;
+	for (long i = 0; i < len; i++)
+		if ((unsigned char) (*plain)[i] < 0x20 || (*plain)[i] == 0x7f)
+			goto malformed;
+	return BASIC_OK;
+malformed:
+	free(*plain);
+	*plain = *colon = NULL;
+	return BASIC_MALFORMED;
+}
+
+BasicResult
+request_basic_client(const char *authorization, char **id, char **secret)
+{
+	char	   *plain,
+			   *colon;
+	long		id_len,
+				secret_len;
+	BasicResult result = BasicDecode(authorization, &plain, &colon);
+
+	*id = *secret = NULL;
+	if (result != BASIC_OK)
+		return result;
+	*id = malloc((size_t) (colon - plain) + 1);
+	*secret = malloc(strlen(colon + 1) + 1);
+	if (*id == NULL || *secret == NULL)
+		result = BASIC_NO_MEMORY;
+	else
+	{
+		/* RFC 6749 §2.3.1: each form-urlencoded; no NUL, percent-encoding well formed */
+		id_len = Decode(plain, (size_t) (colon - plain), *id);
+		secret_len = Decode(colon + 1, strlen(colon + 1), *secret);
+		if (id_len < 0 || secret_len < 0 ||
+			!utf8_valid(*id, (size_t) id_len) || !utf8_valid(*secret, (size_t) secret_len))
+			result = BASIC_MALFORMED;
+	}
 	free(plain);
 	if (result != BASIC_OK)
 	{
@@ -431,4 +519,30 @@ out:
 		*id = *secret = NULL;
 	}
 	return result;
+}
+
+bool
+request_basic_credentials(const char *authorization, char *user, size_t user_size,
+						  char *password, size_t password_size)
+{
+	char	   *plain,
+			   *colon;
+	size_t		user_len,
+				password_len;
+	bool		ok = false;
+
+	user[0] = password[0] = '\0';
+	if (BasicDecode(authorization, &plain, &colon) != BASIC_OK)
+		return false;
+	user_len = (size_t) (colon - plain);
+	password_len = strlen(colon + 1);
+	if (user_len < user_size && password_len < password_size)
+	{
+		memcpy(user, plain, user_len);
+		user[user_len] = '\0';
+		memcpy(password, colon + 1, password_len + 1);
+		ok = true;
+	}
+	free(plain);
+	return ok;
 }

@@ -48,6 +48,13 @@ extern bool request_parse_params(const char *s, size_t len, json_t *params, bool
 extern bool request_content_type_is(const char *content_type, const char *mime);
 
 /*
+ * Does the Content-Type header (NULL: absent) name no charset, or UTF-8 (in any case,
+ * quoted or not)? A JSON or form body is read as UTF-8, so one that says it is another
+ * charset is refused (415) rather than misread.
+ */
+extern bool request_charset_is_utf8(const char *content_type);
+
+/*
  * Check a JSON body: well-formed, no duplicate keys, UTF-8 without NUL, nesting at most
  * max_depth. False with err set (with line and column) otherwise.
  */
@@ -65,14 +72,27 @@ typedef enum BasicResult
 {
 	BASIC_ABSENT,				/* no Authorization, or another scheme */
 	BASIC_OK,
-	BASIC_MALFORMED				/* Basic, but not base64 of "id:secret" as RFC 6749 encodes it */
+	BASIC_MALFORMED,			/* Basic, but not strict base64 of user-id ":" password,
+								 * UTF-8 without control characters (RFC 7617 §2) */
+	BASIC_NO_MEMORY
 } BasicResult;
 
 /*
- * An OAuth client's credentials from "Basic <base64(id:secret)>" (RFC 7617; RFC 6749
- * §2.3.1: id and secret each form-urlencoded before base64). On BASIC_OK, *id and *secret
- * are malloc'd, valid UTF-8 without NUL; the caller frees them.
+ * HTTP Basic (RFC 7617) is read by one decoder (request.c BasicDecode); these are its two
+ * callers' views of it.
+ *
+ * An OAuth client's credentials (RFC 6749 §2.3.1: id and secret each form-urlencoded
+ * before base64). On BASIC_OK, *id and *secret are malloc'd, decoded, valid UTF-8
+ * without NUL; the caller frees them.
  */
-extern BasicResult request_basic_credentials(const char *authorization, char **id, char **secret);
+extern BasicResult request_basic_client(const char *authorization, char **id, char **secret);
+
+/*
+ * A WebDAV client's user name and password (the password is the member's token), as they
+ * are, into user and password (their sizes). False, both "", for anything but BASIC_OK or
+ * what does not fit: such a request has no credentials (401).
+ */
+extern bool request_basic_credentials(const char *authorization, char *user, size_t user_size,
+									  char *password, size_t password_size);
 
 #endif

@@ -11,12 +11,36 @@
 
 #include "routes.h"
 
-/* Does path match pattern? Copies the {id} segment into arg. */
+/* an {id} longer than this (after leading zeros) is kept to this many digits: no id */
+#define ID_DIGITS_KEPT 20
+
+/* Append a placeholder's segment s (n bytes) to arg, "/" between two. */
+static bool
+ArgAppend(char arg[ARG_MAX_LEN], size_t *used, const char *s, size_t n)
+{
+	size_t		sep = *used ? 1 : 0;
+
+	if (*used + sep + n >= ARG_MAX_LEN)
+		return false;
+	if (sep)
+		arg[(*used)++] = '/';
+	memcpy(arg + *used, s, n);
+	*used += n;
+	arg[*used] = '\0';
+	return true;
+}
+
+/*
+ * Does path match pattern? Copies the placeholders' segments into arg: {id} one of
+ * decimal digits, {name} any one segment of at most NAME_MAX_LEN bytes without control
+ * characters. A pattern's final "/" may be absent from the path.
+ */
 static bool
 PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 {
 	const char *p = pattern;
 	const char *s = path;
+	size_t		used = 0;
 
 	arg[0] = '\0';
 	while (*p && *s)
@@ -24,18 +48,42 @@ PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 		if (strncmp(p, "{id}", 4) == 0)
 		{
 			size_t		n = strspn(s, "0123456789");
+			size_t		zeros = 0;
+			size_t		keep;
 
-			if (n == 0 || n >= ARG_MAX_LEN)
+			if (n == 0)
 				return false;
-			memcpy(arg, s, n);
-			arg[n] = '\0';
+
+			/*
+			 * Any run of digits is an {id}, so that the route's function answers (404
+			 * naming what it looks for) however long it is: leading zeros name the same
+			 * id and are dropped; past them, ID_DIGITS_KEPT digits are more than any id
+			 * has (19), so what is kept of a longer run is no id either.
+			 */
+			while (zeros + 1 < n && s[zeros] == '0')
+				zeros++;
+			keep = n - zeros < ID_DIGITS_KEPT ? n - zeros : ID_DIGITS_KEPT;
+			if (!ArgAppend(arg, &used, s + zeros, keep))
+				return false;
 			p += 4;
+			s += n;
+		}
+		else if (strncmp(p, "{name}", 6) == 0)
+		{
+			size_t		n = strcspn(s, "/");
+
+			if (n == 0 || n > NAME_MAX_LEN || !ArgAppend(arg, &used, s, n))
+				return false;
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
+					return false;
+			p += 6;
 			s += n;
 		}
 		else if (*p++ != *s++)
 			return false;
 	}
-	return *p == '\0' && *s == '\0';
+	return *s == '\0' && (*p == '\0' || (p[0] == '/' && p[1] == '\0' && p != pattern));
 }
 
 MatchResult

@@ -1,45 +1,69 @@
 /*
- * sqlstate.c — SQLSTATE → HTTP status, decided on the code alone, never on message text.
+ * sqlstate.c — SQLSTATE → HTTP answer, decided on the code alone, never on message text.
  *
- *   PTnnn         → nnn, the extension's API errors; the message is for the client
- *   23505         → 409  unique violation (e.g. an external_id another contact has)
- *   40001, 40P01  → 409  serialization failure / deadlock: the client may retry
- *   42501         → 403  insufficient privilege
- *   08xxx, 53xxx, 57P01-57P03 → 503  database unreachable, out of resources, shutting down
- *   57014         → 503  query cancelled (statement_timeout)
- *   anything else → 500, message kept for the log only
+ * The extension's own errors are PTnnn (nnn the status, the message and details written
+ * for the client). Any other SQLSTATE a request can raise is a condition of the database
+ * that validation did not name; it still gets a status that says whose move it is and a
+ * message that says what happened and whether to retry — never the database's own text,
+ * which stays in the log. Only what is left (a defect of ours: 42xxx, XX000, P0001 …) is a
+ * 500. The table is read first match first, so a code comes before its class.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sqlstate.h"
 
-int
-sqlstate_http_status(const char *sqlstate, bool *client_message)
+static const SqlAnswer answers[] = {
+	/* the database is not there, or not for long: come back */
+	{"08", 503, "database unavailable, retry shortly", 1},
+	{"57P01", 503, "database shutting down, retry shortly", 1},
+	{"57P02", 503, "database shutting down, retry shortly", 1},
+	{"57P03", 503, "database starting up, retry shortly", 1},
+	{"57014", 503, "the request took too long and was cancelled, retry later", 1},
+	{"53", 503, "the database is out of resources, retry shortly", 1},
+	{"55P03", 503, "a row the request needs is locked, retry shortly", 1},
+	{"58", 503, "the database cannot reach its storage, retry later", 1},
+	/* a standby, or a transaction that must not write */
+	{"25006", 503, "the database is read-only right now, retry later", 1},
+	/* two requests raced: the one that lost may simply try again */
+	{"40001", 409, "conflict with a concurrent request, retry", 0},
+	{"40P01", 409, "conflict with a concurrent request, retry", 0},
+	/* an id sequence ran out: no retry helps until an operator acts */
+	{"2200H", 503, "no more ids can be given out here; an operator must act", 0},
+	/* a value the database refused that validation let through */
+	{"22", 400, "a value is out of the range the database accepts", 0},
+	{"54000", 413, "a value is too large for the database to store", 0},
+	{"54", 400, "the request is too complex for the database", 0},
+	/* the current state forbids it: a unique value taken, a row removed meanwhile */
+	{"23505", 409, "a value that must be unique is taken; refetch", 0},
+	{"23", 409, "conflict with the current state; refetch", 0},
+	{"42501", 403, "forbidden", 0},
+};
+
+static const SqlAnswer internal = {"", 500, "internal error", 0};
+
+const SqlAnswer *
+sqlstate_answer(const char *sqlstate, int *status)
 {
-	*client_message = false;
+	*status = 500;
 	if (sqlstate == NULL || strlen(sqlstate) != 5)
-		return 500;
+		return &internal;
 	if (strncmp(sqlstate, "PT", 2) == 0)
 	{
-		int			status = atoi(sqlstate + 2);
+		int			nnn = atoi(sqlstate + 2);
 
-		if (status >= 400 && status <= 599)
+		if (nnn >= 400 && nnn <= 599)
 		{
-			*client_message = true;
-			return status;
+			*status = nnn;
+			return NULL;
 		}
-		return 500;
+		return &internal;
 	}
-	if (strcmp(sqlstate, "23505") == 0)
-		return 409;
-	if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
-		return 409;
-	if (strcmp(sqlstate, "42501") == 0)
-		return 403;
-	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
-		strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
-		strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "57014") == 0)
-		return 503;
-	return 500;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+		if (strncmp(sqlstate, answers[i].prefix, strlen(answers[i].prefix)) == 0)
+		{
+			*status = answers[i].status;
+			return &answers[i];
+		}
+	return &internal;
 }

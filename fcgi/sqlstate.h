@@ -1,15 +1,25 @@
 /*
- * sqlstate.h — the one mapping from a PostgreSQL error to an HTTP status.
+ * sqlstate.h — the one mapping from a PostgreSQL error to an HTTP answer.
  */
 #ifndef PBF_SQLSTATE_H
 #define PBF_SQLSTATE_H
 
 #include <stdbool.h>
 
+/* What a client is told of a database condition (sqlstate.c's table). */
+typedef struct SqlAnswer
+{
+	const char *prefix;			/* a SQLSTATE, or its class (two characters) */
+	int			status;
+	const char *message;		/* for the client; says whether a retry can help */
+	bool		retry_after;	/* with Retry-After: 1 */
+} SqlAnswer;
+
 /*
- * HTTP status for sqlstate. *client_message is true when the error's own message is
- * written for API clients (and may be shown), false when it is internal.
+ * The answer to an error of sqlstate (NULL or malformed: internal), with its status in
+ * *status. NULL for the extension's own PTnnn errors: their message and details are
+ * written for the client, and *status is nnn.
  */
-extern int	sqlstate_http_status(const char *sqlstate, bool *client_message);
+extern const SqlAnswer *sqlstate_answer(const char *sqlstate, int *status);
 
 #endif

@@ -42,9 +42,13 @@ mirror() {
         [ -e "$entry" ] || continue
         local name
         name=$(basename "$entry")
+        # never the system's privacybee (a make run's, maybe of another version): the
+        # tree holds only what this checkout installs into it
+        case $name in privacybee*) continue ;; esac
         if printf '%s\n' "$@" | grep -qx "$name"; then
             mkdir -p "$to/$name"
             for f in "$entry"/*; do
+                case $(basename "$f") in privacybee*) continue ;; esac
                 [ -e "$f" ] && ln -s "$f" "$to/$name/$(basename "$f")"
             done
         else

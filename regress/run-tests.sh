@@ -10,7 +10,9 @@
 #      privacybee-fcgi + PostgreSQL, with privacybee-fcgi built under AddressSanitizer +
 #      UBSan (any sanitizer report fails), every response checked against that document;
 #   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
-#      make install verified by systemd, served through, and make run's pg_cron jobs.
+#      make install verified by systemd, served through, and make run's pg_cron jobs;
+#   5. README.md's examples, in order, on a demo stack as make run starts it
+#      (regress/readme/run.sh), and make run's restart and printed lines.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
 
@@ -146,6 +148,13 @@ cat "$dir/packaging.log"
 passed=$((passed + $(grep -c "^ok: " "$dir/packaging.log")))
 failed=$((failed + $(grep -c "^not ok: " "$dir/packaging.log")))
 grep -q "^ok: " "$dir/packaging.log" || failed=$((failed + 1))
+
+echo "== README.md's examples on make run's demo data, and make run's own lines (regress/readme)"
+bash regress/readme/run.sh > "$dir/readme.log" 2>&1
+cat "$dir/readme.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/readme.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/readme.log")))
+grep -q "^ok: " "$dir/readme.log" || failed=$((failed + 1))
 
 echo "== no PostgreSQL backend crashed (the extension's C code runs in the backends)"
 ! grep -E "server process .* was terminated by signal" "$stack/log/postgres.log"

@@ -1,5 +1,6 @@
--- Demo data for `make run`: three members, a company, contacts, a trust request.
--- Loaded once, into a fresh database.
+-- Demo data for `make run`: three members, two companies, contacts, a trust request.
+-- Loaded once, into a fresh database. README.md's examples run on it, in order
+-- (regress/readme/run.sh, in make test): keep them in step.
 SET client_min_messages = warning;
 
 SELECT privacybee.add_buzz_numbers(ARRAY['+12025550100', '+12025550101', '+12025550102',
@@ -10,7 +11,10 @@ SELECT privacybee.create_member('Ada', 'Lovelace', '+1 (212) 555-0134') AS ada,
        privacybee.create_member('Grace', 'Hopper', '212-555-0199', 'B.') AS grace,
        privacybee.create_member('Alan', 'Turing', '+44 20 7946 0958') AS alan,
        privacybee.create_company('Analytical Engines', 'analytical-engines',
-                                 ARRAY['+1 646 555 0100'], NULL, 'https://example.com') AS engines;
+                                 ARRAY['+1 646 555 0100'], NULL, 'https://example.com') AS engines,
+       -- Beth's employer in README's rich-contacts examples (company_external_id "initech")
+       privacybee.create_company('Initech', 'initech', ARRAY['+1 512 555 0100'], NULL,
+                                 'https://initech.example', 'initech') AS initech;
 
 SELECT privacybee.add_employee(engines, ada), privacybee.add_employee(engines, grace)
   FROM demo_ids;

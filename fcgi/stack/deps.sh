@@ -9,6 +9,10 @@ packages=(
     postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
     postgresql-15-cron                                  # pg_cron: nightly maintenance()
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
+    libxml2-dev                                         # front-end: WebDAV request bodies
+    vdirsyncer radicale                                 # CardDAV tests: a real client, and the
+                                                        # server it must see privacybee as
+    openssl                                             # stack.sh signs the trust-lookup line it prints
     libcurl4-openssl-dev                                # the webhook delivery process's posts
     python3 python3-psycopg2 python3-jsonschema curl    # HTTP test suites (responses checked
                                                         # against the OpenAPI document)

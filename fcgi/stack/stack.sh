@@ -127,10 +127,13 @@ EOF
     fi
     schedule_pg_cron
     if [ "$mode" = demo ]; then
-        # tokens for the demo member and the telephony service; only hashes are stored
+        # tokens for the demo member (every scope its own app may hold, as the route registry
+        # gives them: README's examples use them all) and the telephony service; only
+        # hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
             ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
-                '{contacts:read,contacts:write,buzz,oauth:authorize}', '365 days')
+                ARRAY(SELECT s.scope FROM privacybee.scopes() AS s
+                       WHERE s.holder IN ('member', 'app') ORDER BY 1), '365 days')
                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
                 > "$dir/demo-token" )
         fi
@@ -142,21 +145,40 @@ EOF
     fi
 }
 
+stop_fcgi() {
+    if pid_alive "$dir/fcgi/master.pid"; then
+        local pid
+        pid=$(head -n1 "$dir/fcgi/master.pid")
+        kill -TERM "$pid"
+        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+}
+
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
     local signing=()
-    if pid_alive "$dir/fcgi/master.pid"; then return; fi
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
     [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
-    setsid "$bin" "${signing[@]}" \
-        --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group" \
-        --workers "$fcgi_workers" --threads "$fcgi_threads" \
-        --connections "${FCGI_CONNECTIONS:-4}" \
-        --pid-file "$dir/fcgi/master.pid" \
-        --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
-        --delivery-dsn "host=$dir/pg port=$pgport dbname=$db user=$delivery_role application_name=privacybee-delivery" \
-        >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
+    local args=("$bin" "${signing[@]}"
+        --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group"
+        --workers "$fcgi_workers" --threads "$fcgi_threads"
+        --connections "${FCGI_CONNECTIONS:-4}"
+        --pid-file "$dir/fcgi/master.pid"
+        --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi"
+        --delivery-dsn "host=$dir/pg port=$pgport dbname=$db user=$delivery_role application_name=privacybee-delivery")
+    # A running front-end is left as it is only when it runs with these very settings: a
+    # start with others (signing on, more workers, another binary) restarts it and says so,
+    # rather than keep the old ones silently.
+    if pid_alive "$dir/fcgi/master.pid"; then
+        if [ "$(printf '%s\n' "${args[@]}")" = "$(cat "$dir/fcgi/settings" 2>/dev/null)" ]; then
+            return
+        fi
+        echo "privacybee-fcgi: its settings changed; restarting it with the new ones" >&2
+        stop_fcgi
+    fi
+    printf '%s\n' "${args[@]}" > "$dir/fcgi/settings"
+    setsid "${args[@]}" >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
     for _ in $(seq 100); do
         [ -S "$dir/fcgi/fcgi.sock" ] && pid_alive "$dir/fcgi/master.pid" && return
         sleep 0.05
@@ -170,7 +192,8 @@ start_nginx() {
     local port=$1
     mkdir -p "$dir/nginx/tmp"
     chown "$web_user" "$dir/nginx/tmp"
-    if pid_alive "$dir/nginx/nginx.pid"; then return; fi
+    local before
+    before=$(cat "$dir"/nginx/*.conf 2>/dev/null | md5sum || true)
     # nginx's upstream pool (KEEPALIVE, fcgi/nginx/configure.sh): each kept connection pins
     # a privacybee-fcgi thread, so nginx's 2 workers keep a quarter of all threads at most:
     # 16 for the default 2 x 64; with other FCGI_WORKERS / FCGI_THREADS set KEEPALIVE too
@@ -185,6 +208,14 @@ start_nginx() {
     sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" \
         -e "s|@USER@|$( [ "$(id -u)" = 0 ] && echo "user $web_user;" )|" \
         "$top/fcgi/nginx/privacybee.conf.in" > "$dir/nginx/nginx.conf"
+    # a running nginx takes a changed configuration (rate limits, timeouts, port), and says so
+    if pid_alive "$dir/nginx/nginx.pid"; then
+        if [ "$(cat "$dir"/nginx/*.conf | md5sum)" != "$before" ]; then
+            echo "nginx: its settings changed; reloading it with the new ones" >&2
+            nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log" -s reload
+        fi
+        return
+    fi
     nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log"
     for _ in $(seq 100); do
         pid_alive "$dir/nginx/nginx.pid" && return
@@ -209,12 +240,7 @@ stop_stack() {
     if pid_alive "$dir/nginx/nginx.pid"; then
         nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log" -s quit || true
     fi
-    if pid_alive "$dir/fcgi/master.pid"; then
-        local pid
-        pid=$(head -n1 "$dir/fcgi/master.pid")
-        kill -TERM "$pid"
-        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    fi
+    stop_fcgi
     if [ -f "$dir/pg/data/PG_VERSION" ]; then
         as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
@@ -232,14 +258,26 @@ start)
     write_env "$port"
     if [ "$mode" = demo ]; then
         token=$(cat "$dir/demo-token")
+        lookup="/apps/buzz/trust-lookup?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199"
+        # with signing on, the line is signed as the provider signs (X-Twilio-Signature:
+        # base64 HMAC-SHA1 of the URL the front-end checks, fcgi/signature.c), so it works
+        signed=""
+        if [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ]; then
+            signature=$(printf '%s' "${PUBLIC_URL:-http://127.0.0.1:$port}$lookup" |
+                openssl dgst -sha1 -binary -hmac "$(head -n1 "$TWILIO_AUTH_TOKEN_FILE")" | base64)
+            signed=" -H 'X-Twilio-Signature: $signature'"
+        fi
         cat <<EOF
 privacybee is running on http://127.0.0.1:$port  (make stop to stop it)
 demo token (member Ada): $token
   curl -s -H "Authorization: Bearer $token" 'http://127.0.0.1:$port/contacts?include=emails,phone_numbers'
 telephony service token (buzz:lookup): $(cat "$dir/service-token")
-  curl -s -H "Authorization: Bearer $(cat "$dir/service-token")" 'http://127.0.0.1:$port/apps/buzz/trust-lookup?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199'
+  curl -s -H "Authorization: Bearer $(cat "$dir/service-token")"$signed 'http://127.0.0.1:$port$lookup'
 SQL: . $dir/env && psql
 EOF
+        if [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ]; then
+            echo "(signing is on: telephony requests need X-Twilio-Signature; the line above carries one for that exact URL)"
+        fi
     fi
     ;;
 stop)

@@ -70,6 +70,18 @@ class TestTrustLookup(LookupTest):
         self.req("POST", "/contacts/sync", self.token, body=[{"display_name": "New", "phone": [caller]}])
         self.assertTrue(self.lookup(call(self.buzz, caller)).json["trusted"])
 
+    def test_a_caller_dialled_with_an_international_prefix_is_the_same_caller(self):
+        # the provider may pass the number as dialled: 011 (NANP's prefix) + code + number,
+        # read as phone_e164() reads it (one reading wherever a number enters)
+        friend = fresh_phone()
+        self.req("POST", "/contacts/sync", self.token, body=[{"display_name": "G", "phone": [friend]}])
+        for inbound in (f"011 1 {friend[2:5]} {friend[5:8]} {friend[8:]}", f"011{friend[1:]}"):
+            with self.subTest(inbound=inbound):
+                params = call(self.buzz, friend)
+                params["inbound"] = inbound
+                self.assertEqual(self.lookup(params).json, {"trusted": True, "user_id": self.uid})
+                self.assertEqual(self.lookup(params, how="FORM").json["trusted"], True)
+
     def test_untrusted_call_is_logged_once_per_call_sid(self):
         stranger = fresh_phone()
         sid = unique("CA")

@@ -59,12 +59,20 @@ class TestListing(ApiTest):
         self.assertError(self.req("GET", f"/contacts?page=2&cursor={cursor}", self.token), 400)
         self.assertEqual(len(made), 3)
 
-    def test_page_beyond_the_end_is_empty(self):
-        self.add(2)
-        r = self.req("GET", "/contacts?page=5", self.token)
-        self.assertStatus(r, 200)
+    def test_page_beyond_the_end_is_empty_and_prev_is_the_last_page_with_any(self):
+        self.add(5)
+        for page, prev in ((9, 3), (4, 3), (3, 2)):
+            with self.subTest(page=page):
+                r = self.req("GET", f"/contacts?page={page}&per_page=2", self.token)
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json == [], page > 3)
+                self.assertEqual(r.header("X-Total-Count"), "5")
+                self.assertIn(f'page={prev}>; rel="prev"', r.header("Link"))
+                self.assertTrue(self.req("GET", f"/contacts?page={prev}&per_page=2", self.token).json)
+        _, empty = member()
+        r = self.req("GET", "/contacts?page=5", empty)
         self.assertEqual(r.json, [])
-        self.assertEqual(r.header("X-Total-Count"), "2")
+        self.assertIn('page=1>; rel="prev"', r.header("Link"))
 
     def test_page_mode_links_next_by_cursor_and_prev_by_page(self):
         self.add(5)

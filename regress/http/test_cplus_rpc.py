@@ -365,6 +365,31 @@ class TestUploadPhoto(CplusTest):
                               int(c["contactId"]), int(theirs["contactId"])), 0)
 
 
+    def test_a_field_part_in_another_charset_is_415_a_file_parts_charset_is_not_judged(self):
+        c = self.create()
+        ok = '{"contact": {"contactId": "%s"}}' % c["contactId"]
+        b = "pbB"
+
+        def body(json_type, png_type="image/png", extra=b""):
+            return (f"--{b}\r\nContent-Disposition: form-data; name=\"contact.json\"\r\n"
+                    f"Content-Type: {json_type}\r\n\r\n{ok}\r\n".encode() + extra
+                    + f"--{b}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
+                      f"Content-Type: {png_type}\r\n\r\n".encode() + PNG + f"\r\n--{b}--\r\n".encode(),
+                    f"multipart/form-data; boundary={b}")
+        latin1 = f"--{b}\r\nContent-Disposition: form-data; name=\"_charset_\"\r\n\r\niso-8859-1\r\n".encode()
+        for name, raw in [("a field part in latin1", body("application/json; charset=iso-8859-1")),
+                          ("a field part in utf-16", body('text/plain; charset="utf-16"')),
+                          ("a _charset_ field naming latin1", body("application/json", extra=latin1))]:
+            with self.subTest(case=name):
+                self.assertError(self.upload(None, raw=raw), 415)
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.contact_photos WHERE contact_id = %s",
+                              int(c["contactId"])), 0)
+        for name, raw in [("a field part in UTF-8", body("application/json; charset=UTF-8")),
+                          ("a file part naming a charset", body("application/json", "image/png; charset=latin1"))]:
+            with self.subTest(case=name):
+                self.assertStatus(self.upload(None, raw=raw), 200)
+
+
 class TestTagMethods(CplusTest):
     def test_create_answers_the_seeds_tag_and_the_existing_one_by_name(self):
         t = self.tag("Colleagues")

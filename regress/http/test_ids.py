@@ -27,6 +27,8 @@ PATH_SPELLINGS = [
     (str(TOP), "2^63-1, the largest id"),
     (str(TOP + 1), "2^63, one past"),
     ("123456789012345678901234567890", "30 digits"),
+    ("9" * 40, "40 digits"),
+    ("0" * 40, "40 zeros"),
     ("-1", "negative"),
     ("1e1", "exponent"),
     ("10.0", "decimal point"),
@@ -94,6 +96,7 @@ class TestIdsInPaths(IdCase):
         return 404
 
     def test_ids_that_cannot_be_or_are_nobodys_are_404_on_every_route(self):
+        bodies = {}
         before = sql("SELECT id, version FROM privacybee.contacts WHERE user_id = %s", self.uid)
         for method, pattern, *_ in route_table():
             if "{id}" not in pattern:
@@ -113,6 +116,12 @@ class TestIdsInPaths(IdCase):
                         self.assertEqual(r.json, [])
                     else:
                         self.assertError(r, 404)
+                        if spelling.isdigit():
+                            # the route's function answers, the same whatever the method:
+                            # a path's id is no field of a body, so no details name it
+                            self.assertNotIn("details", r.json["error"], r)
+                            self.assertEqual(bodies.setdefault((pattern, spelling), r.json), r.json,
+                                             f"{method} {pattern}")
         self.assertEqual(sql("SELECT id, version FROM privacybee.contacts WHERE user_id = %s",
                              self.uid), before)
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.trust_edges WHERE user_id = %s",
@@ -126,9 +135,10 @@ class TestIdsInPaths(IdCase):
                                  404)
 
     def test_leading_zeros_name_the_same_id(self):
-        r = self.req("GET", f"/contacts/000{self.contact}", self.token)
-        self.assertStatus(r, 200)
-        self.assertEqual(r.json["id"], self.contact)
+        for zeros in (3, 40):
+            r = self.req("GET", f"/contacts/{'0' * zeros}{self.contact}", self.token)
+            self.assertStatus(r, 200)
+            self.assertEqual(r.json["id"], self.contact)
 
 
 class TestIdsInBodies(IdCase):

@@ -53,6 +53,20 @@ class TestDetails(ApiTest):
         self.assertEqual(c["birthday"], "--11-24")
         self.assertEqual(c["labels"], ["Client"])
 
+    def test_null_empty_string_and_empty_list_clear_every_details_key(self):
+        empty = self.sync([{"display_name": "Plain"}]).json[0]["details"]
+        c = self.sync([{"display_name": "D", "details": DETAILS}]).json[0]
+        for key in DETAILS:
+            for none in (None, "", []):
+                with self.subTest(key=key, value=none):
+                    r = self.req("PATCH", f"/contacts/{c['id']}", self.token,
+                                 body={"details": {key: DETAILS[key]}})
+                    self.assertStatus(r, 200)
+                    self.assertNotEqual(r.json["details"][key], empty[key])
+                    r = self.req("PATCH", f"/contacts/{c['id']}", self.token, body={"details": {key: none}})
+                    self.assertStatus(r, 200)
+                    self.assertEqual(r.json["details"][key], empty[key])
+
     def test_a_contact_without_details_shows_them_empty(self):
         c = self.sync([{"display_name": "Plain"}]).json[0]
         self.assertEqual(c["details"]["emails"], [])

@@ -3,7 +3,7 @@
 import json
 import re
 
-from harness import USER_SCOPES, ApiTest, member, route_table, service_token, sql
+from harness import USER_SCOPES, ApiTest, fresh_phone, member, multipart, route_table, service_token, sql
 
 
 class TestRouting(ApiTest):
@@ -84,6 +84,53 @@ class TestHead(ApiTest):
                         continue  # answers that carry the time of the request
                     self.assertEqual(head.header(name), get.header(name), name)
 
+    def test_head_first_answers_as_get_and_writes_nothing_on_every_get_route(self):
+        # HEAD runs read-only (fcgi/db.c): a route function that wrote on its first GET
+        # (a number assigned, a call logged) would fail there, so HEAD before any GET, on
+        # a member with nothing yet, must answer GET's status
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [fresh_phone()])   # heartbeat's to assign
+        for method, pattern, _, scope, _ in route_table():
+            if method != "GET":
+                continue
+            uid, token = member(phone=fresh_phone())
+            contact = self.req("POST", "/contacts/sync", token, body=[{"display_name": "H"}]).json[0]["id"]
+            path = pattern.replace("{id}", str(uid if "employees" in pattern else contact))
+            if "lookup" in pattern:
+                path += "?number_code=1&number=2025550100&inbound_code=1&inbound=2125550199"
+            who = service_token() if scope == "buzz:lookup" else token
+            with self.subTest(pattern):
+                head = self.req("HEAD", path, who)
+                get = self.req("GET", path, who)
+                self.assertEqual(head.status, get.status, head)
+
+    def test_head_of_trust_lookup_logs_no_blocked_call(self):
+        uid, _ = member(phone=fresh_phone())
+        buzz = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
+        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, buzz)
+        service = service_token()
+        for route in ("trust-lookup", "call-lookup"):
+            path = (f"/apps/buzz/{route}?number_code=1&number={buzz[2:]}&inbound_code=1"
+                    f"&inbound={fresh_phone()[2:]}&call_sid=CA{route}")
+            with self.subTest(route):
+                head = self.req("HEAD", path, service)
+                self.assertStatus(head, 200)
+                self.assertEqual(sql("SELECT count(*) FROM privacybee.blocked_calls WHERE user_id = %s",
+                                     uid)[0][0], 0)
+        get = self.req("GET", path.replace("call-lookup", "trust-lookup"), service)
+        self.assertEqual(get.json, {"trusted": False, "user_id": uid})
+        self.assertEqual(sql("SELECT count(*) FROM privacybee.blocked_calls WHERE user_id = %s", uid)[0][0], 1)
+
+    def test_head_of_heartbeat_assigns_no_number(self):
+        number = fresh_phone()
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [number])
+        uid, token = member()
+        head = self.req("HEAD", "/apps/buzz/heartbeat", token)
+        self.assertStatus(head, 200)
+        self.assertEqual(sql("SELECT count(*) FROM privacybee.buzz_numbers WHERE user_id = %s", uid)[0][0], 0)
+        self.assertRegex(self.req("GET", "/apps/buzz/heartbeat", token).json["buzz_number"], r"^\+\d+$")
+        self.assertEqual(sql("SELECT count(*) FROM privacybee.buzz_numbers WHERE user_id = %s", uid)[0][0], 1)
+
     def test_head_of_an_error_is_the_error_without_body(self):
         r = self.req("HEAD", "/contacts")
         self.assertStatus(r, 401)
@@ -160,6 +207,31 @@ class TestRequestChecks(ApiTest):
         _, token = member()
         r = self.req("POST", "/contacts/sync", token, raw=b"[]", ctype="text/plain")
         self.assertError(r, 415)
+
+    def test_a_charset_other_than_utf8_is_415_on_every_route_with_a_body(self):
+        uid, token = member()
+        service = service_token()
+        parts, multipart_type = multipart([("a", "1")], [("f", "image/png", b"x")])
+        examples = {"application/json": b"{}", "application/x-www-form-urlencoded": b"a=1",
+                    multipart_type: parts}
+        for method, pattern, _, scope, kind in route_table():
+            if kind not in ("json", "json|form", "form", "multipart"):
+                continue
+            path = pattern.replace("{id}", "1")
+            # a route without a scope (an OAuth client's) takes no bearer token
+            who = service if scope == "buzz:lookup" else token if scope else None
+            types = ([multipart_type] if kind == "multipart" else
+                     (["application/json"] if "json" in kind else [])
+                     + (["application/x-www-form-urlencoded"] if "form" in kind else []))
+            for ctype in types:
+                raw = examples[ctype]
+                with self.subTest(route=f"{method} {pattern}", ctype=ctype):
+                    for charset in ("latin1", "ISO-8859-1", '"utf-16"', "utf-8x"):
+                        r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")
+                        self.assertError(r, 415)
+                    for charset in ("utf-8", "UTF-8", '"utf-8"'):
+                        r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")
+                        self.assertNotEqual(r.status, 415, r)
 
     def test_415_without_token_is_401(self):
         r = self.req("POST", "/contacts/sync", raw=b"[]", ctype="text/plain")

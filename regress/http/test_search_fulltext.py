@@ -8,7 +8,7 @@ import re
 import unicodedata
 import urllib.parse
 
-from harness import ApiTest, member
+from harness import ApiTest, member, sql, sql1, unique
 
 # ---- the Python evaluation ---------------------------------------------------------------
 # Words as search_text.c reads them (for the characters these contacts hold): accents
@@ -239,6 +239,34 @@ class TestFullTextSyntax(ApiTest):
                     self.assertEqual(set(got), expect_sets[q])
                 else:
                     self.assertEqual(got, want)
+
+    def test_the_directory_company_is_searched_as_a_company(self):
+        slug = unique("engines")
+        company = sql1("SELECT privacybee.create_company('Analytical Engines', %s)", slug)
+        r = self.req("POST", "/contacts/sync", self.token,
+                     body=[{"display_name": "Ada Worker", "company_id": company}])
+        ada = r.json[0]["id"]
+        for q in ("company:analytical", "analytical engines", "company:\"analytical engines\""):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), ["Ada Worker"])
+        # renamed by an operator: the documents follow
+        sql("UPDATE privacybee.companies SET name = 'Difference Engines' WHERE id = %s", company)
+        self.assertEqual(self.found("company:difference"), ["Ada Worker"])
+        self.assertEqual(self.found("company:analytical"), [])
+        # no longer its company: no longer found so
+        self.req("PATCH", f"/contacts/{ada}", self.token, body={"company_id": None})
+        self.assertEqual(self.found("company:difference"), [])
+
+    def test_a_vanity_number_is_found_as_written_and_by_its_digits(self):
+        self.req("POST", "/contacts/sync", self.token, body=[
+            {"display_name": "Florist", "details": {"phone_numbers": ["1-800-FLOWERS"]}},
+            {"display_name": "Flowers Fan"}])
+        for q in ("1-800-FLOWERS", "phone:1-800-FLOWERS", "800flowers", "phone:800-FLOWERS",
+                  "18003569377", "800-356", "phone:+1-800-flowers"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), ["Florist"])
+        # a word with no digit stays a word: it finds the name, not the number's letters
+        self.assertEqual(self.found("flowers"), ["Flowers Fan"])
 
     def test_a_malformed_query_is_400_saying_where(self):
         for q, where in (("(jo", "position 1"), ("jo)", "position 3"), ('"jo', "position 1"),

@@ -224,6 +224,8 @@ class TestStructuredSearch(SearchCase):
              ["filter.operator"]),
             ({"filter": {"field": "id", "operator": "equals"}}, ["filter.value"]),
             ({"filter": {"field": "id", "operator": "in", "value": 1}}, ["filter.values"]),
+            ({"filter": {"field": "id", "operator": "equals", "value": 1, "values": [1]}}, ["filter.values"]),
+            ({"filter": {"field": "id", "operator": "not_in", "value": 1, "values": [1]}}, ["filter.value"]),
             ({"filter": {"field": "id", "operator": "equals", "value": "x"}}, ["filter.value"]),
             ({"filter": {"field": "id", "operator": "in", "values": [1, 0]}}, ["filter.values[1]"]),
             ({"filter": {"field": "created", "operator": "gt", "value": "yesterday"}}, ["filter.value"]),

@@ -55,6 +55,33 @@ class TestTagRoutes(TagCase):
         self.assertEqual(self.state(), before)
         self.assertEqual(self.create("x" * 64).json["name"], "x" * 64)
 
+    def test_names_are_trimmed_on_every_route_and_a_blank_one_is_empty(self):
+        # Unicode white space around a name is no part of it: tag names, labels, display_name
+        first = self.create("\u00a0Friends\t")
+        self.assertStatus(first, 201)
+        self.assertEqual(first.json["name"], "Friends")
+        self.assertEqual(self.create("friends ").json["id"], first.json["id"])
+        c = self.sync([{"display_name": "\u3000 Bob ", "labels": [" friends", "Work\u2003", "work"]}])[0]
+        self.assertEqual((c["display_name"], c["labels"]), ("Bob", ["Friends", "Work"]))
+        other = self.create("Other").json
+        self.assertError(self.req("PUT", f"/tags/{other['id']}", self.token, body={"name": " FRIENDS "}),
+                         409, "name")
+        r = self.req("PATCH", f"/tags/{other['id']}", self.token, body={"name": " Renamed "})
+        self.assertEqual(r.json["name"], "Renamed")
+        before = self.state()
+        for method, path, body, field in (
+                ("POST", "/tags", {"name": " \u00a0\t"}, "name"),
+                ("PUT", f"/tags/{other['id']}", {"name": "   "}, "name"),
+                ("POST", "/contacts/sync", [{"display_name": "   "}], "[0].display_name"),
+                ("POST", "/contacts/sync", [{"display_name": "x", "labels": ["ok", "  "]}], "[0].labels[1]"),
+                ("PUT", f"/contacts/{c['id']}", {"display_name": "\u2028"}, "display_name"),
+                ("PATCH", f"/contacts/{c['id']}", {"labels": [" "]}, "labels[0]")):
+            with self.subTest(method=method, path=path, body=body):
+                self.assertError(self.req(method, path, self.token, body=body), 400, field)
+        self.assertEqual(self.state(), before)
+        # at most 64 characters, counted without the space around them
+        self.assertStatus(self.create("  " + "y" * 64 + "  "), 201)
+
     def test_get_with_etag_and_if_none_match(self):
         tag = self.create("Friends").json
         r = self.req("GET", f"/tags/{tag['id']}", self.token)

@@ -1,6 +1,7 @@
 """Timestamps (SPEC §4): shown as RFC 3339 UTC with Z and microseconds on every route, so
 the order a client sees is the order the server uses; read with any number of fractional
-digits (kept to the microsecond), t and z, any offset; a malformed one or an offset out of
+digits (compared as the exact instant: every stored time is whole microseconds), t and z,
+any offset; a malformed one or an offset out of
 range is 400 naming the parameter, never 500."""
 import re
 import urllib.parse
@@ -250,16 +251,41 @@ class TestTimestampsRead(ApiTest):
         self.assertStatus(r, 200)
         return [x["id"] for x in r.json]
 
-    def test_any_number_of_fractional_digits_kept_to_the_microsecond(self):
-        for since, found in (("2024-03-01T10:00:00.1234569Z", True),       # .NET: 7 digits
-                             ("2024-03-01T10:00:00.123456999Z", True),     # Go, Java: 9
-                             ("2024-03-01T10:00:00.123456000000001Z", True),
+    def test_any_number_of_fractional_digits_compared_exactly(self):
+        # updated is .123456 exactly: updated >= since as the instants compare, whatever
+        # the digits past the microsecond
+        for since, found in (("2024-03-01T10:00:00.1234569Z", False),      # .NET: 7 digits
+                             ("2024-03-01T10:00:00.123456999Z", False),    # Go, Java: 9
+                             ("2024-03-01T10:00:00.123456000000001Z", False),
+                             ("2024-03-01T10:00:00.123456000Z", True),
+                             ("2024-03-01T10:00:00.1234559Z", True),
                              ("2024-03-01T10:00:00.1234570Z", False),
                              ("2024-03-01T10:00:00.12345Z", True),
                              ("2024-03-01T10:00:00.1Z", True),
                              ("2024-03-01T10:00:00.2Z", False)):
             with self.subTest(updated_at=since):
                 self.assertEqual(self.listed(since), [self.id] if found else [])
+
+    def test_search_bounds_past_the_microsecond_compare_exactly_for_every_operator(self):
+        def found(op, value):
+            r = self.req("POST", "/contacts/search", self.token,
+                         body={"filter": {"field": "updated", "operator": op, "value": value}})
+            self.assertStatus(r, 200)
+            return [x["id"] for x in r.json] == [self.id]
+
+        # updated is 10:00:00.123456 exactly
+        for value, before in (("2024-03-01T10:00:00.1234561Z", False),   # just after it
+                              ("2024-03-01T10:00:00.123456999Z", False),
+                              ("2024-03-01T10:00:00.1234559Z", True),    # just before it
+                              ("2024-03-01T10:00:00.1234560Z", None),    # it, exactly
+                              ("2024-03-01T15:30:00.123456000001+05:30", False)):
+            with self.subTest(value=value):
+                if before is None:
+                    want = {"lt": False, "lte": True, "gt": False, "gte": True}
+                else:   # updated > value when the value is before it
+                    want = {"lt": not before, "lte": not before, "gt": before, "gte": before}
+                for op, hit in want.items():
+                    self.assertEqual(found(op, value), hit, op)
 
     def test_lowercase_separators_and_any_offset(self):
         for since in ("2024-03-01t10:00:00.123456z", "2024-03-01 10:00:00.123456Z",

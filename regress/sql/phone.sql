@@ -37,6 +37,16 @@ SELECT privacybee.phone_e164_parts('1', '+12125550170') AS plus_same_code,
        privacybee.phone_e164_parts(E'\u202a+1\u202c', E'\u0662\u0661\u0662\u0665\u0665\u0665\u0660\u0661\u0667\u0660') AS arabic_indic,
        privacybee.phone_e164_parts('1', '800-FLOWERS') AS keypad,
        privacybee.phone_e164_parts('1', 'tel:212-555-0170') AS tel_uri;
+-- a number dialled with the international prefix of the code's country (011, 00, 0011,
+-- 8 10 …) reads as phone_e164() reads it there: one reading wherever a number enters
+SELECT c.code, c.number, privacybee.phone_e164_parts(c.code, c.number) AS e164,
+       privacybee.phone_e164_parts(c.code, c.number)
+         IS NOT DISTINCT FROM privacybee.phone_e164(c.number, c.region) AS as_phone_e164_reads_it
+  FROM (VALUES ('1', 'US', '011 1 212 555 0199'), ('1', 'US', '011 44 20 7946 0958'),
+               ('44', 'GB', '00 1 212 555 0199'), ('44', 'GB', '0044 20 7946 0958'),
+               ('61', 'AU', '0011 1 212 555 0199'), ('33', 'FR', '00 49 30 1234567'),
+               ('7', 'RU', '8 10 1 212 555 0199'), ('1', 'US', '212 555 0199'),
+               ('44', 'GB', '020 7946 0958'), ('1', 'US', '011')) AS c(code, region, number);
 
 -- STRICT and IMMUTABLE as declared
 SELECT privacybee.phone_e164(NULL) IS NULL AS strict_null;

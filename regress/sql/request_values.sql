@@ -47,7 +47,7 @@ SELECT privacybee.rfc3339('2023-02-10 14:03:11.123456+00'),
 RESET TimeZone;
 -- timestamps in: any number of fractional digits (kept to the microsecond, never rounded
 -- up), t and z, any offset up to ±15:59, a date alone, no zone (UTC)
-SELECT v, privacybee.rfc3339(privacybee.rfc3339_in(v, 'updated_at'))
+SELECT v, privacybee.rfc3339(privacybee.rfc3339_in(v, 'updated_at', false))
   FROM unnest(ARRAY['2024-07-01T00:00:00Z', '2024-07-01t00:00:00z', '2024-07-01 00:00:00Z',
                     '2024-07-01T00:00:00.1Z', '2024-07-01T00:00:00.1234567Z',
                     '2024-07-01T00:00:00.123456789Z', '2024-07-01T00:00:00.9999999999Z',
@@ -56,20 +56,27 @@ SELECT v, privacybee.rfc3339(privacybee.rfc3339_in(v, 'updated_at'))
                     '2024-07-01', '2024-07-01T10:30', '2024-07-01T10:30:00',
                     '2024-02-29T00:00:00Z', '2016-12-31T23:59:60Z',
                     '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z']) AS v;
+-- as a bound: an instant past a microsecond is the next one with next (x >= v, x < v),
+-- the one read without (x <= v, x > v); all-zero extra digits are no instant past it
+SELECT v, privacybee.rfc3339(privacybee.rfc3339_in(v, 'updated_at', false)) AS read,
+       privacybee.rfc3339(privacybee.rfc3339_in(v, 'updated_at', true)) AS next
+  FROM unnest(ARRAY['2024-07-01T00:00:00.1234561Z', '2024-07-01T00:00:00.1234560000Z',
+                    '2024-07-01T00:00:00.123456Z', '2024-07-01T00:00:59.9999999Z',
+                    '2024-07-01T00:00:00.000000001+02:00']) AS v;
 -- a malformed one, an offset out of range, an instant outside 0000–9999: 400, never 500
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+16:00', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00-16:00', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+99:99', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+02:60', 'updated_at');
-SELECT privacybee.rfc3339_in('9999-12-31T23:59:59-00:01', 'updated_at');
-SELECT privacybee.rfc3339_in('0000-01-01T00:00:00+00:01', 'updated_at');
-SELECT privacybee.rfc3339_in('2023-02-29T00:00:00Z', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T24:00:00Z', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00.Z', 'updated_at');
-SELECT privacybee.rfc3339_in('2024-07-01T00:00:00Z ', 'updated_at');
-SELECT privacybee.rfc3339_in('yesterday', 'updated_at');
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+16:00', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00-16:00', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+99:99', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00+02:60', 'updated_at', false);
+SELECT privacybee.rfc3339_in('9999-12-31T23:59:59-00:01', 'updated_at', false);
+SELECT privacybee.rfc3339_in('0000-01-01T00:00:00+00:01', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2023-02-29T00:00:00Z', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T24:00:00Z', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00.Z', 'updated_at', false);
+SELECT privacybee.rfc3339_in('2024-07-01T00:00:00Z ', 'updated_at', false);
+SELECT privacybee.rfc3339_in('yesterday', 'updated_at', false);
 -- a query string turns the offset's "+" into a space; the parameter reader puts it back
-SELECT privacybee.rfc3339(privacybee.param_timestamp('{"updated_at": "2024-07-01T02:00:00 02:00"}', 'updated_at'));
+SELECT privacybee.rfc3339(privacybee.param_timestamp('{"updated_at": "2024-07-01T02:00:00 02:00"}', 'updated_at', false));
 
 -- conditional requests against ETag "v5": If-Match strong, any of a list, never weak or
 -- malformed (412); If-None-Match weak, 304 for GET (true) and 412 otherwise

@@ -11,17 +11,19 @@ SELECT p.proname AS not_in_the_registry
 
 -- each SQL or PL/pgSQL route function with a scope authenticates with
 -- route_scope('<its own name>'), once (a Contacts+ method through cplus_auth(token,
--- '<its own name>', body), which reads the same, or the team form of it); one without (an
--- OAuth client's) authenticates no bearer token at all; none writes a scope literally
+-- '<its own name>', body), which reads the same, or the team form of it; a WebDAV route
+-- through dav_member(), which also checks the Basic user name); one without (an OAuth
+-- client's, or a WebDAV discovery route's) authenticates no bearer token at all; none
+-- writes a scope literally
 SELECT p.proname AS checks_another_scope
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
   JOIN privacybee.route_functions() AS r ON r.function = p.proname
  WHERE p.pronamespace = 'privacybee'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
    AND ((SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(p.prosrc,
-             'privacybee\.(authenticate(_member)?\(token, privacybee\.route_scope\(''' || p.proname || '''\)\)'
+             'privacybee\.((authenticate(_member)?|dav_member)\(token, privacybee\.route_scope\(''' || p.proname || '''\)[,)]'
              || '|cplus_auth\(token, ''' || p.proname || ''', body\))', 'g'))
             <> CASE WHEN r.scope IS NULL THEN 0 ELSE 1 END
-        OR (r.scope IS NULL AND p.prosrc ~ 'authenticate')
+        OR (r.scope IS NULL AND p.prosrc ~ '(authenticate|dav_member)')
         OR p.prosrc ~ ('''(' || (SELECT pg_catalog.string_agg(pg_catalog.replace(s.scope, '.', '\.'), '|')
                                    FROM (SELECT DISTINCT r2.scope FROM privacybee.route_functions() AS r2
                                           WHERE r2.scope IS NOT NULL) AS s) || ')'''));

@@ -24,8 +24,8 @@ SELECT 'token of an OAuth grant after the update: user ' || user_id FROM privacy
  WHERE grant_id IS NOT NULL;
 
 -- every contact shows the same flat fields as before (40_rich_contacts.sql): emails,
--- addresses, birthday, phones; its labels those it had, the spellings that differed only
--- in case now one tag
+-- addresses, birthday, phones; its labels those it had, trimmed, the spellings that
+-- differed only in case (of any script) now one tag
 SELECT 'contact changed by the update: ' || b.user_id || '/' || b.id
   FROM upgrade_before.contacts b
   LEFT JOIN privacybee.contacts_flat f ON f.user_id = b.user_id AND f.id = b.id
@@ -37,10 +37,12 @@ SELECT 'contact changed by the update: ' || b.user_id || '/' || b.id
                                          FROM upgrade_before.contact_phones p
                                         WHERE p.user_id = b.user_id AND p.contact_id = b.id
                                         ORDER BY p.pos)
-    OR ARRAY(SELECT pg_catalog.lower(l) FROM pg_catalog.unnest(f.labels) AS l)
-       IS DISTINCT FROM ARRAY(SELECT pg_catalog.lower(l.v)
+    OR ARRAY(SELECT privacybee.casefold(l) FROM pg_catalog.unnest(f.labels) AS l)
+       IS DISTINCT FROM ARRAY(SELECT privacybee.casefold(privacybee.trim_name(l.v))
                                 FROM pg_catalog.unnest(b.labels) WITH ORDINALITY AS l(v, pos)
-                               GROUP BY pg_catalog.lower(l.v) ORDER BY pg_catalog.min(l.pos));
+                               WHERE privacybee.trim_name(l.v) <> ''
+                               GROUP BY privacybee.casefold(privacybee.trim_name(l.v))
+                               ORDER BY pg_catalog.min(l.pos));
 
 -- every contact has its search document, and renders
 SELECT 'no search document: contact ' || c.user_id || '/' || c.id FROM privacybee.contacts c
@@ -54,5 +56,21 @@ SELECT 'does not render: contacts of member ' || r.user_id
 
 -- each tag a label became is named as a contact spelled it, once per member and name
 SELECT 'tag without its label: ' || t.user_id || ' ' || t.name FROM privacybee.tags t
- WHERE NOT EXISTS (SELECT 1 FROM upgrade_before.contacts b
-                    WHERE b.user_id = t.user_id AND t.name = ANY (b.labels));
+ WHERE NOT EXISTS (SELECT 1 FROM upgrade_before.contacts b, pg_catalog.unnest(b.labels) AS l
+                    WHERE b.user_id = t.user_id AND t.name = privacybee.trim_name(l));
+-- and every tag's name is trimmed, and one per member whatever its case
+SELECT 'tag not trimmed: ' || t.id FROM privacybee.tags t
+ WHERE t.name <> privacybee.trim_name(t.name) OR t.name = '';
+
+-- CardDAV (sql/upgrade/0.1.0--0.2.0/70_carddav.sql): every contact is a card and every
+-- tombstone a deleted card, numbered 0, so a client's first sync finds them; each member
+-- with cards has a change counter
+SELECT 'not a card: contact ' || c.user_id || '/' || c.id FROM privacybee.contacts c
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_cards k
+                    WHERE k.user_id = c.user_id AND k.contact_id = c.id AND NOT k.deleted);
+SELECT 'not a deleted card: tombstone ' || t.user_id || '/' || t.contact_id
+  FROM privacybee.contact_tombstones t
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_cards k
+                    WHERE k.user_id = t.user_id AND k.contact_id = t.contact_id AND k.deleted);
+SELECT 'no change counter: member ' || k.user_id FROM privacybee.contact_cards k
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_sync_seqs q WHERE q.user_id = k.user_id);

@@ -17,7 +17,7 @@ SELECT privacybee.issue_token(NULL, '{buzz:lookup}');
 SELECT privacybee.sync_contacts(ada, '[
   {"external_id": "c-1", "display_name": "Grace Hopper", "birthday": "1906-12-09",
    "emails": ["grace@example.com", "amazing@example.com"],
-   "phone_numbers": ["212-555-0199", "not a number"], "labels": ["Coworker", "Navy"]},
+   "phone_numbers": ["212-555-0199", "not a number"], "labels": ["Coworker", "Navy", " navy ", "ΦΊΛΟΙ"]},
   {"external_id": "c-2", "display_name": "Beth M.", "emails": ["bethm@example.com"],
    "phone_numbers": ["+1 238 555 1629"],
    "addresses": ["123 Peachtree St, Atlanta, GA 30303, US", "PO Box 1"], "labels": ["Client"]},
@@ -27,7 +27,7 @@ SELECT privacybee.sync_contacts(ada, '[
 SELECT privacybee.sync_contacts(grace, '[{"display_name": "Ada", "phone_numbers": ["+12125550134"]}]')
   FROM ids;
 SELECT privacybee.update_contact(ada, (SELECT id FROM privacybee.contacts
-                                        WHERE external_id = 'c-2'), '{"labels": ["Client", "VIP"]}')
+                                        WHERE external_id = 'c-2'), '{"labels": ["Client", "VIP", "φίλοι", "Émigré "]}')
   FROM ids;
 
 -- a deletion through the route, as 0.1.0 does it (the tombstone comes with it)

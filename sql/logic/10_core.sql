@@ -62,13 +62,15 @@ COMMENT ON FUNCTION privacybee.rfc3339(timestamptz) IS
 
 -- A timestamp a client gave in field: RFC 3339 with any number of fractional digits
 -- (kept to the microsecond), T or t, Z, z or any offset up to ±15:59; also a date alone
--- or no zone (UTC). PT400 naming field otherwise (extension/timestamps.c).
-CREATE OR REPLACE FUNCTION privacybee.rfc3339_in(v text, field text)
+-- or no zone (UTC). PT400 naming field otherwise (extension/timestamps.c). An instant
+-- between two microseconds (digits past the sixth) is the later with next, for a bound of
+-- x >= v or x < v, else the earlier, so comparing stored times equals the exact comparison.
+CREATE OR REPLACE FUNCTION privacybee.rfc3339_in(v text, field text, next boolean)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'rfc3339_in'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.rfc3339_in(text, text) IS
-    'reads a client''s RFC 3339 timestamp; a 400 naming field when it is not one';
+COMMENT ON FUNCTION privacybee.rfc3339_in(text, text, boolean) IS
+    'reads a client''s RFC 3339 timestamp as a bound (next: the next microsecond for an instant past one); a 400 naming field when it is not one';
 
 -- Conditional requests (RFC 9110 §13), for every route whose resource has an ETag: the
 -- If-Match and If-None-Match fields (NULL when absent) against the current ETag (NULL:
@@ -209,16 +211,16 @@ $$;
 COMMENT ON FUNCTION privacybee.param_bool(jsonb, text) IS
     'a boolean query parameter (true, false, 1, 0; false when absent); 400 otherwise';
 
--- A timestamp parameter, read by rfc3339_in(). A "+" in a query string arrives as a
--- space, so a space before the offset is read as "+".
-CREATE OR REPLACE FUNCTION privacybee.param_timestamp(params jsonb, name text)
+-- A timestamp parameter, read by rfc3339_in() as a bound (next: of x >= v or x < v). A
+-- "+" in a query string arrives as a space, so a space before the offset is read as "+".
+CREATE OR REPLACE FUNCTION privacybee.param_timestamp(params jsonb, name text, next boolean)
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $$
     SELECT privacybee.rfc3339_in(
-        pg_catalog.regexp_replace(params ->> name, ' ([0-9]{2}:?[0-9]{2})$', '+\1'), name)
+        pg_catalog.regexp_replace(params ->> name, ' ([0-9]{2}:?[0-9]{2})$', '+\1'), name, next)
 $$;
-COMMENT ON FUNCTION privacybee.param_timestamp(jsonb, text) IS
-    'a timestamp query parameter, RFC 3339 (a + a query string turned into a space read as +)';
+COMMENT ON FUNCTION privacybee.param_timestamp(jsonb, text, boolean) IS
+    'a timestamp query parameter, RFC 3339, as a bound (a + a query string turned into a space read as +)';
 
 -- Ids (SPEC §4): a positive int64, written once, in C (extension/ids.c). path_id() and
 -- json_id() never return NULL: what cannot be an id is 404 in a path, 400 in a body, so

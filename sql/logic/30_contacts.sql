@@ -63,14 +63,15 @@ COMMENT ON VIEW privacybee.contacts_flat IS
     'the flat fields of SPEC §4 (email, phone, address, birthday, labels) of every contact';
 
 -- A contact's search document (extension/search_document.c): its words by field, every
--- lexeme after the owner's code, for GET /contacts?q= (search_query.c).
+-- lexeme after the owner's code, for GET /contacts?q= (search_query.c). company: the name
+-- of the directory company of its company_id, searched as company: like its organizations.
 CREATE OR REPLACE FUNCTION privacybee.contact_document(owner bigint, display_name text, details jsonb,
                                                       emails text[], phones_e164 text[],
-                                                      phones_raw text[], tags text[])
+                                                      phones_raw text[], tags text[], company text)
 RETURNS tsvector
 AS 'MODULE_PATHNAME', 'contact_document'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.contact_document(bigint, text, jsonb, text[], text[], text[], text[]) IS
+COMMENT ON FUNCTION privacybee.contact_document(bigint, text, jsonb, text[], text[], text[], text[], text) IS
     'the full-text document of a contact of owner: every word as itself and qualified by its field';
 
 -- Computes the search documents (contact_documents) of these contacts of user_id from
@@ -82,8 +83,9 @@ LANGUAGE sql AS $$
     INSERT INTO privacybee.contact_documents AS d (user_id, contact_id, document)
     SELECT x.user_id, x.id,
            privacybee.contact_document(x.user_id, x.display_name, x.details, e.values,
-                                       p.e164, p.raw, t.names)
+                                       p.e164, p.raw, t.names, k.name)
       FROM privacybee.contacts x
+      LEFT JOIN privacybee.companies k ON k.id = x.company_id
      CROSS JOIN LATERAL (
            SELECT pg_catalog.array_agg(e.value ORDER BY e.pos) AS values
              FROM privacybee.contact_emails e
@@ -103,6 +105,24 @@ LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION privacybee.contacts_reindex(bigint, bigint[]) IS
     'recomputes the search documents of these contacts';
+
+-- A directory company renamed (by an operator: no route writes companies) renames it in
+-- the search documents of the contacts that work for it.
+CREATE OR REPLACE FUNCTION privacybee.company_renamed()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM privacybee.contacts_reindex(c.user_id, pg_catalog.array_agg(c.id))
+       FROM privacybee.contacts c WHERE c.company_id = NEW.id GROUP BY c.user_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.company_renamed() IS
+    'recomputes the search documents of the contacts of a company whose name changed';
+DROP TRIGGER IF EXISTS company_renamed ON privacybee.companies;
+CREATE TRIGGER company_renamed AFTER UPDATE OF name ON privacybee.companies
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+    EXECUTE FUNCTION privacybee.company_renamed();
 
 -- One contact, every list included.
 CREATE OR REPLACE FUNCTION privacybee.contact_json(user_id bigint, contact_id bigint)
@@ -207,7 +227,7 @@ BEGIN
     page := privacybee.param_int(params, 'page', 1, 1, 1000000000);
     per_page := privacybee.param_int(params, 'per_page', 10, 1,
         COALESCE(pg_catalog.current_setting('privacybee.max_page_size', true), '1000')::integer);
-    since := privacybee.param_timestamp(params, 'updated_at');
+    since := privacybee.param_timestamp(params, 'updated_at', true);   -- c.updated >= since
     with_deleted := privacybee.param_bool(params, 'include_deleted');
     include := CASE WHEN COALESCE(params ->> 'include', '') = '' THEN '{}'
                     ELSE pg_catalog.string_to_array(params ->> 'include', ',') END;
@@ -286,8 +306,11 @@ BEGIN
                                                        ids[per_page])
                            || '>; rel="next"');
     END IF;
+    -- the page before, or past the end the last page that has any (none before page 2)
     IF cur_id IS NULL AND page > 1 THEN
-        links := links || ('</contacts?' || query || '&page=' || (page - 1) || '>; rel="prev"');
+        links := links || ('</contacts?' || query || '&page='
+                           || LEAST(page - 1, GREATEST(1, (total + per_page - 1) / per_page))
+                           || '>; rel="prev"');
     END IF;
     RETURN privacybee.response(200, out,
         'X-Total-Count: ' || total
@@ -393,30 +416,25 @@ BEGIN
 END
 $$;
 
--- Deletes contact cid of user_id, whose caller holds the member's trust lock and the
--- contact's row (DELETE /contacts/<id>, the Contacts+ contacts.delete): the row goes, a
--- tombstone stays tombstone_period() for syncing clients, with the external_id, so that
--- a stale client's sync cannot revive it; the member's older tombstones are purged here
--- (and nightly by maintenance()).
-CREATE OR REPLACE FUNCTION privacybee.contact_delete(user_id bigint, contact_id bigint)
+-- A contact of uid goes (its owner locked and the row locked by the caller), leaving a
+-- tombstone tombstone_period() for syncing clients; the member's older ones are purged.
+-- DELETE /contacts/<id>, the Contacts+ contacts.delete and CardDAV's DELETE of a card.
+CREATE OR REPLACE FUNCTION privacybee.contact_remove(uid bigint, cid bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    uid bigint := contact_delete.user_id;
-    cid bigint := contact_delete.contact_id;
     ext text;
 BEGIN
-    DELETE FROM privacybee.contacts c WHERE c.user_id = uid AND c.id = cid
-    RETURNING c.external_id INTO ext;
+    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
+    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
     INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
-    ON CONFLICT ON CONSTRAINT contact_tombstones_pkey
-    DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
-    DELETE FROM privacybee.contact_tombstones t
-     WHERE t.user_id = uid AND t.deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
+    DELETE FROM privacybee.contact_tombstones
+     WHERE user_id = uid AND deleted_at < pg_catalog.now() - privacybee.tombstone_period();
 END
 $$;
-COMMENT ON FUNCTION privacybee.contact_delete(bigint, bigint) IS
-    'deletes a contact (its caller holds the locks), leaving its tombstone';
+COMMENT ON FUNCTION privacybee.contact_remove(bigint, bigint) IS
+    'deletes a contact of a member (locked by the caller), leaving its tombstone';
 
 -- DELETE /contacts/<id>: the row goes, a tombstone stays tombstone_period() for syncing
 -- clients; the member's older ones are purged here (and nightly by maintenance()).
@@ -440,7 +458,7 @@ BEGIN
     END IF;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
                                            privacybee.contact_etag(v), false);
-    PERFORM privacybee.contact_delete(uid, cid);
+    PERFORM privacybee.contact_remove(uid, cid);
     RETURN privacybee.response(200, pg_catalog.json_build_object('id', cid, 'deleted', true)::text);
 END
 $$;

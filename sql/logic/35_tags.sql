@@ -74,12 +74,12 @@ DECLARE
     tag_name text := tag_create.name;
 BEGIN
     INSERT INTO privacybee.tags AS t (user_id, name) VALUES (uid, tag_name)
-    ON CONFLICT (user_id, pg_catalog.lower(name)) DO NOTHING
+    ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING
     RETURNING t.id INTO id;
     created := id IS NOT NULL;
     IF NOT created THEN
         SELECT t.id INTO id FROM privacybee.tags t
-         WHERE t.user_id = uid AND pg_catalog.lower(t.name) = pg_catalog.lower(tag_name);
+         WHERE t.user_id = uid AND privacybee.casefold(t.name) = privacybee.casefold(tag_name);
     END IF;
 END
 $$;
@@ -101,7 +101,7 @@ BEGIN
         RETURN;
     END IF;
     IF EXISTS (SELECT 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id <> tid
-                  AND pg_catalog.lower(x.name) = pg_catalog.lower(tag_name)) THEN
+                  AND privacybee.casefold(x.name) = privacybee.casefold(tag_name)) THEN
         PERFORM privacybee.fail_fields(409, ARRAY[field], '{"is the name of another tag"}',
                                        'another tag has this name');
     END IF;

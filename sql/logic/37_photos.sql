@@ -67,9 +67,11 @@ $$;
 COMMENT ON FUNCTION privacybee.photo_check(bytea, text, text) IS
     'a photo a request gives, of the type it declares: 415, 413 or 400 naming field otherwise';
 
--- Stores photo (photo_check()ed) as the photo of contact_id of user_id, whose row its
--- caller holds; the contact shows it. Returns its ETag.
-CREATE OR REPLACE FUNCTION privacybee.contact_photo_store(user_id bigint, contact_id bigint, photo bytea)
+-- Stores an image (one image_header() reads; a request's photo_check()ed) as the photo of
+-- contact cid of uid (locked by the caller), replacing any; returns its ETag. The caller
+-- moves the contact's version (contact_photo_changed(), or the write of the contact it
+-- comes with: a CardDAV card).
+CREATE OR REPLACE FUNCTION privacybee.contact_photo_store(uid bigint, cid bigint, photo bytea)
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -77,17 +79,15 @@ DECLARE
     etag text := privacybee.photo_etag(photo);
 BEGIN
     INSERT INTO privacybee.contact_photos AS p (user_id, contact_id, content_type, width, height, data, etag)
-    VALUES (contact_photo_store.user_id, contact_photo_store.contact_id, h.content_type, h.width,
-            h.height, photo, etag)
-    ON CONFLICT ON CONSTRAINT contact_photos_pkey DO UPDATE
+    VALUES (uid, cid, h.content_type, h.width, h.height, photo, etag)
+    ON CONFLICT (user_id, contact_id) DO UPDATE
        SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
            height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
-    PERFORM privacybee.contact_photo_changed(contact_photo_store.user_id, contact_photo_store.contact_id);
     RETURN etag;
 END
 $$;
 COMMENT ON FUNCTION privacybee.contact_photo_store(bigint, bigint, bytea) IS
-    'stores a checked photo as a contact''s (its caller holds the contact''s row); returns its ETag';
+    'stores an image as a contact''s photo (the caller moves the contact''s version); returns its ETag';
 
 -- PUT /contacts/<id>/photo: body the image, content_type its Content-Type. Order: 400
 -- for parameters, the preconditions of an existing contact's photo (412), then the body
@@ -118,6 +118,7 @@ BEGIN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
     etag := privacybee.contact_photo_store(uid, cid, photo);
+    PERFORM privacybee.contact_photo_changed(uid, cid);
     RETURN privacybee.response(200, privacybee.contact_json(uid, cid), 'ETag: ' || etag);
 END
 $$;
@@ -134,9 +135,12 @@ DECLARE
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     SELECT * INTO p FROM privacybee.contact_photos x
-     WHERE x.user_id = uid AND x.contact_id = privacybee.path_id(arg, 'photo');
+     WHERE x.user_id = uid AND x.contact_id = privacybee.path_id(arg, 'contact');
     IF NOT FOUND THEN
-        PERFORM privacybee.fail(404, 'photo not found');
+        -- the path names a contact: whether it is missing or only its photo, as DELETE says
+        PERFORM privacybee.fail(404, CASE WHEN EXISTS (SELECT 1 FROM privacybee.contacts c
+                                                       WHERE c.user_id = uid AND c.id = privacybee.path_id(arg, 'contact'))
+                                          THEN 'photo not found' ELSE 'contact not found' END);
     END IF;
     IF privacybee.check_preconditions(if_match, if_none_match, p.etag, true) THEN
         RETURN ROW(304, 'ETag: ' || p.etag, NULL)::privacybee.http_binary_response;
@@ -157,8 +161,11 @@ DECLARE
     etag text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    cid := privacybee.path_id(arg, 'photo');
+    cid := privacybee.path_id(arg, 'contact');
     PERFORM 1 FROM privacybee.contacts c WHERE c.user_id = uid AND c.id = cid FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM privacybee.fail(404, 'contact not found');
+    END IF;
     SELECT p.etag INTO etag FROM privacybee.contact_photos p
      WHERE p.user_id = uid AND p.contact_id = cid;
     IF etag IS NULL THEN

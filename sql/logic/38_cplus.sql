@@ -6,7 +6,7 @@
 -- extension/cplus.c, the one table of the names that differ), tags as
 -- contactMetadata.tagIds, the ETag as etag (without its quotes). What a client writes is
 -- respelled back and written by the functions the REST routes use (sync_contacts,
--- update_contact, contact_delete, contacts_tags_change, tag_create, tag_rename,
+-- update_contact, contact_remove, contacts_tags_change, tag_create, tag_rename,
 -- tag_delete), so every rule holds for both; the problems they report are renamed to
 -- the client's paths (contact.contactData.emails[0].value).
 --
@@ -358,11 +358,12 @@ BEGIN
         IF (creating OR data ? 'name')
            AND (pg_catalog.jsonb_typeof(data -> 'name') IS DISTINCT FROM 'object'
                 OR NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_each_text(data -> 'name') AS n
-                                WHERE pg_catalog.btrim(n.value) <> '')) THEN
+                                WHERE privacybee.trim_name(n.value) <> '')) THEN
+            -- trimmed as every name is (trim_name: Unicode white space, details_name)
             shown := COALESCE(
-                NULLIF(pg_catalog.btrim(data #>> '{organizations,0,name}'), ''),
-                NULLIF(pg_catalog.btrim(data #>> '{emails,0,value}'), ''),
-                NULLIF(pg_catalog.btrim(data #>> '{phoneNumbers,0,value}'), ''));
+                NULLIF(privacybee.trim_name(data #>> '{organizations,0,name}'), ''),
+                NULLIF(privacybee.trim_name(data #>> '{emails,0,value}'), ''),
+                NULLIF(privacybee.trim_name(data #>> '{phoneNumbers,0,value}'), ''));
             IF shown IS NOT NULL THEN
                 item := item || pg_catalog.jsonb_build_object('display_name', pg_catalog.left(shown, 256));
             ELSIF creating THEN
@@ -590,7 +591,7 @@ BEGIN
     PERFORM privacybee.check_params(params, '{}');
     uid := privacybee.cplus_body(uid, body, '{searchQuery,searchCursor,tagIds,size}');
     size := privacybee.cplus_size(body);
-    q := NULLIF(pg_catalog.btrim(body ->> 'searchQuery'), '');
+    q := NULLIF(privacybee.trim_name(body ->> 'searchQuery'), '');
     IF body ? 'tagIds' AND body -> 'tagIds' <> 'null' THEN
         tag_ids := privacybee.cplus_owned_ids(uid, body -> 'tagIds', 'tagIds', true);
     END IF;
@@ -753,7 +754,7 @@ BEGIN
     IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
         RETURN privacybee.cplus_conflict('etag', 'contact', privacybee.cplus_contact(uid, cid));
     END IF;
-    PERFORM privacybee.contact_delete(uid, cid);
+    PERFORM privacybee.contact_remove(uid, cid);
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
         'contactId', cid::text, 'deleted', true)::text);
 END
@@ -1005,6 +1006,7 @@ BEGIN
         RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid));
     END IF;
     PERFORM privacybee.contact_photo_store(uid, cid, photo);
+    PERFORM privacybee.contact_photo_changed(uid, cid);
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
         'contact', privacybee.cplus_contact(uid, cid))::text);
 END

@@ -111,6 +111,11 @@ BEGIN
     IF FOUND THEN
         RETURN num;
     END IF;
+    -- a HEAD request (privacybee-fcgi runs it read-only, fcgi/db.c) is safe: it assigns
+    -- nothing, and answers as GET would otherwise
+    IF pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        RETURN NULL;
+    END IF;
     -- an empty pool gives nothing: no lock for it (heartbeats come often)
     IF NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL) THEN
         RETURN NULL;
@@ -132,7 +137,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
-    'the Buzz number of a member, assigning the lowest free one from the pool on first use (NULL when the pool is empty)';
+    'the Buzz number of a member, assigning the lowest free one from the pool on first use (NULL when the pool is empty, or in a read-only transaction: HEAD)';
 
 -- GET /apps/buzz/heartbeat
 CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb,

@@ -138,7 +138,9 @@ DECLARE
     v text;
     problem text;
 BEGIN
-    IF name IS NULL OR pg_catalog.btrim(name) = '' OR pg_catalog.char_length(name) > 256 THEN
+    -- a client's name is trimmed as every name is (trim_name, details_name)
+    name := privacybee.trim_name(name);
+    IF name IS NULL OR name = '' OR pg_catalog.char_length(name) > 256 THEN
         RAISE EXCEPTION 'a client needs a name of 1 to 256 characters' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF COALESCE(pg_catalog.cardinality(redirect_uris), 0) = 0 THEN
@@ -166,7 +168,7 @@ BEGIN
     client_id := 'pbcl_' || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
     client_secret := privacybee.new_secret('pbcs_');
     INSERT INTO privacybee.oauth_clients (client_id, name, secret_hash, redirect_uris, scopes)
-    VALUES (client_id, pg_catalog.btrim(name), privacybee.secret_hash(client_secret),
+    VALUES (client_id, name, privacybee.secret_hash(client_secret),
             ARRAY(SELECT DISTINCT u FROM pg_catalog.unnest(redirect_uris) AS u ORDER BY 1),
             privacybee.scopes_canonical(scopes));
     RETURN NEXT;

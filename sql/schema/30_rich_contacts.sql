@@ -8,7 +8,7 @@
 -- configuration.
 
 -- A contact's emails (details.emails), in order; matched by structured search (equals,
--- in, not_in case-insensitively by the lower(value) index; string_contains over the
+-- in, not_in case-insensitively by the casefold(value) index; string_contains over the
 -- member's entries).
 CREATE TABLE privacybee.contact_emails (
     user_id    bigint NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE privacybee.contact_emails (
 );
 -- equals / in probe it; string_contains reads the member's entries of it alone (contact_id
 -- and value included: no table row is read)
-CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value))
+CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, privacybee.casefold(value))
     INCLUDE (contact_id, value);
 
 -- A member's tags (Contacts+ tags; SPEC §4 labels are their names). Names are unique per
@@ -38,7 +38,7 @@ CREATE TABLE privacybee.tags (
     PRIMARY KEY (user_id, id)
 );
 ALTER SEQUENCE privacybee.tags_id_seq OWNED BY privacybee.tags.id;
-CREATE UNIQUE INDEX tags_name ON privacybee.tags (user_id, pg_catalog.lower(name));
+CREATE UNIQUE INDEX tags_name ON privacybee.tags (user_id, privacybee.casefold(name));
 
 -- Which tags a contact carries; pos keeps the order its labels were given in.
 CREATE TABLE privacybee.contact_tags (
@@ -86,7 +86,7 @@ CREATE INDEX contact_documents_document ON privacybee.contact_documents USING gi
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
-CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
+CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, privacybee.casefold(display_name))
     INCLUDE (id, display_name);
 
 -- The words of a contact's search document and of a query (search_text.c): text that

@@ -82,7 +82,7 @@ SELECT c.user_id, c.id, e.pos, e.v, e.pos = 1
   FROM privacybee.contacts_0_1 c, pg_catalog.unnest(c.emails) WITH ORDINALITY AS e(v, pos);
 -- equals / in probe it; string_contains reads the member's entries of it alone (contact_id
 -- and value included: no table row is read)
-CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, pg_catalog.lower(value))
+CREATE INDEX contact_emails_value ON privacybee.contact_emails (user_id, privacybee.casefold(value))
     INCLUDE (contact_id, value);
 
 CREATE SEQUENCE privacybee.tags_id_seq;
@@ -96,11 +96,14 @@ CREATE TABLE privacybee.tags (
     PRIMARY KEY (user_id, id)
 );
 ALTER SEQUENCE privacybee.tags_id_seq OWNED BY privacybee.tags.id;
+-- a label's name is trimmed, as every name written since (a blank one is none)
 INSERT INTO privacybee.tags (user_id, name)
-SELECT DISTINCT ON (c.user_id, pg_catalog.lower(l.v)) c.user_id, l.v
+SELECT DISTINCT ON (c.user_id, privacybee.casefold(privacybee.trim_name(l.v)))
+       c.user_id, privacybee.trim_name(l.v)
   FROM privacybee.contacts_0_1 c, pg_catalog.unnest(c.labels) WITH ORDINALITY AS l(v, pos)
- ORDER BY c.user_id, pg_catalog.lower(l.v), c.id, l.pos;
-CREATE UNIQUE INDEX tags_name ON privacybee.tags (user_id, pg_catalog.lower(name));
+ WHERE privacybee.trim_name(l.v) <> ''
+ ORDER BY c.user_id, privacybee.casefold(privacybee.trim_name(l.v)), c.id, l.pos;
+CREATE UNIQUE INDEX tags_name ON privacybee.tags (user_id, privacybee.casefold(name));
 
 CREATE TABLE privacybee.contact_tags (
     user_id    bigint NOT NULL,
@@ -117,7 +120,8 @@ SELECT s.user_id, s.id, s.tag_id,
   FROM (SELECT c.user_id, c.id, t.id AS tag_id, pg_catalog.min(l.pos) AS first
           FROM privacybee.contacts_0_1 c
          CROSS JOIN pg_catalog.unnest(c.labels) WITH ORDINALITY AS l(v, pos)
-          JOIN privacybee.tags t ON t.user_id = c.user_id AND pg_catalog.lower(t.name) = pg_catalog.lower(l.v)
+          JOIN privacybee.tags t ON t.user_id = c.user_id
+                                AND privacybee.casefold(t.name) = privacybee.casefold(privacybee.trim_name(l.v))
          GROUP BY c.user_id, c.id, t.id) AS s;
 CREATE INDEX contact_tags_tag ON privacybee.contact_tags (user_id, tag_id, contact_id);
 
@@ -157,7 +161,7 @@ CREATE INDEX contacts_updated ON privacybee.contacts (user_id, updated, id);
 CREATE INDEX contacts_created ON privacybee.contacts (user_id, created, id);
 CREATE INDEX contacts_company ON privacybee.contacts (user_id, company_id)
     WHERE company_id IS NOT NULL;
-CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, pg_catalog.lower(display_name))
+CREATE INDEX contacts_display_name ON privacybee.contacts (user_id, privacybee.casefold(display_name))
     INCLUDE (id, display_name);
 
 CREATE TEXT SEARCH CONFIGURATION privacybee.contact_search (PARSER = pg_catalog."default");
