@@ -22,6 +22,13 @@ RATE_CLASSES = ("rw", "delete", "list", "lookup")
 # what answers a route when it is not an SQL function
 BUILTINS = ("(openapi)",)
 PLACEHOLDERS = {"{id}": "[0-9]+"}
+# How the PL/Proxy proxy finds the shard that answers a route (docs/sharding.md):
+#   member  the member whose id the bearer token carries (the default for member scopes)
+#   call    the shard of the call's receiving Buzz number (the default for service scopes)
+#   team    the team (teamId in the body), else the member of the token
+#   all     every shard runs it, each keeping the rows of its own members; the answer is
+#           the token's member's shard's
+SHARD_KEYS = ("member", "call", "team", "all")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -55,6 +62,8 @@ class Route:
     signed: bool = False
     body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
     bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
+    shard: str | None = None    # shard=KEY (SHARD_KEYS); None: the default of the scope's holder
+    then: str | None = None     # then=FUNCTION: the proxy calls it with the answer (docs/sharding.md)
     summary: str = ""
 
     @property
@@ -126,6 +135,14 @@ def parse_line(number, text):
             if not size:
                 raise RegistryError(f"line {number}: limit= is a size such as 512KiB or 5MiB")
             route.body_limit = int(size.group(1)) * (1024 if size.group(2) == "KiB" else 1024 * 1024)
+        elif key == "shard" and eq:
+            if value not in SHARD_KEYS:
+                raise RegistryError(f"line {number}: shard key {value!r} is not one of {SHARD_KEYS}")
+            route.shard = value
+        elif key == "then" and eq:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                raise RegistryError(f"line {number}: then= names a function of the proxy (sql/proxy/)")
+            route.then = value
         elif a == "bytes":
             route.bytes_answer = True
         elif a == "dev":
@@ -161,8 +178,17 @@ def check(routes, declared):
     for r in routes:
         if r.scope and r.scope not in names:
             raise RegistryError(f"line {r.line}: scope {r.scope} is not declared (scope {r.scope} member|service | …)")
-    seen, scopes = {}, {}
+    seen, scopes, shards = {}, {}, {}
+    holders = {s.name: s.holder for s in declared}
     for r in routes:
+        if r.function and r.shard is None:
+            holder = holders.get(r.scope)
+            if holder is None:
+                raise RegistryError(f"line {r.line}: a route without a token must say how the sharded "
+                                    f"layout routes it (shard=KEY, docs/sharding.md)")
+            r.shard = "member" if holder == "member" else "call"
+        if r.function and shards.setdefault(r.function, (r.shard, r.then)) != (r.shard, r.then):
+            raise RegistryError(f"line {r.line}: {r.function} is given two shard keys or then= functions")
         if (r.method, r.path) in seen:
             raise RegistryError(f"line {r.line}: {r.method} {r.path} is already line {seen[r.method, r.path]}")
         seen[r.method, r.path] = r.line

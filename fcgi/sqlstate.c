@@ -8,6 +8,8 @@
  *   08xxx, 53xxx, 57P01-57P03 → 503  database unreachable, out of resources, shutting down
  *   57014         → 503  query cancelled (statement_timeout)
  *   anything else → 500, message kept for the log only
+ * An error relayed by PL/Proxy (the sharded layout) keeps its SQLSTATE; its message and
+ * detail are read past PL/Proxy's prefixes (sqlstate_remote_message, _detail).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,4 +44,36 @@ sqlstate_http_status(const char *sqlstate, bool *client_message)
 		strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "57014") == 0)
 		return 503;
 	return 500;
+}
+
+const char *
+sqlstate_remote_message(const char *text)
+{
+	static const char remote[] = "] REMOTE ERROR: ";
+	const char *open;
+	const char *mark;
+
+	if (text == NULL)
+		return NULL;
+	/* "<name>(<digits>): [<database>" then remote: the name has no space, nor "(" */
+	open = strchr(text, '(');
+	if (open == NULL || open == text || memchr(text, ' ', open - text) != NULL)
+		return text;
+	mark = open + 1;
+	while (*mark >= '0' && *mark <= '9')
+		mark++;
+	if (mark == open + 1 || strncmp(mark, "): [", 4) != 0)
+		return text;
+	mark = strstr(mark + 4, remote);
+	return mark ? mark + strlen(remote) : text;
+}
+
+const char *
+sqlstate_remote_detail(const char *text)
+{
+	static const char remote[] = "Remote detail: ";
+
+	if (text != NULL && strncmp(text, remote, strlen(remote)) == 0)
+		return text + strlen(remote);
+	return text;
 }

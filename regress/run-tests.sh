@@ -9,7 +9,10 @@
 #      accepts the document served; HTTP suites (regress/http) through nginx +
 #      privacybee-fcgi + PostgreSQL, with privacybee-fcgi built under AddressSanitizer +
 #      UBSan (any sanitizer report fails), every response checked against that document;
-#   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
+#   4. the sharded layout (regress/shards/run.sh: a SHARDS=2 stack of its own and a
+#      focused suite); with SHARDS=N in the environment the stack above is sharded too,
+#      so every suite runs through the PL/Proxy proxy (docs/sharding.md);
+#   5. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
 #      make install verified by systemd, served through, and make run's pg_cron jobs.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
@@ -126,6 +129,13 @@ cat "$dir/http.log"
 read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$dir/http.log" | tail -n1)
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
+
+echo "== the sharded layout: a PL/Proxy proxy over two shard databases (regress/shards/run.sh)"
+bash regress/shards/run.sh > "$dir/shards.log" 2>&1
+cat "$dir/shards.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/shards.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/shards.log")))
+grep -q "^ok: shards: test_" "$dir/shards.log" || failed=$((failed + 1))
 
 # beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
 bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &

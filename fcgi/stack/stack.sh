@@ -14,6 +14,10 @@
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
 # and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in fcgi/nginx/configure.sh).
+# SHARDS=N (N >= 1): the sharded layout of docs/sharding.md on the one cluster: database
+# privacybee is a PL/Proxy proxy (sql/proxy/) over N shard databases privacybee_shard_<k>,
+# each the whole extension; privacybee-fcgi, make run's env and the suites see the proxy.
+# Unset: privacybee is the one database. A stack keeps the layout it was made with.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +46,7 @@ fi
 web_group=$(id -gn "$web_user")
 
 psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$db" "$@"; }
+psql_on() { local d=$1; shift; as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$d" "$@"; }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
@@ -99,24 +104,60 @@ EOF
     fi
 }
 
-setup_database() {
-    local mode=$1
-    if ! as_pg "$pgbin/psql" -X -Atq -h "$dir/pg" -p "$pgport" -d postgres \
-            -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
-        as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
-        psql_db -U postgres -o /dev/null <<EOF
+database_exists() {
+    as_pg "$pgbin/psql" -X -Atq -h "$dir/pg" -p "$pgport" -d postgres \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
+}
+
+# One database with the whole extension: privacybee alone, or shard k of n (become_shard).
+setup_extension_db() {
+    local name=$1 shard=${2:-} shards=${3:-}
+    as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$name"
+    psql_on "$name" -U postgres -o /dev/null <<EOF
 SET client_min_messages = warning;
 CREATE EXTENSION privacybee CASCADE;
-CREATE ROLE $api_role LOGIN;
+DO \$\$ BEGIN CREATE ROLE $api_role LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
 SELECT privacybee.grant_api('$api_role');
+ALTER DATABASE $name SET privacybee.dev_endpoints = on;
+$( [ -n "$shard" ] && echo "SELECT privacybee.become_shard($shard, $shards);" )
+EOF
+}
+
+# The proxy (docs/sharding.md): PL/Proxy, the functions of sql/proxy/, the shards'
+# connection strings (the cluster's unix socket), the API role's grants.
+setup_proxy_db() {
+    local shards=$1 conn=() k
+    for k in $(seq 0 $((shards - 1))); do
+        setup_extension_db "${db}_shard_$k" "$k" "$shards"
+        conn+=("'host=$dir/pg port=$pgport dbname=${db}_shard_$k'")
+    done
+    as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
+    psql_db -U postgres -o /dev/null -c "SET client_min_messages = warning" \
+        -c "CREATE EXTENSION plproxy" -f "$top/sql/proxy/privacybee-proxy.sql"
+    psql_db -U postgres -o /dev/null <<EOF
+SELECT privacybee.configure_proxy(ARRAY[$(IFS=,; echo "${conn[*]}")]);
+SELECT privacybee.grant_proxy_api('$api_role');
 ALTER DATABASE $db SET privacybee.dev_endpoints = on;
 EOF
+    echo "$shards" > "$dir/shards"
+}
+
+setup_database() {
+    local mode=$1
+    if ! database_exists "$db"; then
+        if [ -n "${SHARDS:-}" ]; then
+            setup_proxy_db "$SHARDS"
+        else
+            setup_extension_db "$db"
+        fi
 
         if [ "$mode" = demo ]; then
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
         fi
     fi
-    schedule_pg_cron
+    # pg_cron's jobs run in one database, the extension's (a proxy has no maintenance
+    # of its own; each shard's would be scheduled there: docs/sharding.md)
+    [ -f "$dir/shards" ] || schedule_pg_cron
     if [ "$mode" = demo ]; then
         # tokens for the demo member and the telephony service; only hashes are stored
         if [ ! -s "$dir/demo-token" ]; then

@@ -86,8 +86,11 @@ BEGIN
                          EXCEPT SELECT uid);
     END IF;
 
+    -- a request is its receiver's row: the PL/Proxy layout runs this on every shard
+    -- (api/routes shard=all), and each keeps the requests to its own members
     INSERT INTO privacybee.trust_requests AS r (user_id, requester_id, contact_reason)
     SELECT t, uid, reason FROM pg_catalog.unnest(targets) AS t
+     WHERE privacybee.is_local_member(t)
     ON CONFLICT (user_id, requester_id) DO UPDATE
        SET contact_reason = EXCLUDED.contact_reason, updated = pg_catalog.now()
      WHERE r.status = 'pending';
