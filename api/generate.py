@@ -217,17 +217,19 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
             registry.BODY_KINDS.get(r.body_kind, "BODY_NONE"),
             "ANSWER_OPENAPI" if r.builtin == "(openapi)"
             else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
-            "true" if r.dev else "false", "true" if r.signed else "false", r.body_limit))
+            "true" if r.dev else "false", "true" if r.signed else "false", r.body_limit,
+            "true" if r.read_only else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, body_limit */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, body_limit,\n"
+            " * read_only */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -357,8 +359,8 @@ def proxy_routes_sql(routes):
         answer = "bytea" if r.bytes_answer else "text"
         out.append(f"-- {route_comment(routes, f)}")
         if r.shard == "all":
-            # every shard runs it and says which it is; the answer is the shard's of the
-            # token's member (a service token's: any, they agree)
+            # every shard runs it and says which it is; the answer is a success if any
+            # shard's is, the token's member's shard's first (a service token's: any)
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args.replace(' DEFAULT NULL', '')},\n"
                 f"    OUT status integer, OUT headers text, OUT answer {answer}, OUT shard text)\n"
@@ -370,7 +372,8 @@ def proxy_routes_sql(routes):
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE sql AS $$\n"
                 f"    SELECT r.status, r.headers, r.answer FROM privacybee_shards.{f}({names}) AS r\n"
-                f"     ORDER BY r.shard = privacybee.token_partition(token)::text DESC LIMIT 1\n$$;\n")
+                f"     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC\n"
+                f"     LIMIT 1\n$$;\n")
         elif r.then:
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args})\n"

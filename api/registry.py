@@ -27,7 +27,7 @@ PLACEHOLDERS = {"{id}": "[0-9]+"}
 #   call    the shard of the call's receiving Buzz number (the default for service scopes)
 #   team    the team (teamId in the body), else the member of the token
 #   all     every shard runs it, each keeping the rows of its own members; the answer is
-#           the token's member's shard's
+#           a success if any shard's is, the token's member's shard's first
 SHARD_KEYS = ("member", "call", "team", "all")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
@@ -64,6 +64,7 @@ class Route:
     bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
     shard: str | None = None    # shard=KEY (SHARD_KEYS); None: the default of the scope's holder
     then: str | None = None     # then=FUNCTION: the proxy calls it with the answer (docs/sharding.md)
+    primary: bool = False       # a GET that writes, or must read the newest: never the standby
     summary: str = ""
 
     @property
@@ -73,6 +74,12 @@ class Route:
         for part in re.split(r"(\{[a-z]+\})", self.path):
             out += PLACEHOLDERS.get(part) or re.escape(part)
         return "^" + out + "$"
+
+    @property
+    def read_only(self):
+        """Writes nothing: a hot standby may serve it (privacybee-fcgi --dsn-read). A GET,
+        unless it says primary."""
+        return self.method == "GET" and not self.primary and self.function is not None
 
     @property
     def segments(self):
@@ -145,6 +152,8 @@ def parse_line(number, text):
             route.then = value
         elif a == "bytes":
             route.bytes_answer = True
+        elif a == "primary":
+            route.primary = True
         elif a == "dev":
             route.dev = True
         elif a == "signed":

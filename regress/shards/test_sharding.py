@@ -209,6 +209,25 @@ class TestShardedLayout(harness.ApiTest):
             # since-id holds per member: nothing after their own copy's id
             self.assertEqual(self.req("GET", f"/apps/buzz/activity/{feed.json[0]['id']}", token).json, [])
 
+    def test_employees_are_disclosed_by_a_rule_held_on_either_shard(self):
+        for k in range(SHARDS):
+            (caller, ct), = members_on(k, 1)
+            (person, pt), = members_on(1 - k, 1)
+            co = sql1("SELECT privacybee.create_company('Disclosed', %s)", harness.unique("co"))
+            sql("SELECT privacybee.add_employee(%s, %s)", co, person)
+            self.assertError(self.req("GET", f"/contacts/employees/{person}", ct), 404)
+            # the person's explicit trust of the caller is a row of the person's shard
+            self.assertStatus(self.req("POST", f"/contacts/trust/{caller}", pt, {"trusted": True}), 201)
+            seen = self.req("GET", f"/contacts/employees/{person}", ct)
+            self.assertStatus(seen, 200)
+            self.assertEqual([c["company"]["id"] for c in seen.json], [co])
+            # and the person's trust request to the caller is a row of the caller's shard
+            (other, ot), = members_on(1 - k, 1)
+            sql("SELECT privacybee.add_employee(%s, %s)", co, other)
+            self.assertError(self.req("GET", f"/contacts/employees/{other}", ct), 404)
+            self.assertStatus(self.req("POST", "/contacts/requests", ot, {"user_id": caller}), 201)
+            self.assertStatus(self.req("GET", f"/contacts/employees/{other}", ct), 200)
+
     def test_encryption_identity_is_the_same_on_every_shard(self):
         (a, at), = members_on(1, 1)
         r = self.req("PUT", "/apps/buzz/encryption", at, {"hash": "h1", "e2e_id": "e1"})

@@ -57,7 +57,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_trust_request_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.shard = privacybee.token_partition(token)::text DESC LIMIT 1
+     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- POST /contacts/trust/{id}: trust or untrust a person or company (scope contacts:write; route registry api/routes)
@@ -69,11 +70,22 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
-RETURNS privacybee.http_response
+CREATE OR REPLACE FUNCTION privacybee_shards.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
+    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
+RETURNS SETOF record
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON ALL;
+    SELECT s AS status, h AS headers, b AS answer,
+           pg_catalog.current_setting('privacybee.shard', true) AS shard
+      FROM privacybee.api_employees(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(token, arg, params, body, if_match, if_none_match) AS r
+     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- DELETE /contacts/clear/{id}: remove all my contacts (development only) (scope contacts:write; route registry api/routes)
@@ -231,7 +243,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_activity_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.shard = privacybee.token_partition(token)::text DESC LIMIT 1
+     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- GET /apps/buzz/activity/{id}: my activity after <id>, oldest first (Link) (scope buzz; route registry api/routes)
@@ -257,7 +270,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_encryption(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.shard = privacybee.token_partition(token)::text DESC LIMIT 1
+     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- DELETE /apps/buzz/clear: remove my activity and blocked-call log (development only) (scope buzz; route registry api/routes)
