@@ -11,7 +11,8 @@
 #      UBSan (any sanitizer report fails), every response checked against that document;
 #   4. the sharded layout (regress/shards/run.sh: a SHARDS=2 stack of its own and a
 #      focused suite); with SHARDS=N in the environment the stack above is sharded too,
-#      so every suite runs through the PL/Proxy proxy (docs/sharding.md);
+#      so every suite runs through the PL/Proxy proxy (docs/sharding.md); the hot standby
+#      (regress/standby/run.sh: a STANDBY=1 stack of its own, privacybee-fcgi --dsn-read);
 #   5. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
 #      make install verified by systemd, served through, and make run's pg_cron jobs.
 # Ends with one line "N passed, M failed".
@@ -136,6 +137,13 @@ cat "$dir/shards.log"
 passed=$((passed + $(grep -c "^ok: " "$dir/shards.log")))
 failed=$((failed + $(grep -c "^not ok: " "$dir/shards.log")))
 grep -q "^ok: shards: test_" "$dir/shards.log" || failed=$((failed + 1))
+
+echo "== the hot standby: read-only routes from a streaming replica (regress/standby/run.sh)"
+bash regress/standby/run.sh > "$dir/standby.log" 2>&1
+cat "$dir/standby.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/standby.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/standby.log")))
+grep -q "^ok: standby: test_" "$dir/standby.log" || failed=$((failed + 1))
 
 # beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
 bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &

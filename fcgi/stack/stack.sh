@@ -18,6 +18,10 @@
 # privacybee is a PL/Proxy proxy (sql/proxy/) over N shard databases privacybee_shard_<k>,
 # each the whole extension; privacybee-fcgi, make run's env and the suites see the proxy.
 # Unset: privacybee is the one database. A stack keeps the layout it was made with.
+# STANDBY=1: a hot standby of the cluster on loopback (pg_basebackup -R, streaming, its
+# own unix socket under DIR/standby); privacybee-fcgi serves the read-only routes from it
+# (--dsn-read) and the API's role commits with synchronous_commit = remote_apply, so a
+# read that follows a write sees it (docs/sharding.md, "Hot standby"). Not with SHARDS.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -174,11 +178,45 @@ setup_database() {
     fi
 }
 
+# The hot standby (STANDBY=1): a base backup of the running cluster that follows it by
+# streaming replication, named so that the primary waits for it to apply each of the API
+# role's commits (synchronous_commit = remote_apply for that role only: the telephony
+# lookup's blocked-call log commits asynchronously anyway, and maintenance never waits).
+start_standby() {
+    local sb="$dir/standby"
+    if [ -n "${SHARDS:-}" ]; then
+        echo "STANDBY with SHARDS is not supported (docs/sharding.md)" >&2
+        exit 2
+    fi
+    if [ ! -f "$sb/data/PG_VERSION" ]; then
+        mkdir -p "$sb/data"
+        chown "$pg_user" "$sb" "$sb/data"
+        chmod 700 "$sb/data"
+        as_pg "$pgbin/pg_basebackup" -h "$dir/pg" -p "$pgport" -U postgres -D "$sb/data" -R -X stream
+        cat >> "$sb/data/postgresql.auto.conf" <<EOF
+primary_conninfo = 'host=$dir/pg port=$pgport user=postgres application_name=privacybee_standby'
+EOF
+        # its own socket directory; everything else as the primary's
+        echo "unix_socket_directories = '$sb'" >> "$sb/data/postgresql.conf"
+        psql_on postgres -U postgres -o /dev/null \
+            -c "ALTER SYSTEM SET synchronous_standby_names = 'privacybee_standby'" \
+            -c "ALTER ROLE $api_role SET synchronous_commit = remote_apply" \
+            -c "SELECT pg_catalog.pg_reload_conf()"
+    fi
+    touch "$dir/log/standby.log"
+    chown "$pg_user" "$dir/log/standby.log"
+    if ! as_pg "$pgbin/pg_ctl" -D "$sb/data" status >/dev/null 2>&1; then
+        as_pg "$pgbin/pg_ctl" -D "$sb/data" -l "$dir/log/standby.log" -w -t 60 start >/dev/null
+    fi
+}
+
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
-    local signing=()
+    local signing=() read_dsn=()
     if pid_alive "$dir/fcgi/master.pid"; then return; fi
+    [ -f "$dir/standby/data/PG_VERSION" ] &&
+        read_dsn=(--dsn-read "host=$dir/standby port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi")
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
     [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
     setsid "$bin" "${signing[@]}" \
@@ -187,6 +225,7 @@ start_fcgi() {
         --connections "${FCGI_CONNECTIONS:-4}" \
         --pid-file "$dir/fcgi/master.pid" \
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
+        ${read_dsn[@]+"${read_dsn[@]}"} \
         >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
     for _ in $(seq 100); do
         [ -S "$dir/fcgi/fcgi.sock" ] && pid_alive "$dir/fcgi/master.pid" && return
@@ -234,6 +273,8 @@ export PGDATABASE='$db'
 export PGUSER='postgres'
 export PRIVACYBEE_URL='http://127.0.0.1:$port'
 EOF
+    [ -f "$dir/standby/data/PG_VERSION" ] && echo "export PRIVACYBEE_STANDBY_HOST='$dir/standby'" >> "$dir/env"
+    return 0
 }
 
 stop_stack() {
@@ -245,6 +286,9 @@ stop_stack() {
         pid=$(head -n1 "$dir/fcgi/master.pid")
         kill -TERM "$pid"
         for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    fi
+    if [ -f "$dir/standby/data/PG_VERSION" ]; then
+        as_pg "$pgbin/pg_ctl" -D "$dir/standby/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     if [ -f "$dir/pg/data/PG_VERSION" ]; then
         as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -258,6 +302,9 @@ start)
     mode=${4:-demo}
     start_postgres
     setup_database "$mode"
+    if [ -n "${STANDBY:-}" ] || [ -f "$dir/standby/data/PG_VERSION" ]; then
+        start_standby
+    fi
     start_fcgi
     start_nginx "$port"
     write_env "$port"
