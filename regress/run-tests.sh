@@ -58,6 +58,9 @@ export TWILIO_AUTH_TOKEN_FILE="$dir/twilio-auth-token"
 head -c 24 /dev/urandom | base64 > "$TWILIO_AUTH_TOKEN_FILE"
 bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 . "$stack/env"
+# the extension's own functions: the database, or with SHARDS its shard 0 (PGDATABASE is
+# then the proxy, which has the route functions and those of SPEC §7 only)
+extension_db=$PGDATABASE${PRIVACYBEE_SHARDS:+_shard_0}
 
 passed=0
 failed=0
@@ -91,7 +94,7 @@ grep -q "^ok: " "$dir/upgrade.log" || failed=$((failed + 1))
 echo "== phone corpus: phone_e164 against libphonenumber"
 g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
     "$dir/phone-corpus" > "$dir/phone-corpus.tsv" &&
-    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone/agreement.sql \
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -d "$extension_db" -f regress/phone/agreement.sql \
          < "$dir/phone-corpus.tsv" > "$dir/phone.log" 2>&1
 status=$?
 cat "$dir/phone.log" 2>/dev/null
@@ -106,7 +109,7 @@ record $status "npm ci regress/twilio"
 echo "== match keys: phone_match_key against libphonenumber's metadata (AR, MX, every example)"
 g++ -O1 -o "$dir/match-oracle" regress/phone_match/oracle.cc -lphonenumber &&
     "$dir/match-oracle" > "$dir/match-oracle.tsv" &&
-    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone_match/agreement.sql \
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -d "$extension_db" -f regress/phone_match/agreement.sql \
          < "$dir/match-oracle.tsv" > "$dir/match.log" 2>&1
 status=$?
 cat "$dir/match.log" 2>/dev/null
@@ -146,7 +149,7 @@ failed=$((failed + $(grep -c "^not ok: " "$dir/standby.log")))
 grep -q "^ok: standby: test_" "$dir/standby.log" || failed=$((failed + 1))
 
 # beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
-bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &
+(unset SHARDS STANDBY; bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1) &
 packaging_pid=$!
 
 echo "== fuzzing the request path (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:=30} s; make fuzz runs long)"

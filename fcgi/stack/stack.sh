@@ -274,6 +274,7 @@ export PGUSER='postgres'
 export PRIVACYBEE_URL='http://127.0.0.1:$port'
 EOF
     [ -f "$dir/standby/data/PG_VERSION" ] && echo "export PRIVACYBEE_STANDBY_HOST='$dir/standby'" >> "$dir/env"
+    [ -f "$dir/shards" ] && echo "export PRIVACYBEE_SHARDS='$(cat "$dir/shards")'" >> "$dir/env"
     return 0
 }
 
