@@ -192,7 +192,7 @@ start_standby() {
         mkdir -p "$sb/data"
         chown "$pg_user" "$sb" "$sb/data"
         chmod 700 "$sb/data"
-        as_pg "$pgbin/pg_basebackup" -h "$dir/pg" -p "$pgport" -U postgres -D "$sb/data" -R -X stream
+        as_pg "$pgbin/pg_basebackup" -h "$dir/pg" -p "$pgport" -U postgres -D "$sb/data" -R -X stream -c fast
         cat >> "$sb/data/postgresql.auto.conf" <<EOF
 primary_conninfo = 'host=$dir/pg port=$pgport user=postgres application_name=privacybee_standby'
 EOF

@@ -39,9 +39,8 @@ SELECT i, i * 1024 + j, 'Contact ' || i || '-' || j
  WHERE privacybee.member_shard(i, :shards) = :shard;
 INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164)
 SELECT i, i * 1024 + j, 0, p.phone_e164, p.phone_e164
-  FROM generate_series(1, 4000) i, generate_series(1, 25) j
-  JOIN privacybee.people p ON p.id = (i * 7 + j * 13) % 4000 + 1
- WHERE privacybee.member_shard(i, :shards) = :shard;
+  FROM generate_series(1, 4000) i, generate_series(1, 25) j, privacybee.people p
+ WHERE p.id = (i * 7 + j * 13) % 4000 + 1 AND privacybee.member_shard(i, :shards) = :shard;
 -- past every id loaded, still in this shard's series (k+1 modulo 1024: become_shard)
 SELECT setval('privacybee.contacts_id_seq', 4001 * 1024 + :shard + 1);
 

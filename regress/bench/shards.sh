@@ -67,9 +67,9 @@ echo "digests of the reference data, shard 0 and 1 alike: $(q two privacybee -At
 
 svc() { q "$1" privacybee -Atc "SELECT privacybee.issue_token(NULL, '{buzz:lookup}')"; }
 svc_one=$(svc one); svc_two=$(svc two)
-tps() {  # stack, clients, script, [svc]
+tps() {  # stack, clients, script, [svc]: calls per second, whole
     "$bin/pgbench" -n -M prepared -c "$2" -j 2 -T "$secs" -U postgres -h "$dir/$1/pg" \
-        ${4:+-D svc="$4"} -f "$here/$3" privacybee 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+        ${4:+-D svc="$4"} -f "$here/$3" privacybee 2>/dev/null | sed -n 's/^tps = \([0-9]*\).*/\1/p'
 }
 latency() {
     "$bin/pgbench" -n -M prepared -c 1 -T "$secs" -U postgres -h "$dir/$1/pg" \
