@@ -75,7 +75,7 @@ FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
 FCGI_HDRS = $(wildcard fcgi/*.h)
 FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
               -DPRIVACYBEE_VERSION='"$(EXTVERSION)"' -I$(shell $(PG_CONFIG) --includedir)
-FCGI_LIBS = -lfcgi -ljansson -lcrypto -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
+FCGI_LIBS = -lfcgi -ljansson -lcrypto -lcurl -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 all: fcgi/privacybee-fcgi
@@ -91,7 +91,7 @@ fcgi/asan/privacybee-fcgi: $(FCGI_SRCS) $(FCGI_HDRS) privacybee.control
 
 # libFuzzer over the request path (regress/fuzz/fuzz_request.c): the handler and what it
 # calls, with libfcgi and the database replaced by the harness.
-FUZZ_SRCS = $(filter-out fcgi/main.c fcgi/worker.c fcgi/db.c,$(FCGI_SRCS)) regress/fuzz/fuzz_request.c
+FUZZ_SRCS = $(filter-out fcgi/main.c fcgi/worker.c fcgi/db.c fcgi/delivery.c,$(FCGI_SRCS)) regress/fuzz/fuzz_request.c
 FUZZ_TIME ?= 3600
 
 fcgi/fuzz/fuzz-request: $(FUZZ_SRCS) $(FCGI_HDRS)
@@ -224,6 +224,7 @@ bench: deps
 	$(MAKE) all
 	@bash regress/bench/run.sh
 	@bash regress/bench/search.sh
+	@bash regress/bench/webhooks.sh
 	@bash regress/bench/shards.sh
 
 # make soak installs into its own PostgreSQL tree too (regress/soak/run.sh)

@@ -42,6 +42,7 @@ MEDIA_TYPES = {"json": ["application/json"],
                "image": registry.IMAGE_TYPES}
 TAGS = [("contacts", "Contacts, trust requests and trust decisions (member tokens)"),
         ("buzz", "Call screening for the telephony provider, and the Buzz app"),
+        ("webhooks", "Change notifications posted to members' own URLs (docs/webhooks.md)"),
         ("meta", "About the API itself")]
 
 
@@ -53,6 +54,8 @@ def version():
 def tag(route):
     if route.builtin:
         return "meta"
+    if route.path.startswith("/webhooks"):
+        return "webhooks"
     return "buzz" if route.path.startswith("/apps/buzz/") else "contacts"
 
 

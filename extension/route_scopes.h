@@ -37,6 +37,12 @@
 #define ROUTE_SCOPE_API_TRUST_REQUEST_CREATE "contacts:write"
 #define ROUTE_SCOPE_API_TRUST_REQUESTS_LIST "contacts:read"
 #define ROUTE_SCOPE_API_TRUST_SET "contacts:write"
+#define ROUTE_SCOPE_API_WEBHOOK_BATCHES "webhooks:read"
+#define ROUTE_SCOPE_API_WEBHOOK_CREATE "webhooks:write"
+#define ROUTE_SCOPE_API_WEBHOOK_DELETE "webhooks:write"
+#define ROUTE_SCOPE_API_WEBHOOK_GET "webhooks:read"
+#define ROUTE_SCOPE_API_WEBHOOK_TRIGGERS "webhooks:read"
+#define ROUTE_SCOPE_API_WEBHOOKS_LIST "webhooks:read"
 
 /* Is scope one that only a service token (no member) may hold? */
 static inline bool

@@ -23,6 +23,9 @@ typedef struct Config
 	size_t		provider_secret_len;
 	const char *public_url;		/* scheme://host[:port] the provider calls; NULL: from
 								 * the request's scheme and Host */
+	const char *delivery_dsn;	/* the webhook delivery process's connection string;
+								 * NULL or "": no delivery process (delivery.c) */
+	int			delivery_threads;	/* its senders, one connection each */
 } Config;
 
 extern Config config;

@@ -14,6 +14,9 @@
  * and exits 2. The version is privacybee.control's default_version, passed in by the
  * Makefile as PRIVACYBEE_VERSION, so the extension and the front-end report one number.
  *
+ * With --delivery-dsn it also runs the webhook delivery process (delivery.c), restarted at
+ * once like a worker.
+ *
  * With --twilio-auth-token-file the telephony routes answer only requests that carry a
  * valid X-Twilio-Signature (signature.c). The token is read from a file so that it shows
  * in no process list.
@@ -33,6 +36,7 @@
 #include <fcgiapp.h>
 
 #include "config.h"
+#include "delivery.h"
 #include "worker.h"
 
 #define MAX_WORKERS 64
@@ -42,6 +46,7 @@ Config		config;				/* defaults, then the command line: ParseArgs */
 
 static volatile sig_atomic_t stop_requested;
 static pid_t workers[MAX_WORKERS];
+static pid_t delivery;			/* the webhook delivery process, 0: none */
 
 static void
 OnStopSignal(int sig)
@@ -69,6 +74,7 @@ static const Config defaults = {
 	.backlog = 1024,
 	.body_limit = 1024 * 1024,
 	.json_depth = 32,
+	.delivery_threads = 4,
 };
 
 static void
@@ -96,12 +102,16 @@ PrintUsage(FILE *out)
 			"                              checked with the token on F's first line\n"
 			"  --public-url URL            http(s)://host[:port] the provider calls (signatures\n"
 			"                              cover the full URL); default: the request's own\n"
+			"  --delivery-dsn CONNINFO     run the webhook delivery process, connecting so (a role\n"
+			"                              given privacybee.grant_delivery()); empty: none\n"
+			"  --delivery-threads N        its senders, one connection each (and one listening),\n"
+			"                              1-%d (default %d)\n"
 			"  -h, --help                  print this help and exit\n"
 			"  -V, --version               print the version and exit\n",
 			MAX_WORKERS, defaults.workers, MAX_THREADS, defaults.threads,
 			MAX_CONNECTIONS, defaults.connections,
 			MAX_BACKLOG, defaults.backlog, MAX_BODY_LIMIT, defaults.body_limit,
-			MAX_JSON_DEPTH, defaults.json_depth);
+			MAX_JSON_DEPTH, defaults.json_depth, DELIVERY_MAX_THREADS, defaults.delivery_threads);
 }
 
 /* A usage error: the usage on stderr, exit 2 (what getopt-style programs do). */
@@ -168,7 +178,7 @@ enum
 {
 	OPT_SOCKET = 256, OPT_SOCKET_GROUP, OPT_PID_FILE, OPT_DSN, OPT_DSN_READ, OPT_WORKERS, OPT_THREADS,
 	OPT_CONNECTIONS, OPT_BACKLOG, OPT_BODY_LIMIT, OPT_JSON_DEPTH, OPT_TWILIO_TOKEN_FILE, OPT_PUBLIC_URL,
-	OPT_HELP, OPT_VERSION
+	OPT_DELIVERY_DSN, OPT_DELIVERY_THREADS, OPT_HELP, OPT_VERSION
 };
 
 static const struct option long_options[] = {
@@ -185,6 +195,8 @@ static const struct option long_options[] = {
 	{"json-depth", required_argument, NULL, OPT_JSON_DEPTH},
 	{"twilio-auth-token-file", required_argument, NULL, OPT_TWILIO_TOKEN_FILE},
 	{"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+	{"delivery-dsn", required_argument, NULL, OPT_DELIVERY_DSN},
+	{"delivery-threads", required_argument, NULL, OPT_DELIVERY_THREADS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0}
@@ -244,6 +256,13 @@ ParseArgs(int argc, char **argv)
 					exit(2);
 				}
 				config.public_url = optarg;
+				break;
+			case OPT_DELIVERY_DSN:
+				config.delivery_dsn = optarg;
+				break;
+			case OPT_DELIVERY_THREADS:
+				config.delivery_threads = (int) NumberArg("--delivery-threads", optarg, 1,
+														  DELIVERY_MAX_THREADS);
 				break;
 			case 'h':
 			case OPT_HELP:
@@ -326,6 +345,24 @@ StartWorker(int listen_fd)
 	return pid;
 }
 
+/* The webhook delivery process: the FastCGI socket is the workers' alone. */
+static pid_t
+StartDelivery(int listen_fd)
+{
+	pid_t		pid = fork();
+
+	if (pid == 0)
+	{
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		close(listen_fd);
+		delivery_main();
+	}
+	if (pid < 0)
+		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));
+	return pid;
+}
+
 static void
 WritePidFile(void)
 {
@@ -341,7 +378,7 @@ WritePidFile(void)
 	}
 }
 
-/* Restart dead workers until asked to stop. */
+/* Restart dead workers (and the delivery process) until asked to stop. */
 static void
 Supervise(int listen_fd)
 {
@@ -354,6 +391,17 @@ Supervise(int listen_fd)
 		{
 			if (errno != EINTR)
 				sleep(1);
+			continue;
+		}
+		if (pid == delivery)
+		{
+			delivery = 0;
+			if (stop_requested)
+				continue;
+			fprintf(stderr, "privacybee-fcgi: delivery process %ld %s %d, restarting\n", (long) pid,
+					WIFSIGNALED(status) ? "killed by signal" : "exited with",
+					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			delivery = StartDelivery(listen_fd);
 			continue;
 		}
 		for (int i = 0; i < config.workers; i++)
@@ -376,9 +424,13 @@ StopWorkers(void)
 	for (int i = 0; i < config.workers; i++)
 		if (workers[i] > 0)
 			kill(workers[i], SIGTERM);
+	if (delivery > 0)
+		kill(delivery, SIGTERM);
 	for (int i = 0; i < config.workers; i++)
 		if (workers[i] > 0)
 			waitpid(workers[i], NULL, 0);
+	if (delivery > 0)
+		waitpid(delivery, NULL, 0);
 }
 
 int
@@ -404,6 +456,8 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < config.workers; i++)
 		workers[i] = StartWorker(listen_fd);
+	if (config.delivery_dsn && config.delivery_dsn[0])
+		delivery = StartDelivery(listen_fd);
 	WritePidFile();
 	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads x %d connections on %s\n",
 			config.workers, config.threads, config.connections,

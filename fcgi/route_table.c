@@ -42,6 +42,12 @@ const Route routes[] = {
 	{"GET", "/apps/buzz/activity/{id}", "api_activity_since", "buzz", BODY_NONE, ANSWER_SQL, false, false, 0, true},
 	{"PUT", "/apps/buzz/encryption", "api_encryption", "buzz", BODY_JSON, ANSWER_SQL, false, false, 0, false},
 	{"DELETE", "/apps/buzz/clear", "api_buzz_clear", "buzz", BODY_NONE, ANSWER_SQL, true, false, 0, false},
+	{"GET", "/webhooks", "api_webhooks_list", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, 0, true},
+	{"POST", "/webhooks", "api_webhook_create", "webhooks:write", BODY_JSON, ANSWER_SQL, false, false, 0, false},
+	{"GET", "/webhooks/triggers", "api_webhook_triggers", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, 0, true},
+	{"GET", "/webhooks/{id}", "api_webhook_get", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, 0, true},
+	{"DELETE", "/webhooks/{id}", "api_webhook_delete", "webhooks:write", BODY_NONE, ANSWER_SQL, false, false, 0, false},
+	{"GET", "/webhooks/{id}/batches", "api_webhook_batches", "webhooks:read", BODY_NONE, ANSWER_SQL, false, false, 0, true},
 	{"GET", "/openapi.json", NULL, NULL, BODY_NONE, ANSWER_OPENAPI, false, false, 0, false},
 };
 const size_t route_count = sizeof(routes) / sizeof(routes[0]);

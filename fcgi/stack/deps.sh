@@ -11,6 +11,7 @@ packages=(
     postgresql-15-plproxy                               # PL/Proxy: the sharded layout's proxy
                                                         # (SHARDS=N, docs/sharding.md; make test)
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
+    libcurl4-openssl-dev                                # the webhook delivery process's posts
     python3 python3-psycopg2 python3-jsonschema curl    # HTTP test suites (responses checked
                                                         # against the OpenAPI document)
     g++ libphonenumber-dev                              # the phone corpus oracle

@@ -37,6 +37,7 @@ fcgi_threads=${FCGI_THREADS:-64}
 pgport=5432
 db=privacybee
 api_role=privacybee_api
+delivery_role=privacybee_delivery
 
 if [ "$(id -u)" = 0 ]; then
     pg_user=postgres
@@ -122,9 +123,17 @@ SET client_min_messages = warning;
 CREATE EXTENSION privacybee CASCADE;
 DO \$\$ BEGIN CREATE ROLE $api_role LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
 SELECT privacybee.grant_api('$api_role');
+DO \$\$ BEGIN CREATE ROLE $delivery_role LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
+SELECT privacybee.grant_delivery('$delivery_role');
 ALTER DATABASE $name SET privacybee.dev_endpoints = on;
+-- webhooks may post over http to loopback (a receiver on this machine: the tests, a demo)
+ALTER DATABASE $name SET privacybee.webhooks_allow_loopback = on;
 $( [ -n "$shard" ] && echo "SELECT privacybee.become_shard($shard, $shards);" )
 EOF
+    if [ "$mode" = test ]; then
+        # retries after 200 ms, 400 ms, ... so the suites see several in seconds
+        psql_on "$name" -U postgres -o /dev/null -c "ALTER DATABASE $name SET privacybee.webhooks_retry_delay = '200ms'"
+    fi
 }
 
 # The proxy (docs/sharding.md): PL/Proxy, the functions of sql/proxy/, the shards'
@@ -213,8 +222,11 @@ EOF
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
-    local signing=() read_dsn=()
+    local signing=() read_dsn=() delivery_db=$db
     if pid_alive "$dir/fcgi/master.pid"; then return; fi
+    # the delivery process reads one database's outbox: with SHARDS, shard 0's (each
+    # shard's outbox needs a delivery process of its own: docs/sharding.md)
+    [ -f "$dir/shards" ] && delivery_db=${db}_shard_0
     [ -f "$dir/standby/data/PG_VERSION" ] &&
         read_dsn=(--dsn-read "host=$dir/standby port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi")
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
@@ -226,6 +238,7 @@ start_fcgi() {
         --pid-file "$dir/fcgi/master.pid" \
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi" \
         ${read_dsn[@]+"${read_dsn[@]}"} \
+        --delivery-dsn "host=$dir/pg port=$pgport dbname=$delivery_db user=$delivery_role application_name=privacybee-delivery" \
         >>"$dir/log/fcgi.log" 2>&1 < /dev/null &
     for _ in $(seq 100); do
         [ -S "$dir/fcgi/fcgi.sock" ] && pid_alive "$dir/fcgi/master.pid" && return

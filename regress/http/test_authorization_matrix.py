@@ -45,10 +45,14 @@ class TestAuthorizationMatrix(ApiTest):
             "%s, 'A''s ciphertext', %s) RETURNING id", cls.a, cls.company, str(uuid.uuid4()))
         sql("INSERT INTO privacybee.activity_parties VALUES ('person', %s, %s), ('company', %s, %s)",
             cls.a, cls.activity, cls.company, cls.activity)
+        # a webhook of A's (its URL a documentation address: nothing is ever posted there)
+        cls.hook_url = "https://192.0.2.1/A-s-secret-hook"
+        cls.hook = sql1("SELECT id FROM privacybee.webhook_create(%s, %s, '{contact.created}')",
+                        cls.a, cls.hook_url)
 
     def assertNoDataOfA(self, r):
         for secret in (self.secret, "A's private request", "A's blocked caller", "A's ciphertext",
-                       self.friend, self.a_buzz, "A's secret tag", "A's photo"):
+                       self.friend, self.a_buzz, self.hook_url, "A's secret tag", "A's photo"):
             self.assertNotIn(secret, r.raw, r)
 
     def cases(self):
@@ -87,6 +91,13 @@ class TestAuthorizationMatrix(ApiTest):
                                                {"hash": "h", "e2e_id": "b"}), {200}),
             ("DELETE", "/apps/buzz/clear"): (("DELETE", "/apps/buzz/clear", None), {204}),
             ("GET", "/openapi.json"): (("GET", "/openapi.json", None), {200}),
+            ("GET", "/webhooks"): (("GET", "/webhooks?trigger_id=contact.created", None), {200}),
+            ("POST", "/webhooks"): (("POST", "/webhooks", {"url": "https://192.0.2.1/b",
+                                                         "trigger_ids": ["contact.created"]}), {201}),
+            ("GET", "/webhooks/triggers"): (("GET", "/webhooks/triggers", None), {200}),
+            ("GET", "/webhooks/{id}"): (("GET", f"/webhooks/{self.hook}", None), {404}),
+            ("DELETE", "/webhooks/{id}"): (("DELETE", f"/webhooks/{self.hook}", None), {404}),
+            ("GET", "/webhooks/{id}/batches"): (("GET", f"/webhooks/{self.hook}/batches", None), {404}),
             # B's own (empty) findings, never A's contact, whatever B asks for
             ("POST", "/contacts/search"): (("POST", "/contacts/search", {"filter": {
                 "operator": "or", "subfilters": [
@@ -131,6 +142,7 @@ class TestAuthorizationMatrix(ApiTest):
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.blocked_calls WHERE user_id = %s", self.a), 1)
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.activities WHERE id = %s", self.activity), 1)
         self.assertIsNone(sql1("SELECT e2e_hash FROM privacybee.people WHERE id = %s", self.a))
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.webhooks WHERE user_id = %s", self.a), 1)
         self.assertEqual(sql("SELECT name, version FROM privacybee.tags WHERE user_id = %s", self.a),
                          [("A's secret tag", 1)])
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.contact_tags WHERE user_id = %s",

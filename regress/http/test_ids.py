@@ -171,6 +171,7 @@ class TestIdsInBodies(IdCase):
             ("PUT", "/apps/buzz/encryption"): [],
             ("POST", "/apps/buzz/trust-lookup"): [],
             ("POST", "/apps/buzz/call-lookup"): [],
+            ("POST", "/webhooks"): [],
         }
 
     def send(self, method, pattern, template, spelling):

@@ -52,6 +52,17 @@ class TestEveryTimestampShown(ApiTest):
         sql("DELETE FROM privacybee.contacts WHERE user_id = %s AND id = %s", cls.uid, gone)
         sql("INSERT INTO privacybee.contact_tombstones (user_id, contact_id) VALUES (%s, %s)",
             cls.uid, gone)
+        # a webhook disabled after a failed batch, a batch still pending, attempts at both
+        cls.hook = sql1("SELECT id FROM privacybee.webhook_create(%s, 'https://192.0.2.1/', '{tag.deleted}')",
+                        cls.uid)
+        sql("UPDATE privacybee.webhooks SET enabled = false, disabled_at = now(), disabled_reason = 'test' "
+            "WHERE id = %s", cls.hook)
+        for status in ("failed", "pending"):
+            sql("WITH b AS (INSERT INTO privacybee.webhook_batches (user_id, webhook_id, events, first_event_id, "
+                "last_event_id, status, attempts, finished_at) VALUES (%s, %s, 1, 1, 1, %s, 1, "
+                "CASE WHEN %s = 'failed' THEN now() END) RETURNING *) "
+                "INSERT INTO privacybee.webhook_attempts SELECT user_id, webhook_id, id, 1, now(), 500, 3, 'x' FROM b",
+                cls.uid, cls.hook, status, status)
         cls.tag = sql1("INSERT INTO privacybee.tags (user_id, name) VALUES (%s, 'stamped') "
                        "RETURNING id", cls.uid)
 
@@ -88,6 +99,12 @@ class TestEveryTimestampShown(ApiTest):
             ("PUT", "/apps/buzz/encryption"): None,  # answers the identity it stored
             ("DELETE", "/apps/buzz/clear"): None,  # 204
             ("GET", "/openapi.json"): None,  # the document: no timestamps
+            ("GET", "/webhooks"): ("GET", "/webhooks", None),
+            ("POST", "/webhooks"): ("POST", "/webhooks", {"url": "https://192.0.2.1/", "trigger_ids": ["tag.deleted"]}),
+            ("GET", "/webhooks/triggers"): None,  # the catalog: no timestamps
+            ("GET", "/webhooks/{id}"): ("GET", f"/webhooks/{self.hook}", None),
+            ("DELETE", "/webhooks/{id}"): None,  # 204
+            ("GET", "/webhooks/{id}/batches"): ("GET", f"/webhooks/{self.hook}/batches", None),
             ("POST", "/contacts/search"): ("POST", "/contacts/search?limit=1", {"filter": {
                 "field": "updated", "operator": "gt", "value": "2000-01-01T00:00:00.5+01:00"}}),
             ("POST", "/contacts/tags"): ("POST", "/contacts/tags",
@@ -130,7 +147,8 @@ class TestEveryTimestampShown(ApiTest):
         self.assertEqual(seen, {"created", "updated", "updated_at", "created_at",
                                 "last_contact_update", "last_trust_request",
                                 "last_company_update", "last_coworker_update",
-                                "last_user_update", "Link updated_at"})
+                                "last_user_update", "Link updated_at", "disabled_at",
+                                "next_attempt_at", "finished_at", "at"})
 
 
 class TestOrderShownIsOrderUsed(ApiTest):

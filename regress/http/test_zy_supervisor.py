@@ -25,8 +25,17 @@ def master():
 
 
 def workers():
+    """The master's worker processes (not its webhook delivery process, pb-delivery)."""
     out = subprocess.run(["pgrep", "-P", str(master())], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
+    return sorted(int(p) for p in out.stdout.split() if comm(p) not in ("pb-delivery", None))
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 def record(kind, content, request_id=1):

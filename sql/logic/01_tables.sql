@@ -43,6 +43,16 @@ COMMENT ON TABLE privacybee.activities IS
     'chat and call activity between people and companies (the message encrypted, opaque to the service)';
 COMMENT ON TABLE privacybee.activity_parties IS
     'the sender and receiver of each activity, for the since-id feed of each party';
+COMMENT ON TABLE privacybee.webhooks IS
+    'members'' webhooks: the URL, the triggers it names, and whether (and why not) it is enabled';
+COMMENT ON TABLE privacybee.webhook_secrets IS
+    'each webhook''s signing secret, which no route reads: only the delivery functions sign with it';
+COMMENT ON TABLE privacybee.webhook_events IS
+    'the outbox: events written in the transaction of the change they report, until cut into a batch';
+COMMENT ON TABLE privacybee.webhook_batches IS
+    'the batches of events posted to each webhook, in order: pending, delivered or failed, kept webhook_batch_period()';
+COMMENT ON TABLE privacybee.webhook_attempts IS
+    'every attempt to post a webhook batch: when, the HTTP status, how long, what went wrong';
 COMMENT ON TYPE privacybee.http_response IS
     'what a route function returns: HTTP status, headers ("Name: value" lines) and body';
 COMMENT ON TYPE privacybee.http_binary_response IS

@@ -21,3 +21,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION privacybee.blocked_calls_kept() IS
     'how many of a member''s latest blocked calls are kept and shown (100)';
+
+-- A webhook's batches, with each attempt, are kept and shown this long
+-- (GET /webhooks/<id>/batches, SPEC §11).
+CREATE OR REPLACE FUNCTION privacybee.webhook_batch_period()
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT interval '14 days'
+$$;
+COMMENT ON FUNCTION privacybee.webhook_batch_period() IS
+    'how long webhook batches and their attempts are kept and shown (14 days)';

@@ -9,6 +9,21 @@
 -- them, or by asking them for trust. A request by phone answers the same whether or not
 -- the number is a member's, so the API never tells who is a member by number.
 
+-- A request as the asked member sees it: who asks (asking discloses the requester), why
+-- and when. GET /contacts/requests lists these; the trust_request.received webhook event
+-- carries one.
+CREATE OR REPLACE FUNCTION privacybee.trust_request_json(r privacybee.trust_requests)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object(
+               'id', p.id, 'first_name', p.first_name, 'middle_name', p.middle_name,
+               'last_name', p.last_name, 'contact_reason', r.contact_reason,
+               'updated_at', privacybee.rfc3339(r.updated))
+      FROM privacybee.people p WHERE p.id = r.requester_id
+$$;
+COMMENT ON FUNCTION privacybee.trust_request_json(privacybee.trust_requests) IS
+    'a trust request as the asked member sees it: the requester''s name, the reason and when';
+
 -- GET /contacts/requests
 CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb,
                                                    if_match text, if_none_match text DEFAULT NULL)
@@ -19,14 +34,10 @@ DECLARE
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    SELECT '[' || COALESCE(pg_catalog.string_agg(pg_catalog.json_build_object(
-               'id', p.id, 'first_name', p.first_name, 'middle_name', p.middle_name,
-               'last_name', p.last_name, 'contact_reason', r.contact_reason,
-               'updated_at', privacybee.rfc3339(r.updated))::text,
-               ',' ORDER BY r.updated DESC, p.id), '') || ']'
+    SELECT '[' || COALESCE(pg_catalog.string_agg(privacybee.trust_request_json(r)::text,
+               ',' ORDER BY r.updated DESC, r.requester_id), '') || ']'
       INTO out
       FROM privacybee.trust_requests r
-      JOIN privacybee.people p ON p.id = r.requester_id
      WHERE r.user_id = uid AND r.status = 'pending';
     RETURN privacybee.response(200, out);
 END

@@ -174,6 +174,21 @@ BEGIN
 END
 $$;
 
+-- A blocked call as the member sees it: GET /apps/buzz/blocked lists these; the
+-- call.blocked webhook event carries one.
+CREATE OR REPLACE FUNCTION privacybee.blocked_call_json(b privacybee.blocked_calls)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.json_build_object(
+               'id', b.id, 'caller_id', b.caller_id,
+               'country_code', s.country_code,
+               'phone_number', COALESCE(s.national_number, b.inbound),
+               'created_at', privacybee.rfc3339(b.created_at))
+      FROM privacybee.phone_split(b.e164) AS s
+$$;
+COMMENT ON FUNCTION privacybee.blocked_call_json(privacybee.blocked_calls) IS
+    'a blocked call as JSON: caller id, the caller''s number split, and when';
+
 -- GET /apps/buzz/blocked: the latest blocked_calls_kept() blocked calls, newest first.
 CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb,
                                        if_match text, if_none_match text DEFAULT NULL)
@@ -184,16 +199,11 @@ DECLARE
     out text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    SELECT '[' || COALESCE(pg_catalog.string_agg(pg_catalog.json_build_object(
-               'id', b.id, 'caller_id', b.caller_id,
-               'country_code', s.country_code,
-               'phone_number', COALESCE(s.national_number, b.inbound),
-               'created_at', privacybee.rfc3339(b.created_at))::text, ',' ORDER BY b.id DESC), '')
-           || ']'
+    SELECT '[' || COALESCE(pg_catalog.string_agg(privacybee.blocked_call_json(b)::text,
+                                                 ',' ORDER BY b.id DESC), '') || ']'
       INTO out
       FROM (SELECT * FROM privacybee.blocked_calls WHERE user_id = uid ORDER BY id DESC
-                  LIMIT privacybee.blocked_calls_kept()) AS b
-      LEFT JOIN LATERAL privacybee.phone_split(b.e164) AS s ON true;
+                  LIMIT privacybee.blocked_calls_kept()) AS b;
     RETURN privacybee.response(200, out);
 END
 $$;

@@ -17,6 +17,8 @@ DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     tombstones bigint;
     blocked bigint;
+    batches bigint;
+    events bigint;
     differences bigint;
     members bigint[];
     m bigint;
@@ -44,6 +46,20 @@ BEGIN
      WHERE b.user_id = old.user_id AND b.id = old.id;
     GET DIAGNOSTICS blocked = ROW_COUNT;
 
+    -- webhook batches delivered or given up past webhook_batch_period() (their attempts go
+    -- with them; one still being retried stays), and the batches of webhooks deleted while
+    -- one was being posted; queued events of webhooks that are gone (deleted while the
+    -- event was written) or disabled (never sent: a disabled webhook stays so, SPEC §11)
+    DELETE FROM privacybee.webhook_batches b
+     WHERE (b.status <> 'pending' AND b.created < pg_catalog.now() - privacybee.webhook_batch_period())
+        OR NOT EXISTS (SELECT 1 FROM privacybee.webhooks w
+                        WHERE w.user_id = b.user_id AND w.id = b.webhook_id);
+    GET DIAGNOSTICS batches = ROW_COUNT;
+    DELETE FROM privacybee.webhook_events e
+     WHERE NOT EXISTS (SELECT 1 FROM privacybee.webhooks w
+                        WHERE w.user_id = e.user_id AND w.id = e.webhook_id AND w.enabled);
+    GET DIAGNOSTICS events = ROW_COUNT;
+
     -- trust_verify() must return nothing. A difference is a defect: it is reported (in
     -- the result and as a WARNING in the server log), and the members concerned are
     -- recomputed so that their calls are screened by the live rules meanwhile.
@@ -61,6 +77,8 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object(
         'tombstones_purged', tombstones,
         'blocked_calls_purged', blocked,
+        'webhook_batches_purged', batches,
+        'webhook_events_purged', events,
         'trust_differences', differences,
         'trust_members_recomputed', COALESCE(pg_catalog.cardinality(members), 0),
         'started', privacybee.rfc3339(started),
@@ -68,7 +86,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.maintenance() IS
-    'nightly: purges tombstones and blocked calls past what is kept, checks trust_verify(); returns what it did';
+    'nightly: purges tombstones, blocked calls and webhook batches past what is kept, checks trust_verify(); returns what it did';
 
 -- Schedules the two jobs with pg_cron, in the database pg_cron runs in: maintenance()
 -- nightly at 03:30 and recompute_trust() on Sundays at 04:30 (pg_cron's times are GMT).

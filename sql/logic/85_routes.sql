@@ -35,6 +35,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_trust_request_create' THEN 'contacts:write'
         WHEN 'api_trust_requests_list' THEN 'contacts:read'
         WHEN 'api_trust_set' THEN 'contacts:write'
+        WHEN 'api_webhook_batches' THEN 'webhooks:read'
+        WHEN 'api_webhook_create' THEN 'webhooks:write'
+        WHEN 'api_webhook_delete' THEN 'webhooks:write'
+        WHEN 'api_webhook_get' THEN 'webhooks:read'
+        WHEN 'api_webhook_triggers' THEN 'webhooks:read'
+        WHEN 'api_webhooks_list' THEN 'webhooks:read'
     END
 $$;
 COMMENT ON FUNCTION privacybee.route_scope(text) IS
@@ -50,6 +56,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'contacts:write' THEN 'member'
         WHEN 'buzz' THEN 'member'
         WHEN 'buzz:lookup' THEN 'service'
+        WHEN 'webhooks:read' THEN 'member'
+        WHEN 'webhooks:write' THEN 'member'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_holder(text) IS
@@ -112,3 +120,15 @@ COMMENT ON FUNCTION privacybee.api_trust_requests_list(text, text, jsonb, jsonb,
     'GET /contacts/requests: pending trust requests to me (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_trust_set(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/trust/{id}: trust or untrust a person or company (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_batches(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/{id}/batches: its batches of the last 14 days, newest first, each attempt with them (Link) (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /webhooks: create a webhook; its signing secret is in this answer only (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_delete(text, text, jsonb, jsonb, text, text) IS
+    'DELETE /webhooks/{id}: delete a webhook; what it had not yet delivered is dropped (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_get(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/{id}: one webhook, and why it was disabled if it was (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhook_triggers(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks/triggers: the triggers a webhook may name, and the scope each needs (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_webhooks_list(text, text, jsonb, jsonb, text, text) IS
+    'GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)';

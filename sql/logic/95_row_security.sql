@@ -10,10 +10,11 @@
 -- SECURITY DEFINER functions: authenticate() (a token is found by hash before its member
 -- is known), the telephony routes (a service token answers for whichever member is
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
--- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql), and
+-- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql),
 -- disclosed_to() (whether a person disclosed themself to a member is in their own rows),
--- and the searches (sql/logic/36_search.sql: a policy would keep their conditions off the
--- indexes).
+-- the searches (sql/logic/36_search.sql: a policy would keep their conditions off the
+-- indexes), and the webhook delivery functions (sql/logic/70_webhooks.sql: they serve
+-- every member).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
 -- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
@@ -51,8 +52,19 @@ REVOKE EXECUTE ON FUNCTION
     privacybee.recompute_trust(bigint),
     privacybee.trust_verify(),
     privacybee.maintenance(),
-    privacybee.schedule_maintenance()
+    privacybee.schedule_maintenance(),
+    privacybee.grant_delivery(name)
   FROM privacybee_member, privacybee_system;
+-- the webhook delivery process's functions are its role's alone (grant_delivery)
+REVOKE EXECUTE ON FUNCTION
+    privacybee.webhook_delivery_listen(),
+    privacybee.webhook_delivery_form(),
+    privacybee.webhook_delivery_claim(),
+    privacybee.webhook_delivery_record(bigint, bigint, bigint, integer, integer, text)
+  FROM privacybee_member;
+-- a route may store a webhook's new secret but never read one: only the delivery
+-- functions (privacybee_system) sign with it
+REVOKE SELECT, UPDATE, DELETE ON privacybee.webhook_secrets FROM privacybee_member;
 
 -- Views read their tables as whoever queries them, under that role's policies: every
 -- view of the schema.
@@ -83,7 +95,11 @@ BEGIN
                             'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
                             'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
                             'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,
-                            'privacybee.contacts_filter_explain(bigint, jsonb)'::regprocedure)
+                            'privacybee.contacts_filter_explain(bigint, jsonb)'::regprocedure,
+                            'privacybee.webhook_delivery_listen()'::regprocedure,
+                            'privacybee.webhook_delivery_form()'::regprocedure,
+                            'privacybee.webhook_delivery_claim()'::regprocedure,
+                            'privacybee.webhook_delivery_record(bigint, bigint, bigint, integer, integer, text)'::regprocedure)
                       OR (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = f)
                          = 'trigger'::regtype
                  THEN 'privacybee_system' ELSE 'privacybee_member' END);
@@ -98,7 +114,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
                          contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
-                         tokens}'::text[] LOOP
+                         tokens,webhooks,webhook_secrets,webhook_events,webhook_batches,webhook_attempts}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);

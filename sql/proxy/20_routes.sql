@@ -281,3 +281,51 @@ LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
 $$;
+
+-- GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhooks_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- POST /webhooks: create a webhook; its signing secret is in this answer only (scope webhooks:write; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- GET /webhooks/triggers: the triggers a webhook may name, and the scope each needs (scope webhooks:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_triggers(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- GET /webhooks/{id}: one webhook, and why it was disabled if it was (scope webhooks:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- DELETE /webhooks/{id}: delete a webhook; what it had not yet delivered is dropped (scope webhooks:write; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- GET /webhooks/{id}/batches: its batches of the last 14 days, newest first, each attempt with them (Link) (scope webhooks:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_batches(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
