@@ -168,9 +168,9 @@ setup_database() {
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
         fi
     fi
-    # pg_cron's jobs run in one database, the extension's (a proxy has no maintenance
-    # of its own; each shard's would be scheduled there: docs/sharding.md)
-    [ -f "$dir/shards" ] || schedule_pg_cron
+    # pg_cron's jobs run in one database: the extension's, or the proxy, which runs each
+    # on every shard (docs/sharding.md)
+    schedule_pg_cron
     if [ "$mode" = demo ]; then
         # tokens for the demo member and the telephony service; only hashes are stored
         if [ ! -s "$dir/demo-token" ]; then

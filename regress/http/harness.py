@@ -275,8 +275,10 @@ def sql(query, *args):
         return _sharded_sql(query, args, tables)
     if SHARDS and db().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
         # a suite's own transaction on the proxy failed (it locked a table the proxy does
-        # not have): end it, so that one test's failure is not every later one's
-        db().rollback()
+        # not have): end it, so that one test's failure is not every later one's (the
+        # connection is in autocommit, where rollback() would do nothing)
+        with db().cursor() as cur:
+            cur.execute("ROLLBACK")
     with db().cursor() as cur:
         cur.execute(query, args)
         return cur.fetchall() if cur.description else None

@@ -27,6 +27,8 @@ if ! (unset TWILIO_AUTH_TOKEN_FILE PUBLIC_URL; SHARDS=2 bash "$top/fcgi/stack/st
     exit 1
 fi
 echo "ok: shards: SHARDS=2 stack starts (a PL/Proxy proxy over 2 shard databases)"
+# this stack's layout, not the one of a stack run-tests.sh started around it
+unset PRIVACYBEE_SHARDS PRIVACYBEE_STANDBY_HOST
 . "$dir/env"
 (unset TWILIO_AUTH_TOKEN_FILE; /usr/bin/python3 "$here/test_sharding.py") > "$dir/suite.log" 2>&1
 status=$?

@@ -24,6 +24,8 @@ if ! (unset TWILIO_AUTH_TOKEN_FILE PUBLIC_URL SHARDS; STANDBY=1 bash "$top/fcgi/
     exit 1
 fi
 echo "ok: standby: STANDBY=1 stack starts (a streaming hot standby, privacybee-fcgi --dsn-read)"
+# this stack's layout, not the one of a stack run-tests.sh started around it
+unset PRIVACYBEE_SHARDS PRIVACYBEE_STANDBY_HOST
 . "$dir/env"
 (unset TWILIO_AUTH_TOKEN_FILE; /usr/bin/python3 -W ignore "$here/test_standby.py") > "$dir/suite.log" 2>&1
 status=$?

@@ -96,12 +96,9 @@ class TestHotStandby(harness.ApiTest):
             self.assertEqual(sorted(c["display_name"] for c in r.json), ["seen", "unseen"])
 
     def test_trust_lookup_is_answered_by_the_primary(self):
-        number = harness.fresh_phone()
-        sql1("SELECT privacybee.add_buzz_numbers(%s)", [number])
         uid, token = harness.member()
         caller = harness.fresh_phone()
-        # the member takes the number (heartbeat writes: the primary)
-        sql1("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s RETURNING 1", uid, number)
+        number = harness.give_buzz_number(uid)
         service = harness.service_token()
         with replay_paused():
             on_primary_alone("SELECT privacybee.sync_contacts(%s, %s::jsonb)", uid,

@@ -271,6 +271,50 @@ $$;
 COMMENT ON FUNCTION privacybee.recompute_trust(bigint) IS
     'rebuilds the materialised trust decisions on every shard (each its own members); how many pairs';
 
+-- Scheduled maintenance (docs/operations.md, "Maintenance"): pg_cron runs in the proxy's
+-- database (its cron.database_name), and each job's command runs on every shard from here.
+CREATE OR REPLACE FUNCTION privacybee_shards.maintenance()
+RETURNS SETOF jsonb
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.maintenance();
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.maintenance()
+RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT pg_catalog.jsonb_agg(m) FROM privacybee_shards.maintenance() AS m
+$$;
+COMMENT ON FUNCTION privacybee.maintenance() IS
+    'maintenance() on every shard: what each did, one object per shard';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.maintenance_jobs(OUT jobname text, OUT schedule text,
+                                                          OUT command text)
+RETURNS SETOF record
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON 0;
+    SELECT * FROM privacybee.maintenance_jobs();
+$$;
+
+-- the extension's jobs (their one list is a shard's maintenance_jobs()), scheduled here
+CREATE OR REPLACE FUNCTION privacybee.schedule_maintenance()
+RETURNS TABLE (jobid bigint, jobname text, schedule text, command text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.to_regnamespace('cron') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database' USING ERRCODE = '55000';
+    END IF;
+    RETURN QUERY
+        SELECT s.id, j.jobname, j.schedule, j.command
+          FROM privacybee_shards.maintenance_jobs() AS j,
+               LATERAL (SELECT cron.schedule(j.jobname, j.schedule, j.command) AS id) AS s;
+END
+$$;
+COMMENT ON FUNCTION privacybee.schedule_maintenance() IS
+    'schedules the extension''s jobs with pg_cron in the proxy, each running on every shard';
+
 CREATE OR REPLACE FUNCTION privacybee.trust_verify()
 RETURNS TABLE (user_id bigint, e164 text, materialised boolean, live boolean, statement boolean)
 LANGUAGE plproxy AS $$
