@@ -270,7 +270,8 @@ def _sharded_sql(query, args, tables):
 
 
 def sql(query, *args):
-    tables = set(re.findall(r"privacybee\.([a-z_]+)\b(?!\s*\()", query)) if SHARDS else set()
+    # a table is named without "(" right after it (INSERT INTO privacybee.tags (…) has a space)
+    tables = set(re.findall(r"privacybee\.([a-z_]+)\b(?!\()", query)) if SHARDS else set()
     if tables:
         return _sharded_sql(query, args, tables)
     if SHARDS and db().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
