@@ -74,8 +74,11 @@ FORCE:
 FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
 FCGI_HDRS = $(wildcard fcgi/*.h)
 FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-              -DPRIVACYBEE_VERSION='"$(EXTVERSION)"' -I$(shell $(PG_CONFIG) --includedir)
-FCGI_LIBS = -lfcgi -ljansson -lcrypto -lcurl -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
+              -DPRIVACYBEE_VERSION='"$(EXTVERSION)"' -I$(shell $(PG_CONFIG) --includedir) \
+              $(XML_CFLAGS)
+# libxml2 reads WebDAV request bodies (fcgi/xml.c)
+XML_CFLAGS = -I/usr/include/libxml2
+FCGI_LIBS = -lfcgi -ljansson -lcrypto -lcurl -lxml2 -L$(shell $(PG_CONFIG) --libdir) -lpq -lpthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 all: fcgi/privacybee-fcgi
@@ -96,9 +99,9 @@ FUZZ_TIME ?= 3600
 
 fcgi/fuzz/fuzz-request: $(FUZZ_SRCS) $(FCGI_HDRS)
 	@mkdir -p fcgi/fuzz
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Ifcgi -I$(shell $(PG_CONFIG) --includedir) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Ifcgi -I$(shell $(PG_CONFIG) --includedir) $(XML_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $@ $(FUZZ_SRCS) -ljansson -lcrypto -L$(shell $(PG_CONFIG) --libdir) -lpq
+	    -o $@ $(FUZZ_SRCS) -ljansson -lcrypto -lxml2 -L$(shell $(PG_CONFIG) --libdir) -lpq
 
 fuzz: deps fcgi/fuzz/fuzz-request
 	@mkdir -p .fuzz/corpus
@@ -224,6 +227,7 @@ bench: deps
 	$(MAKE) all
 	@bash regress/bench/run.sh
 	@bash regress/bench/search.sh
+	@bash regress/bench/carddav.sh
 	@bash regress/bench/webhooks.sh
 	@bash regress/bench/shards.sh
 

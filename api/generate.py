@@ -152,8 +152,11 @@ def openapi(routes, components, scopes=None):
     used = set()
     ids = operation_ids(routes)
     paths = {}
+    # WebDAV routes (CardDAV, SPEC §15) are not in it: their methods (PROPFIND, REPORT)
+    # are no OpenAPI operations, and RFC 6352 describes them
     for r in routes:
-        paths.setdefault(r.path, {})[r.method.lower()] = operation(r, ids[id(r)], used)
+        if not r.dav:
+            paths.setdefault(r.path, {})[r.method.lower()] = operation(r, ids[id(r)], used)
     used = closure(components, used)
     unused = sorted(f"{k} {n}" for k, group in components.items() for n in group if (k, n) not in used)
     if unused:
@@ -220,7 +223,7 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d, %s}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
@@ -228,11 +231,11 @@ def route_table_c(routes):
             "ANSWER_OPENAPI" if r.builtin == "(openapi)"
             else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
             "true" if r.dev else "false", "true" if r.signed else "false", r.body_limit,
-            "true" if r.read_only else "false"))
+            "true" if r.read_only else "false", "true" if r.dav else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
             "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, body_limit,\n"
-            " * read_only */\n"
+            " * read_only, dav */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -242,12 +245,14 @@ def function_scopes(routes):
 
 
 def routes_sql(routes, scopes):
-    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else 'NULL'}" for f, s in function_scopes(routes))
+    # a route function that takes no token (the WebDAV discovery routes): '-'
+    whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else repr('-')}" for f, s in function_scopes(routes))
     holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
     return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
             f"-- {GENERATED}.\n\n"
-            "-- The token scope route function fn demands (api/routes); NULL for a function that is\n"
-            "-- no route's, so authenticate() refuses (fails closed) rather than guess.\n"
+            "-- The token scope route function fn demands (api/routes); '-' for a route function that\n"
+            "-- takes no token; NULL for a function that is no route's, so authenticate() refuses\n"
+            "-- (fails closed) rather than guess.\n"
             "CREATE OR REPLACE FUNCTION privacybee.route_scope(fn text)\n"
             "RETURNS text\n"
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
@@ -272,6 +277,8 @@ def route_arguments(routes, function):
     """The argument types of a route function, as the route registry's header says."""
     if any(r.function == function and r.body_kind == "image" for r in routes):
         return "text, text, jsonb, bytea, text, text, text"
+    if any(r.function == function and r.body_kind == "vcard" for r in routes):
+        return "text, text, jsonb, text, text, text"
     return "text, text, jsonb, jsonb, text, text"
 
 
@@ -336,7 +343,8 @@ def nginx_limits(routes):
 
 # How the proxy computes the partition hash of each shard key (sql/proxy/00_proxy.sql
 # defines these; PL/Proxy maps a hash to a shard as abs(hash % shards)).
-SHARD_HASH = {"member": "privacybee.token_shard(token)",
+SHARD_HASH = {"any": "ANY",
+              "member": "privacybee.token_shard(token)",
               "call": "privacybee.call_shard_key(params, body)",
               "team": "privacybee.team_shard(token, body)"}
 
@@ -353,9 +361,11 @@ def proxy_routes_sql(routes):
         done.add(r.function)
         f = r.function
         image = r.body_kind == "image"
+        # the body's type as route_arguments() gives it: bytes of an image, a vCard's text
+        body = "text" if r.body_kind == "vcard" else "jsonb"
         args = ("token text, arg text, params jsonb, body bytea, content_type text, if_match text, "
                 "if_none_match text DEFAULT NULL" if image else
-                "token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL")
+                f"token text, arg text, params jsonb, body {body}, if_match text, if_none_match text DEFAULT NULL")
         names = ("token, arg, params, body, content_type, if_match, if_none_match" if image else
                  "token, arg, params, body, if_match, if_none_match")
         result = "privacybee.http_binary_response" if r.bytes_answer else "privacybee.http_response"

@@ -13,7 +13,10 @@ ROUTES = os.path.join(HERE, "routes")
 # The body kinds privacybee-fcgi reads (fcgi/routes.h BodyKind). The registry's format
 # has room for more (form, binary, multipart, xml); a kind joins this list together with
 # the front-end code that reads it.
-BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "image": "BODY_IMAGE"}
+BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "image": "BODY_IMAGE",
+              "xml": "BODY_XML", "vcard": "BODY_VCARD"}
+# the kinds only a WebDAV route (attribute dav) reads: no OpenAPI schema names them
+DAV_BODY_KINDS = ("xml", "vcard")
 # the media types an image body may be (privacybee-fcgi's image_types, fcgi/handler.c)
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"]
 SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
@@ -21,14 +24,16 @@ SIZE = re.compile(r"([1-9][0-9]*)(KiB|MiB)")
 RATE_CLASSES = ("rw", "delete", "list", "lookup")
 # what answers a route when it is not an SQL function
 BUILTINS = ("(openapi)",)
-PLACEHOLDERS = {"{id}": "[0-9]+"}
+# {name}: a WebDAV resource's name as its client chose it (one segment, decoded)
+PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 # How the PL/Proxy proxy finds the shard that answers a route (docs/sharding.md):
 #   member  the member whose id the bearer token carries (the default for member scopes)
 #   call    the shard of the call's receiving Buzz number (the default for service scopes)
 #   team    the team (teamId in the body), else the member of the token
 #   all     every shard runs it, each keeping the rows of its own members; the answer is
 #           a success if any shard's is, the token's member's shard's first
-SHARD_KEYS = ("member", "call", "team", "all")
+#   any     any one shard: the route reads no member's rows (capabilities, a redirect)
+SHARD_KEYS = ("member", "call", "team", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -65,6 +70,7 @@ class Route:
     shard: str | None = None    # shard=KEY (SHARD_KEYS); None: the default of the scope's holder
     then: str | None = None     # then=FUNCTION: the proxy calls it with the answer (docs/sharding.md)
     primary: bool = False       # a GET that writes, or must read the newest: never the standby
+    dav: bool = False           # a WebDAV route (CardDAV, SPEC §15): HTTP Basic, answers bytes
     summary: str = ""
 
     @property
@@ -73,7 +79,8 @@ class Route:
         out = ""
         for part in re.split(r"(\{[a-z]+\})", self.path):
             out += PLACEHOLDERS.get(part) or re.escape(part)
-        return "^" + out + "$"
+        # a collection's path (a final "/") is matched without its final slash too
+        return "^" + out + ("?" if self.path.endswith("/") and len(self.path) > 1 else "") + "$"
 
     @property
     def read_only(self):
@@ -94,8 +101,11 @@ def parse_line(number, text):
     method, path, function, scope, *attributes = words
     if not re.fullmatch(r"[A-Z]+", method) or method == "HEAD":
         raise RegistryError(f"line {number}: {method!r} is not a method (HEAD comes with GET)")
+    segments = path[1:].split("/")
+    if segments[-1] == "" and "dav" in attributes:
+        segments.pop()          # a WebDAV collection: its path ends in "/"
     if not path.startswith("/") or not all(s in PLACEHOLDERS or SEGMENT.fullmatch(s)
-                                           for s in path[1:].split("/")):
+                                           for s in segments):
         raise RegistryError(f"line {number}: {path!r} is not a path of literal segments and {{id}}")
     if function in BUILTINS:
         builtin, function = function, None
@@ -130,8 +140,11 @@ def parse_line(number, text):
             if kind not in BODY_KINDS:
                 raise RegistryError(f"line {number}: body kind {kind!r} is not one privacybee-fcgi "
                                     f"reads ({', '.join(BODY_KINDS)}); see fcgi/routes.h")
-            if not schema:
+            if not schema and kind not in DAV_BODY_KINDS:
                 raise RegistryError(f"line {number}: body={kind} needs the name of its schema")
+            if (kind in DAV_BODY_KINDS) != ("dav" in attributes):
+                raise RegistryError(f"line {number}: body={kind}: xml and vcard bodies are "
+                                    f"WebDAV routes' (dav), and theirs only")
             route.body_kind, route.body_schema = kind, schema
         elif key == "rate" and eq:
             if value not in RATE_CLASSES:
@@ -156,14 +169,21 @@ def parse_line(number, text):
             route.primary = True
         elif a == "dev":
             route.dev = True
+        elif a == "dav":
+            route.dav = route.bytes_answer = True
         elif a == "signed":
             route.signed = True
         else:
             raise RegistryError(f"line {number}: unknown attribute {a!r}")
-    if not any(200 <= s < 300 for s in route.responses):
+    # success: a 2xx, or a redirect (the well-known URI of CardDAV, RFC 6764)
+    if not any(200 <= s < 300 or s in (301, 302, 307, 308) for s in route.responses):
         raise RegistryError(f"line {number}: no success status")
     if route.body_limit and not route.body_kind:
         raise RegistryError(f"line {number}: limit= without a body")
+    if route.dav and route.query:
+        raise RegistryError(f"line {number}: a WebDAV route reads no query parameters")
+    if "{name}" in path and not route.dav:
+        raise RegistryError(f"line {number}: {{name}} is a WebDAV resource's name (dav)")
     if route.builtin and (method != "GET" or route.scope or route.body_kind or route.query):
         raise RegistryError(f"line {number}: {route.builtin} is a GET route without token, body or parameters")
     return route

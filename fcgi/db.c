@@ -178,8 +178,11 @@ PrepareAll(PGconn *pg)
 		if (routes[i].answer != ANSWER_SQL && routes[i].answer != ANSWER_SQL_BYTES)
 			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
+		/* a vCard body is text (the extension parses it), an XML body its JSON tree */
 		snprintf(sql, sizeof(sql), routes[i].body == BODY_IMAGE
 				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::bytea, $5, $6, $7)"
+				 : routes[i].body == BODY_VCARD
+				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::text, $5, $6)"
 				 : "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
 		if (!Prepare(pg, name, sql, routes[i].body == BODY_IMAGE ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))

@@ -11,8 +11,10 @@
  *
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
- * well-formed bearer token is simply no token: 401); query and form parameters are
- * checked as they are decoded (request.c); a JSON body by jansson. So nothing reaches
+ * well-formed bearer token — or, on a WebDAV route, HTTP Basic credentials — is simply no
+ * token: 401); query and form parameters are checked as they are decoded (request.c); a
+ * JSON body by jansson; a WebDAV route's XML body by libxml2 (xml.c), its vCard body for
+ * UTF-8 without NUL, its resource name ({name}) for UTF-8. So nothing reaches
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
@@ -29,6 +31,7 @@
 #include "signature.h"
 #include "sqlstate.h"
 #include "utf8.h"
+#include "xml.h"
 
 #define ERR_SIZE 256
 /* longer than any token issued (pb_ + 64 hex); a longer one is unknown anyway (401) */
@@ -43,6 +46,9 @@ typedef enum HeaderId
 	H_CONTENT_TYPE,
 	H_SIGNATURE,
 	H_HOST,
+	H_DEPTH,
+	H_ACCEPT,
+	H_PREFER,
 	H_COUNT
 } HeaderId;
 
@@ -57,7 +63,13 @@ static const struct
 	[H_CONTENT_TYPE] = {"CONTENT_TYPE", "Content-Type"},
 	[H_SIGNATURE] = {"HTTP_X_TWILIO_SIGNATURE", "X-Twilio-Signature"},
 	[H_HOST] = {"HTTP_HOST", "Host"},
+	[H_DEPTH] = {"HTTP_DEPTH", "Depth"},
+	[H_ACCEPT] = {"HTTP_ACCEPT", "Accept"},
+	[H_PREFER] = {"HTTP_PREFER", "Prefer"},
 };
+
+/* what a 401 of a WebDAV route says, so that clients ask for the app password */
+#define DAV_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\", charset=\"UTF-8\""
 
 typedef struct Request
 {
@@ -69,8 +81,11 @@ typedef struct Request
 	const char *header[H_COUNT];	/* valid UTF-8, or NULL when absent or not */
 	const char *token;			/* points into token_buf, or NULL */
 	char		token_buf[TOKEN_MAX];
+	char		user[TOKEN_MAX];	/* a WebDAV route's HTTP Basic user name, "" when none */
+	bool		basic;			/* HTTP Basic credentials came */
 	json_t	   *params;			/* new reference: query (and form) parameters */
-	char	   *body;			/* malloc'd JSON body (an image's bytes), NULL when none */
+	char	   *body;			/* malloc'd JSON body (an image's bytes, a vCard's text, an
+								 * XML body's JSON tree), NULL when none */
 	size_t		body_len;		/* its length */
 	const char *image_type;		/* an image body's media type (a static string) */
 	int			error_status;	/* a rejection found here, 0 when none */
@@ -121,6 +136,45 @@ ReadHeaders(Request *r)
 	}
 	if (request_bearer_token(r->header[H_AUTHORIZATION], r->token_buf, sizeof(r->token_buf)))
 		r->token = r->token_buf;
+	/* a WebDAV client's app password: the token is the password of HTTP Basic */
+	else if (r->route->dav &&
+			 request_basic_credentials(r->header[H_AUTHORIZATION], r->user, sizeof(r->user),
+									   r->token_buf, sizeof(r->token_buf)))
+	{
+		r->basic = true;
+		if (r->token_buf[0])
+			r->token = r->token_buf;
+	}
+}
+
+/*
+ * A WebDAV route's params: not the query string (WebDAV has none; it is ignored) but
+ * what the route's function needs of the request: the Basic user name (the function
+ * checks it is the member's id or empty), the path and the Depth, Accept and Prefer
+ * fields.
+ */
+static void
+DavParams(Request *r)
+{
+	static const struct
+	{
+		const char *key;
+		HeaderId	header;
+	}			fields[] = {{"depth", H_DEPTH}, {"accept", H_ACCEPT}, {"prefer", H_PREFER}};
+
+	const char *path = Param(r, "DOCUMENT_URI");
+
+	if (r->basic && json_object_set_new(r->params, "user", json_string(r->user)) != 0)
+		Reject(r, 500, "out of memory");
+	/* the path as requested (a multistatus names the resource as it was asked for) */
+	if (path && utf8_valid(path, strlen(path)) &&
+		json_object_set_new(r->params, "path", json_string(path)) != 0)
+		Reject(r, 500, "out of memory");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (r->header[fields[i].header] &&
+			json_object_set_new(r->params, fields[i].key,
+								json_string(r->header[fields[i].header])) != 0)
+			Reject(r, 500, "out of memory");
 }
 
 /*
@@ -224,6 +278,53 @@ ReadImage(Request *r, char *body, size_t len, const char *ctype)
 	free(body);
 }
 
+/*
+ * A WebDAV request's XML body (PROPFIND, REPORT): application/xml or text/xml, or no
+ * Content-Type at all (some clients send none); as its JSON tree (xml.c), which is what
+ * PostgreSQL is given.
+ */
+static void
+ReadXml(Request *r, char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	json_t	   *tree;			/* new reference */
+
+	if (ctype && !request_content_type_is(ctype, "application/xml") &&
+		!request_content_type_is(ctype, "text/xml"))
+		Reject(r, 415, "body must be application/xml or text/xml");
+	else if ((tree = xml_to_json(body, len, config.json_depth, err, sizeof(err))) == NULL)
+		Reject(r, 400, err);
+	else
+	{
+		r->body = json_dumps(tree, JSON_COMPACT);
+		if (r->body == NULL)
+			Reject(r, 500, "out of memory");
+		json_decref(tree);
+	}
+	free(body);
+}
+
+/* A vCard (PUT of a card): its text, UTF-8 without NUL; the extension parses it. */
+static void
+ReadVcard(Request *r, char *body, size_t len, const char *ctype)
+{
+	if (!request_content_type_is(ctype, "text/vcard") &&
+		!request_content_type_is(ctype, "text/x-vcard") &&
+		!request_content_type_is(ctype, "text/directory"))
+		Reject(r, 415, "body must be text/vcard");
+	else if (memchr(body, '\0', len))
+		Reject(r, 400, "body contains a NUL byte");
+	else if (!utf8_valid(body, len))
+		Reject(r, 400, "body is not valid UTF-8 (a vCard must be UTF-8)");
+	else
+	{
+		r->body = body;
+		r->body_len = len;
+		return;
+	}
+	free(body);
+}
+
 /* The body as the route wants it: JSON text, form fields merged into params, or bytes. */
 static void
 ReadBody(Request *r)
@@ -244,8 +345,15 @@ ReadBody(Request *r)
 	CheckProviderSignature(r, body, len, ctype);
 	if (r->route->body == BODY_IMAGE)
 		ReadImage(r, body, len, ctype);
+	else if (r->route->body == BODY_VCARD)
+		ReadVcard(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
 		free(body);
+	else if (r->route->body == BODY_XML)
+	{
+		SkipByteOrderMark(body, &len);
+		ReadXml(r, body, len, ctype);
+	}
 	else if (r->route->body == BODY_JSON_OR_FORM &&
 			 request_content_type_is(ctype, "application/x-www-form-urlencoded"))
 	{
@@ -306,7 +414,8 @@ RespondSqlError(Request *r, PGresult *res)
 				r->route->method, r->route->pattern, sqlstate ? sqlstate : "-",
 				message ? message : "-");
 	if (client_message)
-		RespondError(r, status, message ? message : "error", details, NULL);
+		RespondError(r, status, message ? message : "error", details,
+					 status == 401 && r->route->dav ? DAV_CHALLENGE : NULL);
 	else if (status == 503)
 		RespondError(r, 503, "service temporarily unavailable, retry shortly",
 					  NULL, "Retry-After: 1");
@@ -444,6 +553,12 @@ handle_request(FCGX_Request *fcgi, Db *db)
 			break;
 	}
 	r.route = &routes[r.route_index];
+	/* a resource name ({name}) nginx decoded to bytes that are not UTF-8 names nothing */
+	if (!utf8_valid(r.arg, strlen(r.arg)))
+	{
+		RespondError(&r, 404, "no such resource", NULL, NULL);
+		return;
+	}
 	ReadHeaders(&r);
 	r.params = json_object();
 	if (r.params == NULL)
@@ -451,7 +566,10 @@ handle_request(FCGX_Request *fcgi, Db *db)
 		RespondError(&r, 500, "internal error", NULL, NULL);
 		return;
 	}
-	ReadQuery(&r);
+	if (r.route->dav)
+		DavParams(&r);
+	else
+		ReadQuery(&r);
 	ReadBody(&r);
 
 	if (r.error_status && r.route->scope == NULL)

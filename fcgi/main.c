@@ -38,6 +38,7 @@
 #include "config.h"
 #include "delivery.h"
 #include "worker.h"
+#include "xml.h"
 
 #define MAX_WORKERS 64
 #define SD_LISTEN_FDS_START 3
@@ -96,7 +97,8 @@ PrintUsage(FILE *out)
 			"                              threads, calls pipelined, 1-%d (default %d)\n"
 			"  --backlog N                 listen backlog, 1-%d (default %d)\n"
 			"  --body-limit BYTES          larger request bodies are 413, 1-%ld (default %zu)\n"
-			"  --json-depth N              deeper JSON bodies are 400, 1-%d (default %d)\n"
+			"  --json-depth N              deeper JSON bodies are 400, 1-%d (default %d); an\n"
+			"                              XML body's elements too (at most 64)\n"
 			"  --pid-file FILE             write the master's pid there\n"
 			"  --twilio-auth-token-file F  telephony routes require a valid X-Twilio-Signature,\n"
 			"                              checked with the token on F's first line\n"
@@ -447,6 +449,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	listen_fd = OpenSocket();
+	xml_init();					/* libxml2's globals, before any worker's threads */
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = OnStopSignal;	/* no SA_RESTART: waitpid returns on a signal */

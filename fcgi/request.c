@@ -328,3 +328,72 @@ request_bearer_token(const char *authorization, char *token, size_t token_size)
 	token[n] = '\0';
 	return true;
 }
+
+/* The value of one base64 character (RFC 4648 §4), -1 for any other. */
+static int
+Base64Value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+bool
+request_basic_credentials(const char *authorization, char *user, size_t user_size,
+						  char *password, size_t password_size)
+{
+	const char *p = authorization;
+	char		plain[512];
+	size_t		len = 0;
+	size_t		n = 0;
+	unsigned	bits = 0;
+	int			nbits = 0;
+	const char *colon;
+
+	user[0] = password[0] = '\0';
+	if (p == NULL || strncasecmp(p, "Basic", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+		return false;
+	p += 5;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* base64 with its padding, then optional spaces: nothing else */
+	while (p[n] != '\0' && Base64Value((unsigned char) p[n]) >= 0)
+	{
+		bits = (bits << 6) | (unsigned) Base64Value((unsigned char) p[n++]);
+		nbits += 6;
+		if (nbits >= 8)
+		{
+			nbits -= 8;
+			if (len >= sizeof(plain) - 1)
+				return false;
+			plain[len++] = (char) ((bits >> nbits) & 0xff);
+		}
+	}
+	while (p[n] == '=')
+		n++;
+	if (n == 0 || p[n + strspn(p + n, " \t")] != '\0')
+		return false;
+	plain[len] = '\0';
+	/* user-id ":" password (RFC 7617 §2), UTF-8 without control characters */
+	colon = memchr(plain, ':', len);
+	if (colon == NULL || !utf8_valid(plain, len))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) plain[i] < 0x20 || plain[i] == 0x7f)
+			return false;
+	if ((size_t) (colon - plain) >= user_size || len - (size_t) (colon - plain) - 1 >= password_size)
+		return false;
+	memcpy(user, plain, (size_t) (colon - plain));
+	user[colon - plain] = '\0';
+	memcpy(password, colon + 1, len - (size_t) (colon - plain) - 1);
+	password[len - (size_t) (colon - plain) - 1] = '\0';
+	return true;
+}

@@ -61,4 +61,12 @@ extern bool request_check_json(const char *body, size_t len, int max_depth,
  */
 extern bool request_bearer_token(const char *authorization, char *token, size_t token_size);
 
+/*
+ * The user name and password of "Basic <base64 of user:password>" (RFC 7617), each
+ * valid UTF-8 without control characters, into user and password (their sizes). False,
+ * both "", for anything else or what does not fit: such a request has no credentials.
+ */
+extern bool request_basic_credentials(const char *authorization, char *user, size_t user_size,
+									  char *password, size_t password_size);
+
 #endif

@@ -22,6 +22,8 @@ Reason(int status)
 		case 200: return "OK";
 		case 201: return "Created";
 		case 204: return "No Content";
+		case 207: return "Multi-Status";
+		case 301: return "Moved Permanently";
 		case 304: return "Not Modified";
 		case 400: return "Bad Request";
 		case 401: return "Unauthorized";

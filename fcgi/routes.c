@@ -11,12 +11,33 @@
 
 #include "routes.h"
 
-/* Does path match pattern? Copies the {id} segment into arg. */
+/* Append a placeholder's segment s (n bytes) to arg, "/" between two. */
+static bool
+ArgAppend(char arg[ARG_MAX_LEN], size_t *used, const char *s, size_t n)
+{
+	size_t		sep = *used ? 1 : 0;
+
+	if (*used + sep + n >= ARG_MAX_LEN)
+		return false;
+	if (sep)
+		arg[(*used)++] = '/';
+	memcpy(arg + *used, s, n);
+	*used += n;
+	arg[*used] = '\0';
+	return true;
+}
+
+/*
+ * Does path match pattern? Copies the placeholders' segments into arg: {id} one of
+ * decimal digits, {name} any one segment of at most NAME_MAX_LEN bytes without control
+ * characters. A pattern's final "/" may be absent from the path.
+ */
 static bool
 PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 {
 	const char *p = pattern;
 	const char *s = path;
+	size_t		used = 0;
 
 	arg[0] = '\0';
 	while (*p && *s)
@@ -25,17 +46,27 @@ PathMatches(const char *pattern, const char *path, char arg[ARG_MAX_LEN])
 		{
 			size_t		n = strspn(s, "0123456789");
 
-			if (n == 0 || n >= ARG_MAX_LEN)
+			if (n == 0 || !ArgAppend(arg, &used, s, n))
 				return false;
-			memcpy(arg, s, n);
-			arg[n] = '\0';
 			p += 4;
+			s += n;
+		}
+		else if (strncmp(p, "{name}", 6) == 0)
+		{
+			size_t		n = strcspn(s, "/");
+
+			if (n == 0 || n > NAME_MAX_LEN || !ArgAppend(arg, &used, s, n))
+				return false;
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
+					return false;
+			p += 6;
 			s += n;
 		}
 		else if (*p++ != *s++)
 			return false;
 	}
-	return *p == '\0' && *s == '\0';
+	return *s == '\0' && (*p == '\0' || (p[0] == '/' && p[1] == '\0' && p != pattern));
 }
 
 MatchResult

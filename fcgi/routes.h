@@ -15,8 +15,12 @@ typedef enum BodyKind
 	BODY_NONE,					/* any body is ignored */
 	BODY_JSON,					/* application/json, else 415 */
 	BODY_JSON_OR_FORM,			/* JSON, or form fields that join the query parameters */
-	BODY_IMAGE					/* the bytes of an image/jpeg, image/png or image/webp, else
+	BODY_IMAGE,					/* the bytes of an image/jpeg, image/png or image/webp, else
 								 * 415: passed as bytea, with the Content-Type */
+	BODY_XML,					/* a WebDAV request body: application/xml or text/xml (or no
+								 * Content-Type), passed as its JSON tree (xml.h) */
+	BODY_VCARD					/* a vCard: text/vcard (text/x-vcard, text/directory), UTF-8
+								 * without NUL, passed as text */
 } BodyKind;
 
 typedef enum Answer
@@ -41,6 +45,7 @@ typedef struct Route
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
 	size_t		body_limit;		/* bytes; 0: the configured limit (--body-limit) */
 	bool		read_only;		/* writes nothing: a hot standby may serve it (--dsn-read) */
+	bool		dav;			/* a WebDAV route (CardDAV): HTTP Basic, params from headers */
 } Route;
 
 /*
@@ -58,7 +63,10 @@ extern const size_t route_count;
 extern const char openapi_document[];
 extern const size_t openapi_document_len;
 
-#define ARG_MAX_LEN 32
+/* a WebDAV resource name ({name}) is at most this many bytes */
+#define NAME_MAX_LEN 255
+/* the placeholders' segments, joined by "/" ("7/card.vcf"), and a NUL */
+#define ARG_MAX_LEN (NAME_MAX_LEN + 32)
 
 typedef enum MatchResult
 {
@@ -69,7 +77,8 @@ typedef enum MatchResult
 
 /*
  * Find the route for method and path (HEAD finds the GET route); on MATCH_OK *route is
- * its index and arg holds the {id} segment ("" when none). allow (size allow_size) gets
+ * its index and arg holds the {id} (and {name}) segments, joined by "/" ("" when none).
+ * A pattern ending in "/" (a WebDAV collection) matches the path without it too. allow (size allow_size) gets
  * "GET, HEAD, POST" for 405.
  */
 extern MatchResult route_match(const char *method, const char *path, bool dev_enabled,

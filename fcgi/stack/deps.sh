@@ -11,6 +11,9 @@ packages=(
     postgresql-15-plproxy                               # PL/Proxy: the sharded layout's proxy
                                                         # (SHARDS=N, docs/sharding.md; make test)
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
+    libxml2-dev                                         # front-end: WebDAV request bodies
+    vdirsyncer radicale                                 # CardDAV tests: a real client, and the
+                                                        # server it must see privacybee as
     libcurl4-openssl-dev                                # the webhook delivery process's posts
     python3 python3-psycopg2 python3-jsonschema curl    # HTTP test suites (responses checked
                                                         # against the OpenAPI document)

@@ -4,8 +4,8 @@
  * signature, the error answers), built with ASan and UBSan.
  *
  * The input is the request: a flags byte, then lines — method, path, query string,
- * Content-Type, Authorization, X-Twilio-Signature, Host, If-Match, If-None-Match — then
- * the body. libfcgi and the database are replaced here: the FastCGI streams are memory,
+ * Content-Type, Authorization, X-Twilio-Signature, Host, If-Match, If-None-Match, Depth,
+ * Accept — then the body (JSON, a form, an image, a WebDAV request's XML or a vCard). libfcgi and the database are replaced here: the FastCGI streams are memory,
  * and every route "answers" 200 with the parameters it would have been called with.
  * What reaches the database must be what PostgreSQL accepts (every parameter valid
  * UTF-8, params and body JSON that jansson reads back), and each response a well-formed
@@ -27,6 +27,7 @@
 #include "db.h"
 #include "handler.h"
 #include "utf8.h"
+#include "xml.h"
 
 Config		config = {
 	.workers = 1,
@@ -187,8 +188,16 @@ db_call_route(Db *db, size_t route, const char *const values[ROUTE_NPARAMS_MAX],
 		CheckText(values[5]);
 		CheckText(values[6]);
 	}
+	else if (routes[route].body == BODY_VCARD)
+	{
+		/* a vCard's text: UTF-8 without NUL, or it never reaches PostgreSQL */
+		CheckText(values[3]);
+		CheckText(values[4]);
+		CheckText(values[5]);
+	}
 	else
 	{
+		/* JSON, or an XML body's JSON tree */
 		CheckJson(values[3]);
 		CheckText(values[4]);
 		CheckText(values[5]);
@@ -209,7 +218,7 @@ db_check_token(Db *db, const char *token, const char *scope)
 
 /* ---- one request -------------------------------------------------------------------- */
 
-#define FIELDS 9
+#define FIELDS 11
 
 /*
  * "Status: NNN ...", headers, a blank line, then exactly Content-Length bytes of JSON,
@@ -259,7 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *names[FIELDS] = {"REQUEST_METHOD", "DOCUMENT_URI", "QUERY_STRING",
 		"CONTENT_TYPE", "HTTP_AUTHORIZATION", "HTTP_X_TWILIO_SIGNATURE", "HTTP_HOST",
-		"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"};
+		"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_DEPTH", "HTTP_ACCEPT"};
 	char	   *env[FIELDS + 3] = {0};
 	size_t		n_env = 0;
 	const char *fields[FIELDS] = {0};
@@ -269,6 +278,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *p;
 	char	   *uri;
 
+	static bool xml_ready;
+
+	if (!xml_ready)
+	{
+		xml_init();
+		xml_ready = true;
+	}
 	if (size < 1)
 		return 0;
 	dev_endpoints = data[0] & 1;

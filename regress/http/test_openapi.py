@@ -27,7 +27,9 @@ class TestOpenApiDocument(ApiTest):
 
     def test_every_route_is_an_operation_with_its_scope_and_function(self):
         doc = self.req("GET", "/openapi.json").json
-        routes = registry_routes()
+        # every route but the WebDAV ones (PROPFIND and REPORT are no OpenAPI methods)
+        routes = [r for r in registry_routes() if not r.dav]
+        self.assertTrue(all(not p.startswith(("/dav/", "/.well-known/")) for p in doc["paths"]))
         operations = {(m.upper(), p) for p, item in doc["paths"].items() for m in item}
         self.assertEqual(operations, {(r.method, r.path) for r in routes})
         for r in routes:

@@ -9,13 +9,16 @@ SELECT p.proname AS not_in_the_registry
    AND p.proname <> 'api_check_token' AND privacybee.route_scope(p.proname) IS NULL;
 
 -- each SQL or PL/pgSQL route function authenticates with route_scope('<its own name>'),
--- once, and writes no scope literally
+-- once (a WebDAV route through dav_member(), which also checks the Basic user name), and
+-- writes no scope literally; a route function that takes no token (scope '-') reads none
 SELECT p.proname AS checks_another_scope
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'privacybee'::regnamespace AND p.proname LIKE 'api\_%'
    AND p.proname <> 'api_check_token' AND l.lanname IN ('sql', 'plpgsql')
-   AND ((SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(p.prosrc,
-             'privacybee\.authenticate(_member)?\(token, privacybee\.route_scope\(''' || p.proname || '''\)\)', 'g')) <> 1
+   AND (CASE WHEN privacybee.route_scope(p.proname) = '-' THEN p.prosrc ~ 'token'
+        ELSE (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(p.prosrc,
+             'privacybee\.(authenticate(_member)?|dav_member)\(token, privacybee\.route_scope\(''' || p.proname || '''\)[,)]', 'g')) <> 1
+        END
         OR p.prosrc ~ '''(contacts:read|contacts:write|buzz|buzz:lookup)''');
 
 -- the route functions written in C: their scope comes from route_scopes.h, generated

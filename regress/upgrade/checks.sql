@@ -51,3 +51,16 @@ SELECT 'does not render: contacts of member ' || r.user_id
 SELECT 'tag without its label: ' || t.user_id || ' ' || t.name FROM privacybee.tags t
  WHERE NOT EXISTS (SELECT 1 FROM upgrade_before.contacts b
                     WHERE b.user_id = t.user_id AND t.name = ANY (b.labels));
+
+-- CardDAV (sql/upgrade/0.1.0--0.2.0/70_carddav.sql): every contact is a card and every
+-- tombstone a deleted card, numbered 0, so a client's first sync finds them; each member
+-- with cards has a change counter
+SELECT 'not a card: contact ' || c.user_id || '/' || c.id FROM privacybee.contacts c
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_cards k
+                    WHERE k.user_id = c.user_id AND k.contact_id = c.id AND NOT k.deleted);
+SELECT 'not a deleted card: tombstone ' || t.user_id || '/' || t.contact_id
+  FROM privacybee.contact_tombstones t
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_cards k
+                    WHERE k.user_id = t.user_id AND k.contact_id = t.contact_id AND k.deleted);
+SELECT 'no change counter: member ' || k.user_id FROM privacybee.contact_cards k
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_sync_seqs q WHERE q.user_id = k.user_id);

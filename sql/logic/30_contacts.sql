@@ -393,6 +393,26 @@ BEGIN
 END
 $$;
 
+-- A contact of uid goes (its owner locked and the row locked by the caller), leaving a
+-- tombstone tombstone_period() for syncing clients; the member's older ones are purged.
+-- DELETE /contacts/<id> and CardDAV's DELETE of a card.
+CREATE OR REPLACE FUNCTION privacybee.contact_remove(uid bigint, cid bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    ext text;
+BEGIN
+    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
+    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
+    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
+    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
+    DELETE FROM privacybee.contact_tombstones
+     WHERE user_id = uid AND deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+END
+$$;
+COMMENT ON FUNCTION privacybee.contact_remove(bigint, bigint) IS
+    'deletes a contact of a member (locked by the caller), leaving its tombstone';
+
 -- DELETE /contacts/<id>: the row goes, a tombstone stays tombstone_period() for syncing
 -- clients; the member's older ones are purged here (and nightly by maintenance()).
 CREATE OR REPLACE FUNCTION privacybee.api_contact_delete(token text, arg text, params jsonb, body jsonb,
@@ -403,7 +423,6 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_delete'));
     cid bigint;
     v integer;
-    ext text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     cid := privacybee.path_id(arg, 'contact');
@@ -416,12 +435,7 @@ BEGIN
     END IF;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
                                            privacybee.contact_etag(v), false);
-    DELETE FROM privacybee.contacts WHERE user_id = uid AND id = cid RETURNING external_id INTO ext;
-    -- the external_id stays with the tombstone, so a stale client's sync cannot revive it
-    INSERT INTO privacybee.contact_tombstones (user_id, contact_id, external_id) VALUES (uid, cid, ext)
-    ON CONFLICT (user_id, contact_id) DO UPDATE SET deleted_at = pg_catalog.now(), external_id = EXCLUDED.external_id;
-    DELETE FROM privacybee.contact_tombstones
-     WHERE user_id = uid AND deleted_at < pg_catalog.now() - privacybee.tombstone_period();
+    PERFORM privacybee.contact_remove(uid, cid);
     RETURN privacybee.response(200, pg_catalog.json_build_object('id', cid, 'deleted', true)::text);
 END
 $$;

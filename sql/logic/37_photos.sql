@@ -42,6 +42,27 @@ $$;
 COMMENT ON FUNCTION privacybee.contact_photo_changed(bigint, bigint) IS
     'a contact''s photo changed: its version and updated move';
 
+-- Stores an image (one image_header() reads) as the photo of contact cid of uid (locked
+-- by the caller), replacing any; returns its ETag. The caller moves the contact's version
+-- (contact_photo_changed(), or the write of the contact it comes with: a CardDAV card).
+CREATE OR REPLACE FUNCTION privacybee.contact_photo_store(uid bigint, cid bigint, photo bytea)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    h record := privacybee.image_header(photo);
+    etag text := privacybee.photo_etag(photo);
+BEGIN
+    INSERT INTO privacybee.contact_photos AS p (user_id, contact_id, content_type, width, height, data, etag)
+    VALUES (uid, cid, h.content_type, h.width, h.height, photo, etag)
+    ON CONFLICT (user_id, contact_id) DO UPDATE
+       SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
+           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
+    RETURN etag;
+END
+$$;
+COMMENT ON FUNCTION privacybee.contact_photo_store(bigint, bigint, bytea) IS
+    'stores an image as a contact''s photo (the caller moves the contact''s version); returns its ETag';
+
 -- PUT /contacts/<id>/photo: body the image, content_type its Content-Type. Order: 400
 -- for parameters, the preconditions of an existing contact's photo (412), then the body
 -- (415 for a type that is not an image's, 413, 400 for bytes that are not that image),
@@ -84,12 +105,7 @@ BEGIN
     IF NOT found_contact THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
-    etag := privacybee.photo_etag(photo);
-    INSERT INTO privacybee.contact_photos AS p (user_id, contact_id, content_type, width, height, data, etag)
-    VALUES (uid, cid, h.content_type, h.width, h.height, photo, etag)
-    ON CONFLICT (user_id, contact_id) DO UPDATE
-       SET content_type = EXCLUDED.content_type, width = EXCLUDED.width,
-           height = EXCLUDED.height, data = EXCLUDED.data, etag = EXCLUDED.etag, updated = pg_catalog.now();
+    etag := privacybee.contact_photo_store(uid, cid, photo);
     PERFORM privacybee.contact_photo_changed(uid, cid);
     RETURN privacybee.response(200, privacybee.contact_json(uid, cid), 'ETag: ' || etag);
 END

@@ -16,6 +16,7 @@ LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     tombstones bigint;
+    cards bigint;
     blocked bigint;
     batches bigint;
     events bigint;
@@ -35,6 +36,8 @@ BEGIN
     DELETE FROM privacybee.contact_tombstones t
      WHERE t.deleted_at < pg_catalog.now() - privacybee.tombstone_period();
     GET DIAGNOSTICS tombstones = ROW_COUNT;
+    -- CardDAV's deleted cards alike (sql/logic/70_carddav.sql)
+    cards := privacybee.carddav_purge();
 
     -- blocked calls beyond each member's latest blocked_calls_kept()
     DELETE FROM privacybee.blocked_calls b
@@ -76,6 +79,7 @@ BEGIN
 
     RETURN pg_catalog.jsonb_build_object(
         'tombstones_purged', tombstones,
+        'cards_purged', cards,
         'blocked_calls_purged', blocked,
         'webhook_batches_purged', batches,
         'webhook_events_purged', events,

@@ -114,7 +114,8 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
                          contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
-                         tokens,webhooks,webhook_secrets,webhook_events,webhook_batches,webhook_attempts}'::text[] LOOP
+                         tokens,webhooks,webhook_secrets,webhook_events,webhook_batches,webhook_attempts,
+                         contact_cards,contact_sync_seqs}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);

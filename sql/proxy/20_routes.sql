@@ -329,3 +329,83 @@ LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
 $$;
+
+-- OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV's capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_options(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ANY;
+$$;
+
+-- GET /.well-known/carddav and PROPFIND /.well-known/carddav: where the CardDAV service is (RFC 6764) (scope none; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_well_known(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ANY;
+$$;
+
+-- PROPFIND / and PROPFIND /dav/: the server's root, as a CardDAV client given only the host asks it: who I am (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_root(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- PROPFIND /dav/{id}/: my principal and address book home, with Depth 1 my address books (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_home(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- PROPFIND /dav/{id}/contacts/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_book(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- REPORT /dav/{id}/contacts/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_report(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- PROPFIND /dav/{id}/contacts/{name}: one card's properties (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_card(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- GET /dav/{id}/contacts/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_put(token text, arg text, params jsonb, body text, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+
+-- DELETE /dav/{id}/contacts/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
