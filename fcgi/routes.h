@@ -44,6 +44,7 @@ typedef struct Route
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
 	size_t		body_limit;		/* bytes; 0: the configured limit (--body-limit) */
+	bool		read_only;		/* writes nothing: a hot standby may serve it (--dsn-read) */
 	bool		dav;			/* a WebDAV route (CardDAV): HTTP Basic, params from headers */
 } Route;
 
