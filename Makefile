@@ -8,7 +8,8 @@
 #   make run        serve the API with demo data on 127.0.0.1:$(PORT)
 #   make stop       stop what make run started
 #   make test       pg_regress + HTTP suites on a throwaway instance
-#   make bench      the benchmarks, beside their ceilings and peers (never part of make test)
+#   make bench      the benchmarks, beside their ceilings and peers (never part of make test);
+#                   shards.sh: one database against PL/Proxy + 2 shards, and a hot standby
 #   make soak       1M mixed requests to privacybee-fcgi under ASan/UBSan/LSan
 #   make fuzz       libFuzzer over the request path for FUZZ_TIME seconds (make test: briefly)
 #   make routes     regenerate what the route registry api/routes generates
@@ -228,6 +229,7 @@ bench: deps
 	@bash regress/bench/search.sh
 	@bash regress/bench/carddav.sh
 	@bash regress/bench/webhooks.sh
+	@bash regress/bench/shards.sh
 
 # make soak installs into its own PostgreSQL tree too (regress/soak/run.sh)
 soak: deps

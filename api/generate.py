@@ -240,7 +240,7 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
@@ -249,10 +249,11 @@ def route_table_c(routes):
             else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
             "true" if r.dev else "false", "true" if r.signed else "false",
             "true" if r.client_basic else "false", r.body_limit,
-            "true" if r.dav else "false"))
+            "true" if r.read_only else "false", "true" if r.dav else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic, body_limit, dav */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic,\n"
+            " * body_limit, read_only, dav */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -396,6 +397,71 @@ def nginx_limits(routes):
             f"# {GENERATED}\n# (and fcgi/nginx/privacybee-server.conf.in).\n" + "".join(blocks))
 
 
+# How the proxy computes the partition hash of each shard key (sql/proxy/00_proxy.sql
+# defines these; PL/Proxy maps a hash to a shard as abs(hash % shards)).
+SHARD_HASH = {"any": "ANY",
+              "member": "privacybee.token_shard(token)",
+              "call": "privacybee.call_shard_key(params, body)",
+              "team": "privacybee.team_shard(token, body)"}
+
+
+def proxy_routes_sql(routes):
+    """The proxy database's route functions: one per api_* function, same signature, run
+    by PL/Proxy on the shard its key picks (docs/sharding.md)."""
+    out = [f"-- Route functions of the PL/Proxy proxy database: each runs on the shard its key picks.\n"
+           f"-- {GENERATED}\n-- (shard=, then=; the keys' hashes are sql/proxy/00_proxy.sql's).\n"]
+    done = set()
+    for r in routes:
+        if not r.function or r.function in done:
+            continue
+        done.add(r.function)
+        f = r.function
+        # bytes (an image, a multipart body's file) as route_arguments() gives them
+        image = r.body_kind in ("image", "multipart")
+        # the body's type as route_arguments() gives it: bytes of an image, a vCard's text
+        body = "text" if r.body_kind == "vcard" else "jsonb"
+        args = ("token text, arg text, params jsonb, body bytea, content_type text, if_match text, "
+                "if_none_match text DEFAULT NULL" if image else
+                f"token text, arg text, params jsonb, body {body}, if_match text, if_none_match text DEFAULT NULL")
+        names = ("token, arg, params, body, content_type, if_match, if_none_match" if image else
+                 "token, arg, params, body, if_match, if_none_match")
+        result = "privacybee.http_binary_response" if r.bytes_answer else "privacybee.http_response"
+        answer = "bytea" if r.bytes_answer else "text"
+        out.append(f"-- {route_comment(routes, f)}")
+        if r.shard == "all":
+            # every shard runs it and says which it is; the answer is a success if any
+            # shard's is, the token's member's shard's first (a service token's: any)
+            out.append(
+                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args.replace(' DEFAULT NULL', '')},\n"
+                f"    OUT status integer, OUT headers text, OUT answer {answer}, OUT shard text)\n"
+                f"RETURNS SETOF record\nLANGUAGE plproxy AS $$\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON ALL;\n"
+                f"    SELECT s AS status, h AS headers, b AS answer,\n"
+                f"           pg_catalog.current_setting('privacybee.shard', true) AS shard\n"
+                f"      FROM privacybee.{f}({names}) AS r(s, h, b);\n$$;\n"
+                f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
+                f"RETURNS {result}\nLANGUAGE sql AS $$\n"
+                f"    SELECT r.status, r.headers, r.answer FROM privacybee_shards.{f}({names}) AS r\n"
+                f"     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC\n"
+                f"     LIMIT 1\n$$;\n")
+        elif r.then:
+            out.append(
+                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args})\n"
+                f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n"
+                f"    SELECT * FROM privacybee.{f}({names});\n$$;\n"
+                f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
+                f"RETURNS {result}\nLANGUAGE plpgsql AS $$\nDECLARE\n    r {result};\nBEGIN\n"
+                f"    r := privacybee_shards.{f}({names});\n"
+                f"    PERFORM privacybee.{r.then}(token, r);\n    RETURN r;\nEND\n$$;\n")
+        else:
+            out.append(
+                f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
+                f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n$$;\n")
+    return "\n".join(out)
+
+
 README_START = "<!-- routes: generated by api/generate.py from api/routes -->"
 README_END = "<!-- /routes -->"
 
@@ -432,6 +498,7 @@ def outputs(scopes, routes):
         "fcgi/nginx/privacybee-routes.conf": nginx_conf(routes),
         "fcgi/nginx/privacybee-limits.conf.in": nginx_limits(routes),
         "README.md": readme(readme_text, routes),
+        "sql/proxy/20_routes.sql": proxy_routes_sql(routes),
     }
 
 

@@ -27,6 +27,14 @@ RATE_CLASSES = ("rw", "delete", "list", "lookup")
 BUILTINS = ("(openapi)",)
 # {name}: a WebDAV resource's name as its client chose it (one segment, decoded)
 PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
+# How the PL/Proxy proxy finds the shard that answers a route (docs/sharding.md):
+#   member  the member whose id the bearer token carries (the default for member scopes)
+#   call    the shard of the call's receiving Buzz number (the default for service scopes)
+#   team    the team (teamId in the body), else the member of the token
+#   all     every shard runs it, each keeping the rows of its own members; the answer is
+#           a success if any shard's is, the token's member's shard's first
+#   any     any one shard: the route reads no member's rows (capabilities, a redirect)
+SHARD_KEYS = ("member", "call", "team", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # a scope's name: ours (contacts:read) and the Contacts+ seed's (teams.contacts.read)
 SCOPE_NAME = re.compile(r"[a-z]+([:.][a-z]+)*")
@@ -66,6 +74,9 @@ class Route:
     client_basic: bool = False  # OAuth client credentials may come as HTTP Basic
     body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
     bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
+    shard: str | None = None    # shard=KEY (SHARD_KEYS); None: the default of the scope's holder
+    then: str | None = None     # then=FUNCTION: the proxy calls it with the answer (docs/sharding.md)
+    primary: bool = False       # a GET that writes, or must read the newest: never the standby
     dav: bool = False           # a WebDAV route (CardDAV, SPEC §15): HTTP Basic, answers bytes
     summary: str = ""
 
@@ -77,6 +88,12 @@ class Route:
             out += PLACEHOLDERS.get(part) or re.escape(part)
         # a collection's path (a final "/") is matched without its final slash too
         return "^" + out + ("?" if self.path.endswith("/") and len(self.path) > 1 else "") + "$"
+
+    @property
+    def read_only(self):
+        """Writes nothing: a hot standby may serve it (privacybee-fcgi --dsn-read). A GET,
+        unless it says primary."""
+        return self.method == "GET" and not self.primary and self.function is not None
 
     @property
     def segments(self):
@@ -145,8 +162,18 @@ def parse_line(number, text):
             if not size:
                 raise RegistryError(f"line {number}: limit= is a size such as 512KiB or 5MiB")
             route.body_limit = int(size.group(1)) * (1024 if size.group(2) == "KiB" else 1024 * 1024)
+        elif key == "shard" and eq:
+            if value not in SHARD_KEYS:
+                raise RegistryError(f"line {number}: shard key {value!r} is not one of {SHARD_KEYS}")
+            route.shard = value
+        elif key == "then" and eq:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                raise RegistryError(f"line {number}: then= names a function of the proxy (sql/proxy/)")
+            route.then = value
         elif a == "bytes":
             route.bytes_answer = True
+        elif a == "primary":
+            route.primary = True
         elif a == "dev":
             route.dev = True
         elif a == "dav":
@@ -196,8 +223,17 @@ def check(routes, declared):
     for r in routes:
         if r.scope and r.scope not in names:
             raise RegistryError(f"line {r.line}: scope {r.scope} is not declared (scope {r.scope} member|service | …)")
-    seen, scopes = {}, {}
+    seen, scopes, shards = {}, {}, {}
+    holders = {s.name: s.holder for s in declared}
     for r in routes:
+        if r.function and r.shard is None:
+            holder = holders.get(r.scope)
+            if holder is None:
+                raise RegistryError(f"line {r.line}: a route without a token must say how the sharded "
+                                    f"layout routes it (shard=KEY, docs/sharding.md)")
+            r.shard = "member" if holder == "member" else "call"
+        if r.function and shards.setdefault(r.function, (r.shard, r.then)) != (r.shard, r.then):
+            raise RegistryError(f"line {r.line}: {r.function} is given two shard keys or then= functions")
         if (r.method, r.path) in seen:
             raise RegistryError(f"line {r.line}: {r.method} {r.path} is already line {seen[r.method, r.path]}")
         seen[r.method, r.path] = r.line

@@ -21,6 +21,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -54,7 +55,7 @@ typedef struct CallParams
  * array of its values (privacybee-fcgi), and one call cannot have two of them.
  */
 static char *
-Field(Jsonb *obj, const char *key)
+FieldOf(Jsonb *obj, const char *key, bool quiet)
 {
 	JsonbValue	k;
 	JsonbValue *v;
@@ -71,9 +72,15 @@ Field(Jsonb *obj, const char *key)
 		return pnstrdup(v->val.string.val, v->val.string.len);
 	if (v->type == jbvNumeric)
 		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	if (v->type == jbvBinary)
+	if (v->type == jbvBinary && !quiet)
 		bad_field(key, "must be one string or number");
 	return NULL;
+}
+
+static char *
+Field(Jsonb *obj, const char *key)
+{
+	return FieldOf(obj, key, false);
 }
 
 /* The body's field wins over the query string's, as params || body would. */
@@ -385,6 +392,47 @@ CallParamsOf(FunctionCallInfo fcinfo, SchemaVersion schema)
 	nulls[2] = false;
 	result[2] = BoolGetDatum(c.trusted);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), result, nulls)));
+}
+
+/*
+ * call_shard_key(params jsonb, body jsonb) → integer: the hash of the receiving number of
+ * a call, read as trust-lookup reads it (ours, else the provider's To), as PostgreSQL's
+ * hashtext() hashes the stored E.164 form. The PL/Proxy proxy runs trust-lookup and
+ * call-lookup on the shard this picks (docs/sharding.md): a shard hands out only the Buzz
+ * numbers whose hash is its own (number_is_local), so a receiving member lives there.
+ * Never an error — the shard chosen answers for what cannot be read, in the order of
+ * checks (401 before 400) — and 0 (some shard) when there is no number.
+ */
+PG_FUNCTION_INFO_V1(call_shard_key);
+Datum
+call_shard_key(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *params = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	Jsonb	   *body = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	char	   *code;
+	char	   *number;
+	char		e164[PHONE_E164_BUFSIZE];
+
+	if (body && !JB_ROOT_IS_OBJECT(body))
+		body = NULL;
+	if (params && !JB_ROOT_IS_OBJECT(params))
+		params = NULL;
+	code = FieldOf(body, "number_code", true);
+	if (code == NULL)
+		code = FieldOf(params, "number_code", true);
+	number = FieldOf(body, "number", true);
+	if (number == NULL)
+		number = FieldOf(params, "number", true);
+	if (code == NULL && number == NULL)
+	{
+		number = FieldOf(body, "To", true);
+		if (number == NULL)
+			number = FieldOf(params, "To", true);
+		code = number ? "" : NULL;
+	}
+	if (code == NULL || number == NULL || !Normalize(code, number, e164))
+		PG_RETURN_INT32(0);
+	PG_RETURN_INT32(DatumGetInt32(hash_any((const unsigned char *) e164, strlen(e164))));
 }
 
 PG_FUNCTION_INFO_V1(call_params);

@@ -15,6 +15,9 @@ PG_MODULE_MAGIC;
 int			privacybee_max_sync_items = 1000;
 static bool dev_endpoints = false;
 static int	max_page_size = 1000;
+/* the shard layout (docs/sharding.md): this database is shard `shard` of `shards` */
+static int	shard = 0;
+static int	shards = 1;
 
 /* webhooks (docs/webhooks.md): read in SQL, sql/logic/70_webhooks.sql */
 static bool webhooks_allow_loopback = false;
@@ -60,6 +63,19 @@ _PG_init(void)
 							"How long a failing webhook batch is retried before its webhook is disabled.",
 							NULL, &webhooks_retry_period, 86400, 1, 30 * 86400,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+	/*
+	 * A shard of the PL/Proxy layout (docs/sharding.md) keeps the rows of its own
+	 * members only; privacybee.become_shard() sets both for the database. One database
+	 * alone is shard 0 of 1 and holds everyone.
+	 */
+	DefineCustomIntVariable("privacybee.shard",
+							"This database's shard number (0-based) in the PL/Proxy layout.",
+							NULL, &shard, 0, 0, 1023,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("privacybee.shards",
+							"How many shard databases the PL/Proxy layout has (1: one database).",
+							NULL, &shards, 1, 1, 1024,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	member_scope_define_setting();
 	MarkGUCPrefixReserved("privacybee");
 }

@@ -12,6 +12,7 @@ typedef struct Config
 	const char *socket_group;	/* group given access (mode 0660); NULL: our own */
 	const char *pid_file;
 	const char *dsn;			/* libpq connection string */
+	const char *dsn_read;		/* a hot standby for the read-only routes; NULL: none */
 	int			workers;		/* worker processes */
 	int			threads;		/* threads per worker (FastCGI requests at once) */
 	int			connections;	/* PG connections per worker, shared by its threads */

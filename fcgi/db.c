@@ -42,6 +42,13 @@
  *     server held our calls); those are never repeated.
  * So a restart costs at most the calls in flight at that moment, on the connections it
  * broke; a connection's death never fails a call queued on another.
+ *
+ * A hot standby (--dsn-read). The worker then keeps as many connections to it, and a
+ * read-only route's call (the registry says which, routes.h read_only) goes there; every
+ * other call, and a read-only one while the standby cannot be reached, goes to the
+ * primary. Read-your-writes is the primary's to keep, not ours: the API's role commits
+ * with synchronous_commit = remote_apply (docs/sharding.md, "Hot standby"), so a write is
+ * answered only once the standby has applied it, and a read that follows sees it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -90,10 +97,13 @@ typedef struct Conn
 	Call	   *head;			/* calls sent, oldest first, awaiting their answers */
 	Call	   *tail;
 	atomic_int	in_flight;		/* length of that list, read without the lock */
+	const char *dsn;			/* the primary's, or the standby's (--dsn-read) */
 } Conn;
 
+/* config.connections to the primary, then as many to the standby when there is one */
 static Conn *conns;
 static int	nconns;
+static atomic_bool reported_standby_down;
 static atomic_bool dev_endpoints;
 static atomic_bool reported_down;
 
@@ -282,7 +292,7 @@ Drop(Conn *c)
 static bool
 Connect(Conn *c)
 {
-	PGconn	   *pg = PQconnectdb(config.dsn);
+	PGconn	   *pg = PQconnectdb(c->dsn);
 
 	c->doomed = false;
 	if (pg)
@@ -291,14 +301,16 @@ Connect(Conn *c)
 		!PQenterPipelineMode(pg) || PQsetnonblocking(pg, 1) != 0)
 	{
 		/* log the outage once, not once per request */
-		if (!atomic_exchange(&reported_down, true))
-			fprintf(stderr, "privacybee-fcgi: database unavailable: %s", PQerrorMessage(pg));
+		if (!atomic_exchange(c->dsn == config.dsn ? &reported_down : &reported_standby_down, true))
+			fprintf(stderr, "privacybee-fcgi: %s unavailable: %s",
+					c->dsn == config.dsn ? "database" : "standby (--dsn-read)", PQerrorMessage(pg));
 		PQfinish(pg);
 		c->doomed = false;
 		return false;
 	}
-	if (atomic_exchange(&reported_down, false))
-		fprintf(stderr, "privacybee-fcgi: database reachable again\n");
+	if (atomic_exchange(c->dsn == config.dsn ? &reported_down : &reported_standby_down, false))
+		fprintf(stderr, "privacybee-fcgi: %s reachable again\n",
+				c->dsn == config.dsn ? "database" : "standby (--dsn-read)");
 	c->pg = pg;
 	c->generation++;
 	pthread_cond_signal(&c->up);
@@ -411,15 +423,16 @@ db_start(void)
 	pthread_attr_t attr;
 
 	nconns = config.connections;
-	conns = calloc((size_t) nconns, sizeof(Conn));
+	conns = calloc((size_t) nconns * (config.dsn_read ? 2 : 1), sizeof(Conn));
 	if (conns == NULL || pthread_attr_init(&attr) != 0 ||
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0)
 		return false;
-	for (int i = 0; i < nconns; i++)
+	for (int i = 0; i < nconns * (config.dsn_read ? 2 : 1); i++)
 	{
 		Conn	   *c = &conns[i];
 		pthread_t	t;
 
+		c->dsn = i < nconns ? config.dsn : config.dsn_read;
 		c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (c->wake_fd < 0 || pthread_mutex_init(&c->lock, NULL) != 0 ||
 			pthread_cond_init(&c->up, NULL) != 0 ||
@@ -430,15 +443,19 @@ db_start(void)
 	return true;
 }
 
-/* The connection with the fewest calls in flight (a thread's own turn breaks ties). */
+/*
+ * The connection with the fewest calls in flight (a thread's own turn breaks ties), to
+ * the standby when standby (there is one), else to the primary.
+ */
 static Conn *
-Pick(Db *db)
+Pick(Db *db, bool standby)
 {
-	Conn	   *best = &conns[db->turn++ % (unsigned) nconns];
+	Conn	   *pool = standby ? conns + nconns : conns;
+	Conn	   *best = &pool[db->turn++ % (unsigned) nconns];
 
 	for (int i = 0; i < nconns; i++)
-		if (atomic_load(&conns[i].in_flight) < atomic_load(&best->in_flight))
-			best = &conns[i];
+		if (atomic_load(&pool[i].in_flight) < atomic_load(&best->in_flight))
+			best = &pool[i];
 	return best;
 }
 
@@ -460,7 +477,7 @@ db_ready(Db *db)
 	bool		ok;
 
 	ThreadInit(db);
-	c = Pick(db);
+	c = Pick(db, false);
 	pthread_mutex_lock(&c->lock);
 	ok = c->pg != NULL || Connect(c);
 	pthread_mutex_unlock(&c->lock);
@@ -470,14 +487,14 @@ db_ready(Db *db)
 /* lengths, formats: PQexecParams's, NULL for text parameters; result_format 1: binary */
 static PGresult *
 Exec(Db *db, const char *stmt, int n, const char *const *values, const int *lengths,
-	 const int *formats, int result_format)
+	 const int *formats, int result_format, bool standby)
 {
 	Call		k = {.wake = &db->wake};
 
 	ThreadInit(db);
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
-		Conn	   *c = Pick(db);
+		Conn	   *c = Pick(db, standby);
 
 		pthread_mutex_lock(&c->lock);
 		if (c->pg && (c->doomed || PQstatus(c->pg) != CONNECTION_OK))
@@ -485,7 +502,12 @@ Exec(Db *db, const char *stmt, int n, const char *const *values, const int *leng
 		if (c->pg == NULL && !Connect(c))
 		{
 			pthread_mutex_unlock(&c->lock);
-			return NULL;
+			if (!standby)
+				return NULL;
+			/* a read the standby cannot serve now: the primary serves it */
+			standby = false;
+			attempt--;
+			continue;
 		}
 		if (!PQsendQueryPrepared(c->pg, stmt, n, values, lengths, formats, result_format) ||
 			!PQpipelineSync(c->pg))
@@ -541,7 +563,8 @@ db_call_route(Db *db, size_t route, bool head, const char *const values[ROUTE_NP
 			 route);
 	return Exec(db, name, image ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS, values,
 				image ? lengths : NULL, image ? formats : NULL,
-				routes[route].answer == ANSWER_SQL_BYTES ? 1 : 0);
+				routes[route].answer == ANSWER_SQL_BYTES ? 1 : 0,
+				config.dsn_read != NULL && routes[route].read_only);
 }
 
 PGresult *
@@ -549,7 +572,7 @@ db_check_token(Db *db, const char *token, const char *scope)
 {
 	const char *values[2] = {token, scope};
 
-	return Exec(db, CHECK_TOKEN_STMT, 2, values, NULL, NULL, 0);
+	return Exec(db, CHECK_TOKEN_STMT, 2, values, NULL, NULL, 0, false);
 }
 
 void

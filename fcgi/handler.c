@@ -523,8 +523,8 @@ static void
 RespondSqlError(Request *r, PGresult *res)
 {
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *message = sqlstate_remote_message(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	const char *detail = sqlstate_remote_detail(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 	int			status;
 	const SqlAnswer *answer = sqlstate_answer(sqlstate, &status);
 	json_t	   *details = NULL; /* new reference */

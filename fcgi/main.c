@@ -86,6 +86,8 @@ PrintUsage(FILE *out)
 			"The privacybee FastCGI front-end: one prepared SQL function call per request.\n"
 			"\n"
 			"  --dsn CONNINFO              libpq connection string (required)\n"
+			"  --dsn-read CONNINFO         a hot standby of it: the read-only routes are served\n"
+			"                              there (the primary when it cannot be reached)\n"
 			"  --socket PATH               FastCGI unix socket to listen on (mode 0660);\n"
 			"                              not needed under systemd socket activation\n"
 			"  --socket-group GROUP        group allowed to connect (nginx's, e.g. www-data)\n"
@@ -176,7 +178,7 @@ ReadProviderSecret(const char *path)
 
 enum
 {
-	OPT_SOCKET = 256, OPT_SOCKET_GROUP, OPT_PID_FILE, OPT_DSN, OPT_WORKERS, OPT_THREADS,
+	OPT_SOCKET = 256, OPT_SOCKET_GROUP, OPT_PID_FILE, OPT_DSN, OPT_DSN_READ, OPT_WORKERS, OPT_THREADS,
 	OPT_CONNECTIONS, OPT_BACKLOG, OPT_BODY_LIMIT, OPT_JSON_DEPTH, OPT_TWILIO_TOKEN_FILE, OPT_PUBLIC_URL,
 	OPT_DELIVERY_DSN, OPT_DELIVERY_THREADS, OPT_HELP, OPT_VERSION
 };
@@ -186,6 +188,7 @@ static const struct option long_options[] = {
 	{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 	{"pid-file", required_argument, NULL, OPT_PID_FILE},
 	{"dsn", required_argument, NULL, OPT_DSN},
+	{"dsn-read", required_argument, NULL, OPT_DSN_READ},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"threads", required_argument, NULL, OPT_THREADS},
 	{"connections", required_argument, NULL, OPT_CONNECTIONS},
@@ -223,6 +226,9 @@ ParseArgs(int argc, char **argv)
 				break;
 			case OPT_DSN:
 				config.dsn = optarg;
+				break;
+			case OPT_DSN_READ:
+				config.dsn_read = optarg;
 				break;
 			case OPT_WORKERS:
 				config.workers = (int) NumberArg("--workers", optarg, 1, MAX_WORKERS);

@@ -55,6 +55,7 @@ typedef struct Route
 	bool		client_basic;	/* OAuth client credentials may come as HTTP Basic: decoded
 								 * into the form body's client_id and client_secret */
 	size_t		body_limit;		/* bytes; 0: the configured limit (--body-limit) */
+	bool		read_only;		/* writes nothing: a hot standby may serve it (--dsn-read) */
 	bool		dav;			/* a WebDAV route (CardDAV): HTTP Basic, params from headers */
 } Route;
 

@@ -7,6 +7,9 @@
  * message that says what happened and whether to retry — never the database's own text,
  * which stays in the log. Only what is left (a defect of ours: 42xxx, XX000, P0001 …) is a
  * 500. The table is read first match first, so a code comes before its class.
+ *
+ * An error relayed by PL/Proxy (the sharded layout) keeps its SQLSTATE; its message and
+ * detail are read past PL/Proxy's prefixes (sqlstate_remote_message, _detail).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +69,36 @@ sqlstate_answer(const char *sqlstate, int *status)
 			return &answers[i];
 		}
 	return &internal;
+}
+
+const char *
+sqlstate_remote_message(const char *text)
+{
+	static const char remote[] = "] REMOTE ERROR: ";
+	const char *open;
+	const char *mark;
+
+	if (text == NULL)
+		return NULL;
+	/* "<name>(<digits>): [<database>" then remote: the name has no space, nor "(" */
+	open = strchr(text, '(');
+	if (open == NULL || open == text || memchr(text, ' ', open - text) != NULL)
+		return text;
+	mark = open + 1;
+	while (*mark >= '0' && *mark <= '9')
+		mark++;
+	if (mark == open + 1 || strncmp(mark, "): [", 4) != 0)
+		return text;
+	mark = strstr(mark + 4, remote);
+	return mark ? mark + strlen(remote) : text;
+}
+
+const char *
+sqlstate_remote_detail(const char *text)
+{
+	static const char remote[] = "Remote detail: ";
+
+	if (text != NULL && strncmp(text, remote, strlen(remote)) == 0)
+		return text + strlen(remote);
+	return text;
 }

@@ -22,4 +22,14 @@ typedef struct SqlAnswer
  */
 extern const SqlAnswer *sqlstate_answer(const char *sqlstate, int *status);
 
+/*
+ * An error's message or detail as the function that raised it wrote it: when it came
+ * through the PL/Proxy proxy of the sharded layout (docs/sharding.md), PL/Proxy relays
+ * the shard's error with its SQLSTATE but prefixes its message with
+ * "<function>(<args>): [<database>] REMOTE ERROR: " and its detail with "Remote detail: ".
+ * Returns a pointer into text (NULL for NULL).
+ */
+extern const char *sqlstate_remote_message(const char *text);
+extern const char *sqlstate_remote_detail(const char *text);
+
 #endif

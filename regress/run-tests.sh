@@ -9,9 +9,13 @@
 #      accepts the document served; HTTP suites (regress/http) through nginx +
 #      privacybee-fcgi + PostgreSQL, with privacybee-fcgi built under AddressSanitizer +
 #      UBSan (any sanitizer report fails), every response checked against that document;
-#   4. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
+#   4. the sharded layout (regress/shards/run.sh: a SHARDS=2 stack of its own and a
+#      focused suite); with SHARDS=N in the environment the stack above is sharded too,
+#      so every suite runs through the PL/Proxy proxy (docs/sharding.md); the hot standby
+#      (regress/standby/run.sh: a STANDBY=1 stack of its own, privacybee-fcgi --dsn-read);
+#   5. the fuzzer, and beside it the packaging checks (regress/packaging/run.sh): a staged
 #      make install verified by systemd, served through, and make run's pg_cron jobs;
-#   5. README.md's examples, in order, on a demo stack as make run starts it
+#   6. README.md's examples, in order, on a demo stack as make run starts it
 #      (regress/readme/run.sh), and make run's restart and printed lines.
 # Ends with one line "N passed, M failed".
 set -uo pipefail
@@ -56,6 +60,9 @@ export TWILIO_AUTH_TOKEN_FILE="$dir/twilio-auth-token"
 head -c 24 /dev/urandom | base64 > "$TWILIO_AUTH_TOKEN_FILE"
 bash fcgi/stack/stack.sh start "$stack" "$port" test || exit 1
 . "$stack/env"
+# the extension's own functions: the database, or with SHARDS its shard 0 (PGDATABASE is
+# then the proxy, which has the route functions and those of SPEC §7 only)
+extension_db=$PGDATABASE${PRIVACYBEE_SHARDS:+_shard_0}
 
 passed=0
 failed=0
@@ -89,7 +96,7 @@ grep -q "^ok: " "$dir/upgrade.log" || failed=$((failed + 1))
 echo "== phone corpus: phone_e164 against libphonenumber"
 g++ -O1 -o "$dir/phone-corpus" regress/phone/corpus.cc -lphonenumber &&
     "$dir/phone-corpus" > "$dir/phone-corpus.tsv" &&
-    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone/agreement.sql \
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -d "$extension_db" -f regress/phone/agreement.sql \
          < "$dir/phone-corpus.tsv" > "$dir/phone.log" 2>&1
 status=$?
 cat "$dir/phone.log" 2>/dev/null
@@ -104,7 +111,7 @@ record $status "npm ci regress/twilio"
 echo "== match keys: phone_match_key against libphonenumber's metadata (AR, MX, every example)"
 g++ -O1 -o "$dir/match-oracle" regress/phone_match/oracle.cc -lphonenumber &&
     "$dir/match-oracle" > "$dir/match-oracle.tsv" &&
-    psql -X -q -v ON_ERROR_STOP=1 -U postgres -f regress/phone_match/agreement.sql \
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -d "$extension_db" -f regress/phone_match/agreement.sql \
          < "$dir/match-oracle.tsv" > "$dir/match.log" 2>&1
 status=$?
 cat "$dir/match.log" 2>/dev/null
@@ -129,8 +136,22 @@ read -r h_ok h_fail < <(sed -n 's/^http: \([0-9]*\) passed, \([0-9]*\) failed$/\
 passed=$((passed + ${h_ok:-0}))
 failed=$((failed + ${h_fail:-1}))
 
+echo "== the sharded layout: a PL/Proxy proxy over two shard databases (regress/shards/run.sh)"
+bash regress/shards/run.sh > "$dir/shards.log" 2>&1
+cat "$dir/shards.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/shards.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/shards.log")))
+grep -q "^ok: shards: test_" "$dir/shards.log" || failed=$((failed + 1))
+
+echo "== the hot standby: read-only routes from a streaming replica (regress/standby/run.sh)"
+bash regress/standby/run.sh > "$dir/standby.log" 2>&1
+cat "$dir/standby.log"
+passed=$((passed + $(grep -c "^ok: " "$dir/standby.log")))
+failed=$((failed + $(grep -c "^not ok: " "$dir/standby.log")))
+grep -q "^ok: standby: test_" "$dir/standby.log" || failed=$((failed + 1))
+
 # beside the fuzzer: its pg_cron check waits for the minute (regress/packaging/run.sh)
-bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1 &
+(unset SHARDS STANDBY; bash regress/packaging/run.sh "$dir/packaging" > "$dir/packaging.log" 2>&1) &
 packaging_pid=$!
 
 echo "== fuzzing the request path (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:=30} s; make fuzz runs long)"

@@ -38,5 +38,10 @@ SELECT privacybee.sync_contacts(ada, '[
 ]'::jsonb)
   FROM demo_ids;
 
-INSERT INTO privacybee.trust_requests (user_id, requester_id, contact_reason)
-SELECT ada, alan, 'We met at the Royal Society' FROM demo_ids;
+-- as Alan's app asks (the route's function: on one database and through the sharded
+-- layout's proxy alike)
+SELECT privacybee.api_trust_request_create(privacybee.issue_token(alan, '{contacts:write}', '1 minute'),
+           NULL, '{}', pg_catalog.jsonb_build_object('user_id', ada,
+                                                     'contact_reason', 'We met at the Royal Society'),
+           NULL)
+  FROM demo_ids;

@@ -8,6 +8,8 @@ packages=(
     make gcc libc6-dev                                  # the build
     postgresql-15 postgresql-server-dev-15 libpq-dev   # server, PGXS headers, libpq
     postgresql-15-cron                                  # pg_cron: nightly maintenance()
+    postgresql-15-plproxy                               # PL/Proxy: the sharded layout's proxy
+                                                        # (SHARDS=N, docs/sharding.md; make test)
     libfcgi-dev libjansson-dev libssl-dev nginx         # front-end (and its HMAC) and web server
     libxml2-dev                                         # front-end: WebDAV request bodies
     vdirsyncer radicale                                 # CardDAV tests: a real client, and the

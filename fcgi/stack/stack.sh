@@ -14,6 +14,14 @@
 # TWILIO_AUTH_TOKEN_FILE and PUBLIC_URL (telephony webhooks must then be signed), and the
 # nginx rate limits RATE_{RW,DELETE,LIST,LOOKUP,ADDR}, BURST_*, RETRY_*, RATE_ADDR_EXEMPT
 # and timeouts BODY_TIMEOUT, FCGI_READ_TIMEOUT (defaults in fcgi/nginx/configure.sh).
+# SHARDS=N (N >= 1): the sharded layout of docs/sharding.md on the one cluster: database
+# privacybee is a PL/Proxy proxy (sql/proxy/) over N shard databases privacybee_shard_<k>,
+# each the whole extension; privacybee-fcgi, make run's env and the suites see the proxy.
+# Unset: privacybee is the one database. A stack keeps the layout it was made with.
+# STANDBY=1: a hot standby of the cluster on loopback (pg_basebackup -R, streaming, its
+# own unix socket under DIR/standby); privacybee-fcgi serves the read-only routes from it
+# (--dsn-read) and the API's role commits with synchronous_commit = remote_apply, so a
+# read that follows a write sees it (docs/sharding.md, "Hot standby"). Not with SHARDS.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +51,7 @@ fi
 web_group=$(id -gn "$web_user")
 
 psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$db" "$@"; }
+psql_on() { local d=$1; shift; as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$d" "$@"; }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
 
@@ -100,31 +109,67 @@ EOF
     fi
 }
 
-setup_database() {
-    local mode=$1
-    if ! as_pg "$pgbin/psql" -X -Atq -h "$dir/pg" -p "$pgport" -d postgres \
-            -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
-        as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
-        psql_db -U postgres -o /dev/null <<EOF
+database_exists() {
+    as_pg "$pgbin/psql" -X -Atq -h "$dir/pg" -p "$pgport" -d postgres \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
+}
+
+# One database with the whole extension: privacybee alone, or shard k of n (become_shard).
+setup_extension_db() {
+    local name=$1 shard=${2:-} shards=${3:-}
+    as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$name"
+    psql_on "$name" -U postgres -o /dev/null <<EOF
 SET client_min_messages = warning;
 CREATE EXTENSION privacybee CASCADE;
-CREATE ROLE $api_role LOGIN;
+DO \$\$ BEGIN CREATE ROLE $api_role LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
 SELECT privacybee.grant_api('$api_role');
-CREATE ROLE $delivery_role LOGIN;
+DO \$\$ BEGIN CREATE ROLE $delivery_role LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$;
 SELECT privacybee.grant_delivery('$delivery_role');
-ALTER DATABASE $db SET privacybee.dev_endpoints = on;
+ALTER DATABASE $name SET privacybee.dev_endpoints = on;
 -- webhooks may post over http to loopback (a receiver on this machine: the tests, a demo)
-ALTER DATABASE $db SET privacybee.webhooks_allow_loopback = on;
+ALTER DATABASE $name SET privacybee.webhooks_allow_loopback = on;
+$( [ -n "$shard" ] && echo "SELECT privacybee.become_shard($shard, $shards);" )
 EOF
-        if [ "$mode" = test ]; then
-            # retries after 200 ms, 400 ms, ... so the suites see several in seconds
-            psql_db -U postgres -o /dev/null -c "ALTER DATABASE $db SET privacybee.webhooks_retry_delay = '200ms'"
+    if [ "$mode" = test ]; then
+        # retries after 200 ms, 400 ms, ... so the suites see several in seconds
+        psql_on "$name" -U postgres -o /dev/null -c "ALTER DATABASE $name SET privacybee.webhooks_retry_delay = '200ms'"
+    fi
+}
+
+# The proxy (docs/sharding.md): PL/Proxy, the functions of sql/proxy/, the shards'
+# connection strings (the cluster's unix socket), the API role's grants.
+setup_proxy_db() {
+    local shards=$1 conn=() k
+    for k in $(seq 0 $((shards - 1))); do
+        setup_extension_db "${db}_shard_$k" "$k" "$shards"
+        conn+=("'host=$dir/pg port=$pgport dbname=${db}_shard_$k'")
+    done
+    as_pg "$pgbin/createdb" -h "$dir/pg" -p "$pgport" -U postgres "$db"
+    psql_db -U postgres -o /dev/null -c "SET client_min_messages = warning" \
+        -c "CREATE EXTENSION plproxy" -f "$top/sql/proxy/privacybee-proxy.sql"
+    psql_db -U postgres -o /dev/null <<EOF
+SELECT privacybee.configure_proxy(ARRAY[$(IFS=,; echo "${conn[*]}")]);
+SELECT privacybee.grant_proxy_api('$api_role');
+ALTER DATABASE $db SET privacybee.dev_endpoints = on;
+EOF
+    echo "$shards" > "$dir/shards"
+}
+
+setup_database() {
+    local mode=$1
+    if ! database_exists "$db"; then
+        if [ -n "${SHARDS:-}" ]; then
+            setup_proxy_db "$SHARDS"
+        else
+            setup_extension_db "$db"
         fi
 
         if [ "$mode" = demo ]; then
             psql_db -U postgres -f "$top/sql/demo.sql" >/dev/null
         fi
     fi
+    # pg_cron's jobs run in one database: the extension's, or the proxy, which runs each
+    # on every shard (docs/sharding.md)
     schedule_pg_cron
     if [ "$mode" = demo ]; then
         # tokens for the demo member (every scope its own app may hold, as the route registry
@@ -154,19 +199,57 @@ stop_fcgi() {
     fi
 }
 
+# The hot standby (STANDBY=1): a base backup of the running cluster that follows it by
+# streaming replication, named so that the primary waits for it to apply each of the API
+# role's commits (synchronous_commit = remote_apply for that role only: the telephony
+# lookup's blocked-call log commits asynchronously anyway, and maintenance never waits).
+start_standby() {
+    local sb="$dir/standby"
+    if [ -n "${SHARDS:-}" ]; then
+        echo "STANDBY with SHARDS is not supported (docs/sharding.md)" >&2
+        exit 2
+    fi
+    if [ ! -f "$sb/data/PG_VERSION" ]; then
+        mkdir -p "$sb/data"
+        chown "$pg_user" "$sb" "$sb/data"
+        chmod 700 "$sb/data"
+        as_pg "$pgbin/pg_basebackup" -h "$dir/pg" -p "$pgport" -U postgres -D "$sb/data" -R -X stream -c fast
+        cat >> "$sb/data/postgresql.auto.conf" <<EOF
+primary_conninfo = 'host=$dir/pg port=$pgport user=postgres application_name=privacybee_standby'
+EOF
+        # its own socket directory; everything else as the primary's
+        echo "unix_socket_directories = '$sb'" >> "$sb/data/postgresql.conf"
+        psql_on postgres -U postgres -o /dev/null \
+            -c "ALTER SYSTEM SET synchronous_standby_names = 'privacybee_standby'" \
+            -c "ALTER ROLE $api_role SET synchronous_commit = remote_apply" \
+            -c "SELECT pg_catalog.pg_reload_conf()"
+    fi
+    touch "$dir/log/standby.log"
+    chown "$pg_user" "$dir/log/standby.log"
+    if ! as_pg "$pgbin/pg_ctl" -D "$sb/data" status >/dev/null 2>&1; then
+        as_pg "$pgbin/pg_ctl" -D "$sb/data" -l "$dir/log/standby.log" -w -t 60 start >/dev/null
+    fi
+}
+
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
-    local signing=()
+    local signing=() read_dsn=() delivery_db=$db
+    # the delivery process reads one database's outbox: with SHARDS, shard 0's (each
+    # shard's outbox needs a delivery process of its own: docs/sharding.md)
+    [ -f "$dir/shards" ] && delivery_db=${db}_shard_0
+    [ -f "$dir/standby/data/PG_VERSION" ] &&
+        read_dsn=(--dsn-read "host=$dir/standby port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi")
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
     [ -n "${PUBLIC_URL:-}" ] && signing+=(--public-url "$PUBLIC_URL")
-    local args=("$bin" "${signing[@]}"
+    local args=("$bin" ${signing[@]+"${signing[@]}"}
         --socket "$dir/fcgi/fcgi.sock" --socket-group "$web_group"
         --workers "$fcgi_workers" --threads "$fcgi_threads"
         --connections "${FCGI_CONNECTIONS:-4}"
         --pid-file "$dir/fcgi/master.pid"
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi"
-        --delivery-dsn "host=$dir/pg port=$pgport dbname=$db user=$delivery_role application_name=privacybee-delivery")
+        ${read_dsn[@]+"${read_dsn[@]}"}
+        --delivery-dsn "host=$dir/pg port=$pgport dbname=$delivery_db user=$delivery_role application_name=privacybee-delivery")
     # A running front-end is left as it is only when it runs with these very settings: a
     # start with others (signing on, more workers, another binary) restarts it and says so,
     # rather than keep the old ones silently.
@@ -234,6 +317,9 @@ export PGDATABASE='$db'
 export PGUSER='postgres'
 export PRIVACYBEE_URL='http://127.0.0.1:$port'
 EOF
+    [ -f "$dir/standby/data/PG_VERSION" ] && echo "export PRIVACYBEE_STANDBY_HOST='$dir/standby'" >> "$dir/env"
+    [ -f "$dir/shards" ] && echo "export PRIVACYBEE_SHARDS='$(cat "$dir/shards")'" >> "$dir/env"
+    return 0
 }
 
 stop_stack() {
@@ -241,6 +327,9 @@ stop_stack() {
         nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/log/nginx-error.log" -s quit || true
     fi
     stop_fcgi
+    if [ -f "$dir/standby/data/PG_VERSION" ]; then
+        as_pg "$pgbin/pg_ctl" -D "$dir/standby/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     if [ -f "$dir/pg/data/PG_VERSION" ]; then
         as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
@@ -253,6 +342,9 @@ start)
     mode=${4:-demo}
     start_postgres
     setup_database "$mode"
+    if [ -n "${STANDBY:-}" ] || [ -f "$dir/standby/data/PG_VERSION" ]; then
+        start_standby
+    fi
     start_fcgi
     start_nginx "$port"
     write_env "$port"

@@ -5,8 +5,8 @@ fails this suite."""
 import urllib.parse
 import uuid
 
-from harness import (ApiTest, Client, fresh_phone, member, multipart, oauth_client, own_error_statuses,
-                     route_table, service_token, sql, sql1, unique)
+from harness import (ApiTest, Client, fresh_phone, give_buzz_number, member, multipart, oauth_client,
+                     own_error_statuses, route_table, service_token, sql, sql1, unique)
 
 # the smallest PNG (1x1)
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
@@ -21,9 +21,7 @@ class TestAuthorizationMatrix(ApiTest):
         cls.b, cls.b_token = member("Bob", "Intruder", fresh_phone())
         cls.company = sql1("SELECT privacybee.create_company('A Corp', %s)", unique("acorp"))
         sql("SELECT privacybee.add_employee(%s, %s)", cls.company, cls.a)
-        cls.a_buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [cls.a_buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", cls.a, cls.a_buzz)
+        cls.a_buzz = give_buzz_number(cls.a)
         cls.secret = "A's secret contact"
         cls.friend = fresh_phone()
         cls.contact = sql1("SELECT (privacybee.sync_contacts(%s, %s::jsonb))[1]", cls.a,

@@ -3,7 +3,7 @@ encryption, clear."""
 import urllib.parse
 import uuid
 
-from harness import ApiTest, fresh_phone, member, service_token, sql, sql1, unique
+from harness import ApiTest, fresh_phone, give_buzz_number, member, service_token, sql, sql1, unique
 
 
 def add_pool_number():
@@ -15,8 +15,7 @@ def add_pool_number():
 def buzz_member(first="Buzz"):
     """A member holding a Buzz number: (user_id, token, buzz E.164)."""
     uid, token = member(first, "Member", fresh_phone())
-    number = add_pool_number()
-    sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, number)
+    number = give_buzz_number(uid)
     return uid, token, number
 
 

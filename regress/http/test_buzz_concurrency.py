@@ -7,7 +7,7 @@ import uuid
 
 import psycopg2
 
-from harness import ApiTest, Client, api, fresh_phone, member, service_token, sql, sql1
+from harness import ApiTest, Client, api, fresh_phone, give_buzz_number, member, service_token, sql, sql1
 
 N = 12
 
@@ -95,9 +95,7 @@ class TestTrustChangesAtOnce(ApiTest):
         wrong = []
         for attempt in range(20):
             receiver, token = member("R", "Race", fresh_phone())
-            buzz = fresh_phone()
-            sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
-            sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", receiver, buzz)
+            buzz = give_buzz_number(receiver)
             phone = fresh_phone()
             owner, _ = member("P", "Race", phone)
             state = setup(token, owner, phone)
@@ -132,9 +130,7 @@ class TestTrustChangesAtOnce(ApiTest):
         are answered at once, with the committed decision."""
         self.service = service_token()
         receiver, token = member("R", "Busy", fresh_phone())
-        buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", receiver, buzz)
+        buzz = give_buzz_number(receiver)
         friend, newcomer = fresh_phone(), fresh_phone()
         Client().request("POST", "/contacts/sync", token, body=[{"display_name": "F", "phone": [friend]}])
         conn = psycopg2.connect("")

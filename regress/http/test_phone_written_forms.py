@@ -3,7 +3,7 @@ at every place a number enters: contact phones (sync, PUT), trust requests by ph
 trust-lookup and call-lookup parameters, and members', companies' and Buzz numbers."""
 import urllib.parse
 
-from harness import ApiTest, fresh_phone, member, service_token, sql, sql1, unique
+from harness import ApiTest, fresh_phone, give_buzz_number, member, service_token, sql, sql1, unique
 
 FULLWIDTH = {ord(c): chr(0xFF10 + int(c)) for c in "0123456789"}
 FULLWIDTH[ord("+")] = "\uFF0B"
@@ -48,9 +48,7 @@ class WrittenFormsTest(ApiTest):
         super().setUp()
         self.service = service_token()
         self.uid, self.token = member("Written", "Forms", fresh_phone())
-        self.buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [self.buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", self.uid, self.buzz)
+        self.buzz = give_buzz_number(self.uid)
 
     def lookup(self, params, route="trust-lookup", how="GET"):
         path = f"/apps/buzz/{route}"

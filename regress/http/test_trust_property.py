@@ -12,7 +12,7 @@ import os
 import random
 import urllib.parse
 
-from harness import ApiTest, api, db, fresh_phone, member, overlapped, service_token, sql, sql1, unique
+from harness import ApiTest, api, db, fresh_phone, give_buzz_number, member, overlapped, service_token, sql, sql1, unique
 
 SEED = int(os.environ.get("PRIVACYBEE_SEED", "20261124"))
 
@@ -226,9 +226,7 @@ class Scenario:
     def __init__(self):
         self.r_phone = fresh_phone()
         self.r, self.r_token = member("R", "Receiver", self.r_phone)
-        self.b_r = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [self.b_r])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", self.r, self.b_r)
+        self.b_r = give_buzz_number(self.r)
         self.n_p, self.n_p2 = fresh_phone(), fresh_phone()
         self.p, self.p_token = member("P", "Owner", self.n_p)
         self.n_c, self.n_c2, self.n_c3 = fresh_phone(), fresh_phone(), fresh_phone()

@@ -2,7 +2,7 @@
 themself (SPEC §2, §4)."""
 import uuid
 
-from harness import ApiTest, fresh_phone, member, sql, sql1, unique
+from harness import ApiTest, fresh_phone, give_buzz_number, member, sql, sql1, unique
 
 
 class TestTrustRequests(ApiTest):
@@ -63,9 +63,7 @@ class TestTrustRequests(ApiTest):
                               uid), 0)
 
     def test_by_phone_a_buzz_number_reaches_its_member(self):
-        buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", self.target, buzz)
+        buzz = give_buzz_number(self.target)
         self.assertStatus(self.ask({"phone": buzz}), 201)
         self.assertEqual([p["id"] for p in self.pending()], [self.asker])
 

@@ -24,7 +24,11 @@ SELECT privacybee.add_buzz_numbers(ARRAY['not a number']);
 
 -- tokens: plaintext once, SHA-256 kept, scopes checked
 SELECT privacybee.issue_token(:ada, '{contacts:read}') AS tok \gset
-SELECT :'tok' ~ '^pb_[0-9a-f]{64}$' AS token_format;
+-- a member's token carries the member id (sql/prelude/10_token_format.sql), a service token none
+SELECT :'tok' = 'pb_' || :ada || '_' || right(:'tok', 64) AND right(:'tok', 64) ~ '^[0-9a-f]{64}$' AS token_format,
+       privacybee.token_member(:'tok') = :ada AS names_its_member,
+       privacybee.issue_token(NULL, '{buzz:lookup}') ~ '^pb_[0-9a-f]{64}$' AS service_token_format,
+       privacybee.token_member('pb_' || :ada || '_' || repeat('0', 63)) IS NULL AS malformed_names_no_one;
 SELECT count(*) FROM privacybee.tokens WHERE token_hash = sha256(convert_to(:'tok', 'UTF8'));
 SELECT count(*) FROM privacybee.tokens WHERE token_hash = convert_to(:'tok', 'UTF8');
 SELECT privacybee.authenticate(:'tok', 'contacts:read') = :ada AS authenticated;

@@ -18,46 +18,69 @@ $$;
 COMMENT ON FUNCTION privacybee.normalise_or_fail(text, text) IS
     'the E.164 form of a phone given to a member or company function; an error when it is not a number';
 
-CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
-                                         middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
+-- A member with the id given: what create_member does, and what the PL/Proxy proxy runs on
+-- every shard with the one id it drew (docs/sharding.md, "Reference data"). A repeat with
+-- the same id changes nothing, so a broadcast that failed part-way is repaired by
+-- running it again.
+CREATE OR REPLACE FUNCTION privacybee.put_member(id bigint, first_name text, last_name text,
+                                      phone text DEFAULT NULL, middle_name text DEFAULT NULL,
+                                      avatar text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
-DECLARE
-    id bigint;
 BEGIN
     IF COALESCE(first_name, '') = '' OR last_name IS NULL THEN
         RAISE EXCEPTION 'a member needs a first and a last name'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    INSERT INTO privacybee.people (first_name, middle_name, last_name, avatar, phone_raw, phone_e164)
-    VALUES (first_name, middle_name, last_name, avatar, phone,
+    INSERT INTO privacybee.people (id, first_name, middle_name, last_name, avatar, phone_raw, phone_e164)
+    VALUES (put_member.id, first_name, middle_name, last_name, avatar, phone,
             CASE WHEN phone IS NOT NULL THEN privacybee.normalise_or_fail(phone, 'phone') END)
-    RETURNING people.id INTO id;
-    RETURN id;
+    ON CONFLICT ON CONSTRAINT people_pkey DO NOTHING;
+    RETURN put_member.id;
 END
+$$;
+COMMENT ON FUNCTION privacybee.put_member(bigint, text, text, text, text, text) IS
+    'adds a member with this id (create_member draws it; the sharded layout broadcasts it); a repeat changes nothing';
+
+CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
+                                         middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT privacybee.put_member(pg_catalog.nextval('privacybee.people_id_seq'), first_name, last_name,
+                                 phone, middle_name, avatar)
 $$;
 COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
     'adds a member (a person who is also a user) and returns their id';
 
--- external_id: the directory's own key for it, unique (SPEC §9: a contact names its
--- company by company_id or company_external_id).
+-- A company with the id given (as put_member: a repeat changes nothing). external_id: the
+-- directory's own key for it, unique (SPEC §9: a contact names its company by company_id
+-- or company_external_id).
+CREATE OR REPLACE FUNCTION privacybee.put_company(id bigint, name text, slug text, phones text[] DEFAULT '{}',
+                                       logo text DEFAULT NULL, url text DEFAULT NULL,
+                                       external_id text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO privacybee.companies (id, name, slug, logo, url, external_id)
+    VALUES (put_company.id, name, slug, logo, url, external_id)
+    ON CONFLICT ON CONSTRAINT companies_pkey DO NOTHING;
+    INSERT INTO privacybee.company_phones (company_id, e164, raw)
+    SELECT put_company.id, privacybee.normalise_or_fail(p, 'company phone'), p
+      FROM pg_catalog.unnest(COALESCE(phones, '{}')) AS p
+    ON CONFLICT DO NOTHING;
+    RETURN put_company.id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.put_company(bigint, text, text, text[], text, text, text) IS
+    'adds a company with this id and its phone numbers (create_company draws it; the sharded layout broadcasts it); a repeat changes nothing';
+
 CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
                                           logo text DEFAULT NULL, url text DEFAULT NULL,
                                           external_id text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    id bigint;
-BEGIN
-    INSERT INTO privacybee.companies (name, slug, logo, url, external_id)
-    VALUES (name, slug, logo, url, external_id)
-    RETURNING companies.id INTO id;
-    INSERT INTO privacybee.company_phones (company_id, e164, raw)
-    SELECT id, privacybee.normalise_or_fail(p, 'company phone'), p
-      FROM pg_catalog.unnest(COALESCE(phones, '{}')) AS p
-    ON CONFLICT DO NOTHING;
-    RETURN id;
-END
+LANGUAGE sql AS $$
+    SELECT privacybee.put_company(pg_catalog.nextval('privacybee.companies_id_seq'), name, slug, phones,
+                                  logo, url, external_id)
 $$;
 COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text, text) IS
     'adds a company with its phone numbers and returns its id';
@@ -101,9 +124,9 @@ $$;
 COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
     'adds numbers to the Buzz pool; returns how many were new';
 
--- A new secret (token, OAuth code, client secret…): prefix, then two v4 UUIDs in hex,
--- 244 bits from the server's strong random source. Returned once; only secret_hash() of
--- it is ever kept.
+-- A new secret (OAuth code, refresh token, client secret…): prefix, then two v4 UUIDs in
+-- hex, 244 bits from the server's strong random source. Returned once; only secret_hash()
+-- of it is ever kept. A bearer token is made by new_token() (it carries its member's id).
 CREATE OR REPLACE FUNCTION privacybee.new_secret(prefix text)
 RETURNS text
 LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
@@ -123,14 +146,15 @@ $$;
 COMMENT ON FUNCTION privacybee.secret_hash(text) IS
     'SHA-256 of a secret''s UTF-8 text: what is kept of a token, code or client secret';
 
--- Returns the plaintext token, the only time it is ever seen; only its SHA-256 is kept.
--- Scopes may be spelled as the Contacts+ API does (contacts.read); the token keeps the
--- registry's names (scope_canonical()).
-CREATE OR REPLACE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
+-- Stores token (made by new_token) for user_id: what issue_token does, and what the
+-- PL/Proxy proxy runs on every shard with the one plaintext it made (docs/sharding.md).
+-- A repeat changes nothing. Scopes may be spelled as the Contacts+ API does
+-- (contacts.read); the token keeps the registry's names (scope_canonical()).
+CREATE OR REPLACE FUNCTION privacybee.put_token(token text, user_id bigint, scopes text[],
+                                     ttl interval DEFAULT '30 days')
 RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    token text;
     bad text;
 BEGIN
     -- the scopes and who may hold each are the route registry's (scope_canonical,
@@ -161,11 +185,20 @@ BEGIN
     IF ttl IS NULL OR ttl <= interval '0' THEN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    token := privacybee.new_secret('pb_');
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
-    VALUES (privacybee.secret_hash(token), user_id, scopes, pg_catalog.now() + ttl);
+    VALUES (privacybee.secret_hash(token), user_id, scopes, pg_catalog.now() + ttl)
+    ON CONFLICT (token_hash) DO NOTHING;
     RETURN token;
 END
+$$;
+COMMENT ON FUNCTION privacybee.put_token(text, bigint, text[], interval) IS
+    'stores a bearer token made by new_token() for a member (NULL: a service token), checking its scopes; a repeat changes nothing';
+
+-- Returns the plaintext token, the only time it is ever seen; only its SHA-256 is kept.
+CREATE OR REPLACE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
+RETURNS text
+LANGUAGE sql AS $$
+    SELECT privacybee.put_token(privacybee.new_token(user_id), user_id, scopes, ttl)
 $$;
 COMMENT ON FUNCTION privacybee.issue_token(bigint, text[], interval) IS
     'issues a bearer token and returns its plaintext once (user_id NULL: a buzz:lookup service token)';

@@ -138,7 +138,9 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.trust_eval(bigint, text) IS
     'evaluates the trust graph live: may number e164 (any of its forms) ring member user_id?';
 
--- Recompute the given (user, match key) pairs of trusted_numbers.
+-- Recompute the given (user, match key) pairs of trusted_numbers. A shard materialises
+-- the decisions of its own members only (05_shard_layout.sql): a change to reference data
+-- runs on every shard, and each keeps its members' answers.
 CREATE OR REPLACE FUNCTION privacybee.trust_refresh(users bigint[], numbers text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -148,7 +150,8 @@ BEGIN
      WHERE t.user_id = a.u AND t.match_key = a.n AND NOT privacybee.trust_eval(a.u, a.n);
     INSERT INTO privacybee.trusted_numbers (user_id, match_key)
     SELECT DISTINCT a.u, a.n FROM ROWS FROM (pg_catalog.unnest(users), pg_catalog.unnest(numbers)) AS a(u, n)
-     WHERE a.u IS NOT NULL AND a.n IS NOT NULL AND privacybee.trust_eval(a.u, a.n)
+     WHERE a.u IS NOT NULL AND a.n IS NOT NULL AND privacybee.is_local_member(a.u)
+       AND privacybee.trust_eval(a.u, a.n)
     ON CONFLICT DO NOTHING;
 END
 $$;
@@ -617,14 +620,17 @@ BEGIN
         DELETE FROM privacybee.trusted_numbers t WHERE t.user_id = recompute_trust.user_id;
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT g.user_id, g.match_key FROM privacybee.trust_graph g
-         WHERE g.user_id = recompute_trust.user_id;
+         WHERE g.user_id = recompute_trust.user_id
+           AND privacybee.is_local_member(recompute_trust.user_id);
         GET DIAGNOSTICS n = ROW_COUNT;
         RETURN n;
     END IF;
-    SELECT pg_catalog.count(*) INTO total_users FROM privacybee.people;
+    SELECT pg_catalog.count(*) INTO total_users FROM privacybee.people
+     WHERE privacybee.is_local_member(id);
     LOOP
         SELECT pg_catalog.array_agg(p.id ORDER BY p.id) INTO batch
-          FROM (SELECT id FROM privacybee.people WHERE id > last_id ORDER BY id LIMIT 1000) AS p;
+          FROM (SELECT id FROM privacybee.people
+                 WHERE id > last_id AND privacybee.is_local_member(id) ORDER BY id LIMIT 1000) AS p;
         EXIT WHEN batch IS NULL;
         last_id := batch[pg_catalog.cardinality(batch)];
         PERFORM privacybee.trust_lock_members(batch);
@@ -637,9 +643,10 @@ BEGIN
         RAISE NOTICE 'recompute_trust: % of % members, % trusted numbers so far',
             done_users, total_users, written;
     END LOOP;
-    -- pairs of members who no longer exist
+    -- pairs of members who no longer exist, or are another shard's
     DELETE FROM privacybee.trusted_numbers t
-     WHERE NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = t.user_id);
+     WHERE NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = t.user_id)
+        OR NOT privacybee.is_local_member(t.user_id);
     RETURN written;
 END
 $$;
@@ -661,7 +668,8 @@ SET jit = off AS $$
                    COALESCE(m.match_key, g.match_key) AS match_key,
                    m.user_id IS NOT NULL AS materialised, g.user_id IS NOT NULL AS statement
               FROM (SELECT DISTINCT t.user_id, t.match_key FROM privacybee.trusted_numbers t) AS m
-              FULL JOIN (SELECT DISTINCT x.user_id, x.match_key FROM privacybee.trust_graph x) AS g
+              FULL JOIN (SELECT DISTINCT x.user_id, x.match_key FROM privacybee.trust_graph x
+                          WHERE privacybee.is_local_member(x.user_id)) AS g
                 ON g.user_id = m.user_id AND g.match_key = m.match_key) AS v
      WHERE NOT (v.materialised AND v.statement
                 AND privacybee.trust_eval(v.user_id, v.match_key))

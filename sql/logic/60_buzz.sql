@@ -100,7 +100,9 @@ $$;
 -- watching them depend on: they and their watchers are locked first, in the order every
 -- trust change locks (sql/logic/50_trust_graph.sql), which also serialises the member's
 -- own concurrent heartbeats; SKIP LOCKED lets concurrent members take different numbers.
--- A member who has a number, or finds the pool empty, takes no lock.
+-- A member who has a number, or finds the pool empty, takes no lock. A shard of the
+-- PL/Proxy layout hands out its own part of the pool only (number_is_local), so no number
+-- is given twice across shards; the proxy then tells every shard (buzz_number_taken).
 CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -117,7 +119,8 @@ BEGIN
         RETURN NULL;
     END IF;
     -- an empty pool gives nothing: no lock for it (heartbeats come often)
-    IF NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL) THEN
+    IF NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers f
+                    WHERE f.user_id IS NULL AND privacybee.number_is_local(f.e164)) THEN
         RETURN NULL;
     END IF;
     PERFORM privacybee.trust_lock_person_watchers(uid);
@@ -127,7 +130,8 @@ BEGIN
         RETURN num;
     END IF;
     UPDATE privacybee.buzz_numbers b SET user_id = uid, assigned_at = pg_catalog.now()
-     WHERE b.e164 = (SELECT f.e164 FROM privacybee.buzz_numbers f WHERE f.user_id IS NULL
+     WHERE b.e164 = (SELECT f.e164 FROM privacybee.buzz_numbers f
+                      WHERE f.user_id IS NULL AND privacybee.number_is_local(f.e164)
                       ORDER BY f.e164 LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING b.e164 INTO num;
     IF num IS NOT NULL THEN
@@ -335,6 +339,14 @@ BEGIN
         PERFORM privacybee.fail(404, 'receiver not found');
     END IF;
 
+    -- The PL/Proxy layout runs this on every shard (api/routes shard=all): a shard keeps
+    -- the activity when a party is one of its members, or a company (whose employees may
+    -- live on any shard); each copy has its shard's id, so each member's feed is whole,
+    -- in order, on their own shard (docs/sharding.md). The caller's shard answers.
+    IF NOT (privacybee.is_local_member(uid) OR (r_type = 'person' AND privacybee.is_local_member(r_id))
+            OR r_type = 'company' OR s_type = 'company') THEN
+        RETURN privacybee.response(200, '{"success":true}');
+    END IF;
     INSERT INTO privacybee.activities AS x (type, sendable_type, sendable_id, receivable_type,
                                             receivable_id, call_time, message, message_id)
     VALUES (kind, s_type, s_id, r_type, r_id, call_time, msg, mid)

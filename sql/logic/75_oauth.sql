@@ -556,7 +556,9 @@ BEGIN
         field := g.field;
         RETURN;
     END IF;
-    access_token := privacybee.new_secret('pb_');
+    -- a bearer token like every other (new_token: it carries its member's id, which the
+    -- sharded layout routes by)
+    access_token := privacybee.new_token(g.user_id);
     access_expires := pg_catalog.date_trunc('milliseconds', pg_catalog.now() + privacybee.oauth_access_token_lifetime());
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at, grant_id)
     VALUES (privacybee.secret_hash(access_token), g.user_id, privacybee.scopes_canonical(g.scopes),

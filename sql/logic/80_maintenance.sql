@@ -107,6 +107,17 @@ COMMENT ON FUNCTION privacybee.maintenance() IS
 -- Schedules the two jobs with pg_cron, in the database pg_cron runs in: maintenance()
 -- nightly at 03:30 and recompute_trust() on Sundays at 04:30 (pg_cron's times are GMT).
 -- Re-runnable: pg_cron replaces a job of the same name. The jobs run as the caller.
+-- The jobs pg_cron runs: one list, which the sharded layout's proxy schedules too (it runs
+-- both commands on every shard, sql/proxy/10_reference.sql).
+CREATE OR REPLACE FUNCTION privacybee.maintenance_jobs()
+RETURNS TABLE (jobname text, schedule text, command text)
+LANGUAGE sql IMMUTABLE AS $$
+    VALUES ('privacybee-maintenance', '30 3 * * *', 'SELECT privacybee.maintenance()'),
+           ('privacybee-recompute-trust', '30 4 * * 0', 'SELECT privacybee.recompute_trust()')
+$$;
+COMMENT ON FUNCTION privacybee.maintenance_jobs() IS
+    'the scheduled jobs: maintenance() nightly, recompute_trust() weekly (name, cron schedule, command)';
+
 CREATE OR REPLACE FUNCTION privacybee.schedule_maintenance()
 RETURNS TABLE (jobid bigint, jobname text, schedule text, command text)
 LANGUAGE plpgsql AS $$
@@ -117,11 +128,9 @@ BEGIN
                   HINT = 'CREATE EXTENSION pg_cron (it needs shared_preload_libraries = ''pg_cron''), or run SELECT privacybee.maintenance() from cron (docs/operations.md, Maintenance).';
     END IF;
     RETURN QUERY
-        SELECT s.id, j.name, j.schedule, j.command
-          FROM (VALUES ('privacybee-maintenance', '30 3 * * *', 'SELECT privacybee.maintenance()'),
-                       ('privacybee-recompute-trust', '30 4 * * 0', 'SELECT privacybee.recompute_trust()'))
-               AS j(name, schedule, command),
-               LATERAL (SELECT cron.schedule(j.name, j.schedule, j.command) AS id) AS s;
+        SELECT s.id, j.jobname, j.schedule, j.command
+          FROM privacybee.maintenance_jobs() AS j,
+               LATERAL (SELECT cron.schedule(j.jobname, j.schedule, j.command) AS id) AS s;
 END
 $$;
 COMMENT ON FUNCTION privacybee.schedule_maintenance() IS

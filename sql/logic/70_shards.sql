@@ -1,0 +1,145 @@
+-- What a shard database of the PL/Proxy layout needs beyond one database (SPEC §12,
+-- docs/sharding.md): becoming shard k of n, the reference data every shard holds alike
+-- and the proof that it is alike, and the writes the proxy broadcasts to every shard.
+-- Which rows a shard holds: 05_shard_layout.sql.
+
+-- The reference tables: present on every shard and kept identical (written through the
+-- proxy to every shard, sql/proxy/10_reference.sql). Every other table of the schema
+-- holds rows owned by one member (or team), on that member's shard only.
+CREATE OR REPLACE FUNCTION privacybee.reference_tables()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '{people,companies,company_phones,employees,buzz_numbers,tokens}'::text[]
+$$;
+COMMENT ON FUNCTION privacybee.reference_tables() IS
+    'the tables every shard holds alike (reference data); all others hold member-owned rows';
+
+-- The stride of interleaved id sequences: a shard k draws k+1, k+1+1024, k+1+2048, … so
+-- ids stay unique across shards with no coordination, up to 1024 shards (privacybee.shards).
+CREATE OR REPLACE FUNCTION privacybee.id_stride()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 1024 $$;
+COMMENT ON FUNCTION privacybee.id_stride() IS
+    'the step of every member-owned id sequence on a shard (the most shards a layout may have)';
+
+-- Make this database shard `shard` of `shards`: the settings for every new session, and
+-- every id sequence of member-owned rows interleaved (the reference tables' ids are
+-- drawn once, on shard 0, by the proxy, and written everywhere with that id). Run on a
+-- new shard, or again with the same arguments (it changes nothing then).
+CREATE OR REPLACE FUNCTION privacybee.become_shard(shard integer, shards integer)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    seq regclass;
+    last bigint;
+BEGIN
+    IF shards IS NULL OR shards < 1 OR shards > privacybee.id_stride()
+       OR shard IS NULL OR shard < 0 OR shard >= shards THEN
+        RAISE EXCEPTION 'shard % of % is not a shard', shard, shards
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE pg_catalog.format('ALTER DATABASE %I SET privacybee.shard = %s',
+                              pg_catalog.current_database(), shard);
+    EXECUTE pg_catalog.format('ALTER DATABASE %I SET privacybee.shards = %s',
+                              pg_catalog.current_database(), shards);
+    PERFORM pg_catalog.set_config('privacybee.shard', shard::text, false),
+            pg_catalog.set_config('privacybee.shards', shards::text, false);
+    FOR seq IN
+        SELECT s.oid::regclass
+          FROM pg_catalog.pg_class s
+          JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+          LEFT JOIN pg_catalog.pg_depend d
+                 ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.oid
+                AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+          LEFT JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+         WHERE s.relkind = 'S' AND n.nspname = 'privacybee'
+           AND (t.relname IS NULL OR t.relname <> ALL (privacybee.reference_tables()))
+    LOOP
+        EXECUTE pg_catalog.format('SELECT last_value FROM %s', seq) INTO last;
+        -- the next id of this shard's series after every id drawn so far
+        EXECUTE pg_catalog.format('ALTER SEQUENCE %s INCREMENT BY %s RESTART WITH %s', seq,
+                                  privacybee.id_stride(),
+                                  (last / privacybee.id_stride() + 1) * privacybee.id_stride() + shard + 1);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION privacybee.become_shard(integer, integer) IS
+    'makes this database shard k of n of the PL/Proxy layout: its settings and interleaved id sequences';
+
+-- The next id of a reference table (people or companies), drawn by the proxy on shard 0
+-- and written to every shard with put_member / put_company.
+CREATE OR REPLACE FUNCTION privacybee.next_reference_id(kind text)
+RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT CASE kind WHEN 'people' THEN pg_catalog.nextval('privacybee.people_id_seq')
+                     WHEN 'companies' THEN pg_catalog.nextval('privacybee.companies_id_seq') END
+$$;
+COMMENT ON FUNCTION privacybee.next_reference_id(text) IS
+    'the next id of people or companies (the proxy draws it on shard 0)';
+
+-- A digest of each reference table as every shard must hold it: what is the same
+-- wherever it was written (not the moment each shard wrote it: created, updated,
+-- assigned_at, expires_at). The proxy compares the shards' (reference_digests()).
+CREATE OR REPLACE FUNCTION privacybee.reference_digest()
+RETURNS TABLE (shard integer, table_name text, digest text)
+LANGUAGE sql STABLE AS $$
+    SELECT privacybee.shard_index(), 'people', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', id, first_name, middle_name, last_name, avatar, phone_raw,
+                                    phone_e164, e2e_hash, e2e_id, public_key), E'\n' ORDER BY id), ''))
+      FROM privacybee.people
+    UNION ALL
+    SELECT privacybee.shard_index(), 'companies', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', id, name, slug, logo, url, external_id), E'\n' ORDER BY id), ''))
+      FROM privacybee.companies
+    UNION ALL
+    SELECT privacybee.shard_index(), 'company_phones', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', company_id, e164, raw), E'\n' ORDER BY company_id, e164), ''))
+      FROM privacybee.company_phones
+    UNION ALL
+    SELECT privacybee.shard_index(), 'employees', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', company_id, person_id), E'\n' ORDER BY company_id, person_id), ''))
+      FROM privacybee.employees
+    UNION ALL
+    SELECT privacybee.shard_index(), 'buzz_numbers', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', e164, user_id), E'\n' ORDER BY e164), ''))
+      FROM privacybee.buzz_numbers
+    UNION ALL
+    SELECT privacybee.shard_index(), 'tokens', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', pg_catalog.encode(token_hash, 'hex'), user_id, scopes, revoked),
+               E'\n' ORDER BY token_hash), ''))
+      FROM privacybee.tokens
+$$;
+COMMENT ON FUNCTION privacybee.reference_digest() IS
+    'a digest of each reference table, to prove every shard holds the same (sql/proxy reference_digests())';
+
+-- A Buzz number the member's shard gave out (assign_buzz_number), told to every shard
+-- by the proxy after a heartbeat: other members' trust decisions and trust requests by
+-- phone read who owns a number. Idempotent; false when it changed nothing. A number
+-- another member holds here is left alone (cannot happen: each number has one shard).
+CREATE OR REPLACE FUNCTION privacybee.buzz_number_taken(e164 text, user_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM privacybee.buzz_numbers b
+                WHERE b.e164 = buzz_number_taken.e164 AND b.user_id = buzz_number_taken.user_id) THEN
+        RETURN false;
+    END IF;
+    -- a number given moves the trust decisions of the member's watchers (assign_buzz_number)
+    PERFORM privacybee.trust_lock_person_watchers(buzz_number_taken.user_id);
+    PERFORM privacybee.trust_lock_caller(buzz_number_taken.user_id);
+    UPDATE privacybee.buzz_numbers b SET user_id = buzz_number_taken.user_id, assigned_at = pg_catalog.now()
+     WHERE b.e164 = buzz_number_taken.e164 AND b.user_id IS NULL
+       AND NOT EXISTS (SELECT 1 FROM privacybee.buzz_numbers o WHERE o.user_id = buzz_number_taken.user_id);
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION privacybee.buzz_number_taken(text, bigint) IS
+    'records on this shard the Buzz number another shard gave a member (the proxy tells every shard)';
+
+-- The hash of a call's receiving number, for routing trust-lookup (extension/lookup.c).
+CREATE OR REPLACE FUNCTION privacybee.call_shard_key(params jsonb, body jsonb)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'call_shard_key'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.call_shard_key(jsonb, jsonb) IS
+    'the hash of a call''s receiving number (hashtext of its E.164 form; 0 when unreadable): the PL/Proxy proxy routes calls by it';

@@ -1,0 +1,390 @@
+-- The proxy's hand-written functions (docs/sharding.md): the partition hash of each
+-- shard key, the SQL functions of SPEC §7 writing reference data to every shard, and
+-- what runs on every shard from here (recompute_trust, trust_verify, reference_digest).
+--
+-- Reference data is written by a broadcast (RUN ON ALL): each shard commits on its own,
+-- so a broadcast can fail part-way (a shard down). Every function a broadcast runs is
+-- idempotent with the same arguments (put_member, put_company, add_employee,
+-- add_buzz_numbers, put_token, revoke_token, buzz_number_taken), and ids and tokens are
+-- drawn once, before it: the recovery is to run the same broadcast again
+-- (privacybee_shards.put_member(<id>, …) with the id the error reported), and
+-- reference_digests() shows whether every shard holds the same.
+
+-- ---- shard keys --------------------------------------------------------------------------
+
+-- member: the member id the token carries (sql/prelude/10_token_format.sql); a service
+-- or malformed token goes to shard 0, which answers it (401, 403, or a service route's).
+CREATE OR REPLACE FUNCTION privacybee.token_shard(token text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT COALESCE(pg_catalog.hashint8(privacybee.token_member(token)), 0)
+$$;
+COMMENT ON FUNCTION privacybee.token_shard(text) IS
+    'shard key of a member route: the hash of the member id its token carries (0: shard 0)';
+
+-- The shard (0-based) the token's member lives on, as PL/Proxy maps token_shard().
+CREATE OR REPLACE FUNCTION privacybee.token_partition(token text)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.abs(privacybee.token_shard(token) % privacybee.shard_count())
+$$;
+COMMENT ON FUNCTION privacybee.token_partition(text) IS
+    'the shard of a token''s member, as PL/Proxy maps it (its answer is the answer of a shard=all route)';
+
+-- team: a team's rows live on the team's shard (SPEC §10: owned by the team, keyed by
+-- its id); a request that names no team is the member's.
+CREATE OR REPLACE FUNCTION privacybee.team_shard(token text, body jsonb)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT COALESCE(pg_catalog.hashint8(
+        CASE WHEN pg_catalog.jsonb_typeof(body -> 'teamId') IN ('number', 'string')
+                  AND (body ->> 'teamId') ~ '^[1-9][0-9]{0,17}$'
+             THEN (body ->> 'teamId')::bigint
+             ELSE privacybee.token_member(token) END), 0)
+$$;
+COMMENT ON FUNCTION privacybee.team_shard(text, jsonb) IS
+    'shard key of a team route: the hash of the teamId in the body, else of the token''s member';
+
+-- ---- reference data, written to every shard ----------------------------------------------
+
+-- ids of people and companies are drawn on shard 0 (its sequences), then broadcast
+CREATE OR REPLACE FUNCTION privacybee_shards.next_reference_id(kind text)
+RETURNS bigint
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON 0;
+    SELECT privacybee.next_reference_id(kind);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_member(id bigint, first_name text, last_name text,
+                                                    phone text, middle_name text, avatar text)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_member(id, first_name, last_name, phone, middle_name, avatar);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.create_member(first_name text, last_name text, phone text DEFAULT NULL,
+                                         middle_name text DEFAULT NULL, avatar text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_id bigint := privacybee_shards.next_reference_id('people');
+BEGIN
+    PERFORM privacybee_shards.put_member(new_id, first_name, last_name, phone, middle_name, avatar);
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
+    'adds a member on every shard (one id, drawn on shard 0) and returns their id';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_company(id bigint, name text, slug text, phones text[],
+                                                     logo text, url text, external_id text)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_company(id, name, slug, phones, logo, url, external_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
+                                          logo text DEFAULT NULL, url text DEFAULT NULL,
+                                          external_id text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_id bigint := privacybee_shards.next_reference_id('companies');
+BEGIN
+    PERFORM privacybee_shards.put_company(new_id, name, slug, phones, logo, url, external_id);
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text, text) IS
+    'adds a company on every shard (one id, drawn on shard 0) and returns its id';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.add_employee(company_id bigint, person_id bigint)
+RETURNS SETOF integer
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT 1 FROM privacybee.add_employee(company_id, person_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.add_employee(company_id bigint, person_id bigint)
+RETURNS void
+LANGUAGE sql AS $$
+    SELECT FROM privacybee_shards.add_employee(company_id, person_id)
+$$;
+COMMENT ON FUNCTION privacybee.add_employee(bigint, bigint) IS
+    'makes a member an employee of a company, on every shard (idempotent)';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.add_buzz_numbers(numbers text[])
+RETURNS SETOF integer
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.add_buzz_numbers(numbers);
+$$;
+
+-- how many were new: on the shard that lacked most (all agree unless a broadcast failed)
+CREATE OR REPLACE FUNCTION privacybee.add_buzz_numbers(numbers text[])
+RETURNS integer
+LANGUAGE sql AS $$
+    SELECT pg_catalog.max(n) FROM privacybee_shards.add_buzz_numbers(numbers) AS n
+$$;
+COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
+    'adds numbers to the Buzz pool of every shard (each shard hands out its own part); how many were new';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_token(token text, user_id bigint, scopes text[], ttl interval)
+RETURNS SETOF text
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_token(token, user_id, scopes, ttl);
+$$;
+
+-- Tokens are on every shard: a route that runs on every shard (shard=all) authenticates
+-- its caller on each. The plaintext is made here, once, in the extension's format.
+CREATE OR REPLACE FUNCTION privacybee.issue_token(user_id bigint, scopes text[], ttl interval DEFAULT '30 days')
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    plaintext text := privacybee.new_token(user_id);
+BEGIN
+    PERFORM privacybee_shards.put_token(plaintext, user_id, scopes, ttl);
+    RETURN plaintext;
+END
+$$;
+COMMENT ON FUNCTION privacybee.issue_token(bigint, text[], interval) IS
+    'issues a bearer token on every shard and returns its plaintext once (user_id NULL: a service token)';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.revoke_token(token text)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.revoke_token(token);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.revoke_token(token text)
+RETURNS boolean
+LANGUAGE sql AS $$
+    SELECT COALESCE(pg_catalog.bool_or(r), false) FROM privacybee_shards.revoke_token(token) AS r
+$$;
+COMMENT ON FUNCTION privacybee.revoke_token(text) IS
+    'revokes a token on every shard; false when it is unknown';
+
+-- ---- the Buzz number a member's shard gave out, told to every shard ----------------------
+
+CREATE OR REPLACE FUNCTION privacybee_shards.buzz_number_of(uid bigint)
+RETURNS text
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(uid);
+    SELECT b.e164 FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.buzz_number_taken(e164 text, user_id bigint)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.buzz_number_taken(e164, user_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.assign_buzz_number(uid bigint)
+RETURNS text
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(uid);
+    SELECT privacybee.assign_buzz_number(uid);
+$$;
+
+-- assign_buzz_number() of SPEC §6 in SQL: on the member's shard, then told to every shard
+CREATE OR REPLACE FUNCTION privacybee.assign_buzz_number(uid bigint)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    num text := privacybee_shards.assign_buzz_number(uid);
+BEGIN
+    IF num IS NOT NULL THEN
+        PERFORM privacybee_shards.buzz_number_taken(num, uid);
+    END IF;
+    RETURN num;
+END
+$$;
+COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
+    'the Buzz number of a member, assigned on their shard from its part of the pool, told to every shard';
+
+-- After a heartbeat (api/routes then=): the number the member's shard holds for them,
+-- read there again (an answer passed in is never believed), told to every shard. Runs on
+-- every heartbeat that shows a number, so a broadcast that failed is repaired by the
+-- member's next heartbeat. SECURITY DEFINER: the shards' buzz_number_taken is no API
+-- role's to call.
+CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, answer privacybee.http_response)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    member bigint := privacybee.token_member(token);
+    num text;
+BEGIN
+    IF answer.status <> 200 OR member IS NULL
+       OR (answer.body::jsonb ->> 'buzz_number') IS NULL THEN
+        RETURN;
+    END IF;
+    num := privacybee_shards.buzz_number_of(member);
+    IF num IS NOT NULL THEN
+        PERFORM privacybee_shards.buzz_number_taken(num, member);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.announce_buzz_number(text, privacybee.http_response) IS
+    'tells every shard the Buzz number a member''s shard gave them (after each heartbeat that shows one)';
+
+-- privacybee-fcgi asks this when it refuses a request itself, so that token errors come
+-- first (sql/logic/10_core.sql); any shard can answer, since tokens are on every shard
+CREATE OR REPLACE FUNCTION privacybee.api_check_token(token text, scope text)
+RETURNS void
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.token_shard(token);
+$$;
+COMMENT ON FUNCTION privacybee.api_check_token(text, text) IS
+    'checks a bearer token and scope only (401 / 403), on the shard of the token''s member';
+
+-- ---- run on every shard --------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION privacybee_shards.recompute_trust(user_id bigint)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.recompute_trust(user_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.recompute_trust(user_id bigint DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql AS $$
+    SELECT pg_catalog.sum(n)::bigint FROM privacybee_shards.recompute_trust(user_id) AS n
+$$;
+COMMENT ON FUNCTION privacybee.recompute_trust(bigint) IS
+    'rebuilds the materialised trust decisions on every shard (each its own members); how many pairs';
+
+-- Scheduled maintenance (docs/operations.md, "Maintenance"): pg_cron runs in the proxy's
+-- database (its cron.database_name), and each job's command runs on every shard from here.
+CREATE OR REPLACE FUNCTION privacybee_shards.maintenance()
+RETURNS SETOF jsonb
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.maintenance();
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.maintenance()
+RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT pg_catalog.jsonb_agg(m) FROM privacybee_shards.maintenance() AS m
+$$;
+COMMENT ON FUNCTION privacybee.maintenance() IS
+    'maintenance() on every shard: what each did, one object per shard';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.maintenance_jobs(OUT jobname text, OUT schedule text,
+                                                          OUT command text)
+RETURNS SETOF record
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON 0;
+    SELECT * FROM privacybee.maintenance_jobs();
+$$;
+
+-- the extension's jobs (their one list is a shard's maintenance_jobs()), scheduled here
+CREATE OR REPLACE FUNCTION privacybee.schedule_maintenance()
+RETURNS TABLE (jobid bigint, jobname text, schedule text, command text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.to_regnamespace('cron') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database' USING ERRCODE = '55000';
+    END IF;
+    RETURN QUERY
+        SELECT s.id, j.jobname, j.schedule, j.command
+          FROM privacybee_shards.maintenance_jobs() AS j,
+               LATERAL (SELECT cron.schedule(j.jobname, j.schedule, j.command) AS id) AS s;
+END
+$$;
+COMMENT ON FUNCTION privacybee.schedule_maintenance() IS
+    'schedules the extension''s jobs with pg_cron in the proxy, each running on every shard';
+
+CREATE OR REPLACE FUNCTION privacybee.trust_verify()
+RETURNS TABLE (user_id bigint, e164 text, materialised boolean, live boolean, statement boolean)
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+$$;
+COMMENT ON FUNCTION privacybee.trust_verify() IS
+    'trust_verify() of every shard: every pair whose materialised and live answers differ (none)';
+
+CREATE OR REPLACE FUNCTION privacybee.sync_contacts(user_id bigint, contacts jsonb)
+RETURNS bigint[]
+LANGUAGE plproxy STRICT AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(user_id);
+$$;
+COMMENT ON FUNCTION privacybee.sync_contacts(bigint, jsonb) IS
+    'sync_contacts() on the member''s shard';
+
+CREATE OR REPLACE FUNCTION privacybee.trust_eval(user_id bigint, e164 text)
+RETURNS boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(user_id);
+$$;
+COMMENT ON FUNCTION privacybee.trust_eval(bigint, text) IS
+    'the live trust evaluation, on the member''s shard';
+
+CREATE OR REPLACE FUNCTION privacybee.reference_digests()
+RETURNS TABLE (shard integer, table_name text, digest text)
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT * FROM privacybee.reference_digest();
+$$;
+COMMENT ON FUNCTION privacybee.reference_digests() IS
+    'each shard''s digest of each reference table: all shards'' must be equal';
+
+-- ---- privileges ---------------------------------------------------------------------------
+
+-- Nothing is open to PUBLIC; privacybee-fcgi's role gets the route functions, what they
+-- compute their shard with, and the cluster (it connects to the shards as itself, where
+-- it may run api_* functions only).
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA privacybee FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA privacybee_shards FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION privacybee.grant_proxy_api(role_name name)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    f regprocedure;
+BEGIN
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA privacybee, privacybee_shards TO %I', role_name);
+    EXECUTE pg_catalog.format('GRANT USAGE ON FOREIGN SERVER privacybee_shards TO %I', role_name);
+    -- PL/Proxy tells of each connection it drops after a shard's error (a NOTICE), which
+    -- privacybee-fcgi would log for every 4xx
+    EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I SET client_min_messages = warning',
+                              role_name, pg_catalog.current_database());
+    FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+              WHERE (p.pronamespace IN ('privacybee'::regnamespace, 'privacybee_shards'::regnamespace)
+                     AND p.proname LIKE 'api\_%')
+                 OR p.oid IN ('privacybee.token_member(text)'::regprocedure,
+                              'privacybee.token_shard(text)'::regprocedure,
+                              'privacybee.token_partition(text)'::regprocedure,
+                              'privacybee.team_shard(text, jsonb)'::regprocedure,
+                              'privacybee.shard_count()'::regprocedure,
+                              'privacybee.call_shard_key(jsonb, jsonb)'::regprocedure,
+                              'privacybee.announce_buzz_number(text, privacybee.http_response)'::regprocedure) LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role_name);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION privacybee.grant_proxy_api(name) IS
+    'grants a role what privacybee-fcgi needs of the proxy: its route functions and their shard keys';
