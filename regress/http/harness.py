@@ -56,8 +56,8 @@ sys.path.insert(0, os.path.join(TOP, "api"))
 import registry  # noqa: E402  (api/registry.py: the one reader of the route registry)
 
 
-# every scope a member's token may hold, from the registry
-USER_SCOPES = [s.name for s in registry.scopes() if s.holder == "member"]
+# every scope a member's own app's token may hold, from the registry
+USER_SCOPES = [s.name for s in registry.scopes() if s.holder in ("member", "app")]
 
 
 def route_table():
@@ -358,6 +358,33 @@ def service_token():
     return sql1("SELECT privacybee.issue_token(NULL, '{buzz:lookup}')")
 
 
+def oauth_client(scopes=("account.read", "contacts.read"), redirect_uris=("https://app.example/cb",),
+                 name="Example App"):
+    """A registered third-party app: (client_id, client_secret)."""
+    return sql("SELECT * FROM privacybee.register_oauth_client(%s, %s, %s)", name,
+               list(redirect_uris), list(scopes))[0]
+
+
+def multipart(fields=(), files=(), boundary="pbBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body (RFC 7578): (bytes, Content-Type). fields: (name, text)
+    pairs; files: (name, media type, bytes) triples."""
+    out = b""
+    for name, text in fields:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+                + text.encode() + b"\r\n")
+    for name, ctype, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def own_error_statuses():
+    """(method, path) → the error statuses whose body the route names itself in the
+    registry (OAuth 2.0's RFC 6749 §5.2 body) rather than the SPEC's."""
+    return {(r.method, r.path): {s for s, name in r.responses.items() if s >= 400 and name}
+            for r in registry.load()}
+
+
 # ---- two transactions made to overlap, for certain --------------------------------------
 
 def api(cur, function, token, arg=None, body=None, allow=()):
@@ -486,7 +513,8 @@ class Client:
         self.source = source
 
     def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None,
-                sign=True):
+                sign=True, form=None):
+        """body: sent as JSON; form: a dict or list of pairs, sent form-urlencoded."""
         h = dict(headers or {})
         if token is not None:
             h["Authorization"] = f"Bearer {token}"
@@ -494,6 +522,9 @@ class Client:
         if body is not None:
             data = json.dumps(body).encode()
             ctype = ctype or "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            ctype = ctype or "application/x-www-form-urlencoded"
         if ctype:
             h["Content-Type"] = ctype
         if (sign and PROVIDER_SECRET and path.startswith(PROVIDER_PATHS)

@@ -3,7 +3,7 @@
 import json
 import re
 
-from harness import USER_SCOPES, ApiTest, fresh_phone, member, route_table, service_token, sql
+from harness import USER_SCOPES, ApiTest, fresh_phone, member, multipart, route_table, service_token, sql
 
 
 class TestRouting(ApiTest):
@@ -211,14 +211,20 @@ class TestRequestChecks(ApiTest):
     def test_a_charset_other_than_utf8_is_415_on_every_route_with_a_body(self):
         uid, token = member()
         service = service_token()
+        parts, multipart_type = multipart([("a", "1")], [("f", "image/png", b"x")])
+        examples = {"application/json": b"{}", "application/x-www-form-urlencoded": b"a=1",
+                    multipart_type: parts}
         for method, pattern, _, scope, kind in route_table():
-            if kind not in ("json", "json|form"):
+            if kind not in ("json", "json|form", "form", "multipart"):
                 continue
             path = pattern.replace("{id}", "1")
-            who = service if scope == "buzz:lookup" else token
-            types = ["application/json"] + (["application/x-www-form-urlencoded"] if "form" in kind else [])
+            # a route without a scope (an OAuth client's) takes no bearer token
+            who = service if scope == "buzz:lookup" else token if scope else None
+            types = ([multipart_type] if kind == "multipart" else
+                     (["application/json"] if "json" in kind else [])
+                     + (["application/x-www-form-urlencoded"] if "form" in kind else []))
             for ctype in types:
-                raw = b"{}" if ctype == "application/json" else b"a=1"
+                raw = examples[ctype]
                 with self.subTest(route=f"{method} {pattern}", ctype=ctype):
                     for charset in ("latin1", "ISO-8859-1", '"utf-16"', "utf-8x"):
                         r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")
