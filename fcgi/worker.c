@@ -83,7 +83,7 @@ SleepMs(int ms)
 }
 
 void
-worker_main(int listen_fd)
+worker_main(int listen_fd, pid_t master)
 {
 	sigset_t	stop_signals;
 	pthread_attr_t attr;
@@ -92,8 +92,9 @@ worker_main(int listen_fd)
 	int			sig;
 	int			waited = 0;
 
+	/* the master may have died before prctl(): we were then reparented, maybe not to init */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
+	if (getppid() != master)
 		exit(0);
 	fd = listen_fd;
 	sigemptyset(&stop_signals);
