@@ -35,6 +35,7 @@
 #include "config.h"
 #include "db.h"
 #include "handler.h"
+#include "signature.h"
 #include "worker.h"
 
 /* deep JSON is rejected by depth, but jansson's parser recurses up to 2048 levels */
@@ -102,6 +103,11 @@ worker_main(int listen_fd, pid_t master)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
+	if (!signature_init())
+	{
+		fprintf(stderr, "privacybee-fcgi: cannot initialise OpenSSL\n");
+		exit(1);
+	}
 	if (!db_start())
 	{
 		fprintf(stderr, "privacybee-fcgi: cannot set up the database connections\n");
