@@ -5,15 +5,18 @@
 #ifndef PBF_DELIVERY_H
 #define PBF_DELIVERY_H
 
+#include <sys/types.h>
+
 /* The largest --delivery-threads, and the default (config.h, main.c). */
 #define DELIVERY_MAX_THREADS 64
 
 /* The process's name (/proc/<pid>/comm), which tells it from the workers. */
 #define DELIVERY_PROCESS_NAME "pb-delivery"
 
-/* Runs the delivery process: a listener and config.delivery_threads senders, each with
- * its own connection (config.delivery_dsn). Returns only by exiting: 0 after SIGTERM / SIGINT
- * (a post in flight finishes first), or when the master is gone. */
-void		delivery_main(void) __attribute__((noreturn));
+/* Runs the delivery process (master: the pid of the master that forked it): a listener
+ * and config.delivery_threads senders, each with its own connection (config.delivery_dsn).
+ * Returns only by exiting, 0, promptly after SIGTERM / SIGINT (a post in flight is cut
+ * short, unrecorded, and delivered again later), or when the master is gone. */
+void		delivery_main(pid_t master) __attribute__((noreturn));
 
 #endif

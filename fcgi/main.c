@@ -334,13 +334,14 @@ OpenSocket(void)
 static pid_t
 StartWorker(int listen_fd)
 {
+	pid_t		master = getpid();
 	pid_t		pid = fork();
 
 	if (pid == 0)
 	{
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		worker_main(listen_fd);
+		worker_main(listen_fd, master);
 	}
 	if (pid < 0)
 		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));
@@ -351,6 +352,7 @@ StartWorker(int listen_fd)
 static pid_t
 StartDelivery(int listen_fd)
 {
+	pid_t		master = getpid();
 	pid_t		pid = fork();
 
 	if (pid == 0)
@@ -358,7 +360,7 @@ StartDelivery(int listen_fd)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		close(listen_fd);
-		delivery_main();
+		delivery_main(master);
 	}
 	if (pid < 0)
 		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));

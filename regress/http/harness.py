@@ -10,7 +10,9 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -233,6 +235,81 @@ def openapi():
             raise AssertionError(f"GET /openapi.json answered {r.status}")
         _openapi = OpenApi(json.loads(body))
     return _openapi
+
+
+# ---- the stack's PostgreSQL: stop, start, crash ---------------------------------------
+
+PGDATA = os.path.join(os.environ["PGHOST"], "data")
+
+
+def pg_ctl(*args):
+    cmd = ["pg_ctl", "-D", PGDATA, "-w", *args]
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    bindir = subprocess.check_output([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], text=True).strip()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PATH": bindir + ":" + os.environ["PATH"]})
+
+
+def start_postgres():
+    pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+
+
+def process_state(pid):
+    """The state letter of /proc/<pid>/stat (R, S, T, Z, ...), None when the pid is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def live_children(pid):
+    """pgrep -P pid, without the zombies (dead, detached from everything, not yet reaped)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(c) for c in out if process_state(c) not in (None, "Z")]
+
+
+def _wait_until(predicate, what, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {seconds} s: {what}")
+        time.sleep(0.02)
+
+
+def crash_postgres(backends=True):
+    """kill -9 of PostgreSQL, as a crash: the postmaster and (backends) every process it
+    forked, or the postmaster alone (its children notice and exit by themselves). Returns
+    when every process attached to the cluster's shared memory is gone and the postmaster
+    is reaped, so that pg_ctl start is not refused ("pre-existing shared memory block is
+    still in use", "lock file already exists").
+
+    The postmaster forks a backend for every connection attempt, and the clients under
+    test reconnect all the time: a child listed before the postmaster's SIGKILL can have a
+    sibling forked just after the listing, which nothing would kill or wait for. So the
+    postmaster is stopped (SIGSTOP; waited for: the signal is asynchronous) before its
+    children are listed; stopped, it forks nothing, and it is killed only after them.
+    Every crash test calls this one function."""
+    with open(os.path.join(PGDATA, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    os.kill(postmaster, signal.SIGSTOP)
+    _wait_until(lambda: process_state(postmaster) in ("T", None), f"the postmaster {postmaster} stops")
+    children = set(live_children(postmaster))
+    if backends:
+        # until pgrep -P finds none alive: the killed ones stay zombies of the stopped postmaster
+        while live := live_children(postmaster):
+            children.update(live)
+            for pid in live:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    os.kill(postmaster, signal.SIGKILL)
+    # a child is detached once it is a zombie; the postmaster's pid must be reaped (by init)
+    _wait_until(lambda: process_state(postmaster) is None and
+                all(process_state(p) in (None, "Z") for p in children),
+                f"the killed postmaster {postmaster} and its children {sorted(children)} are gone")
 
 
 _db = None
