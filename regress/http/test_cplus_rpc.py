@@ -186,7 +186,7 @@ class TestContactMethods(CplusTest):
         tomb = [c for c in r.json["contacts"] if c.get("deleted")]
         self.assertEqual([c["contactId"] for c in r.json["contacts"]], made)
         self.assertEqual([(t["contactId"], set(t)) for t in tomb], [(gone, {"contactId", "deleted", "updated"})])
-        for body, field in [({"size": 0}, "size"), ({"size": "x"}, "size"), ({"scrollCursor": "nope"}, "cursor"),
+        for body, field in [({"size": 0}, "size"), ({"size": "x"}, "size"), ({"scrollCursor": "nope"}, "scrollCursor"),
                             ({"includeDeletedContacts": "yes"}, "includeDeletedContacts"),
                             ({"scrollCursor": 5}, "scrollCursor")]:
             with self.subTest(body=body):
@@ -224,10 +224,25 @@ class TestContactMethods(CplusTest):
         self.assertEqual(rpc(self, "contacts.search", {"searchQuery": "zelda"}).json["contacts"], [])
         self.assertError(rpc(self, "contacts.search", {"tagIds": [t["tagId"]]}), 404, "tagIds[0]")
         for body, field in [({}, "searchQuery"), ({"searchQuery": "(zel"}, None),
-                            ({"searchQuery": "zel", "searchCursor": "x"}, "cursor"),
+                            ({"searchQuery": "zel", "searchCursor": "x"}, "searchCursor"),
                             ({"searchQuery": 3}, "searchQuery")]:
             with self.subTest(body=body):
                 self.assertError(rpc(self, "contacts.search", body, token), 400, field)
+
+    def test_bad_query_and_cursors_are_400_naming_the_contacts_plus_field_sent(self):
+        """The REST cores behind these methods name q and cursor; the client sent neither."""
+        tag = self.tag("Renamed problems")["tagId"]
+        for method, body, field in [
+                ("contacts.search", {"searchQuery": '"unterminated'}, "searchQuery"),
+                ("contacts.search", {"searchQuery": "a" * 501}, "searchQuery"),
+                ("contacts.search", {"searchQuery": "x", "searchCursor": "garbage"}, "searchCursor"),
+                ("contacts.search", {"tagIds": [tag], "searchCursor": "garbage"}, "searchCursor"),
+                ("contacts.scroll", {"scrollCursor": "garbage"}, "scrollCursor"),
+                ("tags.scroll", {"scrollCursor": "garbage"}, "scrollCursor")]:
+            with self.subTest(method=method, field=field):
+                err = self.assertError(rpc(self, method, body), 400, field)
+                self.assertEqual({d["field"] for d in err["details"]}, {field}, err)
+                self.assertNotRegex(err["message"], r"^(q|cursor)\b", err)
 
     def test_update_at_the_etag_writes_and_a_stale_etag_is_409_with_the_current_contact(self):
         c = self.create()
