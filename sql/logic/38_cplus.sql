@@ -113,17 +113,30 @@ COMMENT ON FUNCTION privacybee.cplus_contact(bigint, bigint) IS
     'one contact of a member as a Contacts+ contact object (NULL when it is none of theirs)';
 
 -- Tags as Contacts+ tag objects, by id (tags_render(), as GET /tags/<id> renders them).
+-- A Contacts+ tag's etag: its version alone ("v3"). The object shows its name, created
+-- and updated, all of which move with the version (a rename); unlike the REST tag's ETag
+-- (tag_etag(): "v3.N"), no contact count, which the Contacts+ tag does not show, so that
+-- tagging contacts leaves the etag a client holds current.
+CREATE OR REPLACE FUNCTION privacybee.cplus_tag_etag(version integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT 'v' || version::text
+$$;
+COMMENT ON FUNCTION privacybee.cplus_tag_etag(integer) IS
+    'a Contacts+ tag''s etag: its version only (the contact count is not in that object)';
+
 CREATE OR REPLACE FUNCTION privacybee.cplus_tags(user_id bigint, ids bigint[])
 RETURNS TABLE (id bigint, tag jsonb)
 LANGUAGE sql STABLE AS $$
     SELECT r.id,
            pg_catalog.jsonb_build_object(
                'tagId', r.id::text,
-               'etag', privacybee.cplus_etag(r.etag),
+               'etag', privacybee.cplus_tag_etag(t.version),
                'created', j -> 'created',
                'updated', j -> 'updated',
                'tagData', pg_catalog.jsonb_build_object('name', j -> 'name'))
       FROM privacybee.tags_render(user_id, ids) AS r
+      JOIN privacybee.tags t ON t.user_id = cplus_tags.user_id AND t.id = r.id
      CROSS JOIN LATERAL (SELECT r.json::jsonb AS j) AS x
      WHERE r.json IS NOT NULL
 $$;
@@ -936,6 +949,7 @@ $$;
 -- tags.update {"tag": {"tagId", "etag", "tagData": {"name"}}}: a rename (another tag of
 -- that name: 409); a stale etag is 409 with the current tag. The seed's JavaScript
 -- example gives tagId and etag beside "tag": either place is read, not both.
+-- "resolveConflicts": true renames whatever the etag (as contacts.update).
 CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -947,10 +961,12 @@ DECLARE
     tid bigint;
     etag text;
     tag_name text;
-    r record;
+    force boolean;
+    v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    uid := privacybee.cplus_body(uid, body, '{tag,tagId,etag}');
+    uid := privacybee.cplus_body(uid, body, '{tag,tagId,etag,resolveConflicts}');
+    force := COALESCE((body ->> 'resolveConflicts')::boolean, false);
     PERFORM privacybee.cplus_lock_team(me, uid);
     tag_name := privacybee.cplus_tag_name(body -> 'tag');
     FOREACH k IN ARRAY '{tagId,etag}'::text[] LOOP
@@ -960,16 +976,15 @@ BEGIN
     END LOOP;
     tid := privacybee.json_id(COALESCE(body #> '{tag,tagId}', body -> 'tagId'), 'tag.tagId');
     etag := COALESCE(body #>> '{tag,etag}', body ->> 'etag');
-    IF etag IS NULL THEN
-        PERFORM privacybee.bad_field('tag.etag', 'is required');
+    IF etag IS NULL AND NOT force THEN
+        PERFORM privacybee.bad_field('tag.etag', 'is required (or resolveConflicts)');
     END IF;
     PERFORM privacybee.trust_lock_caller(uid);
-    PERFORM 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
+    SELECT x.version INTO v FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{tag.tagId}', '{"not found"}', 'tag not found');
     END IF;
-    SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
-    IF etag IS DISTINCT FROM privacybee.cplus_etag(r.etag) THEN
+    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('tag.etag', 'tag',
             (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
     END IF;
@@ -989,7 +1004,7 @@ DECLARE
     uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_delete', body);
     me bigint := uid;
     tid bigint;
-    r record;
+    v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     uid := privacybee.cplus_body(uid, body, '{tagId,etag}');
@@ -999,12 +1014,11 @@ BEGIN
         PERFORM privacybee.bad_field('etag', 'is required');
     END IF;
     PERFORM privacybee.trust_lock_caller(uid);
-    PERFORM 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
+    SELECT x.version INTO v FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{tagId}', '{"not found"}', 'tag not found');
     END IF;
-    SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
-    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(r.etag) THEN
+    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('etag', 'tag',
             (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
     END IF;
