@@ -1139,13 +1139,17 @@ $$;
 -- ---- webhooks (SPEC §11, over sql/logic/70_webhooks.sql's functions) ---------------
 
 -- Webhooks as the seed writes them: {"webhookId", "url", "triggers", "created",
--- "accountId"} (the account whose changes it reports: the member's, or the team's).
+-- "accountId"} (the account whose changes it reports: the member's id, as account.get's
+-- accountId, or for a team's webhook the team's teamId, as teams.get writes it; never the
+-- team account's internal people id, which no method shows).
 CREATE OR REPLACE FUNCTION privacybee.cplus_webhook(w privacybee.webhooks)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.jsonb_build_object(
         'webhookId', w.id::text, 'url', w.url, 'triggers', pg_catalog.to_jsonb(w.trigger_ids),
-        'created', privacybee.rfc3339(w.created), 'accountId', w.user_id::text)
+        'created', privacybee.rfc3339(w.created),
+        'accountId', COALESCE((SELECT p.team_of FROM privacybee.people p WHERE p.id = w.user_id),
+                              w.user_id)::text)
 $$;
 COMMENT ON FUNCTION privacybee.cplus_webhook(privacybee.webhooks) IS
     'a webhook as the Contacts+ API writes it (never its secret)';
