@@ -75,6 +75,12 @@ static const struct
 
 /* what a 401 of a WebDAV route says, so that clients ask for the app password */
 #define DAV_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\", charset=\"UTF-8\""
+/* an OAuth client route's 401: the client authenticates with HTTP Basic (as 75_oauth.sql) */
+#define CLIENT_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\""
+/* a bearer route's 401 (RFC 6750 section 3): error only when a token came and was refused */
+#define BEARER_CHALLENGE "WWW-Authenticate: Bearer realm=\"privacybee\""
+#define BEARER_INVALID_CHALLENGE \
+	"WWW-Authenticate: Bearer realm=\"privacybee\", error=\"invalid_token\""
 
 typedef struct Request
 {
@@ -113,10 +119,28 @@ Reject(Request *r, int status, const char *message)
 	}
 }
 
+/*
+ * Every 401 carries the challenge of the route's scheme (RFC 9110 section 11.6.1), so it is
+ * chosen here, where every error answer of this file passes, and nowhere else.
+ */
+static const char *
+Challenge(const Request *r)
+{
+	if (r->route == NULL)
+		return BEARER_CHALLENGE;
+	if (r->route->dav)
+		return DAV_CHALLENGE;
+	if (r->route->client_basic)
+		return CLIENT_CHALLENGE;
+	return r->token ? BEARER_INVALID_CHALLENGE : BEARER_CHALLENGE;
+}
+
 static void
 RespondError(Request *r, int status, const char *message, json_t *details,
 			 const char *extra_headers)
 {
+	if (status == 401 && extra_headers == NULL)
+		extra_headers = Challenge(r);
 	respond_error(r->fcgi->out, r->head, status, message, details, extra_headers);
 }
 
@@ -533,8 +557,7 @@ RespondSqlError(Request *r, PGresult *res)
 	{
 		if (detail)
 			details = json_loads(detail, 0, NULL);
-		RespondError(r, status, message ? message : "error", details,
-					 status == 401 && r->route->dav ? DAV_CHALLENGE : NULL);
+		RespondError(r, status, message ? message : "error", details, NULL);
 		json_decref(details);
 		return;
 	}

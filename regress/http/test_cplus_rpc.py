@@ -186,7 +186,7 @@ class TestContactMethods(CplusTest):
         tomb = [c for c in r.json["contacts"] if c.get("deleted")]
         self.assertEqual([c["contactId"] for c in r.json["contacts"]], made)
         self.assertEqual([(t["contactId"], set(t)) for t in tomb], [(gone, {"contactId", "deleted", "updated"})])
-        for body, field in [({"size": 0}, "size"), ({"size": "x"}, "size"), ({"scrollCursor": "nope"}, "cursor"),
+        for body, field in [({"size": 0}, "size"), ({"size": "x"}, "size"), ({"scrollCursor": "nope"}, "scrollCursor"),
                             ({"includeDeletedContacts": "yes"}, "includeDeletedContacts"),
                             ({"scrollCursor": 5}, "scrollCursor")]:
             with self.subTest(body=body):
@@ -224,10 +224,25 @@ class TestContactMethods(CplusTest):
         self.assertEqual(rpc(self, "contacts.search", {"searchQuery": "zelda"}).json["contacts"], [])
         self.assertError(rpc(self, "contacts.search", {"tagIds": [t["tagId"]]}), 404, "tagIds[0]")
         for body, field in [({}, "searchQuery"), ({"searchQuery": "(zel"}, None),
-                            ({"searchQuery": "zel", "searchCursor": "x"}, "cursor"),
+                            ({"searchQuery": "zel", "searchCursor": "x"}, "searchCursor"),
                             ({"searchQuery": 3}, "searchQuery")]:
             with self.subTest(body=body):
                 self.assertError(rpc(self, "contacts.search", body, token), 400, field)
+
+    def test_bad_query_and_cursors_are_400_naming_the_contacts_plus_field_sent(self):
+        """The REST cores behind these methods name q and cursor; the client sent neither."""
+        tag = self.tag("Renamed problems")["tagId"]
+        for method, body, field in [
+                ("contacts.search", {"searchQuery": '"unterminated'}, "searchQuery"),
+                ("contacts.search", {"searchQuery": "a" * 501}, "searchQuery"),
+                ("contacts.search", {"searchQuery": "x", "searchCursor": "garbage"}, "searchCursor"),
+                ("contacts.search", {"tagIds": [tag], "searchCursor": "garbage"}, "searchCursor"),
+                ("contacts.scroll", {"scrollCursor": "garbage"}, "scrollCursor"),
+                ("tags.scroll", {"scrollCursor": "garbage"}, "scrollCursor")]:
+            with self.subTest(method=method, field=field):
+                err = self.assertError(rpc(self, method, body), 400, field)
+                self.assertEqual({d["field"] for d in err["details"]}, {field}, err)
+                self.assertNotRegex(err["message"], r"^(q|cursor)\b", err)
 
     def test_update_at_the_etag_writes_and_a_stale_etag_is_409_with_the_current_contact(self):
         c = self.create()
@@ -397,7 +412,10 @@ class TestTagMethods(CplusTest):
         self.assertEqual(t["tagData"], {"name": "Colleagues"})
         self.assertEqual(self.tag("colleagues"), t)
         rest = self.req("GET", f"/tags/{t['tagId']}", self.token)
-        self.assertEqual((rest.json["name"], rest.header("ETag").strip('"')), ("Colleagues", t["etag"]))
+        # the REST ETag is "v<version>.<contact count>" (the count is in that representation);
+        # the Contacts+ etag the version alone (cplus_tag_etag())
+        self.assertEqual((rest.json["name"], rest.header("ETag").strip('"')),
+                         ("Colleagues", t["etag"] + "." + str(rest.json["contact_count"])))
         before = self.count("tags")
         for body, field in [({"tag": {"tagData": {"name": ""}}}, "tag.tagData.name"),
                             ({"tag": {"tagData": {}}}, "tag.tagData.name"),
@@ -430,7 +448,7 @@ class TestTagMethods(CplusTest):
     def test_update_renames_at_the_etag_and_its_contacts_show_the_name(self):
         t = self.tag("Old name")
         c = self.create({**FULL, "contactMetadata": {"tagIds": [t["tagId"]]}})
-        t = rpc(self, "tags.get", {"tagIds": [t["tagId"]]}).json["tags"][0]  # its count moved its etag
+        self.assertEqual(rpc(self, "tags.get", {"tagIds": [t["tagId"]]}).json["tags"][0], t)
         r = rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "etag": t["etag"],
                                               "tagData": {"name": "New name"}}})
         self.assertStatus(r, 200)
@@ -454,12 +472,46 @@ class TestTagMethods(CplusTest):
         self.assertError(rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "tagData": {"name": "x"}}}),
                          400, "tag.etag")
 
+    def test_a_tags_etag_moves_only_when_the_tag_changes_not_when_contacts_are_tagged(self):
+        """The Contacts+ tag shows its name, created and updated, not its contact count: the
+        etag tags.create answered stays current however many contacts are tagged, by every
+        path (contacts.create, contacts.update, contacts.manageTags), until the tag changes."""
+        t = self.tag("Steady")
+        c = self.create({**FULL, "contactMetadata": {"tagIds": [t["tagId"]]}})
+        d = self.create()
+        rpc(self, "contacts.update", {"contact": {"contactId": d["contactId"], "etag": d["etag"],
+                                                  "contactMetadata": {"tagIds": [t["tagId"]]}}})
+        e = self.create()
+        self.assertStatus(rpc(self, "contacts.manageTags", {"contactIds": [e["contactId"]],
+                                                            "addTagIds": [t["tagId"]]}), 200)
+        self.assertStatus(rpc(self, "contacts.manageTags", {"contactIds": [c["contactId"]],
+                                                            "removeTagIds": [t["tagId"]]}), 200)
+        self.assertEqual(rpc(self, "tags.get", {"tagIds": [t["tagId"]]}).json["tags"][0], t)
+        r = rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "etag": t["etag"],
+                                              "tagData": {"name": "Renamed"}}})
+        self.assertStatus(r, 200)
+        self.assertNotEqual(r.json["tag"]["etag"], t["etag"])
+        # resolveConflicts writes over a stale etag, as contacts.update's does
+        self.assertError(rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "etag": t["etag"],
+                                                           "tagData": {"name": "Stale"}}}), 409, "tag.etag")
+        forced = rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "etag": t["etag"],
+                                                   "tagData": {"name": "Forced"}}, "resolveConflicts": True})
+        self.assertStatus(forced, 200)
+        self.assertEqual(forced.json["tag"]["tagData"]["name"], "Forced")
+        unguarded = rpc(self, "tags.update", {"tag": {"tagId": t["tagId"], "tagData": {"name": "Free"}},
+                                              "resolveConflicts": True})
+        self.assertStatus(unguarded, 200)
+        self.assertStatus(rpc(self, "contacts.manageTags", {"contactIds": [c["contactId"]],
+                                                            "addTagIds": [t["tagId"]]}), 200)
+        self.assertStatus(rpc(self, "tags.delete", {"tagId": t["tagId"], "etag": unguarded.json["tag"]["etag"]},
+                              self.deleting_token()), 200)
+
     def test_delete_at_the_etag_removes_it_from_its_contacts(self):
         t = self.tag("Doomed")
         token = self.deleting_token()
         c = self.create({**FULL, "contactMetadata": {"tagIds": [t["tagId"]]}})
         t = rpc(self, "tags.get", {"tagIds": [t["tagId"]]}).json["tags"][0]
-        self.assertError(rpc(self, "tags.delete", {"tagId": t["tagId"], "etag": "v0.0"}, token), 409, "etag")
+        self.assertError(rpc(self, "tags.delete", {"tagId": t["tagId"], "etag": "v0"}, token), 409, "etag")
         theirs = self.tag("Keep", self.other_token)
         self.assertError(rpc(self, "tags.delete", {"tagId": theirs["tagId"], "etag": theirs["etag"]}, token),
                          404, "tagId")

@@ -73,6 +73,35 @@ class TestTeamContacts(TeamTest):
         self.assertEqual(len(rpc(self, "contacts.scroll", {"teamId": str(self.team)}, self.a_token)
                              .json["contacts"]), 1)
 
+    def test_every_create_announces_one_contact_created_and_no_update(self):
+        """A team contact's create also records who shared it, in the same transaction: no
+        contact.updated for that (the client sees one new contact, one ETag); a real update
+        after it is one contact.updated. Counted in the outbox and the batches it moves to,
+        so the delivery process running meanwhile changes nothing."""
+        def announced(webhook_id):
+            return sql1("SELECT (SELECT count(*) FROM privacybee.webhook_events WHERE webhook_id = %s)"
+                        " + (SELECT COALESCE(sum(events), 0) FROM privacybee.webhook_batches"
+                        "    WHERE webhook_id = %s)", webhook_id, webhook_id)
+        hooks = {}
+        for who, extra in (("team", {"teamId": str(self.team)}), ("personal", {})):
+            r = rpc(self, "webhooks.create", {"url": "https://192.0.2.1/hook", **extra,
+                                              "triggerIds": ["contact.created", "contact.updated"]},
+                    self.a_token)
+            self.assertStatus(r, 200)
+            hooks[who] = int(r.json["webhook"]["webhookId"])
+        for who, extra in (("team", {"teamId": str(self.team)}), ("personal", {})):
+            with self.subTest(who):
+                r = rpc(self, "contacts.create", {**extra, "contact": {"contactData": {
+                    "name": {"givenName": "Once"}}}}, self.a_token)
+                self.assertStatus(r, 200)
+                c = r.json["contact"]
+                self.assertEqual(announced(hooks[who]), 1)
+                r = rpc(self, "contacts.update", {**extra, "contact": {
+                    "contactId": c["contactId"], "etag": c["etag"], "contactData": {"notes": "n"}}},
+                    self.a_token)
+                self.assertStatus(r, 200)
+                self.assertEqual(announced(hooks[who]), 2)
+
     def test_team_tags_are_the_teams(self):
         t = rpc(self, "tags.create", {"teamId": str(self.team), "tag": {"tagData": {"name": "Leads"}}},
                 self.a_token).json["tag"]

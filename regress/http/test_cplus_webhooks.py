@@ -99,7 +99,11 @@ class TestCplusWebhooks(ApiTest):
         team = sql1("SELECT privacybee.create_company('Hook Co', %s)", unique("hook"))
         sql("SELECT privacybee.add_employee(%s, %s)", team, self.uid)
         w = self.create(teamId=str(team))
-        self.assertNotEqual(w["accountId"], str(self.uid))
+        self.assertEqual(w["accountId"], str(team))  # the teamId teams.get writes
+        teams = rpc(self, "teams.get", {}, self.token).json["teams"]
+        self.assertIn(w["accountId"], [t["teamId"] for t in teams])
+        self.assertEqual(rpc(self, "webhooks.get", {"teamId": str(team), "webhookIds": [w["webhookId"]]},
+                             self.token).json["webhooks"][0]["accountId"], str(team))
         self.assertEqual(rpc(self, "webhooks.search", {}, self.token).json["webhooks"], [])
         self.assertEqual([x["webhookId"] for x in rpc(self, "webhooks.search", {"teamId": str(team)},
                                                       self.token).json["webhooks"]], [w["webhookId"]])

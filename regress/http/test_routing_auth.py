@@ -2,6 +2,7 @@
 404 / 405 before 401 / 403, before 400 / 413 / 415, before the object."""
 import json
 import re
+import secrets
 
 from harness import USER_SCOPES, ApiTest, fresh_phone, member, multipart, route_table, service_token, sql
 
@@ -179,6 +180,28 @@ class TestAuthentication(ApiTest):
 
     def test_service_token_is_not_a_member(self):
         self.assertError(self.req("GET", "/contacts", service_token()), 403)
+
+    def test_every_bearer_route_challenges_a_401_with_bearer(self):
+        """RFC 6750 section 3 / RFC 9110 section 11.6.1: every 401 of a bearer route says
+        how to authenticate, and error="invalid_token" only when a token came and failed.
+        Each refused token is used once, so that no token's rate bucket runs dry."""
+        uid, _ = member()
+        bare = 'Bearer realm="privacybee"'
+        invalid = 'Bearer realm="privacybee", error="invalid_token"'
+        for method, pattern, _, scope, _ in route_table():
+            if scope is None:
+                continue
+            path = pattern.replace("{id}", str(uid))
+            revoked = sql("SELECT privacybee.issue_token(%s, %s)", uid, USER_SCOPES)[0][0]
+            self.assertTrue(sql("SELECT privacybee.revoke_token(%s)", revoked)[0][0])
+            with self.subTest(f"{method} {pattern}"):
+                r = self.req(method, path)
+                self.assertError(r, 401)
+                self.assertEqual(r.header("WWW-Authenticate"), bare)
+                for bad in ("pb_" + secrets.token_hex(32), revoked):
+                    r = self.req(method, path, bad)
+                    self.assertError(r, 401)
+                    self.assertEqual(r.header("WWW-Authenticate"), invalid)
 
     def test_token_in_query_string_is_refused(self):
         _, token = member()

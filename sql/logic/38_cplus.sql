@@ -113,17 +113,30 @@ COMMENT ON FUNCTION privacybee.cplus_contact(bigint, bigint) IS
     'one contact of a member as a Contacts+ contact object (NULL when it is none of theirs)';
 
 -- Tags as Contacts+ tag objects, by id (tags_render(), as GET /tags/<id> renders them).
+-- A Contacts+ tag's etag: its version alone ("v3"). The object shows its name, created
+-- and updated, all of which move with the version (a rename); unlike the REST tag's ETag
+-- (tag_etag(): "v3.N"), no contact count, which the Contacts+ tag does not show, so that
+-- tagging contacts leaves the etag a client holds current.
+CREATE OR REPLACE FUNCTION privacybee.cplus_tag_etag(version integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT 'v' || version::text
+$$;
+COMMENT ON FUNCTION privacybee.cplus_tag_etag(integer) IS
+    'a Contacts+ tag''s etag: its version only (the contact count is not in that object)';
+
 CREATE OR REPLACE FUNCTION privacybee.cplus_tags(user_id bigint, ids bigint[])
 RETURNS TABLE (id bigint, tag jsonb)
 LANGUAGE sql STABLE AS $$
     SELECT r.id,
            pg_catalog.jsonb_build_object(
                'tagId', r.id::text,
-               'etag', privacybee.cplus_etag(r.etag),
+               'etag', privacybee.cplus_tag_etag(t.version),
                'created', j -> 'created',
                'updated', j -> 'updated',
                'tagData', pg_catalog.jsonb_build_object('name', j -> 'name'))
       FROM privacybee.tags_render(user_id, ids) AS r
+      JOIN privacybee.tags t ON t.user_id = cplus_tags.user_id AND t.id = r.id
      CROSS JOIN LATERAL (SELECT r.json::jsonb AS j) AS x
      WHERE r.json IS NOT NULL
 $$;
@@ -277,6 +290,45 @@ END
 $$;
 COMMENT ON FUNCTION privacybee.cplus_owned_ids(bigint, jsonb, text, boolean) IS
     'ids a Contacts+ body lists, each the member''s contact (or tag); 404 naming those that are not';
+
+-- The REST parameters a Contacts+ method's REST core names in its problems (400), each
+-- with the field the Contacts+ client sent instead: the one table of these renames (the
+-- contact's own fields are cplus_contact_field()'s).
+CREATE OR REPLACE FUNCTION privacybee.cplus_rest_renames(method text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT COALESCE(pg_catalog.jsonb_object_agg(r.rest, r.cplus), '{}')
+      FROM (VALUES ('contacts.scroll', 'cursor', 'scrollCursor'),
+                   ('contacts.search', 'q', 'searchQuery'),
+                   ('contacts.search', 'cursor', 'searchCursor'),
+                   ('tags.scroll', 'cursor', 'scrollCursor')) AS r(method, rest, cplus)
+     WHERE r.method = cplus_rest_renames.method
+$$;
+COMMENT ON FUNCTION privacybee.cplus_rest_renames(text) IS
+    'the REST parameter names a Contacts+ method''s core reports, each with the Contacts+ field sent instead';
+
+-- Raises again a 400 (message, detail) of a REST core called by a Contacts+ method, its
+-- fields (details and the message's leading field) renamed by cplus_rest_renames(method).
+CREATE OR REPLACE FUNCTION privacybee.cplus_reraise(method text, message text, detail text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    renames jsonb := privacybee.cplus_rest_renames(method);
+    details jsonb := CASE WHEN detail LIKE '[%' THEN detail::jsonb END;
+    first_field text := details -> 0 ->> 'field';
+BEGIN
+    SELECT pg_catalog.jsonb_agg(d || pg_catalog.jsonb_build_object(
+               'field', COALESCE(renames ->> (d ->> 'field'), d ->> 'field')) ORDER BY i)
+      INTO details
+      FROM pg_catalog.jsonb_array_elements(details) WITH ORDINALITY AS x(d, i);
+    IF renames ? first_field AND pg_catalog.starts_with(message, first_field || ' ') THEN
+        message := (renames ->> first_field) || pg_catalog.substr(message, pg_catalog.length(first_field) + 1);
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'PT400', MESSAGE = message, DETAIL = COALESCE(details::text, detail);
+END
+$$;
+COMMENT ON FUNCTION privacybee.cplus_reraise(text, text, text) IS
+    'raises a REST core''s 400 again with the fields a Contacts+ method''s client sent';
 
 -- A field the contact writer named (its paths: [0].details.emails[1].value for a sync
 -- item, details.name.given for an update) as the Contacts+ client wrote it.
@@ -525,15 +577,22 @@ DECLARE
     deleted boolean[];
     more boolean;
     out jsonb;
+    message text;
+    detail text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     body := COALESCE(body, '{}');
     uid := privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedContacts}');
     size := privacybee.cplus_size(body);
     with_deleted := COALESCE((body ->> 'includeDeletedContacts')::boolean, false);
-    IF body ->> 'scrollCursor' IS NOT NULL THEN
-        SELECT d.id INTO after FROM privacybee.cursor_decode(body ->> 'scrollCursor', false) AS d;
-    END IF;
+    BEGIN
+        IF body ->> 'scrollCursor' IS NOT NULL THEN
+            SELECT d.id INTO after FROM privacybee.cursor_decode(body ->> 'scrollCursor', false) AS d;
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'PT400' THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+        PERFORM privacybee.cplus_reraise('contacts.scroll', message, detail);
+    END;
     SELECT pg_catalog.array_agg(s.id ORDER BY s.id), pg_catalog.array_agg(s.deleted ORDER BY s.id)
       INTO ids, deleted
       FROM (SELECT * FROM (
@@ -587,6 +646,8 @@ DECLARE
     more boolean;
     next_cursor text;
     out jsonb;
+    message text;
+    detail text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     uid := privacybee.cplus_body(uid, body, '{searchQuery,searchCursor,tagIds,size}');
@@ -598,53 +659,59 @@ BEGIN
     IF q IS NULL AND pg_catalog.cardinality(tag_ids) = 0 THEN
         PERFORM privacybee.bad_field('searchQuery', 'or tagIds is required');
     END IF;
-    IF q IS NULL THEN
-        -- the tags alone: a structured filter (contacts_filter, by id)
-        cur_id := 0;
-        IF body ->> 'searchCursor' IS NOT NULL THEN
-            SELECT d.id INTO cur_id FROM privacybee.cursor_decode(body ->> 'searchCursor', false) AS d;
+    -- the REST cores (cursor decoders, contacts_fulltext) name their REST parameters
+    BEGIN
+        IF q IS NULL THEN
+            -- the tags alone: a structured filter (contacts_filter, by id)
+            cur_id := 0;
+            IF body ->> 'searchCursor' IS NOT NULL THEN
+                SELECT d.id INTO cur_id FROM privacybee.cursor_decode(body ->> 'searchCursor', false) AS d;
+            END IF;
+            SELECT * INTO f FROM privacybee.contacts_filter(uid, pg_catalog.jsonb_build_object(
+                       'operator', 'and', 'subfilters', (
+                           SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                      'field', 'tag', 'operator', 'equals', 'value', t))
+                             FROM pg_catalog.unnest(tag_ids) AS t)), cur_id, size + 1);
+            ids := COALESCE(f.ids, '{}');
+            more := pg_catalog.cardinality(ids) > size;
+            IF more THEN
+                ids := ids[1:size];
+                next_cursor := privacybee.cursor_encode(NULL, ids[size]);
+            END IF;
+        ELSE
+            IF body ->> 'searchCursor' IS NOT NULL THEN
+                SELECT d.rank, d.id INTO cur_rank, cur_id
+                  FROM privacybee.rank_cursor_decode(body ->> 'searchCursor') AS d;
+            END IF;
+            -- the query's findings a batch at a time, kept when they carry every tag, until
+            -- a page and one more are found or the findings end
+            batch := CASE WHEN pg_catalog.cardinality(tag_ids) = 0 THEN size + 1
+                          ELSE GREATEST(4 * (size + 1), 100) END;
+            LOOP
+                SELECT * INTO f FROM privacybee.contacts_fulltext(uid, q, cur_rank, cur_id, batch);
+                SELECT ids || COALESCE(pg_catalog.array_agg(u.id ORDER BY u.ord), '{}'),
+                       ranks || COALESCE(pg_catalog.array_agg(u.rank ORDER BY u.ord), '{}')
+                  INTO ids, ranks
+                  FROM ROWS FROM (pg_catalog.unnest(f.ids), pg_catalog.unnest(f.ranks))
+                       WITH ORDINALITY AS u(id, rank, ord)
+                 WHERE (SELECT pg_catalog.count(*) FROM privacybee.contact_tags ct
+                         WHERE ct.user_id = uid AND ct.contact_id = u.id AND ct.tag_id = ANY (tag_ids))
+                       = pg_catalog.cardinality(tag_ids);
+                EXIT WHEN pg_catalog.cardinality(ids) > size
+                       OR COALESCE(pg_catalog.cardinality(f.ids), 0) < batch;
+                cur_rank := f.ranks[batch];
+                cur_id := f.ids[batch];
+            END LOOP;
+            more := pg_catalog.cardinality(ids) > size;
+            IF more THEN
+                ids := ids[1:size];
+                next_cursor := privacybee.rank_cursor_encode(ranks[size], ids[size]);
+            END IF;
         END IF;
-        SELECT * INTO f FROM privacybee.contacts_filter(uid, pg_catalog.jsonb_build_object(
-                   'operator', 'and', 'subfilters', (
-                       SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                                  'field', 'tag', 'operator', 'equals', 'value', t))
-                         FROM pg_catalog.unnest(tag_ids) AS t)), cur_id, size + 1);
-        ids := COALESCE(f.ids, '{}');
-        more := pg_catalog.cardinality(ids) > size;
-        IF more THEN
-            ids := ids[1:size];
-            next_cursor := privacybee.cursor_encode(NULL, ids[size]);
-        END IF;
-    ELSE
-        IF body ->> 'searchCursor' IS NOT NULL THEN
-            SELECT d.rank, d.id INTO cur_rank, cur_id
-              FROM privacybee.rank_cursor_decode(body ->> 'searchCursor') AS d;
-        END IF;
-        -- the query's findings a batch at a time, kept when they carry every tag, until
-        -- a page and one more are found or the findings end
-        batch := CASE WHEN pg_catalog.cardinality(tag_ids) = 0 THEN size + 1
-                      ELSE GREATEST(4 * (size + 1), 100) END;
-        LOOP
-            SELECT * INTO f FROM privacybee.contacts_fulltext(uid, q, cur_rank, cur_id, batch);
-            SELECT ids || COALESCE(pg_catalog.array_agg(u.id ORDER BY u.ord), '{}'),
-                   ranks || COALESCE(pg_catalog.array_agg(u.rank ORDER BY u.ord), '{}')
-              INTO ids, ranks
-              FROM ROWS FROM (pg_catalog.unnest(f.ids), pg_catalog.unnest(f.ranks))
-                   WITH ORDINALITY AS u(id, rank, ord)
-             WHERE (SELECT pg_catalog.count(*) FROM privacybee.contact_tags ct
-                     WHERE ct.user_id = uid AND ct.contact_id = u.id AND ct.tag_id = ANY (tag_ids))
-                   = pg_catalog.cardinality(tag_ids);
-            EXIT WHEN pg_catalog.cardinality(ids) > size
-                   OR COALESCE(pg_catalog.cardinality(f.ids), 0) < batch;
-            cur_rank := f.ranks[batch];
-            cur_id := f.ids[batch];
-        END LOOP;
-        more := pg_catalog.cardinality(ids) > size;
-        IF more THEN
-            ids := ids[1:size];
-            next_cursor := privacybee.rank_cursor_encode(ranks[size], ids[size]);
-        END IF;
-    END IF;
+    EXCEPTION WHEN SQLSTATE 'PT400' THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+        PERFORM privacybee.cplus_reraise('contacts.search', message, detail);
+    END;
     SELECT pg_catalog.jsonb_build_object('contacts', COALESCE(pg_catalog.jsonb_agg(x.contact ORDER BY u.ord), '[]'))
       INTO out
       FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(id, ord)
@@ -819,14 +886,21 @@ DECLARE
     after bigint := 0;
     ids bigint[];
     out jsonb;
+    message text;
+    detail text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     body := COALESCE(body, '{}');
     uid := privacybee.cplus_body(uid, body, '{size,scrollCursor,includeDeletedTags}');
     size := privacybee.cplus_size(body);
-    IF body ->> 'scrollCursor' IS NOT NULL THEN
-        SELECT d.id INTO after FROM privacybee.cursor_decode(body ->> 'scrollCursor', false) AS d;
-    END IF;
+    BEGIN
+        IF body ->> 'scrollCursor' IS NOT NULL THEN
+            SELECT d.id INTO after FROM privacybee.cursor_decode(body ->> 'scrollCursor', false) AS d;
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'PT400' THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+        PERFORM privacybee.cplus_reraise('tags.scroll', message, detail);
+    END;
     ids := ARRAY(SELECT t.id FROM privacybee.tags t WHERE t.user_id = uid AND t.id > after
                   ORDER BY t.id LIMIT size + 1);
     SELECT pg_catalog.jsonb_build_object('tags', COALESCE(pg_catalog.jsonb_agg(x.tag ORDER BY x.id), '[]'))
@@ -875,6 +949,7 @@ $$;
 -- tags.update {"tag": {"tagId", "etag", "tagData": {"name"}}}: a rename (another tag of
 -- that name: 409); a stale etag is 409 with the current tag. The seed's JavaScript
 -- example gives tagId and etag beside "tag": either place is read, not both.
+-- "resolveConflicts": true renames whatever the etag (as contacts.update).
 CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -886,10 +961,12 @@ DECLARE
     tid bigint;
     etag text;
     tag_name text;
-    r record;
+    force boolean;
+    v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
-    uid := privacybee.cplus_body(uid, body, '{tag,tagId,etag}');
+    uid := privacybee.cplus_body(uid, body, '{tag,tagId,etag,resolveConflicts}');
+    force := COALESCE((body ->> 'resolveConflicts')::boolean, false);
     PERFORM privacybee.cplus_lock_team(me, uid);
     tag_name := privacybee.cplus_tag_name(body -> 'tag');
     FOREACH k IN ARRAY '{tagId,etag}'::text[] LOOP
@@ -899,16 +976,15 @@ BEGIN
     END LOOP;
     tid := privacybee.json_id(COALESCE(body #> '{tag,tagId}', body -> 'tagId'), 'tag.tagId');
     etag := COALESCE(body #>> '{tag,etag}', body ->> 'etag');
-    IF etag IS NULL THEN
-        PERFORM privacybee.bad_field('tag.etag', 'is required');
+    IF etag IS NULL AND NOT force THEN
+        PERFORM privacybee.bad_field('tag.etag', 'is required (or resolveConflicts)');
     END IF;
     PERFORM privacybee.trust_lock_caller(uid);
-    PERFORM 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
+    SELECT x.version INTO v FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{tag.tagId}', '{"not found"}', 'tag not found');
     END IF;
-    SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
-    IF etag IS DISTINCT FROM privacybee.cplus_etag(r.etag) THEN
+    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('tag.etag', 'tag',
             (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
     END IF;
@@ -928,7 +1004,7 @@ DECLARE
     uid bigint := privacybee.cplus_auth(token, 'api_cplus_tags_delete', body);
     me bigint := uid;
     tid bigint;
-    r record;
+    v integer;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     uid := privacybee.cplus_body(uid, body, '{tagId,etag}');
@@ -938,12 +1014,11 @@ BEGIN
         PERFORM privacybee.bad_field('etag', 'is required');
     END IF;
     PERFORM privacybee.trust_lock_caller(uid);
-    PERFORM 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
+    SELECT x.version INTO v FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{tagId}', '{"not found"}', 'tag not found');
     END IF;
-    SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
-    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(r.etag) THEN
+    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('etag', 'tag',
             (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
     END IF;
@@ -1064,13 +1139,17 @@ $$;
 -- ---- webhooks (SPEC §11, over sql/logic/70_webhooks.sql's functions) ---------------
 
 -- Webhooks as the seed writes them: {"webhookId", "url", "triggers", "created",
--- "accountId"} (the account whose changes it reports: the member's, or the team's).
+-- "accountId"} (the account whose changes it reports: the member's id, as account.get's
+-- accountId, or for a team's webhook the team's teamId, as teams.get writes it; never the
+-- team account's internal people id, which no method shows).
 CREATE OR REPLACE FUNCTION privacybee.cplus_webhook(w privacybee.webhooks)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.jsonb_build_object(
         'webhookId', w.id::text, 'url', w.url, 'triggers', pg_catalog.to_jsonb(w.trigger_ids),
-        'created', privacybee.rfc3339(w.created), 'accountId', w.user_id::text)
+        'created', privacybee.rfc3339(w.created),
+        'accountId', COALESCE((SELECT p.team_of FROM privacybee.people p WHERE p.id = w.user_id),
+                              w.user_id)::text)
 $$;
 COMMENT ON FUNCTION privacybee.cplus_webhook(privacybee.webhooks) IS
     'a webhook as the Contacts+ API writes it (never its secret)';

@@ -336,7 +336,7 @@ COMMENT ON FUNCTION privacybee.api_cplus_tags_get(text, text, jsonb, jsonb, text
 COMMENT ON FUNCTION privacybee.api_cplus_tags_scroll(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/tags.scroll: Contacts+: every tag, by id, a page at a time (scope tags.read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_tags_update(text, text, jsonb, jsonb, text, text) IS
-    'POST /api/v1/tags.update: Contacts+: rename a tag at its etag (scope tags.write; route registry api/routes)';
+    'POST /api/v1/tags.update: Contacts+: rename a tag at its etag (or resolveConflicts) (scope tags.write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_teams_get(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_cplus_webhooks_create(text, text, jsonb, jsonb, text, text) IS

@@ -386,7 +386,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- POST /api/v1/tags.update: Contacts+: rename a tag at its etag (scope tags.write; route registry api/routes)
+-- POST /api/v1/tags.update: Contacts+: rename a tag at its etag (or resolveConflicts) (scope tags.write; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
