@@ -88,7 +88,9 @@ class TestContactShapes(CplusTest):
         self.assertEqual(got["etag"], rest.header("ETag").strip('"'))
         self.assertEqual((got["created"], got["updated"]), (r["created"], r["updated"]))
         data = got["contactData"]
-        self.assertEqual(set(data), set(CONTACT_DATA))
+        self.assertEqual(set(data), set(CONTACT_DATA) | {"photos"})
+        # the photo: REST's profile_icon, Contacts+'s photos (none here)
+        self.assertEqual(data["photos"], [{"url": r["profile_icon"]}] if r["profile_icon"] else [])
         for theirs, ours in CONTACT_DATA.items():
             with self.subTest(field=theirs):
                 if theirs == "name":
@@ -346,9 +348,23 @@ class TestUploadPhoto(CplusTest):
         self.assertStatus(photo, 200)
         self.assertEqual(photo.header("Content-Type"), "image/png")
         self.assertEqual(photo.data, PNG)
+        # the Contacts+ contact names its photo (the seed's contactData.photos), and a
+        # contact without one has none
+        self.assertEqual(c["contactData"]["photos"], [])
+        self.assertEqual(r.json["contact"]["contactData"]["photos"],
+                         [{"url": f"/contacts/{c['contactId']}/photo"}])
+        got = rpc(self, "contacts.get", {"contactIds": [c["contactId"]]}).json["contacts"][0]
+        self.assertEqual(got["contactData"]["photos"], r.json["contact"]["contactData"]["photos"])
+        # sent back as read, photos change nothing (read-only) and are no error
+        back = rpc(self, "contacts.update", {"contact": {"contactId": c["contactId"],
+                                                         "etag": r.json["contact"]["etag"],
+                                                         "contactData": r.json["contact"]["contactData"]}})
+        self.assertStatus(back, 200)
+        self.assertEqual(back.json["contact"]["contactData"]["photos"],
+                         r.json["contact"]["contactData"]["photos"])
         stale = self.upload('{"contact": {"contactId": "%s", "etag": "%s"}}' % (c["contactId"], c["etag"]))
         self.assertError(stale, 409, "contact.etag")
-        self.assertEqual(stale.json["contact"], r.json["contact"])
+        self.assertEqual(stale.json["contact"], back.json["contact"])
 
     def test_bad_parts_are_400_or_415_and_anothers_contact_404_nothing_written(self):
         c = self.create()

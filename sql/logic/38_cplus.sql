@@ -79,7 +79,15 @@ LANGUAGE sql STABLE AS $$
                'etag', privacybee.cplus_etag(privacybee.contact_etag(c.version)),
                'created', j -> 'created',
                'updated', j -> 'updated',
-               'contactData', privacybee.cplus_contact_data(j -> 'details'),
+               -- photos: the seed's contacts carry them ("primary photos ... are the
+               -- first item in the array"); ours is the one photo, as its URL (read-only:
+               -- contacts.uploadPhoto sets it, and a round trip sending it back is ignored)
+               'contactData', privacybee.cplus_contact_data(j -> 'details')
+                   || pg_catalog.jsonb_build_object('photos',
+                          CASE WHEN pg_catalog.jsonb_typeof(j -> 'profile_icon') = 'string'
+                               THEN pg_catalog.jsonb_build_array(
+                                        pg_catalog.jsonb_build_object('url', j -> 'profile_icon'))
+                               ELSE '[]'::jsonb END),
                'contactMetadata', pg_catalog.jsonb_build_object(
                    'tagIds', ARRAY(SELECT ct.tag_id::text FROM privacybee.contact_tags ct
                                     WHERE ct.user_id = c.user_id AND ct.contact_id = c.id
@@ -405,6 +413,9 @@ BEGIN
         IF pg_catalog.jsonb_typeof(data) <> 'object' THEN
             PERFORM privacybee.bad_field('contact.contactData', 'must be an object');
         END IF;
+        -- photos are read-only here (contacts.uploadPhoto sets the photo): a client that
+        -- sends back what it read changes nothing by them
+        data := data - 'photos';
         item := pg_catalog.jsonb_build_object('details', privacybee.cplus_details(data, false));
         -- a name given (or, creating, none) without a part that is not blank
         IF (creating OR data ? 'name')
