@@ -36,6 +36,8 @@ PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 #   any     any one shard: the route reads no member's rows (capabilities, a redirect)
 SHARD_KEYS = ("member", "call", "team", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+# a segment of a literal prefix and a placeholder: a team's address book, team-{id}
+PREFIXED = re.compile(r"[A-Za-z0-9._~-]+-(\{id\})")
 # a scope's name: ours (contacts:read) and the Contacts+ seed's (teams.contacts.read)
 SCOPE_NAME = re.compile(r"[a-z]+([:.][a-z]+)*")
 # who may hold a scope (api/routes' header says what each means)
@@ -111,9 +113,10 @@ def parse_line(number, text):
     segments = path[1:].split("/")
     if segments[-1] == "" and "dav" in attributes:
         segments.pop()          # a WebDAV collection: its path ends in "/"
-    if not path.startswith("/") or not all(s in PLACEHOLDERS or SEGMENT.fullmatch(s)
+    if not path.startswith("/") or not all(s in PLACEHOLDERS or SEGMENT.fullmatch(s) or PREFIXED.fullmatch(s)
                                            for s in segments):
-        raise RegistryError(f"line {number}: {path!r} is not a path of literal segments and {{id}}")
+        raise RegistryError(f"line {number}: {path!r} is not a path of literal segments, {{id}} "
+                            "and prefix-{{id}}")
     if function in BUILTINS:
         builtin, function = function, None
     elif re.fullmatch(r"api_[a-z0-9_]+", function):
@@ -243,12 +246,23 @@ def check(routes, declared):
     for a in routes:
         for b in routes:
             if a.path != b.path and len(a.segments) == len(b.segments) and all(
-                    x == y or (x in PLACEHOLDERS and re.fullmatch(PLACEHOLDERS[x], y))
-                    or (y in PLACEHOLDERS and re.fullmatch(PLACEHOLDERS[y], x))
-                    for x, y in zip(a.segments, b.segments)):
+                    segments_overlap(x, y) for x, y in zip(a.segments, b.segments)):
                 raise RegistryError(f"lines {a.line} and {b.line}: a path could match both "
                                     f"{a.path} and {b.path}")
     return routes
+
+
+def segment_regex(segment):
+    """What a path segment of the registry matches (its placeholders as what they match)."""
+    return "".join(PLACEHOLDERS.get(p) or re.escape(p) for p in re.split(r"(\{[a-z]+\})", segment))
+
+
+def segments_overlap(x, y):
+    """Could one segment of a request match both x and y? Each as a regular expression,
+    tried on the other with its placeholders filled in (team-{id} as team-1)."""
+    def sample(s):
+        return re.sub(r"\{id\}", "1", re.sub(r"\{name\}", "x", s))
+    return bool(re.fullmatch(segment_regex(x), sample(y)) or re.fullmatch(segment_regex(y), sample(x)))
 
 
 def load_all(path=ROUTES):

@@ -4,7 +4,8 @@
  *
  * authenticate() sets it, transaction-locally, once it has proved the token; the
  * policies compare user_id with rls_member(). act_for_team() moves it from an employee
- * to their team's account (SPEC §10), once it has seen the employment. It is a superuser-only setting, so a
+ * to their team's account (SPEC §10), once it has seen the employment (member_teams(), the
+ * one test of membership, sql/logic/38_cplus.sql). It is a superuser-only setting, so a
  * session cannot claim a member by SET: only the C code that checked a token moves it.
  */
 #include "postgres.h"
@@ -123,8 +124,8 @@ act_for_team(PG_FUNCTION_ARGS)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		spi_exec(spi_plan(&employed_plan,
-						  "SELECT 1 FROM privacybee.employees e "
-						  "WHERE e.company_id = $1 AND e.person_id = $2", 2, types),
+						  "SELECT 1 FROM privacybee.member_teams($2) AS t(id) WHERE t.id = $1",
+						  2, types),
 				 values, NULL, true, 1, SPI_OK_SELECT);
 		employed = SPI_processed == 1;
 		if (employed)

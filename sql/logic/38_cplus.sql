@@ -20,6 +20,17 @@
 -- that the client can merge and retry; resolveConflicts: true writes over it instead.
 -- Ids are strings of digits (a JSON number is read too, as ids are everywhere).
 
+-- The teams (SPEC §10) person belongs to: the companies they work for. The one test of
+-- team membership: act_for_team() (member_scope.c), cplus_lock_team(), teams.get and
+-- CardDAV's team address books (70_carddav.sql) all ask it. A NULL person has none.
+CREATE OR REPLACE FUNCTION privacybee.member_teams(person bigint)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE AS $$
+    SELECT e.company_id FROM privacybee.employees e WHERE e.person_id = person
+$$;
+COMMENT ON FUNCTION privacybee.member_teams(bigint) IS
+    'the teams (companies) a person works for: the one test of team membership';
+
 -- Act for a team's account (extension/member_scope.c; sql/schema/76_teams.sql).
 CREATE OR REPLACE FUNCTION privacybee.act_for_team(team_id bigint)
 RETURNS bigint
@@ -249,9 +260,8 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = me) THEN
         PERFORM privacybee.fail(401, 'the member of this token no longer exists');
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM privacybee.employees e
-                     JOIN privacybee.people t ON t.team_of = e.company_id
-                    WHERE t.id = owner AND e.person_id = me) THEN
+    IF NOT EXISTS (SELECT 1 FROM privacybee.people t
+                    WHERE t.id = owner AND t.team_of IN (SELECT privacybee.member_teams(me))) THEN
         PERFORM privacybee.fail_fields(404, '{teamId}', '{"not found"}', 'team not found');
     END IF;
 END
@@ -539,9 +549,8 @@ BEGIN
                                     WHERE m.company_id = c.id))
                ORDER BY c.id), '[]'))
       INTO out
-      FROM privacybee.employees e
-      JOIN privacybee.companies c ON c.id = e.company_id
-     WHERE e.person_id = uid;
+      FROM privacybee.member_teams(uid) AS e(company_id)
+      JOIN privacybee.companies c ON c.id = e.company_id;
     RETURN privacybee.response(200, out::text);
 END
 $$;
@@ -1127,8 +1136,7 @@ BEGIN
     END IF;
     uid := privacybee.cplus_body(uid, body, '{contactIds,ownerId}');
     PERFORM privacybee.cplus_lock_team(me, uid);
-    IF owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM privacybee.employees e
-                                             WHERE e.company_id = team AND e.person_id = owner_id) THEN
+    IF owner_id IS NOT NULL AND team NOT IN (SELECT privacybee.member_teams(owner_id)) THEN
         PERFORM privacybee.fail_fields(404, '{ownerId}', '{"is not a member of the team"}',
                                        'ownerId is not a member of the team');
     END IF;

@@ -7,7 +7,22 @@
 --   /dav/<member>/                the member's principal and address book home
 --   /dav/<member>/contacts/       the member's address book
 --   /dav/<member>/contacts/<name> a card: one contact, as vCard (extension/vcard.c)
--- Another member's id in a path is 404, as a missing one.
+--   /dav/<member>/team-<teamId>/  the address book of a team the member belongs to (SPEC
+--                                 §10: a company they work for), its cards below it
+-- Another member's id in a path is 404, as a missing one; so is a team the member does
+-- not (or no longer) belong to (member_teams(), the one test of membership, as the
+-- Contacts+ routes ask it: act_for_team()).
+--
+-- A team's book holds the team's contacts, the very rows the Contacts+ routes serve with
+-- teamId (the team's account, sql/schema/76_teams.sql): the request acts for the team's
+-- account once the member is seen to work there, and every function below serves it as
+-- a member's own book, with the team's account as the owner. Its token needs, beside the
+-- route's scope (contacts:read / contacts:write, as for the member's own book), the team
+-- scope cplus_team_scope() maps it to (teams.contacts.read / teams.contacts.write), as
+-- Contacts+ asks for a team's rows; the home lists a team's book only to a token that may
+-- read it. A card a member creates in a team's book was shared by them (sharedBy), as
+-- contacts.create records it. Sync tokens name the book ("<member>" or "team-<teamId>"),
+-- never the team account's internal id.
 --
 -- A card is a contact. Its ETag is the contact's (contact_etag(version)), so a change
 -- through REST or CardDAV is seen by both; its UID is the contact's external_id (a card
@@ -155,6 +170,24 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_book(bigint) IS
     'the href of a member''s address book';
 
+-- A team's book: its segment in a member's home (the route registry's team-{id}), which
+-- its sync tokens name too.
+CREATE OR REPLACE FUNCTION privacybee.dav_team_key(team bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT 'team-' || team::text
+$$;
+COMMENT ON FUNCTION privacybee.dav_team_key(bigint) IS
+    'a team''s address book''s segment in a member''s home, and its sync tokens'' key';
+
+CREATE OR REPLACE FUNCTION privacybee.dav_team_book(uid bigint, team bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT privacybee.dav_home(uid) || privacybee.dav_team_key(team) || '/'
+$$;
+COMMENT ON FUNCTION privacybee.dav_team_book(bigint, bigint) IS
+    'the href of a team''s address book in a member''s home';
+
 -- The member a WebDAV request acts for: the token's, with the HTTP Basic user name (when
 -- one came) their id or empty; 401 otherwise (privacybee-fcgi adds the Basic challenge).
 CREATE OR REPLACE FUNCTION privacybee.dav_member(token text, scope text, params jsonb)
@@ -185,6 +218,61 @@ END
 $$;
 COMMENT ON FUNCTION privacybee.dav_own(bigint, text) IS
     'a WebDAV path''s member must be the caller: 404 otherwise';
+
+-- The address book a route's path names, for the member uid whose token came (arg: the
+-- route's placeholders, "<member>" or "<member>/<teamId>", then a card's name when card):
+-- owner, the account whose contacts it holds — uid, or for a team's book the team's
+-- account, for which the transaction acts from then on; book, its href; key, what its
+-- sync tokens name; name, the card's (NULL for the book). A team's book needs the team
+-- scope of the route's scope (cplus_team_scope(): 403 without it, as Contacts+), then the
+-- member's employment (act_for_team(): 404 otherwise). Fails closed: another member's
+-- path, an unknown team, any other shape of arg is 404.
+CREATE OR REPLACE FUNCTION privacybee.dav_open(token text, uid bigint, route text, arg text, card boolean,
+                                              OUT owner bigint, OUT book text, OUT key text, OUT name text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    parts text[] := pg_catalog.string_to_array(arg, '/');
+    n integer := COALESCE(pg_catalog.cardinality(parts), 0) - CASE WHEN card THEN 1 ELSE 0 END;
+    team bigint;
+BEGIN
+    PERFORM privacybee.dav_own(uid, arg);
+    name := CASE WHEN card THEN parts[n + 1] END;
+    IF n = 1 THEN
+        owner := uid;
+        book := privacybee.dav_book(uid);
+        key := uid::text;
+    ELSIF n = 2 THEN
+        PERFORM privacybee.authenticate_member(token,
+            privacybee.cplus_team_scope(privacybee.route_scope(route)));
+        team := privacybee.parse_id(parts[2]);
+        owner := privacybee.act_for_team(team);
+        book := privacybee.dav_team_book(uid, team);
+        key := privacybee.dav_team_key(team);
+    END IF;
+    IF owner IS NULL OR book IS NULL OR (card AND name IS NULL) THEN
+        PERFORM privacybee.fail(404, 'address book not found');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_open(text, bigint, text, text, boolean) IS
+    'the address book (the member''s own or a team''s) a WebDAV path names, acting for its owner: 403 / 404 otherwise';
+
+-- The teams of the member the transaction acts for (member_teams()), each with its name
+-- and its book's change number (its account's; 0 before its first contact). SECURITY
+-- DEFINER as privacybee_system (95_row_security.sql): a team's counter is its account's
+-- row, which row security shows only to a transaction acting for the team. It reads
+-- rls_member() itself, never an argument, so it tells a member of their own teams only.
+CREATE OR REPLACE FUNCTION privacybee.dav_member_teams(OUT team bigint, OUT name text, OUT seq bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.id, c.name, COALESCE(q.seq, 0)
+      FROM privacybee.member_teams(privacybee.rls_member()) AS t(id)
+      JOIN privacybee.companies c ON c.id = t.id
+      LEFT JOIN privacybee.people a ON a.team_of = c.id
+      LEFT JOIN privacybee.contact_sync_seqs q ON q.user_id = a.id
+$$;
+COMMENT ON FUNCTION privacybee.dav_member_teams() IS
+    'the teams of the member acting, with their names and their address books'' change numbers';
 
 -- The contact a card name names: a name a client chose, else "<id>.vcf" of a contact
 -- whose name no client chose. NULL when none.
@@ -368,14 +456,15 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_depth(jsonb) IS
     'a PROPFIND''s Depth: 0, or 1 for 1 and infinity; 400 otherwise';
 
--- The sync token of a member's address book at change number seq (also its CTag).
-CREATE OR REPLACE FUNCTION privacybee.dav_sync_token(uid bigint, seq bigint)
+-- The sync token of an address book at change number seq (also its CTag); key names the
+-- book: the member's id for their own, "team-<teamId>" for a team's (dav_open()).
+CREATE OR REPLACE FUNCTION privacybee.dav_sync_token(key text, seq bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT 'urn:privacybee:sync:' || uid::text || ':' || seq::text
+    SELECT 'urn:privacybee:sync:' || key || ':' || seq::text
 $$;
-COMMENT ON FUNCTION privacybee.dav_sync_token(bigint, bigint) IS
-    'the sync token (and CTag) of a member''s address book at a change number';
+COMMENT ON FUNCTION privacybee.dav_sync_token(text, bigint) IS
+    'the sync token (and CTag) of an address book (its key) at a change number';
 
 -- The properties of a member's principal / home, and of their address book.
 CREATE OR REPLACE FUNCTION privacybee.dav_home_props(uid bigint)
@@ -396,16 +485,21 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_home_props(bigint) IS
     'the WebDAV properties of a member''s principal and address book home';
 
-CREATE OR REPLACE FUNCTION privacybee.dav_book_props(uid bigint, seq bigint)
+-- An address book's properties (uid: the member asking; key: the book's, dav_open();
+-- title: its display name) at a change number. A team's book has no owner among the
+-- principals (the team is none).
+CREATE OR REPLACE FUNCTION privacybee.dav_book_props(uid bigint, key text, title text, seq bigint)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT pg_catalog.jsonb_build_object(
+    SELECT CASE WHEN key = uid::text
+                THEN pg_catalog.jsonb_build_object('{DAV:}owner', '<d:href>' || privacybee.dav_home(uid) || '</d:href>')
+                ELSE '{}' END
+        || pg_catalog.jsonb_build_object(
         '{DAV:}resourcetype', '<d:collection/><card:addressbook/>',
-        '{DAV:}displayname', 'Contacts',
-        '{http://calendarserver.org/ns/}getctag', privacybee.dav_sync_token(uid, seq),
-        '{DAV:}sync-token', privacybee.dav_sync_token(uid, seq),
+        '{DAV:}displayname', privacybee.xml_text(title),
+        '{http://calendarserver.org/ns/}getctag', privacybee.dav_sync_token(key, seq),
+        '{DAV:}sync-token', privacybee.dav_sync_token(key, seq),
         '{DAV:}current-user-principal', '<d:href>' || privacybee.dav_home(uid) || '</d:href>',
-        '{DAV:}owner', '<d:href>' || privacybee.dav_home(uid) || '</d:href>',
         '{urn:ietf:params:xml:ns:carddav}supported-address-data',
             '<card:address-data-type content-type="text/vcard" version="3.0"/>'
             || '<card:address-data-type content-type="text/vcard" version="4.0"/>',
@@ -418,8 +512,8 @@ LANGUAGE sql IMMUTABLE AS $$
             || '<d:privilege><d:write-content/></d:privilege><d:privilege><d:bind/></d:privilege>'
             || '<d:privilege><d:unbind/></d:privilege>')
 $$;
-COMMENT ON FUNCTION privacybee.dav_book_props(bigint, bigint) IS
-    'the WebDAV properties of a member''s address book at a change number';
+COMMENT ON FUNCTION privacybee.dav_book_props(bigint, text, text, bigint) IS
+    'the WebDAV properties of an address book (a member''s own or a team''s) at a change number';
 
 -- A card's <response> in a multistatus (extension/vcard.c, one call per card: a listing
 -- writes thousands): the properties asked for (wanted; NULL: getetag, getcontenttype,
@@ -480,7 +574,9 @@ BEGIN
 END
 $$;
 
--- PROPFIND /dav/<member>/: the principal and address book home; Depth 1 its book.
+-- PROPFIND /dav/<member>/: the principal and address book home; Depth 1 its books: the
+-- member's own, and each of their teams' when the token may read it (the team scope
+-- dav_open() asks of a team's book; a token without it sees the member's own only).
 CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_home(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
@@ -489,31 +585,51 @@ DECLARE
     uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_propfind_home'), params);
     wanted text[] := privacybee.dav_wanted(body, '{DAV:}propfind');
     depth integer := privacybee.dav_depth(params);
+    teams boolean := false;
 BEGIN
     PERFORM privacybee.dav_own(uid, arg);
+    IF depth = 1 THEN
+        BEGIN
+            PERFORM privacybee.authenticate_member(token,
+                privacybee.cplus_team_scope(privacybee.route_scope('api_dav_propfind_book')));
+            teams := true;
+        EXCEPTION WHEN SQLSTATE 'PT403' THEN
+            teams := false;
+        END;
+    END IF;
     RETURN privacybee.dav_multistatus(
         privacybee.dav_response(privacybee.dav_home(uid), privacybee.dav_home_props(uid), wanted)
         || CASE WHEN depth = 1 THEN privacybee.dav_response(privacybee.dav_book(uid),
-                    privacybee.dav_book_props(uid, privacybee.dav_seq(uid)), wanted) ELSE '' END);
+                    privacybee.dav_book_props(uid, uid::text, 'Contacts', privacybee.dav_seq(uid)), wanted)
+                || COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_response(
+                                 privacybee.dav_team_book(uid, t.team),
+                                 privacybee.dav_book_props(uid, privacybee.dav_team_key(t.team), t.name, t.seq), wanted),
+                                 '' ORDER BY t.team)
+                               FROM privacybee.dav_member_teams() AS t WHERE teams), '')
+           ELSE '' END);
 END
 $$;
 
--- PROPFIND /dav/<member>/contacts/: the address book; Depth 1 every card too.
+-- PROPFIND /dav/<member>/contacts/ (or a team's book): the address book; Depth 1 every
+-- card too.
 CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_book(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_propfind_book'), params);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_propfind_book'), params);
     wanted text[] := privacybee.dav_wanted(body, '{DAV:}propfind');
     depth integer := privacybee.dav_depth(params);
-    book text;
+    b record := privacybee.dav_open(token, me, 'api_dav_propfind_book', arg, false);
+    uid bigint := b.owner;
+    book text := b.book;
     out text;
 BEGIN
-    PERFORM privacybee.dav_own(uid, arg);
-    book := privacybee.dav_book(uid);
     -- one statement: the CTag and the cards of one snapshot
-    SELECT privacybee.dav_response(book, privacybee.dav_book_props(uid, privacybee.dav_seq(uid)), wanted)
+    SELECT privacybee.dav_response(book, privacybee.dav_book_props(me, b.key,
+               COALESCE((SELECT c.name FROM privacybee.companies c
+                          JOIN privacybee.people a ON a.team_of = c.id WHERE a.id = uid), 'Contacts'),
+               privacybee.dav_seq(uid)), wanted)
            || CASE WHEN depth = 1 THEN COALESCE((
                   SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                              book || privacybee.dav_name_encode(COALESCE(k.href, c.id::text || '.vcf')),
@@ -532,20 +648,21 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_card(token text, arg text
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_propfind_card'), params);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_propfind_card'), params);
     wanted text[] := privacybee.dav_wanted(body, '{DAV:}propfind');
-    name text := pg_catalog.substr(arg, pg_catalog.strpos(arg, '/') + 1);
+    depth integer := privacybee.dav_depth(params);
+    b record := privacybee.dav_open(token, me, 'api_dav_propfind_card', arg, true);
+    uid bigint := b.owner;
+    name text := b.name;
     c privacybee.contacts;
 BEGIN
-    PERFORM privacybee.dav_depth(params);
-    PERFORM privacybee.dav_own(uid, arg);
     SELECT * INTO c FROM privacybee.contacts x
      WHERE x.user_id = uid AND x.id = privacybee.dav_card_id(uid, name);
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
     RETURN privacybee.dav_multistatus(privacybee.dav_card_response(
-        privacybee.dav_book(uid) || privacybee.dav_name_encode(name),
+        b.book || privacybee.dav_name_encode(name),
         privacybee.contact_etag(c.version), c.updated, NULL, wanted));
 END
 $$;
@@ -556,12 +673,13 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, par
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_get'), params);
-    name text := pg_catalog.substr(arg, pg_catalog.strpos(arg, '/') + 1);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_get'), params);
+    b record := privacybee.dav_open(token, me, 'api_dav_card_get', arg, true);
+    uid bigint := b.owner;
+    name text := b.name;
     c privacybee.contacts;
     etag text;
 BEGIN
-    PERFORM privacybee.dav_own(uid, arg);
     SELECT * INTO c FROM privacybee.contacts x
      WHERE x.user_id = uid AND x.id = privacybee.dav_card_id(uid, name);
     IF NOT FOUND THEN
@@ -586,8 +704,10 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_card_put(token text, arg text, par
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_put'), params);
-    name text := pg_catalog.substr(arg, pg_catalog.strpos(arg, '/') + 1);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_put'), params);
+    b record := privacybee.dav_open(token, me, 'api_dav_card_put', arg, true);
+    uid bigint := b.owner;
+    name text := b.name;
     cid bigint;
     v integer;
     card jsonb;
@@ -595,7 +715,8 @@ DECLARE
     created boolean;
     photo bytea;
 BEGIN
-    PERFORM privacybee.dav_own(uid, arg);
+    -- a team's: locked as the Contacts+ writes lock it, and me still works there
+    PERFORM privacybee.cplus_lock_team(me, uid);
     -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
     PERFORM privacybee.trust_lock_caller(uid);
     cid := privacybee.dav_card_id(uid, name);
@@ -611,7 +732,7 @@ BEGIN
      WHERE x.user_id = uid AND x.external_id = card ->> 'uid' AND x.id IS DISTINCT FROM cid;
     IF other IS NOT NULL THEN
         RETURN privacybee.dav_error(409, '<card:no-uid-conflict><d:href>'
-            || privacybee.xml_text(privacybee.dav_book(uid) || privacybee.dav_name_encode(
+            || privacybee.xml_text(b.book || privacybee.dav_name_encode(
                    (SELECT COALESCE(k.href, other::text || '.vcf') FROM privacybee.contact_cards k
                      WHERE k.user_id = uid AND k.contact_id = other
                     UNION ALL SELECT other::text || '.vcf' LIMIT 1)))
@@ -624,6 +745,10 @@ BEGIN
         -- the name of a deleted card is free again
         UPDATE privacybee.contact_cards k SET href = NULL
          WHERE k.user_id = uid AND k.href = name AND k.deleted;
+        IF uid <> me THEN
+            -- a team's contact: the employee who shared it with the team (contacts.create)
+            UPDATE privacybee.contacts x SET shared_by = me WHERE x.user_id = uid AND x.id = cid;
+        END IF;
     ELSE
         PERFORM privacybee.update_contact(uid, cid, card -> 'contact');
     END IF;
@@ -661,12 +786,14 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_card_delete(token text, arg text, 
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_delete'), params);
-    name text := pg_catalog.substr(arg, pg_catalog.strpos(arg, '/') + 1);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_card_delete'), params);
+    b record := privacybee.dav_open(token, me, 'api_dav_card_delete', arg, true);
+    uid bigint := b.owner;
+    name text := b.name;
     cid bigint;
     v integer;
 BEGIN
-    PERFORM privacybee.dav_own(uid, arg);
+    PERFORM privacybee.cplus_lock_team(me, uid);
     PERFORM privacybee.trust_lock_caller(uid);
     cid := privacybee.dav_card_id(uid, name);
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid FOR UPDATE;
@@ -726,7 +853,9 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_report(token text, arg text, param
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_report'), params);
+    me bigint := privacybee.dav_member(token, privacybee.route_scope('api_dav_report'), params);
+    b record := privacybee.dav_open(token, me, 'api_dav_report', arg, false);
+    uid bigint := b.owner;
     kind text := body ->> 'n';
     wanted text[];
     data jsonb;
@@ -741,7 +870,6 @@ DECLARE
     current bigint;
     purged bigint;
 BEGIN
-    PERFORM privacybee.dav_own(uid, arg);
     IF kind IS NULL OR kind NOT IN ('{urn:ietf:params:xml:ns:carddav}addressbook-multiget',
                                     '{urn:ietf:params:xml:ns:carddav}addressbook-query',
                                     '{DAV:}sync-collection') THEN
@@ -752,7 +880,7 @@ BEGIN
     SELECT p INTO data FROM privacybee.dav_children(body, '{DAV:}prop') AS x,
            privacybee.dav_children(x, '{urn:ietf:params:xml:ns:carddav}address-data') AS p LIMIT 1;
     version := privacybee.dav_vcard_version(COALESCE(data -> 'a' ->> 'version', params ->> 'accept'));
-    book := privacybee.dav_book(uid);
+    book := b.book;
 
     IF kind = '{urn:ietf:params:xml:ns:carddav}addressbook-multiget' THEN
         -- each href, as given, with the contact it names (NULL: 404)
@@ -819,9 +947,8 @@ BEGIN
     IF since = '' THEN
         since_seq := NULL;
     ELSE
-        parts := pg_catalog.regexp_match(since, '^urn:privacybee:sync:([0-9]{1,19}):([0-9]{1,19})$');
-        since_seq := CASE WHEN parts IS NOT NULL AND privacybee.parse_id(parts[1]) = uid
-                          THEN parts[2]::numeric END;
+        parts := pg_catalog.regexp_match(since, '^urn:privacybee:sync:([0-9a-z-]{1,30}):([0-9]{1,19})$');
+        since_seq := CASE WHEN parts IS NOT NULL AND parts[1] = b.key THEN parts[2]::numeric END;
         -- a token from the future, of another book, malformed, or before a purge
         IF since_seq IS NULL OR since_seq > current OR since_seq < purged THEN
             RETURN privacybee.dav_error(403, '<d:valid-sync-token/>');
@@ -856,7 +983,7 @@ BEGIN
                                || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>',
                                '' ORDER BY x.contact_id)
                           FROM changed x WHERE x.deleted), ''),
-           privacybee.dav_sync_token(uid, n.seq)
+           privacybee.dav_sync_token(b.key, n.seq)
       INTO out, since
       FROM counter n;
     RETURN privacybee.dav_multistatus(out, since);

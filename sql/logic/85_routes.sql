@@ -352,23 +352,23 @@ COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get_triggers(text, text, jsonb
 COMMENT ON FUNCTION privacybee.api_cplus_webhooks_search(text, text, jsonb, jsonb, text, text) IS
     'POST /api/v1/webhooks.search: Contacts+: my webhooks by part of their URL and by trigger, oldest first (scope webhooks:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_card_delete(text, text, jsonb, jsonb, text, text) IS
-    'DELETE /dav/{id}/contacts/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)';
+    'DELETE /dav/{id}/contacts/{name} and DELETE /dav/{id}/team-{id}/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_card_get(text, text, jsonb, jsonb, text, text) IS
-    'GET /dav/{id}/contacts/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)';
+    'GET /dav/{id}/contacts/{name} and GET /dav/{id}/team-{id}/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_card_put(text, text, jsonb, text, text, text) IS
-    'PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)';
+    'PUT /dav/{id}/contacts/{name} and PUT /dav/{id}/team-{id}/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_options(text, text, jsonb, jsonb, text, text) IS
-    'OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV''s capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)';
+    'OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name} and OPTIONS /dav/{id}/team-{id}/ and OPTIONS /dav/{id}/team-{id}/{name}: CardDAV''s capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_book(text, text, jsonb, jsonb, text, text) IS
-    'PROPFIND /dav/{id}/contacts/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)';
+    'PROPFIND /dav/{id}/contacts/ and PROPFIND /dav/{id}/team-{id}/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_card(text, text, jsonb, jsonb, text, text) IS
-    'PROPFIND /dav/{id}/contacts/{name}: one card''s properties (scope contacts:read; route registry api/routes)';
+    'PROPFIND /dav/{id}/contacts/{name} and PROPFIND /dav/{id}/team-{id}/{name}: one card''s properties (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_home(text, text, jsonb, jsonb, text, text) IS
     'PROPFIND /dav/{id}/: my principal and address book home, with Depth 1 my address books (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_propfind_root(text, text, jsonb, jsonb, text, text) IS
     'PROPFIND / and PROPFIND /dav/: the server''s root, as a CardDAV client given only the host asks it: who I am (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_report(text, text, jsonb, jsonb, text, text) IS
-    'REPORT /dav/{id}/contacts/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)';
+    'REPORT /dav/{id}/contacts/ and REPORT /dav/{id}/team-{id}/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_well_known(text, text, jsonb, jsonb, text, text) IS
     'GET /.well-known/carddav and PROPFIND /.well-known/carddav: where the CardDAV service is (RFC 6764) (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_employees(text, text, jsonb, jsonb, text, text) IS

@@ -12,6 +12,7 @@
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
 -- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql),
 -- disclosed_to() (whether a person disclosed themself to a member is in their own rows),
+-- dav_member_teams() (the change numbers of the acting member's teams' address books),
 -- the searches (sql/logic/36_search.sql: a policy would keep their conditions off the
 -- indexes), and the webhook delivery functions (sql/logic/70_webhooks.sql: they serve
 -- every member).
@@ -95,6 +96,7 @@ BEGIN
                             'privacybee.person_watchers(bigint)'::regprocedure,
                             'privacybee.company_watchers(bigint)'::regprocedure,
                             'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
+                            'privacybee.dav_member_teams()'::regprocedure,
                             'privacybee.oauth_holder(text, text, text, text)'::regprocedure,
                             'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
                             'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,

@@ -598,7 +598,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV's capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)
+-- OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name} and OPTIONS /dav/{id}/team-{id}/ and OPTIONS /dav/{id}/team-{id}/{name}: CardDAV's capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_options(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -630,7 +630,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- PROPFIND /dav/{id}/contacts/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)
+-- PROPFIND /dav/{id}/contacts/ and PROPFIND /dav/{id}/team-{id}/: my address book, with Depth 1 its cards (getetag, getctag, sync-token) (scope contacts:read; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_book(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -638,7 +638,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- REPORT /dav/{id}/contacts/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)
+-- REPORT /dav/{id}/contacts/ and REPORT /dav/{id}/team-{id}/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_report(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -646,7 +646,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- PROPFIND /dav/{id}/contacts/{name}: one card's properties (scope contacts:read; route registry api/routes)
+-- PROPFIND /dav/{id}/contacts/{name} and PROPFIND /dav/{id}/team-{id}/{name}: one card's properties (scope contacts:read; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_card(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -654,7 +654,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- GET /dav/{id}/contacts/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
+-- GET /dav/{id}/contacts/{name} and GET /dav/{id}/team-{id}/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -662,7 +662,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)
+-- PUT /dav/{id}/contacts/{name} and PUT /dav/{id}/team-{id}/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_card_put(token text, arg text, params jsonb, body text, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
@@ -670,7 +670,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- DELETE /dav/{id}/contacts/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)
+-- DELETE /dav/{id}/contacts/{name} and DELETE /dav/{id}/team-{id}/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee.api_dav_card_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
