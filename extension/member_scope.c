@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -95,20 +96,50 @@ rls_member(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The account of company team_id (values[0]), made when it has none; 0 when it has none
+ * and this transaction is read-only (a HEAD, a hot standby), which cannot make it.
+ */
+static int64
+TeamAccount(Datum *values, Oid *types)
+{
+	static SPIPlanPtr make_plan;
+	static SPIPlanPtr account_plan;
+	bool		isnull;
+
+	for (int attempt = 0; attempt < 2; attempt++)
+	{
+		spi_exec(spi_plan(&account_plan,
+						  "SELECT p.id FROM privacybee.people p WHERE p.team_of = $1", 1, types),
+				 values, NULL, attempt == 0, 1, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+			return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											   &isnull));
+		if (attempt > 0 || XactReadOnly)
+			break;
+		spi_exec(spi_plan(&make_plan,
+						  "INSERT INTO privacybee.people (first_name, last_name, team_of) "
+						  "SELECT c.name, '', c.id FROM privacybee.companies c WHERE c.id = $1 "
+						  "ON CONFLICT (team_of) DO NOTHING", 1, types),
+				 values, NULL, false, 0, SPI_OK_INSERT);
+	}
+	return 0;
+}
+
+/*
  * act_for_team(team_id bigint) → bigint: when the member the transaction acts for works
  * for company team_id (SPEC §10: a team), the transaction acts for the team's account from
  * now on, whose id it returns; the account (a people row whose team_of is the company) is
- * made on the team's first use. Anything else — no member acting, another company, no
- * such company, a NULL — is PT404 naming teamId, and the scope is left as it was: fails
- * closed. The employee's own id must be read before (rls_member()), if the caller needs it.
+ * made on the team's first use. A read-only transaction cannot make it: before the
+ * team's first use it acts for no account and returns 0 (the team has no rows yet, and
+ * none are seen). Anything else — no member acting, another company, no such company, a
+ * NULL — is PT404 naming teamId, and the scope is left as it was: fails closed. The
+ * employee's own id must be read before (rls_member()), if the caller needs it.
  */
 PG_FUNCTION_INFO_V1(act_for_team);
 Datum
 act_for_team(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr employed_plan;
-	static SPIPlanPtr make_plan;
-	static SPIPlanPtr account_plan;
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		values[2];
 	int64		member = member_scope_current();
@@ -129,26 +160,10 @@ act_for_team(PG_FUNCTION_ARGS)
 				 values, NULL, true, 1, SPI_OK_SELECT);
 		employed = SPI_processed == 1;
 		if (employed)
-		{
-			spi_exec(spi_plan(&make_plan,
-							  "INSERT INTO privacybee.people (first_name, last_name, team_of) "
-							  "SELECT c.name, '', c.id FROM privacybee.companies c WHERE c.id = $1 "
-							  "ON CONFLICT (team_of) DO NOTHING", 1, types),
-					 values, NULL, false, 0, SPI_OK_INSERT);
-			spi_exec(spi_plan(&account_plan,
-							  "SELECT p.id FROM privacybee.people p WHERE p.team_of = $1", 1, types),
-					 values, NULL, false, 1, SPI_OK_SELECT);
-			if (SPI_processed == 1)
-			{
-				bool		isnull;
-
-				account = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													  SPI_tuptable->tupdesc, 1, &isnull));
-			}
-		}
+			account = TeamAccount(values, types);
 		SPI_finish();
 	}
-	if (!employed || account <= 0)
+	if (!employed || (account <= 0 && !XactReadOnly))
 	{
 		Problems	p;
 
@@ -156,6 +171,6 @@ act_for_team(PG_FUNCTION_ARGS)
 		problems_add(&p, "", "teamId", "not found");
 		problems_raise_as(&p, ERRCODE_PT_NOT_FOUND, "team not found");
 	}
-	member_scope_enter(account);
-	PG_RETURN_INT64(account);
+	member_scope_enter(account > 0 ? account : 0);
+	PG_RETURN_INT64(account > 0 ? account : 0);
 }

@@ -98,7 +98,7 @@ const Route routes[] = {
 	{"REPORT", "/dav/{id}/team-{id}/", "api_dav_report", "contacts:read", BODY_XML, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
 	{"OPTIONS", "/dav/{id}/team-{id}/{name}", "api_dav_options", NULL, BODY_NONE, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
 	{"PROPFIND", "/dav/{id}/team-{id}/{name}", "api_dav_propfind_card", "contacts:read", BODY_XML, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
-	{"GET", "/dav/{id}/team-{id}/{name}", "api_dav_card_get", "contacts:read", BODY_NONE, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
+	{"GET", "/dav/{id}/team-{id}/{name}", "api_dav_card_get", "contacts:read", BODY_NONE, ANSWER_SQL_BYTES, false, false, false, 0, true, true},
 	{"PUT", "/dav/{id}/team-{id}/{name}", "api_dav_card_put", "contacts:write", BODY_VCARD, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
 	{"DELETE", "/dav/{id}/team-{id}/{name}", "api_dav_card_delete", "contacts:write", BODY_NONE, ANSWER_SQL_BYTES, false, false, false, 0, false, true},
 	{"GET", "/openapi.json", NULL, NULL, BODY_NONE, ANSWER_OPENAPI, false, false, false, 0, false, false},

@@ -148,8 +148,10 @@ class OpenApi:
         op = self.operation(method, path) if method and path else None
         if op is None and path and is_dav_path(path):
             # a WebDAV route: RFC 4918 / 6352 describe it, not the document; its errors
-            # are the SPEC's JSON, or (a DAV precondition) a DAV:error XML body
-            if response.status >= 400 and (response.header("Content-Type") or "").startswith("application/json"):
+            # are the SPEC's JSON, or (a DAV precondition) a DAV:error XML body; a HEAD's has
+            # none (RFC 9110 §9.3.2)
+            if response.status >= 400 and method != "HEAD" and \
+                    (response.header("Content-Type") or "").startswith("application/json"):
                 errors = list(self.validator({"$ref": "#/components/schemas/Error"}).iter_errors(response.json))
                 if errors:
                     raise AssertionError(f"{where}: not the SPEC error body: {response.raw[:200]!r}")
