@@ -6,7 +6,8 @@ for byte. Discovery goes the way a phone's goes: /.well-known/carddav, the princ
 address book home. Then the same client scenario runs against Radicale (Debian's
 radicale, started here) and against privacybee, and the two clients end every step
 holding the same cards with either server (privacybee keeping every unknown property,
-where Radicale drops some)."""
+where Radicale drops some). And a team's address book: two coworkers' clients discover it
+beside their own and sync it both ways, with the Contacts+ team routes on the same rows."""
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from harness import URL, ApiTest, member, sql1
+from harness import URL, ApiTest, member, sql, sql1, unique
 
 VDIRSYNCER = shutil.which("vdirsyncer")
 RADICALE = shutil.which("radicale")
@@ -179,6 +180,110 @@ class VdirsyncerTwoWays(ApiTest):
         self.assertEqual(self.contact("uid-four")["display_name"], "Fay from B")
         self.sync("a")
         self.assertIn("FN:Fay from B", unfolded(self.local("a")["uid-four"][1]))
+
+
+@unittest.skipIf(VDIRSYNCER is None, "vdirsyncer is installed by fcgi/stack/deps.sh")
+class VdirsyncerTeamBook(ApiTest):
+    """A team's address book (SPEC §15, §10) with a real client: each of two coworkers'
+    vdirsyncer discovers both their books (their own and the team's) and syncs them; what
+    one saves in the team's book reaches the other, is the team's contact through the
+    Contacts+ routes (and the other way round), and stays out of either's own book."""
+
+    def setUp(self):
+        super().setUp()
+        self.team = sql1("SELECT privacybee.create_company(%s, %s)", "Sync Team", unique("vdir-team"))
+        self.a, self.a_token = member("Ada", "Team")
+        self.b, self.b_token = member("Ben", "Team")
+        for person in (self.a, self.b):
+            sql("SELECT privacybee.add_employee(%s, %s)", self.team, person)
+        self.collection = f"team-{self.team}"
+        self.dir = tempfile.mkdtemp(prefix="pb-vdirsyncer-team-")
+        base = f"http://{URL.hostname}:{URL.port}/"
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            f.write(f'[general]\nstatus_path = "{self.dir}/status/"\n')
+            for side, uid, token in (("a", self.a, self.a_token), ("b", self.b, self.b_token)):
+                for collection in ("contacts", self.collection):
+                    os.makedirs(os.path.join(self.dir, side, collection))
+                f.write(f'\n[pair {side}]\na = "{side}_local"\nb = "{side}_remote"\n'
+                        f'collections = ["from b"]\nconflict_resolution = null\n'
+                        f'\n[storage {side}_local]\ntype = "filesystem"\n'
+                        f'path = "{self.dir}/{side}/"\nfileext = ".vcf"\n'
+                        f'\n[storage {side}_remote]\ntype = "carddav"\nurl = "{base}"\n'
+                        f'username = "{uid}"\npassword = "{token}"\n')
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def vdirsyncer(self, *args):
+        r = subprocess.run([VDIRSYNCER, "-c", os.path.join(self.dir, "config")] + list(args),
+                           capture_output=True, text=True, timeout=120, input="")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def local(self, side, collection):
+        """{UID: (file name, text)} of one local address book."""
+        out = {}
+        folder = os.path.join(self.dir, side, collection)
+        for name in os.listdir(folder):
+            with open(os.path.join(folder, name), newline="") as f:
+                text = f.read()
+            out[re.search(r"^UID:(.*?)\r?$", text, re.M).group(1)] = (name, text)
+        return out
+
+    def write_local(self, side, collection, name, text):
+        with open(os.path.join(self.dir, side, collection, name), "w", newline="") as f:
+            f.write(text)
+
+    def team_contacts(self):
+        r = self.req("POST", "/api/v1/contacts.scroll", self.b_token, body={"teamId": str(self.team)})
+        self.assertStatus(r, 200)
+        return {" ".join(filter(None, (c["contactData"]["name"].get("givenName"),
+                                       c["contactData"]["name"].get("familyName")))): c
+                for c in r.json["contacts"]}
+
+    def test_coworkers_sync_the_team_book_both_ways_beside_their_own(self):
+        for side in ("a", "b"):
+            out = self.vdirsyncer("discover", side)
+            # discovery finds both books of the home
+            self.assertIn(self.collection, out.stdout + out.stderr)
+            self.assertIn("contacts", out.stdout + out.stderr)
+        # a saves one card in the team's book and one in their own
+        self.write_local("a", self.collection, "client.vcf",
+                         card("uid-client", "Cleo Client", "+12125550171", extra=UNKNOWN))
+        self.write_local("a", "contacts", "mine.vcf", card("uid-mine", "Mona Mine", "+12125550172"))
+        self.vdirsyncer("sync", "a")
+        team = self.team_contacts()
+        self.assertEqual(sorted(team), ["Cleo Client"])
+        self.assertEqual(team["Cleo Client"]["contactMetadata"]["sharedBy"], [str(self.a)])
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.contacts WHERE user_id = %s", self.a), 1)
+        # b's client gets the team's card, unknown properties byte for byte, and nothing of a's own
+        self.vdirsyncer("sync", "b")
+        self.assertEqual(self.local("b", "contacts"), {})
+        got = self.local("b", self.collection)
+        self.assertEqual(sorted(got), ["uid-client"])
+        for prop in UNKNOWN:
+            self.assertIn(prop, unfolded(got["uid-client"][1]))
+        # b edits it; a follows
+        name, text = got["uid-client"]
+        self.write_local("b", self.collection, name, text.replace("FN:Cleo Client", "FN:Cleo Renamed"))
+        self.vdirsyncer("sync", "b")
+        self.assertEqual(sql1("SELECT display_name FROM privacybee.contacts WHERE external_id = 'uid-client' "
+                              "AND user_id = (SELECT id FROM privacybee.people WHERE team_of = %s)", self.team),
+                         "Cleo Renamed")
+        self.vdirsyncer("sync", "a")
+        self.assertIn("FN:Cleo Renamed", unfolded(self.local("a", self.collection)["uid-client"][1]))
+        # a team contact made and one deleted through Contacts+ reach both clients
+        made = self.req("POST", "/api/v1/contacts.create", self.b_token, body={
+            "teamId": str(self.team), "contact": {"contactData": {"name": {"givenName": "Rpc", "familyName": "Made"}}}})
+        self.assertStatus(made, 200)
+        c = self.team_contacts()["Cleo Client"]
+        self.assertStatus(self.req("POST", "/api/v1/contacts.delete", self.b_token, body={
+            "teamId": str(self.team), "contactId": c["contactId"], "etag": c["etag"]}), 200)
+        for side in ("a", "b"):
+            self.vdirsyncer("sync", side)
+            self.assertEqual(sorted(self.local(side, self.collection)),
+                             [f"privacybee-{made.json['contact']['contactId']}"], side)
+        self.assertEqual(sorted(self.local("a", "contacts")), ["uid-mine"])
 
 
 def free_port():
