@@ -112,6 +112,23 @@ class TestTeamBookDiscovery(TeamBookTest):
         self.assertStatus(self.tput("r.vcf", vcard("r", "Rita", extra="N:;Rita;;;\r\n")), 201)
         tbook = f"/dav/{uid}/team-{self.team}/"
         self.assertIn(tbook, self.home(reader, uid))
+        # the privileges a client reads say so (DAVx⁵ then keeps the book read-only)
+        privileges = ('<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-privilege-set/></d:prop></d:propfind>')
+
+        def may(path, token, depth="0"):
+            got = self.responses(self.dav("PROPFIND", path, privileges, token=token, headers={"Depth": depth}))
+            return {h: sorted(p.tag for p in v[D + "current-user-privilege-set"].iter() if p.tag != D + "privilege"
+                              and p.tag != D + "current-user-privilege-set")
+                    for h, v in got.items() if not isinstance(v.get(D + "current-user-privilege-set", ""), str)}
+
+        writer = [D + "bind", D + "read", D + "unbind", D + "write", D + "write-content"]
+        self.assertEqual(may(tbook, reader), {tbook: [D + "read"]})
+        self.assertEqual(may(self.tbook, self.token), {self.tbook: writer})
+        self.assertEqual(may(f"/dav/{uid}/", reader, "1"),
+                         {f"/dav/{uid}/contacts/": writer, tbook: [D + "read"]})
+        own_reader_uid, own_reader = member("Own", "Reader", scopes=["contacts:read"])
+        own_book = f"/dav/{own_reader_uid}/contacts/"
+        self.assertEqual(may(own_book, own_reader), {own_book: [D + "read"]})
         self.assertStatus(self.dav("GET", tbook + "r.vcf", token=reader), 200)
         self.assertError(self.dav("PUT", tbook + "r.vcf", vcard("r", "Changed"), ctype="text/vcard",
                                   token=reader), 403)

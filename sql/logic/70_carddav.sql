@@ -219,16 +219,40 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_own(bigint, text) IS
     'a WebDAV path''s member must be the caller: 404 otherwise';
 
+-- May token change the cards of a book (team: a team's)? The scopes of PUT and DELETE of a
+-- card (the route's, and for a team's book the team scope it maps to), asked of
+-- authenticate() itself. Only while the transaction acts for the token's member (before
+-- act_for_team(): authenticate() enters its member again).
+CREATE OR REPLACE FUNCTION privacybee.dav_may_write(token text, team boolean)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    scope text := privacybee.route_scope('api_dav_card_put');
+BEGIN
+    PERFORM privacybee.authenticate_member(token, scope);
+    IF team THEN
+        PERFORM privacybee.authenticate_member(token, privacybee.cplus_team_scope(scope));
+    END IF;
+    RETURN true;
+EXCEPTION WHEN SQLSTATE 'PT403' THEN
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_may_write(text, boolean) IS
+    'whether a token may change the cards of an address book (the member''s own or a team''s)';
+
 -- The address book a route's path names, for the member uid whose token came (arg: the
 -- route's placeholders, "<member>" or "<member>/<teamId>", then a card's name when card):
 -- owner, the account whose contacts it holds — uid, or for a team's book the team's
 -- account, for which the transaction acts from then on; book, its href; key, what its
--- sync tokens name; name, the card's (NULL for the book). A team's book needs the team
+-- sync tokens name; name, the card's (NULL for the book); writable, for a book (not a
+-- card: its writes ask their scopes themselves), dav_may_write(). A team's book needs the team
 -- scope of the route's scope (cplus_team_scope(): 403 without it, as Contacts+), then the
 -- member's employment (act_for_team(): 404 otherwise). Fails closed: another member's
 -- path, an unknown team, any other shape of arg is 404.
 CREATE OR REPLACE FUNCTION privacybee.dav_open(token text, uid bigint, route text, arg text, card boolean,
-                                              OUT owner bigint, OUT book text, OUT key text, OUT name text)
+                                              OUT owner bigint, OUT book text, OUT key text, OUT name text,
+                                              OUT writable boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     parts text[] := pg_catalog.string_to_array(arg, '/');
@@ -237,6 +261,9 @@ DECLARE
 BEGIN
     PERFORM privacybee.dav_own(uid, arg);
     name := CASE WHEN card THEN parts[n + 1] END;
+    IF NOT card AND n IN (1, 2) THEN
+        writable := privacybee.dav_may_write(token, n = 2);
+    END IF;
     IF n = 1 THEN
         owner := uid;
         book := privacybee.dav_book(uid);
@@ -486,9 +513,10 @@ COMMENT ON FUNCTION privacybee.dav_home_props(bigint) IS
     'the WebDAV properties of a member''s principal and address book home';
 
 -- An address book's properties (uid: the member asking; key: the book's, dav_open();
--- title: its display name) at a change number. A team's book has no owner among the
--- principals (the team is none).
-CREATE OR REPLACE FUNCTION privacybee.dav_book_props(uid bigint, key text, title text, seq bigint)
+-- title: its display name; writable: the token may change its cards, dav_may_write()) at
+-- a change number. A team's book has no owner among the principals (the team is none).
+CREATE OR REPLACE FUNCTION privacybee.dav_book_props(uid bigint, key text, title text, seq bigint,
+                                                    writable boolean)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN key = uid::text
@@ -508,11 +536,12 @@ LANGUAGE sql IMMUTABLE AS $$
             || '<d:supported-report><d:report><card:addressbook-query/></d:report></d:supported-report>'
             || '<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>',
         '{DAV:}current-user-privilege-set',
-            '<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>'
-            || '<d:privilege><d:write-content/></d:privilege><d:privilege><d:bind/></d:privilege>'
-            || '<d:privilege><d:unbind/></d:privilege>')
+            '<d:privilege><d:read/></d:privilege>'
+            || CASE WHEN writable THEN '<d:privilege><d:write/></d:privilege>'
+                    || '<d:privilege><d:write-content/></d:privilege><d:privilege><d:bind/></d:privilege>'
+                    || '<d:privilege><d:unbind/></d:privilege>' ELSE '' END)
 $$;
-COMMENT ON FUNCTION privacybee.dav_book_props(bigint, text, text, bigint) IS
+COMMENT ON FUNCTION privacybee.dav_book_props(bigint, text, text, bigint, boolean) IS
     'the WebDAV properties of an address book (a member''s own or a team''s) at a change number';
 
 -- A card's <response> in a multistatus (extension/vcard.c, one call per card: a listing
@@ -586,9 +615,11 @@ DECLARE
     wanted text[] := privacybee.dav_wanted(body, '{DAV:}propfind');
     depth integer := privacybee.dav_depth(params);
     teams boolean := false;
+    team_writable boolean := false;
 BEGIN
     PERFORM privacybee.dav_own(uid, arg);
     IF depth = 1 THEN
+        team_writable := privacybee.dav_may_write(token, true);
         BEGIN
             PERFORM privacybee.authenticate_member(token,
                 privacybee.cplus_team_scope(privacybee.route_scope('api_dav_propfind_book')));
@@ -600,10 +631,12 @@ BEGIN
     RETURN privacybee.dav_multistatus(
         privacybee.dav_response(privacybee.dav_home(uid), privacybee.dav_home_props(uid), wanted)
         || CASE WHEN depth = 1 THEN privacybee.dav_response(privacybee.dav_book(uid),
-                    privacybee.dav_book_props(uid, uid::text, 'Contacts', privacybee.dav_seq(uid)), wanted)
+                    privacybee.dav_book_props(uid, uid::text, 'Contacts', privacybee.dav_seq(uid),
+                                              privacybee.dav_may_write(token, false)), wanted)
                 || COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_response(
                                  privacybee.dav_team_book(uid, t.team),
-                                 privacybee.dav_book_props(uid, privacybee.dav_team_key(t.team), t.name, t.seq), wanted),
+                                 privacybee.dav_book_props(uid, privacybee.dav_team_key(t.team), t.name, t.seq,
+                                                           team_writable), wanted),
                                  '' ORDER BY t.team)
                                FROM privacybee.dav_member_teams() AS t WHERE teams), '')
            ELSE '' END);
@@ -629,7 +662,7 @@ BEGIN
     SELECT privacybee.dav_response(book, privacybee.dav_book_props(me, b.key,
                COALESCE((SELECT c.name FROM privacybee.companies c
                           JOIN privacybee.people a ON a.team_of = c.id WHERE a.id = uid), 'Contacts'),
-               privacybee.dav_seq(uid)), wanted)
+               privacybee.dav_seq(uid), b.writable), wanted)
            || CASE WHEN depth = 1 THEN COALESCE((
                   SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                              book || privacybee.dav_name_encode(COALESCE(k.href, c.id::text || '.vcf')),
