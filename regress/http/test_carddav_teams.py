@@ -5,11 +5,14 @@ Contacts+ team routes serve, so a card saved in the team's book is a team contac
 and the other way round, and it screens a coworker's calls; the token needs the team scope
 of each route's scope too; another company's member gets 404, and so does a member who
 left the team, at once."""
+import os
+import tempfile
+import unittest
 import urllib.parse
 
-from harness import fresh_phone, member, service_token, sql, sql1, unique
+from harness import fresh_phone, member, registry, service_token, sql, sql1, unique
 from test_buzz import buzz_member, call
-from test_carddav_routes import C, D, XML, DavTest, basic, vcard
+from test_carddav_routes import C, D, XML, DavTest, vcard
 
 CS = "{http://calendarserver.org/ns/}"
 DAV_SCOPES = ["contacts:read", "contacts:write"]
@@ -354,3 +357,39 @@ class TestTeamBookAccess(TeamBookTest):
         # and joining again brings the book back
         sql("SELECT privacybee.add_employee(%s, %s)", self.team, self.b)
         self.assertStatus(self.as_b("GET", self.b_tbook + "c.vcf"), 200)
+
+
+class TestTeamBookRoutes(unittest.TestCase):
+    """The registry's team-{id} segment (api/registry.py): a literal prefix and an id, one
+    segment, checked for overlap with every other route as whole segments are."""
+
+    def load(self, *lines):
+        with tempfile.NamedTemporaryFile("w", suffix=".routes", delete=False) as f:
+            f.write("scope contacts:read member | read my contacts\n")
+            for line in lines:
+                f.write(line + "\n")
+        try:
+            return registry.load(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def route(self, path):
+        return f"PROPFIND {path} api_dav_x contacts:read dav 207:Multistatus | x"
+
+    def test_a_prefixed_id_segment_is_a_path_and_matches_what_its_id_matches(self):
+        [r] = self.load(self.route("/dav/{id}/team-{id}/"))
+        self.assertRegex("/dav/12/team-34/", r.path_regex)
+        self.assertRegex("/dav/12/team-34", r.path_regex)
+        for path in ("/dav/12/team-/", "/dav/12/team-x/", "/dav/12/teams-3/", "/dav/12/team-3/x"):
+            self.assertNotRegex(path, r.path_regex)
+
+    def test_a_prefixed_id_overlapping_another_route_is_refused(self):
+        for other in ("/dav/{id}/{name}", "/dav/{id}/team-7/"):
+            with self.subTest(other=other):
+                with self.assertRaises(registry.RegistryError):
+                    self.load(self.route("/dav/{id}/team-{id}/"), self.route(other))
+        self.assertEqual(len(self.load(self.route("/dav/{id}/team-{id}/"), self.route("/dav/{id}/contacts/"))), 2)
+        for bad in ("/dav/{id}/team{id}/", "/dav/{id}/team-{name}/", "/dav/{id}/{id}-team/"):
+            with self.subTest(bad=bad):
+                with self.assertRaises(registry.RegistryError):
+                    self.load(self.route(bad))
