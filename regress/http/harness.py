@@ -166,6 +166,15 @@ class OpenApi:
                 raise AssertionError(f"{where}: status not in the OpenAPI document for "
                                      f"{op['operationId']} ({', '.join(op['responses'])})")
             described = self.resolve(op["responses"][str(response.status)])
+        for name, header in described.get("headers", {}).items():
+            header = self.resolve(header)
+            value = response.header(name)
+            if value is None:
+                if header.get("required"):
+                    raise AssertionError(f"{where}: no {name} header, which the document requires")
+            elif list(self.validator(header["schema"]).iter_errors(value)) and \
+                    header["schema"].get("type") == "string":
+                raise AssertionError(f"{where}: {name}: {value!r} is not what the document says")
         content = described.get("content")
         if method == "HEAD" or response.status in (204, 304):
             if response.raw:

@@ -94,6 +94,17 @@ class TestResponseChecker(ApiTest):
         with self.assertRaises(AssertionError):
             self.checker.check("GET", "/nowhere", self.response(404, "<html>404</html>", "text/html"))
 
+    def test_a_401_without_its_bearer_challenge_is_refused(self):
+        error = '{"error":{"code":"401","message":"no"}}'
+        with self.assertRaisesRegex(AssertionError, "requires"):
+            self.checker.check("GET", "/contacts", self.response(401, error))
+        challenged = Response(401, {"content-type": "application/json",
+                                    "www-authenticate": 'Basic realm="privacybee"'}, error)
+        with self.assertRaisesRegex(AssertionError, "not what the document says"):
+            self.checker.check("GET", "/contacts", challenged)
+        challenged.headers["www-authenticate"] = 'Bearer realm="privacybee", error="invalid_token"'
+        self.checker.check("GET", "/contacts", challenged)
+
     def test_a_success_for_no_route_is_refused(self):
         with self.assertRaisesRegex(AssertionError, "no operation"):
             self.checker.check("GET", "/nowhere", self.response(200, "[]"))
