@@ -19,6 +19,7 @@
 #include "utils/json.h"
 
 #include "contact_input.h"
+#include "text_chars.h"
 #include "ids.h"
 #include "phone.h"
 #include "phone_unicode.h"
@@ -62,6 +63,8 @@ bool
 details_string(JsonbValue *v, int max, bool empty_is_null, const char *path,
 			   DetailsContext *cx, char **out)
 {
+	char	   *problem;
+
 	*out = NULL;
 	if (v->type == jbvNull)
 		return true;
@@ -80,6 +83,11 @@ details_string(JsonbValue *v, int max, bool empty_is_null, const char *path,
 		if (empty_is_null)
 			return true;
 		Problem(cx, path, "must not be empty");
+		return false;
+	}
+	if ((problem = text_chars_problem(v->val.string.val, v->val.string.len)) != NULL)
+	{
+		Problem(cx, path, problem);
 		return false;
 	}
 	*out = pnstrdup(v->val.string.val, v->val.string.len);
@@ -613,7 +621,17 @@ AddressMember(const char *key, JsonbValue *v, const char *path, DetailsContext *
 	{
 		/* read-only, but an address given by it alone is that string (file header) */
 		if (v->type == jbvString)
-			a->formatted = pnstrdup(v->val.string.val, v->val.string.len);
+		{
+			char	   *problem = text_chars_problem(v->val.string.val, v->val.string.len);
+
+			if (problem)
+			{
+				Problem(cx, path, problem);
+				a->bad = true;
+			}
+			else
+				a->formatted = pnstrdup(v->val.string.val, v->val.string.len);
+		}
 		return true;
 	}
 	for (int i = 0; i < (int) NPARTS; i++)

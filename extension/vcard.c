@@ -43,6 +43,7 @@
 #include "catalog/pg_type.h"
 
 #include "privacybee.h"
+#include "text_chars.h"
 
 /* a card larger than this is refused (a photo inline is the usual bulk) */
 #define VCARD_MAX_BYTES (4 * 1024 * 1024)
@@ -74,6 +75,39 @@ Refuse(const char *problem)
 }
 
 /* ---- reading --------------------------------------------------------------------- */
+
+/*
+ * A card holding a character text may not hold (text_chars.h: RFC 6350 text has no place
+ * for a control character, and XML none for most) is refused as a whole, naming the line
+ * and its property, like any other card that is not one: stored, it would make every
+ * CardDAV answer listing it malformed XML.
+ */
+static void
+RefuseCharacters(const char *data, size_t len)
+{
+	unsigned	cp;
+	size_t		n;
+	long		at = text_chars_find(data, len, &cp, &n);
+	const char *start = data;
+	int			line = 1;
+	size_t		name = 0;
+
+	if (at < 0)
+		return;
+	for (long i = 0; i < at; i++)
+		if (data[i] == '\n')
+		{
+			line++;
+			start = data + i + 1;
+		}
+	if (*start != ' ' && *start != '\t')
+		while (start + name < data + at && strchr(":;\r\n", start[name]) == NULL)
+			name++;
+	if (name > 0)
+		Refuse(psprintf("%.*s (line %d) " TEXT_CHARS_PROBLEM_FMT, (int) Min(name, 64), start,
+						line, cp));
+	Refuse(psprintf("line %d " TEXT_CHARS_PROBLEM_FMT, line, cp));
+}
 
 static bool
 IsQuotedPrintableLine(const char *line, size_t len)
@@ -549,6 +583,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 		data += 3;
 		len -= 3;
 	}
+	RefuseCharacters(data, len);
 	initStringInfo(&emails);
 	appendStringInfoChar(&emails, '[');
 	initStringInfo(&phones);
@@ -1179,7 +1214,18 @@ vcard_render(PG_FUNCTION_ARGS)
 		Emit(&out, l);
 #undef LINE
 	appendStringInfoString(&out, "END:VCARD\r\n");
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+	{
+		/*
+		 * Text stored before the rule of text_chars.h, or by SQL around it, is written with
+		 * U+FFFD for each character a vCard (and the XML it travels in) cannot hold; a line
+		 * holding one may come out a few octets past 75.
+		 */
+		StringInfoData clean;
+
+		initStringInfo(&clean);
+		text_chars_clean(&clean, out.data, out.len);
+		PG_RETURN_TEXT_P(cstring_to_text_with_len(clean.data, clean.len));
+	}
 }
 
 /* ---- WebDAV codecs --------------------------------------------------------------- */

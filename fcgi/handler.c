@@ -101,6 +101,8 @@ typedef struct Request
 	const char *image_type;		/* an image body's media type (a static string) */
 	int			error_status;	/* a rejection found here, 0 when none */
 	char		error[ERR_SIZE];
+	char		error_field[ERR_SIZE];	/* the field it names ("" for none): its
+										 * problem is error, its message both */
 } Request;
 
 static const char *
@@ -118,6 +120,19 @@ Reject(Request *r, int status, const char *message)
 		snprintf(r->error, sizeof(r->error), "%s", message);
 	}
 }
+
+/* A 400 naming field, as the extension's bad_field() names one (problems.c). */
+static void
+RejectField(Request *r, const char *field, const char *problem)
+{
+	if (r->error_status == 0)
+	{
+		r->error_status = 400;
+		snprintf(r->error, sizeof(r->error), "%s", problem);
+		snprintf(r->error_field, sizeof(r->error_field), "%s", field);
+	}
+}
+
 
 /*
  * Every 401 carries the challenge of the route's scheme (RFC 9110 section 11.6.1), so it is
@@ -142,6 +157,24 @@ RespondError(Request *r, int status, const char *message, json_t *details,
 	if (status == 401 && extra_headers == NULL)
 		extra_headers = Challenge(r);
 	respond_error(r->fcgi->out, r->head, status, message, details, extra_headers);
+}
+
+/* The rejection found here, answered: its details name its field, if it has one. */
+static void
+RespondRejected(Request *r)
+{
+	char		message[2 * ERR_SIZE + 2];
+	json_t	   *details = NULL; /* new reference */
+
+	if (r->error_field[0] == '\0')
+	{
+		RespondError(r, r->error_status, r->error, NULL, NULL);
+		return;
+	}
+	snprintf(message, sizeof(message), "%s %s", r->error_field, r->error);
+	details = json_pack("[{s:s, s:s}]", "field", r->error_field, "problem", r->error);
+	RespondError(r, r->error_status, message, details, NULL);
+	json_decref(details);
 }
 
 /* The headers this file reads, each valid UTF-8 or rejected (400), and the token. */
@@ -460,6 +493,7 @@ ReadBody(Request *r)
 {
 	const char *ctype = r->header[H_CONTENT_TYPE];
 	char		err[ERR_SIZE];
+	char		field[ERR_SIZE];
 	bool		too_large;
 	size_t		len = 0;
 	size_t		limit = r->route->body_limit ? r->route->body_limit : config.body_limit;
@@ -520,8 +554,14 @@ ReadBody(Request *r)
 		SkipByteOrderMark(body, &len);
 		if (memchr(body, '\0', len))
 			Reject(r, 400, "body contains a NUL byte");
-		else if (!request_check_json(body, len, config.json_depth, err, sizeof(err)))
-			Reject(r, 400, err);
+		else if (!request_check_json(body, len, config.json_depth, err, sizeof(err),
+									 field, sizeof(field)))
+		{
+			if (field[0])
+				RejectField(r, field, err);
+			else
+				Reject(r, 400, err);
+		}
 		else
 		{
 			r->body = body;
@@ -540,6 +580,23 @@ ReadQuery(Request *r)
 	if (qs && !request_parse_params(qs, strlen(qs), r->params, r->route->provider_signed,
 									err, sizeof(err)))
 		Reject(r, 400, err);
+}
+
+/*
+ * The query's and a form's parameters hold text as a JSON body does
+ * (extension/text_chars.h): a search term, an OAuth client's field. Not a telephony
+ * provider's signed form: it is the provider's, nothing of it is stored as text, and a
+ * call must not fail on a caller name it sent.
+ */
+static void
+ParamsText(Request *r)
+{
+	char		field[ERR_SIZE];
+	char		err[ERR_SIZE];
+
+	if (r->params && !r->route->provider_signed && request_bad_text(r->params, "parameters", field, sizeof(field), err,
+									  sizeof(err)))
+		RejectField(r, field, err);
 }
 
 /* Answer with a PostgreSQL error: the client's message for PTnnn, nothing internal else. */
@@ -585,7 +642,7 @@ RespondRejection(Request *r, Db *db)
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		RespondSqlError(r, res);
 	else
-		RespondError(r, r->error_status, r->error, NULL, NULL);
+		RespondRejected(r);
 	PQclear(res);
 }
 
@@ -709,9 +766,10 @@ handle_request(FCGX_Request *fcgi, Db *db)
 	else
 		ReadQuery(&r);
 	ReadBody(&r);
+	ParamsText(&r);
 
 	if (r.error_status && r.route->scope == NULL)
-		RespondError(&r, r.error_status, r.error, NULL, NULL);	/* no token to judge first */
+		RespondRejected(&r);	/* no token to judge first */
 	else if (r.route->answer == ANSWER_OPENAPI)
 		respond(r.fcgi->out, r.head, 200, NULL, openapi_document, openapi_document_len);
 	else if (!ready)

@@ -1,6 +1,7 @@
 /*
  * request.c — parsing the parts of a request privacybee-fcgi checks itself: body size,
- * JSON well-formedness and depth, content type, query and form parameters, bearer tokens
+ * JSON well-formedness and depth, the characters of its text (extension/text_chars.h),
+ * content type, query and form parameters, bearer tokens
  * and OAuth clients' Basic credentials.
  */
 #include <ctype.h>
@@ -11,6 +12,7 @@
 
 #include "request.h"
 #include "utf8.h"
+#include "../extension/text_chars.h"
 
 #define READ_CHUNK 16384
 
@@ -335,8 +337,72 @@ Depth(json_t *v, int limit)
 	return 0;
 }
 
+/*
+ * Whether some string of v (a member's name or a value) holds a character text may not
+ * hold (extension/text_chars.h); then field gets its path as the API names fields
+ * ("contact.contactData.name.givenName", "[3].notes", "body" for v itself) and *cp the
+ * character. Depth is bounded by the caller's check.
+ */
+static bool
+BadText(json_t *v, char *field, size_t size, size_t at, unsigned *cp)
+{
+	size_t		n;
+
+	if (json_is_string(v))
+		return text_chars_find(json_string_value(v), json_string_length(v), cp, &n) >= 0;
+	if (json_is_array(v))
+	{
+		size_t		i;
+		json_t	   *e;			/* borrowed */
+
+		json_array_foreach(v, i, e)
+		{
+			int			w = snprintf(field + at, size - at, "[%zu]", i);
+
+			if (BadText(e, field, size, at + w < size ? at + w : size - 1, cp))
+				return true;
+		}
+		field[at] = '\0';
+		return false;
+	}
+	if (json_is_object(v))
+	{
+		const char *k;
+		json_t	   *e;			/* borrowed */
+
+		json_object_foreach(v, k, e)
+		{
+			int			w = snprintf(field + at, size - at, "%s%s", at > 0 ? "." : "", k);
+			size_t		next = at + w < size ? at + w : size - 1;
+
+			if (text_chars_find(k, strlen(k), cp, &n) >= 0 ||
+				BadText(e, field, size, next, cp))
+				return true;
+		}
+		field[at] = '\0';
+		return false;
+	}
+	return false;
+}
+
 bool
-request_check_json(const char *body, size_t len, int max_depth, char *err, size_t err_size)
+request_bad_text(json_t *v, const char *whole, char *field, size_t field_size, char *err,
+				 size_t err_size)
+{
+	unsigned	cp = 0;
+
+	field[0] = '\0';
+	if (!BadText(v, field, field_size, 0, &cp))
+		return false;
+	if (field[0] == '\0')
+		snprintf(field, field_size, "%s", whole);
+	snprintf(err, err_size, TEXT_CHARS_PROBLEM_FMT, cp);
+	return true;
+}
+
+bool
+request_check_json(const char *body, size_t len, int max_depth, char *err, size_t err_size,
+				   char *field, size_t field_size)
 {
 	json_error_t jerr;
 	/* integers as reals: one past int64 is valid JSON, and the SQL function says what is
@@ -351,9 +417,12 @@ request_check_json(const char *body, size_t len, int max_depth, char *err, size_
 				 jerr.text, jerr.line, jerr.column);
 		return false;
 	}
+	field[0] = '\0';
 	ok = Depth(doc, max_depth) <= max_depth;
 	if (!ok)
 		snprintf(err, err_size, "body is nested deeper than %d levels", max_depth);
+	else if (request_bad_text(doc, "body", field, field_size, err, err_size))
+		ok = false;
 	json_decref(doc);
 	return ok;
 }

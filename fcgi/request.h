@@ -56,10 +56,21 @@ extern bool request_charset_is_utf8(const char *content_type);
 
 /*
  * Check a JSON body: well-formed, no duplicate keys, UTF-8 without NUL, nesting at most
- * max_depth. False with err set (with line and column) otherwise.
+ * max_depth, and no string (a value or a member's name) holding a character text may not
+ * hold (extension/text_chars.h). False with err set (with line and column) otherwise; for
+ * a bad string, field gets its path as the API names fields ("contact.contactData.name",
+ * "[3].notes", "body" for the body itself) and err its problem. field is "" else.
  */
+/*
+ * Whether some string of v (a value or a member's name, at any depth) holds a character
+ * text may not hold (extension/text_chars.h): then field gets its path as the API names
+ * fields ("contact.contactData.name", "[3].notes"; whole for v itself) and err the problem.
+ */
+extern bool request_bad_text(json_t *v, const char *whole, char *field, size_t field_size,
+							 char *err, size_t err_size);
+
 extern bool request_check_json(const char *body, size_t len, int max_depth,
-							   char *err, size_t err_size);
+							   char *err, size_t err_size, char *field, size_t field_size);
 
 /*
  * The token of "Bearer <token>" (RFC 9110 §11: the scheme in any case, then spaces, a

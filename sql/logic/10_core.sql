@@ -40,6 +40,30 @@ LANGUAGE C;
 COMMENT ON FUNCTION privacybee.bad_field(text, text, text) IS
     'raises a 400 (PT400) naming one field, with the SPEC error details';
 
+-- The characters text may hold (extension/text_chars.h: no control characters but TAB,
+-- LF and CR, no U+FFFE / U+FFFF): one rule, which every way text enters checks and every
+-- XML document and vCard written applies (README, "Control characters in text").
+CREATE OR REPLACE FUNCTION privacybee.text_problem(t text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'text_problem'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.text_problem(text) IS
+    'what is wrong with the characters of t (a control character, U+FFFE, U+FFFF), NULL when nothing is';
+
+CREATE OR REPLACE FUNCTION privacybee.check_text(field text, t text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'check_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.check_text(text, text) IS
+    't, or a 400 (PT400) naming field when t holds a character text may not hold (text_problem)';
+
+CREATE OR REPLACE FUNCTION privacybee.clean_text(t text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'clean_text'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.clean_text(text) IS
+    't with each character text may not hold replaced by U+FFFD: what every XML document and vCard is written through';
+
 -- An error of any status naming fields (fields[i] has problems[i]): a 404 naming each id
 -- that is not the caller's, a 409 naming the field in conflict. Built by the same builder.
 CREATE OR REPLACE FUNCTION privacybee.fail_fields(status integer, fields text[], problems text[],

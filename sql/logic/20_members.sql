@@ -32,6 +32,10 @@ BEGIN
         RAISE EXCEPTION 'a member needs a first and a last name'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- names go to every coworker's CardDAV home and contacts: text as text_problem() allows
+    PERFORM privacybee.check_text(f.field, f.value)
+       FROM (VALUES ('first_name', first_name), ('middle_name', middle_name),
+                    ('last_name', last_name), ('avatar', avatar), ('phone', phone)) AS f(field, value);
     INSERT INTO privacybee.people (id, first_name, middle_name, last_name, avatar, phone_raw, phone_e164)
     VALUES (put_member.id, first_name, middle_name, last_name, avatar, phone,
             CASE WHEN phone IS NOT NULL THEN privacybee.normalise_or_fail(phone, 'phone') END)
@@ -61,6 +65,11 @@ CREATE OR REPLACE FUNCTION privacybee.put_company(id bigint, name text, slug tex
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- a company's name is every employee's team book's displayname (CardDAV): text as
+    -- text_problem() allows
+    PERFORM privacybee.check_text(f.field, f.value)
+       FROM (VALUES ('name', name), ('slug', slug), ('logo', logo), ('url', url),
+                    ('external_id', external_id)) AS f(field, value);
     INSERT INTO privacybee.companies (id, name, slug, logo, url, external_id)
     VALUES (put_company.id, name, slug, logo, url, external_id)
     ON CONFLICT ON CONSTRAINT companies_pkey DO NOTHING;

@@ -394,17 +394,20 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_response(text, jsonb, text[]) IS
     'a WebDAV multistatus response: the properties asked for, found (200) and not (404)';
 
--- A 207 Multistatus of these responses (and a sync-token, for sync-collection).
+-- A 207 Multistatus of these responses (and a sync-token, for sync-collection). Every XML
+-- document the CardDAV side writes is made by this function or dav_error(), each through
+-- clean_text(): well-formed whatever text is stored (a control character stored before the
+-- input rule, or by SQL around it, comes out as U+FFFD).
 CREATE OR REPLACE FUNCTION privacybee.dav_multistatus(responses text, sync_token text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE sql IMMUTABLE AS $$
     SELECT ROW(207, 'Content-Type: application/xml; charset=utf-8',
-               pg_catalog.convert_to(
+               pg_catalog.convert_to(privacybee.clean_text(
                    '<?xml version="1.0" encoding="utf-8"?>' || E'\n'
                    || '<d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"'
                    || ' xmlns:cs="http://calendarserver.org/ns/">' || COALESCE(responses, '')
                    || COALESCE('<d:sync-token>' || privacybee.xml_text(sync_token) || '</d:sync-token>', '')
-                   || '</d:multistatus>' || E'\n', 'UTF8'))::privacybee.http_binary_response
+                   || '</d:multistatus>' || E'\n'), 'UTF8'))::privacybee.http_binary_response
 $$;
 COMMENT ON FUNCTION privacybee.dav_multistatus(text, text) IS
     'a 207 Multistatus answer of WebDAV responses';
@@ -414,10 +417,10 @@ CREATE OR REPLACE FUNCTION privacybee.dav_error(status integer, condition text)
 RETURNS privacybee.http_binary_response
 LANGUAGE sql IMMUTABLE AS $$
     SELECT ROW(status, 'Content-Type: application/xml; charset=utf-8',
-               pg_catalog.convert_to(
+               pg_catalog.convert_to(privacybee.clean_text(
                    '<?xml version="1.0" encoding="utf-8"?>' || E'\n'
                    || '<d:error xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">'
-                   || condition || '</d:error>' || E'\n', 'UTF8'))::privacybee.http_binary_response
+                   || condition || '</d:error>' || E'\n'), 'UTF8'))::privacybee.http_binary_response
 $$;
 COMMENT ON FUNCTION privacybee.dav_error(integer, text) IS
     'a WebDAV error answer naming the precondition that failed';
