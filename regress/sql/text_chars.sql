@@ -13,7 +13,8 @@ SELECT privacybee.text_problem(''), privacybee.text_problem(NULL) IS NULL AS nul
 
 -- check_text: the text, or a 400 (PT400) naming the field with the SPEC details
 SELECT privacybee.check_text('name', E'tab\tline\nreturn\r');
-\set VERBOSITY verbose
+SELECT privacybee.check_text('name', E'R&D \u0001');
+\set VERBOSITY sqlstate
 SELECT privacybee.check_text('name', E'R&D \u0001');
 \set VERBOSITY default
 
