@@ -72,7 +72,8 @@ FORCE:
 # ---- privacybee-fcgi ------------------------------------------------------------------
 
 FCGI_SRCS = $(sort $(wildcard fcgi/*.c))
-FCGI_HDRS = $(wildcard fcgi/*.h)
+# extension/text_chars.h: the rule of which characters text may hold, shared with the extension
+FCGI_HDRS = $(wildcard fcgi/*.h) extension/text_chars.h
 FCGI_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
               -DPRIVACYBEE_VERSION='"$(EXTVERSION)"' -I$(shell $(PG_CONFIG) --includedir) \
               $(XML_CFLAGS)
