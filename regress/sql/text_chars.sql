@@ -29,6 +29,8 @@ SELECT privacybee.create_company('R&D', 'ctl-co', url => E'https://x.example/\u0
 SELECT privacybee.create_member(E'Ada\u0008', 'Lovelace');
 SELECT privacybee.create_member('Ada', 'Lovelace', middle_name => E'\uFFFF');
 SELECT count(*) FROM privacybee.companies WHERE slug = 'ctl-co';
+-- an OAuth client's name, shown to members
+SELECT privacybee.register_oauth_client(E'App\u001b', '{https://app.example/cb}', '{contacts.read}');
 
 -- a contact's text (sync_contacts, the contact validators): every field named by its path
 SELECT privacybee.create_member('Text', 'Chars') AS uid \gset

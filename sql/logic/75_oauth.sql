@@ -143,6 +143,8 @@ BEGIN
     IF name IS NULL OR name = '' OR pg_catalog.char_length(name) > 256 THEN
         RAISE EXCEPTION 'a client needs a name of 1 to 256 characters' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- shown to members on the consent screen: text as text_problem() allows
+    PERFORM privacybee.check_text('name', name);
     IF COALESCE(pg_catalog.cardinality(redirect_uris), 0) = 0 THEN
         RAISE EXCEPTION 'a client needs at least one redirect URI' USING ERRCODE = 'invalid_parameter_value';
     END IF;
