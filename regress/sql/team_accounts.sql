@@ -72,6 +72,8 @@ SELECT w.what, pg_temp.answer(w.q, :acct) AS answer
                             'VALUES (%s, ' || :ursula || ') RETURNING 1'),
     ('trust request by it', 'INSERT INTO privacybee.trust_requests (user_id, requester_id) '
                             'VALUES (' || :ursula || ', %s) RETURNING 1'),
+    ('OAuth grant', 'INSERT INTO privacybee.oauth_grants (user_id, client_id, scopes) '
+                    'VALUES (%s, ''any'', ''{contacts:read}'') RETURNING 1'),
     ('phone', 'UPDATE privacybee.people SET phone_raw = ''+1 415 234 0178'', phone_e164 = ''+14152340178'' '
               'WHERE id = %s RETURNING 1')) AS w(what, q)
  ORDER BY w.what;

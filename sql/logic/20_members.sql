@@ -33,10 +33,11 @@ $$;
 COMMENT ON FUNCTION privacybee.is_member(bigint) IS
     'is id a member (a person who is a user), not a team''s account? false for NULL or unknown';
 
--- What a row naming a member as one (a token's user, an employee, a Buzz number's holder,
--- a trust decision about a person, a trust request's parties) may not name: anything but
--- a member. The functions ask is_member() first and answer as for an unknown id; this
--- trigger holds whatever path writes the row (TG_ARGV: the columns holding member ids).
+-- What a row naming a member as one (a token's user, an OAuth grant's, an employee, a
+-- Buzz number's holder, a trust decision about a person, a trust request's parties) may
+-- not name: anything but a member. The functions ask is_member() first and answer as for
+-- an unknown id; this trigger holds whatever path writes the row (TG_ARGV: the columns
+-- holding member ids).
 CREATE OR REPLACE FUNCTION privacybee.refuse_non_member()
 RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -65,6 +66,10 @@ CREATE OR REPLACE TRIGGER buzz_numbers_user_is_member BEFORE INSERT OR UPDATE OF
 CREATE OR REPLACE TRIGGER trust_edges_person_is_member BEFORE INSERT OR UPDATE OF target_id, target_type, user_id
     ON privacybee.trust_edges
     FOR EACH ROW WHEN (NEW.target_type = 'person') EXECUTE FUNCTION privacybee.refuse_non_member('user_id', 'target_id');
+-- an OAuth grant (its codes and refresh tokens hang from it): nobody authorises an app
+-- for a team's account
+CREATE OR REPLACE TRIGGER oauth_grants_user_is_member BEFORE INSERT OR UPDATE OF user_id ON privacybee.oauth_grants
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id');
 CREATE OR REPLACE TRIGGER trust_requests_parties_are_members BEFORE INSERT OR UPDATE OF user_id, requester_id
     ON privacybee.trust_requests
     FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id', 'requester_id');
