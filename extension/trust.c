@@ -20,17 +20,18 @@
 #include "spi_util.h"
 
 /*
- * The rules of SPEC §5 over the owners of number $2 (by its KEY columns) and member $1;
+ * The rules of SPEC §5 over the owners of number $2 (by its KEY columns) and member $1
+ * (MEMBER: the test that $1 is one, "R exists");
  * TEAMS, a further reason to trust (0.2.0: a contact of a team the member works for,
  * SPEC §10), or nothing.
  */
-#define TRUST_SQL(PEOPLE_KEY, KEY, TEAMS) \
+#define TRUST_SQL(MEMBER, PEOPLE_KEY, KEY, TEAMS) \
 	"WITH owners AS (" \
 	"  SELECT p.id AS person_id FROM privacybee.people p WHERE p." PEOPLE_KEY " = $2" \
 	"  UNION SELECT b.user_id FROM privacybee.buzz_numbers b" \
 	"        WHERE b." KEY " = $2 AND b.user_id IS NOT NULL)," \
 	" companies AS (SELECT cp.company_id FROM privacybee.company_phones cp WHERE cp." KEY " = $2) " \
-	"SELECT EXISTS (SELECT 1 FROM privacybee.people r WHERE r.id = $1)" \
+	"SELECT " MEMBER \
 	/* 1. no explicit untrust of an owner */ \
 	" AND NOT EXISTS (SELECT 1 FROM privacybee.trust_edges e" \
 	"      WHERE e.user_id = $1 AND NOT e.trusted" \
@@ -61,8 +62,11 @@
 	"               WHERE me.person_id = $1)"
 
 static const char *const trust_sql[SCHEMA_COUNT] = {
-	[SCHEMA_0_1] = TRUST_SQL("phone_e164", "e164", ""),
-	[SCHEMA_0_2] = TRUST_SQL("phone_match_key", "match_key", TEAM_CONTACTS),
+	[SCHEMA_0_1] = TRUST_SQL("EXISTS (SELECT 1 FROM privacybee.people r WHERE r.id = $1)",
+							 "phone_e164", "e164", ""),
+	/* a team's account is no member (is_member()): nothing rings it, it trusts nothing */
+	[SCHEMA_0_2] = TRUST_SQL("privacybee.is_member($1)",
+							 "phone_match_key", "match_key", TEAM_CONTACTS),
 };
 
 static Datum

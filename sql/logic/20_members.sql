@@ -18,6 +18,62 @@ $$;
 COMMENT ON FUNCTION privacybee.normalise_or_fail(text, text) IS
     'the E.164 form of a phone given to a member or company function; an error when it is not a number';
 
+-- Is id a member: a person who is also a user (SPEC §7)? A team's account (a people row
+-- whose team_of names its company, sql/schema/76_teams.sql) is not: nobody signs in as
+-- it, it owns no number, and it is no one's coworker, trustee or requester. Every route
+-- and function that takes a person's id or resolves a number to a person asks this, the
+-- one test, and answers a team account's id exactly as an unknown id; only the team code
+-- reaches the account, through act_for_team(). False, never NULL, for a NULL or unknown
+-- id (fails closed).
+CREATE OR REPLACE FUNCTION privacybee.is_member(id bigint)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = is_member.id AND p.team_of IS NULL)
+$$;
+COMMENT ON FUNCTION privacybee.is_member(bigint) IS
+    'is id a member (a person who is a user), not a team''s account? false for NULL or unknown';
+
+-- What a row naming a member as one (a token's user, an OAuth grant's, an employee, a
+-- Buzz number's holder, a trust decision about a person, a trust request's parties) may
+-- not name: anything but a member. The functions ask is_member() first and answer as for
+-- an unknown id; this trigger holds whatever path writes the row (TG_ARGV: the columns
+-- holding member ids).
+CREATE OR REPLACE FUNCTION privacybee.refuse_non_member()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    col text;
+    id bigint;
+BEGIN
+    FOREACH col IN ARRAY TG_ARGV LOOP
+        id := (pg_catalog.to_jsonb(NEW) ->> col)::bigint;
+        IF id IS NOT NULL AND NOT privacybee.is_member(id) THEN
+            RAISE EXCEPTION 'member % does not exist', id USING ERRCODE = 'no_data_found',
+                  DETAIL = pg_catalog.format('%s.%s must name a member', TG_TABLE_NAME, col);
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION privacybee.refuse_non_member() IS
+    'trigger: the columns named (TG_ARGV) hold a member''s id or NULL, never a team account''s';
+CREATE OR REPLACE TRIGGER tokens_user_is_member BEFORE INSERT OR UPDATE OF user_id ON privacybee.tokens
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id');
+CREATE OR REPLACE TRIGGER employees_person_is_member BEFORE INSERT OR UPDATE OF person_id ON privacybee.employees
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('person_id');
+CREATE OR REPLACE TRIGGER buzz_numbers_user_is_member BEFORE INSERT OR UPDATE OF user_id ON privacybee.buzz_numbers
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id');
+CREATE OR REPLACE TRIGGER trust_edges_person_is_member BEFORE INSERT OR UPDATE OF target_id, target_type, user_id
+    ON privacybee.trust_edges
+    FOR EACH ROW WHEN (NEW.target_type = 'person') EXECUTE FUNCTION privacybee.refuse_non_member('user_id', 'target_id');
+-- an OAuth grant (its codes and refresh tokens hang from it): nobody authorises an app
+-- for a team's account
+CREATE OR REPLACE TRIGGER oauth_grants_user_is_member BEFORE INSERT OR UPDATE OF user_id ON privacybee.oauth_grants
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id');
+CREATE OR REPLACE TRIGGER trust_requests_parties_are_members BEFORE INSERT OR UPDATE OF user_id, requester_id
+    ON privacybee.trust_requests
+    FOR EACH ROW EXECUTE FUNCTION privacybee.refuse_non_member('user_id', 'requester_id');
+
 -- A member with the id given: what create_member does, and what the PL/Proxy proxy runs on
 -- every shard with the one id it drew (docs/sharding.md, "Reference data"). A repeat with
 -- the same id changes nothing, so a broadcast that failed part-way is repaired by
@@ -40,6 +96,11 @@ BEGIN
     VALUES (put_member.id, first_name, middle_name, last_name, avatar, phone,
             CASE WHEN phone IS NOT NULL THEN privacybee.normalise_or_fail(phone, 'phone') END)
     ON CONFLICT ON CONSTRAINT people_pkey DO NOTHING;
+    -- a repeat finds the member; the id of a team's account is not one, and stays the team's
+    IF NOT privacybee.is_member(put_member.id) THEN
+        RAISE EXCEPTION 'id % is not free for a member', put_member.id
+            USING ERRCODE = 'unique_violation';
+    END IF;
     RETURN put_member.id;
 END
 $$;
@@ -104,7 +165,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM privacybee.companies c WHERE c.id = add_employee.company_id) THEN
         RAISE EXCEPTION 'company % does not exist', company_id USING ERRCODE = 'no_data_found';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = add_employee.person_id) THEN
+    IF NOT privacybee.is_member(add_employee.person_id) THEN
         RAISE EXCEPTION 'member % does not exist', person_id USING ERRCODE = 'no_data_found';
     END IF;
     INSERT INTO privacybee.employees (company_id, person_id)
@@ -193,6 +254,11 @@ BEGIN
     END IF;
     IF ttl IS NULL OR ttl <= interval '0' THEN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a member's token: never a team account's (nobody signs in as a team), which is
+    -- refused exactly as an id no one has
+    IF user_id IS NOT NULL AND NOT privacybee.is_member(user_id) THEN
+        RAISE EXCEPTION 'member % does not exist', user_id USING ERRCODE = 'no_data_found';
     END IF;
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
     VALUES (privacybee.secret_hash(token), user_id, scopes, pg_catalog.now() + ttl)

@@ -71,8 +71,8 @@ BEGIN
 
     IF body ? 'user_id' THEN
         target := privacybee.json_id(body -> 'user_id', 'user_id');
-        PERFORM 1 FROM privacybee.people WHERE id = target;
-        IF NOT FOUND THEN
+        -- a team's account is no member: asked for trust, it answers as an unknown id
+        IF NOT privacybee.is_member(target) THEN
             PERFORM privacybee.fail(404, 'member not found');
         END IF;
         IF target = uid THEN
@@ -101,7 +101,7 @@ BEGIN
     -- (api/routes shard=all), and each keeps the requests to its own members
     INSERT INTO privacybee.trust_requests AS r (user_id, requester_id, contact_reason)
     SELECT t, uid, reason FROM pg_catalog.unnest(targets) AS t
-     WHERE privacybee.is_local_member(t)
+     WHERE privacybee.is_local_member(t) AND privacybee.is_member(t)
     ON CONFLICT (user_id, requester_id) DO UPDATE
        SET contact_reason = EXCLUDED.contact_reason, updated = pg_catalog.now()
      WHERE r.status = 'pending';
@@ -142,12 +142,9 @@ BEGIN
     IF NOT privacybee.trust_lock_edge(uid, kind, target) THEN
         PERFORM privacybee.fail(401, 'the member of this token no longer exists');
     END IF;
-    IF kind = 'person' THEN
-        PERFORM 1 FROM privacybee.people WHERE id = target;
-    ELSE
-        PERFORM 1 FROM privacybee.companies WHERE id = target;
-    END IF;
-    IF NOT FOUND THEN
+    -- a team's account is no person to decide about: as an unknown id
+    IF (CASE WHEN kind = 'person' THEN NOT privacybee.is_member(target)
+             ELSE NOT EXISTS (SELECT 1 FROM privacybee.companies c WHERE c.id = target) END) THEN
         PERFORM privacybee.fail(404, pg_catalog.format('%s not found', kind));
     END IF;
     IF kind = 'person' AND target = uid THEN
@@ -172,17 +169,17 @@ $$;
 -- Has person p disclosed themself to member m (SPEC §4)? p is m, a coworker, trusts m
 -- explicitly, or asked m for trust (pending or answered). m trusting p is no disclosure:
 -- trust is unilateral. Reads p's own decisions, so it runs as privacybee_system; false,
--- never NULL, for what cannot be (fails closed).
+-- never NULL, for what cannot be (fails closed), and for a team's account (is_member()).
 CREATE OR REPLACE FUNCTION privacybee.disclosed_to(p bigint, m bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT COALESCE(p = m, false)
+    SELECT privacybee.is_member(p) AND privacybee.is_member(m) AND (COALESCE(p = m, false)
         OR EXISTS (SELECT 1 FROM privacybee.coworkers w WHERE w.person_id = m AND w.coworker_id = p)
         OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                     WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
                       AND e.trusted)
         OR EXISTS (SELECT 1 FROM privacybee.trust_requests r
-                    WHERE r.user_id = m AND r.requester_id = p)
+                    WHERE r.user_id = m AND r.requester_id = p))
 $$;
 COMMENT ON FUNCTION privacybee.disclosed_to(bigint, bigint) IS
     'has person p disclosed themself to member m (themself, a coworker, trusts m, or asked m for trust)?';

@@ -1,6 +1,7 @@
 -- The trust graph (SPEC §5): who may ring whom, kept materialised.
 --
--- A call from number N to member R is trusted iff R exists, N is valid, and
+-- A call from number N to member R is trusted iff R exists and is a member (is_member(),
+-- never a team's account), N is valid, and
 --   1. R has not explicitly untrusted a person or company owning N, and
 --   2. N is R's own phone or Buzz number; or a non-deleted contact of R has phone N; or a
 --      person owning N (phone or Buzz number) is trusted by R or is R's coworker; or a
@@ -123,9 +124,10 @@ CREATE OR REPLACE VIEW privacybee.trust_untrusted AS
 COMMENT ON VIEW privacybee.trust_untrusted IS
     'rule 1 of the trust graph: every (member, number match key) the member explicitly untrusted an owner of';
 
--- Every trusted (user_id, match_key) pair: a reason to trust, and no explicit untrust.
+-- Every trusted (user_id, match_key) pair: a member (is_member(): "R exists", and is no
+-- team's account), a reason to trust, and no explicit untrust.
 CREATE OR REPLACE VIEW privacybee.trust_graph AS
-    SELECT r.user_id, r.match_key FROM privacybee.trust_reasons r
+    SELECT r.user_id, r.match_key FROM privacybee.trust_reasons r WHERE privacybee.is_member(r.user_id)
     EXCEPT
     SELECT u.user_id, u.match_key FROM privacybee.trust_untrusted u;
 COMMENT ON VIEW privacybee.trust_graph IS
@@ -348,10 +350,11 @@ BEGIN
     END LOOP;
     PERFORM privacybee.trust_lock_members(u);
     IF TG_OP = 'INSERT' THEN
-        -- rule 1 of these members only (u narrows trust_untrusted to their edges)
+        -- rule 1 of these members only (u narrows trust_untrusted to their edges); a
+        -- team's account is none (its contacts are its employees' reasons, below)
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
-         WHERE c.match_key IS NOT NULL
+         WHERE c.match_key IS NOT NULL AND c.user_id <> ALL (teams)
            AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
                             WHERE x.user_id = ANY (u) AND x.user_id = c.user_id
                               AND x.match_key = c.match_key)
@@ -626,11 +629,12 @@ BEGIN
         RETURN n;
     END IF;
     SELECT pg_catalog.count(*) INTO total_users FROM privacybee.people
-     WHERE privacybee.is_local_member(id);
+     WHERE privacybee.is_local_member(id) AND privacybee.is_member(id);
     LOOP
         SELECT pg_catalog.array_agg(p.id ORDER BY p.id) INTO batch
           FROM (SELECT id FROM privacybee.people
-                 WHERE id > last_id AND privacybee.is_local_member(id) ORDER BY id LIMIT 1000) AS p;
+                 WHERE id > last_id AND privacybee.is_local_member(id) AND privacybee.is_member(id)
+                 ORDER BY id LIMIT 1000) AS p;
         EXIT WHEN batch IS NULL;
         last_id := batch[pg_catalog.cardinality(batch)];
         PERFORM privacybee.trust_lock_members(batch);
@@ -643,9 +647,9 @@ BEGIN
         RAISE NOTICE 'recompute_trust: % of % members, % trusted numbers so far',
             done_users, total_users, written;
     END LOOP;
-    -- pairs of members who no longer exist, or are another shard's
+    -- pairs of members who no longer exist (or are a team's account), or are another shard's
     DELETE FROM privacybee.trusted_numbers t
-     WHERE NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE p.id = t.user_id)
+     WHERE NOT privacybee.is_member(t.user_id)
         OR NOT privacybee.is_local_member(t.user_id);
     RETURN written;
 END

@@ -109,6 +109,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     num text;
 BEGIN
+    -- a team's account holds no number: it is refused as a member who no longer exists
+    IF NOT privacybee.is_member(uid) THEN
+        PERFORM privacybee.fail(401, 'the member of this token no longer exists');
+    END IF;
     SELECT b.e164 INTO num FROM privacybee.buzz_numbers b WHERE b.user_id = uid;
     IF FOUND THEN
         RETURN num;
@@ -333,9 +337,10 @@ BEGIN
        IS NOT TRUE THEN
         PERFORM privacybee.fail(403, 'you may only send as yourself or a company you belong to');
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM privacybee.people p WHERE r_type = 'person' AND p.id = r_id
-                   UNION ALL
-                   SELECT 1 FROM privacybee.companies c WHERE r_type = 'company' AND c.id = r_id) THEN
+    -- a team's account receives nothing: as an unknown id (is_member())
+    IF (CASE WHEN r_type = 'person' THEN NOT privacybee.is_member(r_id)
+             ELSE NOT EXISTS (SELECT 1 FROM privacybee.companies c WHERE c.id = r_id) END)
+       IS NOT FALSE THEN
         PERFORM privacybee.fail(404, 'receiver not found');
     END IF;
 

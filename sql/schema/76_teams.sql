@@ -16,3 +16,10 @@ ALTER TABLE privacybee.contacts
 -- what deleting a person looks up (ON DELETE SET NULL): only team contacts have them
 CREATE INDEX contacts_owned_by ON privacybee.contacts (owned_by) WHERE owned_by IS NOT NULL;
 CREATE INDEX contacts_shared_by ON privacybee.contacts (shared_by) WHERE shared_by IS NOT NULL;
+
+-- A team's account owns no number (privacybee.is_member(): it is no member, so nothing
+-- may ring it or be trusted as its): no phone; its Buzz number is refused by a trigger
+-- (refuse_non_member(), sql/logic/20_members.sql), a CHECK seeing one row only.
+ALTER TABLE privacybee.people
+    ADD CONSTRAINT people_team_account_has_no_phone
+        CHECK (team_of IS NULL OR (phone_raw IS NULL AND phone_e164 IS NULL));
