@@ -1,7 +1,8 @@
 /*
  * delivery.c — the webhook delivery process (SPEC §11, docs/webhooks.md).
  *
- * A child of the master like the workers (main.c starts it when --delivery-dsn is given
+ * A child of the master like the workers (main.c starts one per --delivery-dsn, each
+ * delivering one database's outbox — a shard's, in the sharded layout of docs/sharding.md —
  * and restarts it at once when it dies). It holds no business rule: which events form a
  * batch, when a batch is due, the backoff, giving up and the signature are the
  * database's (sql/logic/70_webhooks.sql). Its connections are the delivery role's, which
@@ -338,6 +339,7 @@ static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long work_generation;	/* bumped when batches may be claimable */
 static int	kick_pipe[2] = {-1, -1};	/* a sender finished an attempt: cut again */
+static const char *delivery_dsn;	/* the database this process delivers for */
 
 typedef struct Conn
 {
@@ -404,7 +406,7 @@ Connect(Conn *c, bool listen)
 {
 	if (c->conn)
 		return true;
-	c->conn = PQconnectdb(config.delivery_dsn);
+	c->conn = PQconnectdb(delivery_dsn);
 	if (PQstatus(c->conn) == CONNECTION_OK &&
 		(!listen || Command(c->conn, "SELECT privacybee.webhook_delivery_listen()", PGRES_TUPLES_OK)))
 	{
@@ -616,13 +618,14 @@ SenderMain(void *arg)
 }
 
 void
-delivery_main(void)
+delivery_main(const char *dsn)
 {
 	sigset_t	stop_signals;
 	pthread_t	threads[DELIVERY_MAX_THREADS + 1];
 	int			n = config.delivery_threads + 1;
 	int			sig;
 
+	delivery_dsn = dsn;
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		exit(0);

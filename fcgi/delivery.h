@@ -8,12 +8,16 @@
 /* The largest --delivery-threads, and the default (config.h, main.c). */
 #define DELIVERY_MAX_THREADS 64
 
+/* The most --delivery-dsn options (delivery processes): the most shards a layout may
+ * have (become_shard's stride, docs/sharding.md). */
+#define DELIVERY_MAX_DSNS 1024
+
 /* The process's name (/proc/<pid>/comm), which tells it from the workers. */
 #define DELIVERY_PROCESS_NAME "pb-delivery"
 
-/* Runs the delivery process: a listener and config.delivery_threads senders, each with
- * its own connection (config.delivery_dsn). Returns only by exiting: 0 after SIGTERM / SIGINT
- * (a post in flight finishes first), or when the master is gone. */
-void		delivery_main(void) __attribute__((noreturn));
+/* Runs one delivery process, for the outbox of the database dsn names: a listener and
+ * config.delivery_threads senders, each with its own connection. Returns only by exiting:
+ * 0 after SIGTERM / SIGINT (a post in flight finishes first), or when the master is gone. */
+void		delivery_main(const char *dsn) __attribute__((noreturn));
 
 #endif

@@ -236,10 +236,16 @@ EOF
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
-    local signing=() read_dsn=() delivery_db=$db
-    # the delivery process reads one database's outbox: with SHARDS, shard 0's (each
-    # shard's outbox needs a delivery process of its own: docs/sharding.md)
-    [ -f "$dir/shards" ] && delivery_db=${db}_shard_0
+    local signing=() read_dsn=() delivery=() delivery_dbs=("$db") k
+    # a delivery process reads one database's outbox: with SHARDS, one per shard
+    # (the outbox rows of a change are on its member's shard: docs/sharding.md)
+    if [ -f "$dir/shards" ]; then
+        delivery_dbs=()
+        for k in $(seq 0 $(($(cat "$dir/shards") - 1))); do delivery_dbs+=("${db}_shard_$k"); done
+    fi
+    for k in "${delivery_dbs[@]}"; do
+        delivery+=(--delivery-dsn "host=$dir/pg port=$pgport dbname=$k user=$delivery_role application_name=privacybee-delivery")
+    done
     [ -f "$dir/standby/data/PG_VERSION" ] &&
         read_dsn=(--dsn-read "host=$dir/standby port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi")
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
@@ -251,7 +257,7 @@ start_fcgi() {
         --pid-file "$dir/fcgi/master.pid"
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi"
         ${read_dsn[@]+"${read_dsn[@]}"}
-        --delivery-dsn "host=$dir/pg port=$pgport dbname=$delivery_db user=$delivery_role application_name=privacybee-delivery")
+        "${delivery[@]}")
     # A running front-end is left as it is only when it runs with these very settings: a
     # start with others (signing on, more workers, another binary) restarts it and says so,
     # rather than keep the old ones silently.
