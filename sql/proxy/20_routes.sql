@@ -3,11 +3,17 @@
 -- (shard=, then=; the keys' hashes are sql/proxy/00_proxy.sql's).
 
 -- GET /contacts: list my contacts, a page at a time (Link, X-Total-Count); with q, those a full-text search finds, by relevance (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contacts_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contacts_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contacts_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)
@@ -35,11 +41,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/requests: pending trust requests to me (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_trust_requests_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_trust_requests_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_trust_requests_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /contacts/requests: ask a member for trust (scope contacts:write; route registry api/routes)
@@ -70,7 +82,7 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
+CREATE OR REPLACE FUNCTION privacybee_shards.api_employees(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
     OUT status integer, OUT headers text, OUT answer text, OUT shard text)
 RETURNS SETOF record
 LANGUAGE plproxy AS $$
@@ -78,12 +90,12 @@ LANGUAGE plproxy AS $$
     RUN ON ALL;
     SELECT s AS status, h AS headers, b AS answer,
            pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_employees(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
+      FROM privacybee.api_employees((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match) AS r(s, h, b);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(token, arg, params, body, if_match, if_none_match) AS r
+    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match) AS r
      ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
@@ -97,11 +109,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/{id}: one contact, every list included, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contact_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contact_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /contacts/{id} and PATCH /contacts/{id}: update a contact (absent fields unchanged) (scope contacts:write; route registry api/routes)
@@ -129,11 +147,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/{id}/photo: a contact's photo, its bytes, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_photo_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contact_photo_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contact_photo_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- DELETE /contacts/{id}/photo: remove a contact's photo (scope contacts:write; route registry api/routes)
@@ -145,11 +169,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /tags: my tags, a page at a time (Link, X-Total-Count) (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_tags_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_tags_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_tags_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /tags: create a tag (200 with the tag of that name, in any case, when it exists) (scope contacts:write; route registry api/routes)
@@ -161,11 +191,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /tags/{id}: one tag, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_tag_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_tag_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_tag_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_tag_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_tag_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /tags/{id} and PATCH /tags/{id}: rename a tag (its contacts show the new name) (scope contacts:write; route registry api/routes)
@@ -185,28 +221,40 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /apps/buzz/trust-lookup and POST /apps/buzz/trust-lookup: may this call ring? (the telephony provider) (scope buzz:lookup; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_trust_lookup(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.call_shard_key(params, body);
+    SELECT * FROM privacybee.api_trust_lookup((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_trust_lookup(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /apps/buzz/call-lookup and POST /apps/buzz/call-lookup: who the trusted caller is to the member (scope buzz:lookup; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_call_lookup(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.call_shard_key(params, body);
+    SELECT * FROM privacybee.api_call_lookup((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_call_lookup(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /apps/buzz/heartbeat: my Buzz number (assigned on the first call) and the times things last changed (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_heartbeat(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_heartbeat(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
-    SELECT * FROM privacybee.api_heartbeat(token, arg, params, body, if_match, if_none_match);
+    SELECT * FROM privacybee.api_heartbeat((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -214,18 +262,26 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r privacybee.http_response;
 BEGIN
-    r := privacybee_shards.api_heartbeat(token, arg, params, body, if_match, if_none_match);
-    PERFORM privacybee.announce_buzz_number(token, r);
+    r := privacybee_shards.api_heartbeat(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_buzz_number(token, r);
+    END IF;
     RETURN r;
 END
 $$;
 
 -- GET /apps/buzz/blocked: my latest 100 blocked calls, newest first (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_blocked(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_blocked((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_blocked(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /apps/buzz/activity: record a chat or call activity (idempotent by message_id) (scope buzz; route registry api/routes)
@@ -248,11 +304,17 @@ LANGUAGE sql AS $$
 $$;
 
 -- GET /apps/buzz/activity/{id}: my activity after <id>, oldest first (Link) (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_activity_since(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_activity_since((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_activity_since(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /apps/buzz/encryption: store my end-to-end encryption identity (scope buzz; route registry api/routes)
@@ -283,11 +345,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhooks_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhooks_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhooks_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhooks_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhooks_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /webhooks: create a webhook; its signing secret is in this answer only (scope webhooks:write; route registry api/routes)
@@ -299,19 +367,31 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /webhooks/triggers: the triggers a webhook may name, and the scope each needs (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_triggers(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_triggers(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_triggers((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_triggers(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_triggers(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /webhooks/{id}: one webhook, and why it was disabled if it was (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- DELETE /webhooks/{id}: delete a webhook; what it had not yet delivered is dropped (scope webhooks:write; route registry api/routes)
@@ -323,11 +403,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /webhooks/{id}/batches: its batches of the last 14 days, newest first, each attempt with them (Link) (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_batches(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_batches(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_batches((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_batches(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_batches(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name}: CardDAV's capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)
@@ -339,11 +425,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /.well-known/carddav and PROPFIND /.well-known/carddav: where the CardDAV service is (RFC 6764) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_well_known(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_well_known(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON ANY;
+    SELECT * FROM privacybee.api_dav_well_known((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_well_known(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_dav_well_known(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PROPFIND / and PROPFIND /dav/: the server's root, as a CardDAV client given only the host asks it: who I am (scope contacts:read; route registry api/routes)
@@ -387,11 +479,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /dav/{id}/contacts/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_card_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_dav_card_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_dav_card_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /dav/{id}/contacts/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)
