@@ -297,6 +297,38 @@ def _sharded_sql(query, args, tables):
     return [row for r in results for row in r]
 
 
+def member_shard(uid):
+    """The shard number of member uid (0 when not sharded)."""
+    if not SHARDS:
+        return 0
+    return _on(0, "SELECT privacybee.member_shard(%s, %s)", (uid, SHARDS))[0][0]
+
+
+def member_db(uid):
+    """The harness's autocommit connection to the database holding member uid's rows: the
+    member's shard, or the one database. A suite that holds a lock in a transaction of its
+    own (BEGIN … LOCK …) takes it here, where the rows are: a transaction on the proxy
+    holds nothing on a shard."""
+    return shard_db(member_shard(uid)) if SHARDS else db()
+
+
+def member_connect(uid):
+    """A new connection (not autocommit) to the database holding member uid's rows, for a
+    suite's own transaction that calls a route function and holds what it locks until it
+    commits (on the proxy, PL/Proxy would commit the shard's part at once)."""
+    if not SHARDS:
+        return psycopg2.connect("")
+    return psycopg2.connect(dbname=f"{os.environ.get('PGDATABASE', 'privacybee')}_shard_{member_shard(uid)}")
+
+
+def member_sql(uid, query, *args):
+    """A query on member uid's shard only (the one database when not sharded): what that
+    member's shard holds, e.g. its own copy of an activity between two shards' members."""
+    if not SHARDS:
+        return sql(query, *args)
+    return _on(member_shard(uid), query, args)
+
+
 def sql(query, *args):
     # a table is named without "(" right after it (INSERT INTO privacybee.tags (…) has a space)
     tables = set(re.findall(r"privacybee\.([a-z_]+)\b(?!\()", query)) if SHARDS else set()
@@ -339,16 +371,22 @@ def member(first="Test", last="Member", phone=None, scopes=None):
     return uid, token
 
 
-def give_buzz_number(uid):
-    """A fresh Buzz number, added to the pool and given to member uid: one of their shard's
-    part of the pool in the sharded layout (a shard hands out only those, and a call is
-    routed by the number called: docs/sharding.md), any on one database."""
+def buzz_number_for(uid):
+    """A fresh phone number that member uid's shard may hand out: one of their shard's part
+    of the pool in the sharded layout (a shard hands out only those, and a call is routed
+    by the number called: docs/sharding.md), any on one database. Not added to the pool."""
     while True:
         number = fresh_phone()
         # the placement of sql/logic/05_shard_layout.sql (number_is_local, member_shard)
         if not SHARDS or sql1("SELECT pg_catalog.abs(pg_catalog.hashtext(%s) %% %s) = "
                               "pg_catalog.abs(pg_catalog.hashint8(%s) %% %s)", number, SHARDS, uid, SHARDS):
-            break
+            return number
+
+
+def give_buzz_number(uid):
+    """A fresh Buzz number of uid's shard's part of the pool (buzz_number_for), added to
+    the pool and given to member uid."""
+    number = buzz_number_for(uid)
     sql("SELECT privacybee.add_buzz_numbers(%s)", [number])
     sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, number)
     return number
@@ -383,12 +421,17 @@ def waiting_or_done(pid, done):
                                  "WHERE pid = %s", pid)
 
 
-def overlapped(first, second, *args):
+def overlapped(first, second, *args, member=None):
     """first(cur, *args) in an open transaction; second(cur, *args) started in another and
     run until it finishes or waits for a lock first holds; then first commits, then
     second. So the two overlap for certain, whatever the timing. Returns both results and
-    the first error raised (None when there was none)."""
-    c1, c2 = psycopg2.connect(""), psycopg2.connect("")
+    the first error raised (None when there was none). Both transactions are on the
+    database of the member whose rows the changes lock (member_connect): in the sharded
+    layout, their shard; through the proxy each call would commit on its own."""
+    if member is None:
+        c1, c2 = psycopg2.connect(""), psycopg2.connect("")
+    else:
+        c1, c2 = member_connect(member), member_connect(member)
     done = threading.Event()
     results = [None, None]
     errors = []
