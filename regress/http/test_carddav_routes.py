@@ -9,9 +9,7 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-import psycopg2
-
-from harness import ApiTest, Client, dav_routes, fresh_phone, member, service_token, sql, sql1
+from harness import ApiTest, Client, dav_routes, fresh_phone, member, member_connect, service_token, sql, sql1
 
 
 def waiting_or_done(_, done):
@@ -449,7 +447,7 @@ class TestSyncCollection(DavTest):
         change committed before it, so the token read while it was open does not cover it."""
         self.put("base.vcf", vcard("base", "Base"))
         _, token0 = self.synced()
-        conn = psycopg2.connect("")
+        conn = member_connect(self.uid)   # the member's shard: the writer's transaction is there
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT privacybee.sync_contacts(%s, %s)",

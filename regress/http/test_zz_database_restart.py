@@ -8,9 +8,7 @@ import subprocess
 import threading
 import time
 
-import psycopg2
-
-from harness import ApiTest, Client, db, member, sql, sql1
+from harness import SHARDS, ApiTest, Client, close_connections, member, member_connect, sql, sql1
 
 PGDATA = os.path.join(os.environ["PGHOST"], "data")
 
@@ -28,7 +26,7 @@ class TestDatabaseRestart(ApiTest):
     def test_503_while_down_then_recovers(self):
         _, token = member()
         self.assertStatus(self.req("GET", "/contacts", token), 200)
-        db().close()
+        close_connections()
         pg_ctl("-m", "fast", "stop")
         try:
             for _ in range(5):
@@ -94,7 +92,7 @@ class TestPostmasterKilled(ApiTest):
             self.assertEqual(set(burst(token, 2 * THREADS)), {200})
             rounds += 1
         self.assertEqual(fcgi_connections(), CONNECTIONS, "every connection is open")
-        db().close()
+        close_connections()
         kill_postmaster()
         pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
         statuses = collections.Counter()
@@ -109,10 +107,12 @@ class TestPostmasterKilled(ApiTest):
 
 
 def fcgi_backends(waiting_on_lock=False):
-    """privacybee-fcgi's backends (those waiting on a lock)."""
+    """privacybee-fcgi's backends (those waiting on a lock). In the sharded layout they
+    are the proxy's, and one whose call waits for a lock on a shard waits in PL/Proxy
+    (busy, no wait event of its own): every call here needs the lock, so a busy one waits."""
+    waiting = "wait_event_type = 'Lock'" if not SHARDS else "state = 'active'"
     return [r[0] for r in sql("SELECT pid FROM pg_stat_activity WHERE application_name = "
-                              "'privacybee-fcgi' AND (NOT %s OR wait_event_type = 'Lock')",
-                              waiting_on_lock)]
+                              f"'privacybee-fcgi' AND (NOT %s OR {waiting})", waiting_on_lock)]
 
 
 class TestBackendTerminated(ApiTest):
@@ -134,7 +134,7 @@ class TestBackendTerminated(ApiTest):
             with counted:
                 statuses[r.status] += 1
 
-        locker = psycopg2.connect("")
+        locker = member_connect(uid)   # the lock where the calls need it: the member's shard
         clients = [threading.Thread(target=one, args=(i,)) for i in range(n)]
         try:
             with locker.cursor() as cur:
@@ -220,7 +220,7 @@ class TestCrashDuringSyncs(ApiTest):
             stop.set()
             for t in threads:
                 t.join(30)
-        db().close()
+        close_connections()
         present = dict(sql("SELECT substring(external_id from '^(.*)-[0-9]+$') AS batch, count(*) "
                            "FROM privacybee.contacts WHERE user_id = %s GROUP BY 1", uid))
         print(f"\n  kill -9 during syncs: {len(attempted)} sent, {len(acknowledged)} acknowledged, "

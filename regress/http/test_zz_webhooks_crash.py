@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from harness import ApiTest, Client, db, member, sql, unique
+from harness import ApiTest, Client, close_connections, member, sql, unique
 from test_zz_database_restart import kill_9_postgres, pg_ctl
 from webhook_receiver import Receiver
 
@@ -46,7 +46,7 @@ class TestWebhooksSurvivePostgresCrash(ApiTest):
                 deadline = time.monotonic() + 30
                 while len(acknowledged) < 5 and time.monotonic() < deadline:
                     time.sleep(0.05)
-                db().close()
+                close_connections()
                 kill_9_postgres()
                 pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
                 deadline = time.monotonic() + 30
