@@ -3,11 +3,13 @@ encryption, clear."""
 import urllib.parse
 import uuid
 
-from harness import ApiTest, fresh_phone, give_buzz_number, member, member_sql, service_token, sql, sql1, unique
+from harness import ApiTest, buzz_number_for, fresh_phone, give_buzz_number, member, member_sql, service_token, sql, sql1, unique
 
 
-def add_pool_number():
-    number = fresh_phone()
+def add_pool_number(uid):
+    """A free number in the pool that member uid's shard hands out (a shard gives only its
+    part of the pool: docs/sharding.md; any number on one database)."""
+    number = buzz_number_for(uid)
     sql("SELECT privacybee.add_buzz_numbers(%s)", [number])
     return number
 
@@ -166,8 +168,8 @@ class TestCallLookup(LookupTest):
 
 class TestHeartbeat(ApiTest):
     def test_assigns_a_number_once(self):
-        number = add_pool_number()
         uid, token = member()
+        number = add_pool_number(uid)
         first = self.req("GET", "/apps/buzz/heartbeat", token)
         self.assertStatus(first, 200)
         self.assertRegex(first.json["buzz_number"], r"^\+\d+$")
@@ -176,8 +178,8 @@ class TestHeartbeat(ApiTest):
         self.assertTrue(number)
 
     def test_reports_timestamps_and_last_activity(self):
-        add_pool_number()
         uid, token = member()
+        add_pool_number(uid)
         r = self.req("GET", "/apps/buzz/heartbeat", token).json
         for key in ("last_contact_update", "last_trust_request", "last_company_update",
                     "last_coworker_update", "last_activity_id"):

@@ -12,8 +12,6 @@ import urllib.parse
 import uuid
 from datetime import datetime
 
-import psycopg2
-
 from harness import ApiTest, Client, member, member_connect, member_sql, service_token, sql, sql1, unique
 from test_buzz import buzz_member, call
 from webhook_receiver import Receiver
