@@ -39,11 +39,19 @@ WITH_TOKEN = (401, 403)
 WITH_BODY = (415,)
 MEDIA_TYPES = {"json": ["application/json"],
                "json|form": ["application/json", "application/x-www-form-urlencoded"],
-               "image": registry.IMAGE_TYPES}
+               "form": ["application/x-www-form-urlencoded"],
+               "image": registry.IMAGE_TYPES,
+               "multipart": ["multipart/form-data"]}
 TAGS = [("contacts", "Contacts, trust requests and trust decisions (member tokens)"),
         ("buzz", "Call screening for the telephony provider, and the Buzz app"),
+        ("oauth", "OAuth 2.0: third-party apps act for a member, as far as the member allows "
+                  "(RFC 6749 with PKCE, RFC 7636; revocation, RFC 7009; and the Contacts+ API's "
+                  "/v3/oauth.* forms)"),
         ("webhooks", "Change notifications posted to members' own URLs (docs/webhooks.md)"),
         ("meta", "About the API itself")]
+HOLDER_TEXT = {"member": "a member's token, their own app's or a third-party app's",
+               "app": "only the member's own app's token, never an OAuth client's",
+               "service": "a service token only"}
 
 
 def version():
@@ -54,6 +62,8 @@ def version():
 def tag(route):
     if route.builtin:
         return "meta"
+    if route.path.startswith(("/oauth/", "/v3/oauth.")):
+        return "oauth"
     if route.path.startswith("/webhooks"):
         return "webhooks"
     return "buzz" if route.path.startswith("/apps/buzz/") else "contacts"
@@ -109,6 +119,9 @@ def operation(route, op_id, used):
     if route.signed:
         description.append("With the provider's auth token configured, the request must carry a valid "
                            "X-Twilio-Signature (403 otherwise).")
+    if route.client_basic:
+        description.append("The client authenticates with client_id and client_secret in the form, or "
+                           "with HTTP Basic (RFC 6749 §2.3.1), never both.")
     op = {
         "operationId": op_id,
         "summary": route.summary,
@@ -131,6 +144,8 @@ def operation(route, op_id, used):
         op["x-privacybee-dev-only"] = True
     if route.signed:
         op["x-privacybee-provider-signed"] = True
+    if route.client_basic:
+        op["x-privacybee-client-basic"] = True
     return op
 
 
@@ -165,9 +180,11 @@ def openapi(routes, components, scopes=None):
     scopes = registry.scopes() if scopes is None else scopes
     comps["securitySchemes"] = {"bearer": {
         "type": "http", "scheme": "bearer",
-        "description": "Authorization: Bearer <token>; each operation names the scope its token needs: "
-                       + "; ".join(f"{s.name} ({'a member' if s.holder == 'member' else 'a service token only'}): "
-                                   f"{s.description}" for s in scopes)}}
+        "description": "Authorization: Bearer <token>, issued to a member's app (issue_token) or to a "
+                       "third-party app through OAuth 2.0 (POST /oauth/token); each operation names the "
+                       "scope its token needs: "
+                       + "; ".join(f"{s.name}{f' (also spelled {s.alias})' if s.alias else ''} "
+                                   f"({HOLDER_TEXT[s.holder]}): {s.description}" for s in scopes)}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -223,19 +240,20 @@ def openapi_c(doc):
 def route_table_c(routes):
     rows = []
     for r in routes:
-        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s}," % (
+        rows.append("\t{%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s}," % (
             c_string(r.method), c_string(r.path),
             c_string(r.function) if r.function else "NULL",
             c_string(r.scope) if r.scope else "NULL",
             registry.BODY_KINDS.get(r.body_kind, "BODY_NONE"),
             "ANSWER_OPENAPI" if r.builtin == "(openapi)"
             else "ANSWER_SQL_BYTES" if r.bytes_answer else "ANSWER_SQL",
-            "true" if r.dev else "false", "true" if r.signed else "false", r.body_limit,
+            "true" if r.dev else "false", "true" if r.signed else "false",
+            "true" if r.client_basic else "false", r.body_limit,
             "true" if r.read_only else "false", "true" if r.dav else "false"))
     return (f"/*\n * route_table.c — privacybee-fcgi's route table (routes.h).\n * {GENERATED}.\n */\n"
             '#include <stdbool.h>\n#include <stddef.h>\n\n#include "routes.h"\n\n'
-            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, body_limit,\n"
-            " * read_only, dav */\n"
+            "/* method, pattern, function, scope, body, answer, dev_only, provider_signed, client_basic,\n"
+            " * body_limit, read_only, dav */\n"
             "const Route routes[] = {\n" + "\n".join(rows) + "\n};\n"
             "const size_t route_count = sizeof(routes) / sizeof(routes[0]);\n")
 
@@ -248,6 +266,8 @@ def routes_sql(routes, scopes):
     # a route function that takes no token (the WebDAV discovery routes): '-'
     whens = "\n".join(f"        WHEN '{f}' THEN {repr(s) if s else repr('-')}" for f, s in function_scopes(routes))
     holders = "\n".join(f"        WHEN '{s.name}' THEN '{s.holder}'" for s in scopes)
+    canonical = "\n".join(f"        WHEN '{n}' THEN '{s.name}'" for s in scopes for n in (s.name, s.alias) if n)
+    descriptions = "\n".join(f"        WHEN '{s.name}' THEN {sql_literal(s.description)}" for s in scopes)
     return (f"-- Routes: the scope each route function checks, and who may hold each scope.\n"
             f"-- {GENERATED}.\n\n"
             "-- The token scope route function fn demands (api/routes); '-' for a route function that\n"
@@ -259,14 +279,50 @@ def routes_sql(routes, scopes):
             "    SELECT CASE fn\n" + whens + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.route_scope(text) IS\n"
             "    'the token scope a route function demands, from the route registry (api/routes)';\n\n"
-            "-- Who may hold a scope: 'member' (members' tokens) or 'service' (only a service token,\n"
-            "-- which has no member and carries nothing else); NULL for what is no scope.\n"
+            "-- Every route function with the scope it demands, NULL for a route without a bearer\n"
+            "-- token (an OAuth client's, which authenticates with its credentials).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.route_functions()\n"
+            "RETURNS TABLE (function text, scope text)\n"
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$\n"
+            "    VALUES\n" + ",\n".join(f"        ('{f}', {repr(s) if s else 'NULL'})" for f, s in function_scopes(routes))
+            + "\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.route_functions() IS\n"
+            "    'every route function of the route registry (api/routes) and the scope it demands (NULL: no bearer token)';\n\n"
+            "-- The one map of the Contacts+ API's scope names onto ours: a scope's name as the\n"
+            "-- registry declares it, given either spelling (contacts.read → contacts:read); NULL for\n"
+            "-- what is no scope. Tokens store, and routes demand, these names.\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scope_canonical(name text)\n"
+            "RETURNS text\n"
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+            "    SELECT CASE name\n" + canonical + "\n    END\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scope_canonical(text) IS\n"
+            "    'a token scope as the registry names it, from either spelling (contacts.read → contacts:read); NULL for no scope (api/routes)';\n\n"
+            "-- Every scope of the registry and who may hold it (the demo token of make run holds\n"
+            "-- every one a member's own app may).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scopes()\n"
+            "RETURNS TABLE (scope text, holder text)\n"
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$\n"
+            "    VALUES\n" + ",\n".join(f"        ('{s.name}', '{s.holder}')" for s in scopes)
+            + "\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scopes() IS\n"
+            "    'every token scope of the route registry (api/routes) and who may hold it';\n\n"
+            "-- What a scope lets its holder do, for the member (the OAuth consent screen).\n"
+            "CREATE OR REPLACE FUNCTION privacybee.scope_description(scope text)\n"
+            "RETURNS text\n"
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
+            "    SELECT CASE scope\n" + descriptions + "\n    END\n$$;\n"
+            "COMMENT ON FUNCTION privacybee.scope_description(text) IS\n"
+            "    'what a token scope lets its holder do, for the member, from the route registry (api/routes)';\n\n"
+            "-- Who may hold a scope: 'member' (members' tokens, their own app's or an OAuth\n"
+            "-- client's), 'app' (only the member's own app's, never granted to an OAuth client) or\n"
+            "-- 'service' (only a service token, which has no member and carries nothing else);\n"
+            "-- NULL for what is no scope (an alias is no scope: scope_canonical() first).\n"
             "CREATE OR REPLACE FUNCTION privacybee.scope_holder(scope text)\n"
             "RETURNS text\n"
             "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$\n"
             "    SELECT CASE scope\n" + holders + "\n    END\n$$;\n"
             "COMMENT ON FUNCTION privacybee.scope_holder(text) IS\n"
-            "    'member or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
+            "    'member, app or service: who may hold a token scope, from the route registry (api/routes)';\n\n"
             "-- Each route function says which routes it answers (this file runs after they exist).\n"
             + "".join(
                 f"COMMENT ON FUNCTION privacybee.{f}({route_arguments(routes, f)}) IS\n"
@@ -275,7 +331,7 @@ def routes_sql(routes, scopes):
 
 def route_arguments(routes, function):
     """The argument types of a route function, as the route registry's header says."""
-    if any(r.function == function and r.body_kind == "image" for r in routes):
+    if any(r.function == function and r.body_kind in ("image", "multipart") for r in routes):
         return "text, text, jsonb, bytea, text, text, text"
     if any(r.function == function and r.body_kind == "vcard" for r in routes):
         return "text, text, jsonb, text, text, text"
@@ -368,7 +424,8 @@ def proxy_routes_sql(routes):
             continue
         done.add(r.function)
         f = r.function
-        image = r.body_kind == "image"
+        # bytes (an image, a multipart body's file) as route_arguments() gives them
+        image = r.body_kind in ("image", "multipart")
         # the body's type as route_arguments() gives it: bytes of an image, a vCard's text
         body = "text" if r.body_kind == "vcard" else "jsonb"
         args = ("token text, arg text, params jsonb, body bytea, content_type text, if_match text, "

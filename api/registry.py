@@ -13,7 +13,8 @@ ROUTES = os.path.join(HERE, "routes")
 # The body kinds privacybee-fcgi reads (fcgi/routes.h BodyKind). The registry's format
 # has room for more (form, binary, multipart, xml); a kind joins this list together with
 # the front-end code that reads it.
-BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "image": "BODY_IMAGE",
+BODY_KINDS = {"json": "BODY_JSON", "json|form": "BODY_JSON_OR_FORM", "form": "BODY_FORM",
+              "image": "BODY_IMAGE", "multipart": "BODY_MULTIPART",
               "xml": "BODY_XML", "vcard": "BODY_VCARD"}
 # the kinds only a WebDAV route (attribute dav) reads: no OpenAPI schema names them
 DAV_BODY_KINDS = ("xml", "vcard")
@@ -35,6 +36,10 @@ PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 #   any     any one shard: the route reads no member's rows (capabilities, a redirect)
 SHARD_KEYS = ("member", "call", "team", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+# a scope's name: ours (contacts:read) and the Contacts+ seed's (teams.contacts.read)
+SCOPE_NAME = re.compile(r"[a-z]+([:.][a-z]+)*")
+# who may hold a scope (api/routes' header says what each means)
+HOLDERS = ("member", "app", "service")
 
 
 class RegistryError(Exception):
@@ -45,8 +50,9 @@ class RegistryError(Exception):
 class Scope:
     line: int
     name: str
-    holder: str                 # "member" or "service"
+    holder: str                 # "member", "app" or "service"
     description: str
+    alias: str | None = None    # the same scope under the Contacts+ seed's name
 
 
 @dataclass
@@ -65,6 +71,7 @@ class Route:
     rate: str = "rw"
     dev: bool = False
     signed: bool = False
+    client_basic: bool = False  # OAuth client credentials may come as HTTP Basic
     body_limit: int = 0         # bytes (limit=5MiB); 0: privacybee-fcgi's configured limit
     bytes_answer: bool = False  # the function answers bytes (http_binary_response), not JSON
     shard: str | None = None    # shard=KEY (SHARD_KEYS); None: the default of the scope's holder
@@ -113,7 +120,7 @@ def parse_line(number, text):
         builtin = None
     else:
         raise RegistryError(f"line {number}: {function!r} is neither an api_* function nor one of {BUILTINS}")
-    if scope != "-" and not re.fullmatch(r"[a-z]+(:[a-z]+)?", scope):
+    if scope != "-" and not SCOPE_NAME.fullmatch(scope):
         raise RegistryError(f"line {number}: {scope!r} is not a scope")
     route = Route(number, method, path, function, builtin, None if scope == "-" else scope,
                   rate="delete" if method == "DELETE" else "rw", summary=summary.strip())
@@ -126,8 +133,8 @@ def parse_line(number, text):
                 raise RegistryError(f"line {number}: status {code} given twice")
             if code < 400 and code not in (204, 304) and not name:
                 raise RegistryError(f"line {number}: {code} needs the name of its response ({code}:Name)")
-            if (code >= 400 or code in (204, 304)) and name:
-                raise RegistryError(f"line {number}: {code} has no response body of its own to name")
+            if code in (204, 304) and name:
+                raise RegistryError(f"line {number}: {code} has no response body to name")
             route.responses[code] = name
         elif key == "query" and eq:
             names = value.split(",")
@@ -173,11 +180,15 @@ def parse_line(number, text):
             route.dav = route.bytes_answer = True
         elif a == "signed":
             route.signed = True
+        elif a == "basic":
+            route.client_basic = True
         else:
             raise RegistryError(f"line {number}: unknown attribute {a!r}")
     # success: a 2xx, or a redirect (the well-known URI of CardDAV, RFC 6764)
     if not any(200 <= s < 300 or s in (301, 302, 307, 308) for s in route.responses):
         raise RegistryError(f"line {number}: no success status")
+    if route.client_basic and (route.body_kind != "form" or route.scope):
+        raise RegistryError(f"line {number}: basic (OAuth client credentials) needs body=form and no scope")
     if route.body_limit and not route.body_kind:
         raise RegistryError(f"line {number}: limit= without a body")
     if route.dav and route.query:
@@ -192,18 +203,23 @@ def parse_line(number, text):
 def parse_scope(number, text):
     head, bar, description = text.partition(" | ")
     words = head.split()
-    if not bar or len(words) != 3 or not re.fullmatch(r"[a-z]+(:[a-z]+)?", words[1]) \
-            or words[2] not in ("member", "service"):
-        raise RegistryError(f"line {number}: expected scope NAME member|service | DESCRIPTION")
-    return Scope(number, words[1], words[2], description.strip())
+    alias = None
+    if len(words) == 4 and words[3].startswith("alias="):
+        alias = words.pop()[len("alias="):]
+        if not SCOPE_NAME.fullmatch(alias) or alias == words[1]:
+            raise RegistryError(f"line {number}: alias= names the scope otherwise")
+    if not bar or len(words) != 3 or not SCOPE_NAME.fullmatch(words[1]) or words[2] not in HOLDERS:
+        raise RegistryError(f"line {number}: expected scope NAME {'|'.join(HOLDERS)} [alias=NAME] | DESCRIPTION")
+    return Scope(number, words[1], words[2], description.strip(), alias)
 
 
 def check(routes, declared):
     """What no single line shows: one line per method and path, one scope per function,
     every scope declared once, no path two patterns could both match."""
     names = [s.name for s in declared]
-    if len(set(names)) != len(names):
-        raise RegistryError("a scope is declared twice")
+    spellings = names + [s.alias for s in declared if s.alias]
+    if len(set(spellings)) != len(spellings):
+        raise RegistryError("a scope is declared twice (as a name or an alias)")
     for r in routes:
         if r.scope and r.scope not in names:
             raise RegistryError(f"line {r.line}: scope {r.scope} is not declared (scope {r.scope} member|service | …)")

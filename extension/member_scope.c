@@ -3,17 +3,22 @@
  * policies read (sql/logic/95_row_security.sql).
  *
  * authenticate() sets it, transaction-locally, once it has proved the token; the
- * policies compare user_id with rls_member(). It is a superuser-only setting, so a
+ * policies compare user_id with rls_member(). act_for_team() moves it from an employee
+ * to their team's account (SPEC §10), once it has seen the employment. It is a superuser-only setting, so a
  * session cannot claim a member by SET: only the C code that checked a token moves it.
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "ids.h"
 #include "privacybee.h"
+#include "problems.h"
+#include "spi_util.h"
 
 /* 0 means no member: every owned row is hidden */
 static int64 current_member = 0;
@@ -86,4 +91,70 @@ rls_member(PG_FUNCTION_ARGS)
 	if (current_member <= 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(current_member);
+}
+
+/*
+ * act_for_team(team_id bigint) → bigint: when the member the transaction acts for works
+ * for company team_id (SPEC §10: a team), the transaction acts for the team's account from
+ * now on, whose id it returns; the account (a people row whose team_of is the company) is
+ * made on the team's first use. Anything else — no member acting, another company, no
+ * such company, a NULL — is PT404 naming teamId, and the scope is left as it was: fails
+ * closed. The employee's own id must be read before (rls_member()), if the caller needs it.
+ */
+PG_FUNCTION_INFO_V1(act_for_team);
+Datum
+act_for_team(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr employed_plan;
+	static SPIPlanPtr make_plan;
+	static SPIPlanPtr account_plan;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2];
+	int64		member = member_scope_current();
+	int64		account = 0;
+	bool		employed;
+
+	if (PG_ARGISNULL(0) || member <= 0)
+		employed = false;
+	else
+	{
+		values[0] = PG_GETARG_DATUM(0);
+		values[1] = Int64GetDatum(member);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		spi_exec(spi_plan(&employed_plan,
+						  "SELECT 1 FROM privacybee.employees e "
+						  "WHERE e.company_id = $1 AND e.person_id = $2", 2, types),
+				 values, NULL, true, 1, SPI_OK_SELECT);
+		employed = SPI_processed == 1;
+		if (employed)
+		{
+			spi_exec(spi_plan(&make_plan,
+							  "INSERT INTO privacybee.people (first_name, last_name, team_of) "
+							  "SELECT c.name, '', c.id FROM privacybee.companies c WHERE c.id = $1 "
+							  "ON CONFLICT (team_of) DO NOTHING", 1, types),
+					 values, NULL, false, 0, SPI_OK_INSERT);
+			spi_exec(spi_plan(&account_plan,
+							  "SELECT p.id FROM privacybee.people p WHERE p.team_of = $1", 1, types),
+					 values, NULL, false, 1, SPI_OK_SELECT);
+			if (SPI_processed == 1)
+			{
+				bool		isnull;
+
+				account = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+			}
+		}
+		SPI_finish();
+	}
+	if (!employed || account <= 0)
+	{
+		Problems	p;
+
+		problems_init(&p);
+		problems_add(&p, "", "teamId", "not found");
+		problems_raise_as(&p, ERRCODE_PT_NOT_FOUND, "team not found");
+	}
+	member_scope_enter(account);
+	PG_RETURN_INT64(account);
 }

@@ -22,8 +22,8 @@
 #include "spi_util.h"
 #include "tokens.h"
 
-static bytea *
-Sha256(const char *data, size_t len)
+bytea *
+tokens_sha256(const char *data, size_t len)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	bytea	   *out = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
@@ -49,7 +49,7 @@ tokens_authenticate(text *token, const char *scope, bool *user_null)
 
 	if (token == NULL || VARSIZE_ANY_EXHDR(token) == 0)
 		ereport(ERROR, (errcode(ERRCODE_PT_UNAUTHORIZED), errmsg("missing bearer token")));
-	values[0] = PointerGetDatum(Sha256(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)));
+	values[0] = PointerGetDatum(tokens_sha256(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)));
 	values[1] = CStringGetTextDatum(scope);
 	spi_exec(spi_plan(&plan,
 					  "SELECT user_id, NOT revoked AND expires_at > pg_catalog.now(), "

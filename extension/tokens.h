@@ -13,4 +13,7 @@
  */
 extern int64 tokens_authenticate(text *token, const char *scope, bool *user_null);
 
+/* SHA-256 of data, as every secret is kept (tokens, OAuth codes and secrets), palloc'd. */
+extern bytea *tokens_sha256(const char *data, size_t len);
+
 #endif

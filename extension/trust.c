@@ -7,7 +7,7 @@
  * are compared by match key (phone_match.c), so any E.164 form of a line may be asked
  * about. One plan, prepared once per backend, probes only indexes: the owners of the
  * number (people, buzz_numbers, company_phones by match key), then the member's edges,
- * contacts and memberships.
+ * contacts and memberships, and the contacts of the teams of those memberships.
  */
 #include "postgres.h"
 
@@ -19,8 +19,12 @@
 #include "privacybee.h"
 #include "spi_util.h"
 
-/* The rules of SPEC §5 over the owners of number $2 (by its KEY columns) and member $1. */
-#define TRUST_SQL(PEOPLE_KEY, KEY) \
+/*
+ * The rules of SPEC §5 over the owners of number $2 (by its KEY columns) and member $1;
+ * TEAMS, a further reason to trust (0.2.0: a contact of a team the member works for,
+ * SPEC §10), or nothing.
+ */
+#define TRUST_SQL(PEOPLE_KEY, KEY, TEAMS) \
 	"WITH owners AS (" \
 	"  SELECT p.id AS person_id FROM privacybee.people p WHERE p." PEOPLE_KEY " = $2" \
 	"  UNION SELECT b.user_id FROM privacybee.buzz_numbers b" \
@@ -46,11 +50,19 @@
 	"                ON e.user_id = $1 AND e.target_type = 'company'" \
 	"               AND e.target_id = k.company_id AND e.trusted)" \
 	"   OR EXISTS (SELECT 1 FROM companies k JOIN privacybee.employees me" \
-	"                ON me.company_id = k.company_id AND me.person_id = $1))"
+	"                ON me.company_id = k.company_id AND me.person_id = $1)" \
+	TEAMS ")"
+
+/* a contact of the account of a team (a company, SPEC §10) the member works for */
+#define TEAM_CONTACTS \
+	"   OR EXISTS (SELECT 1 FROM privacybee.employees me" \
+	"                JOIN privacybee.people t ON t.team_of = me.company_id" \
+	"                JOIN privacybee.contact_phones c ON c.user_id = t.id AND c.match_key = $2" \
+	"               WHERE me.person_id = $1)"
 
 static const char *const trust_sql[SCHEMA_COUNT] = {
-	[SCHEMA_0_1] = TRUST_SQL("phone_e164", "e164"),
-	[SCHEMA_0_2] = TRUST_SQL("phone_match_key", "match_key"),
+	[SCHEMA_0_1] = TRUST_SQL("phone_e164", "e164", ""),
+	[SCHEMA_0_2] = TRUST_SQL("phone_match_key", "match_key", TEAM_CONTACTS),
 };
 
 static Datum

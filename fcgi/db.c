@@ -178,14 +178,17 @@ PrepareAll(PGconn *pg)
 		if (routes[i].answer != ANSWER_SQL && routes[i].answer != ANSWER_SQL_BYTES)
 			continue;
 		snprintf(name, sizeof(name), "r%zu", i);
-		/* a vCard body is text (the extension parses it), an XML body its JSON tree */
-		snprintf(sql, sizeof(sql), routes[i].body == BODY_IMAGE
+		/*
+		 * an image's or a multipart body's file is bytes (bytea, with its media type), a
+		 * vCard body text (the extension parses it), an XML body its JSON tree
+		 */
+		snprintf(sql, sizeof(sql), BODY_IS_BYTES(routes[i].body)
 				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::bytea, $5, $6, $7)"
 				 : routes[i].body == BODY_VCARD
 				 ? "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::text, $5, $6)"
 				 : "SELECT status, headers, body FROM privacybee.%s($1, $2, $3::jsonb, $4::jsonb, $5, $6)",
 				 routes[i].function);
-		if (!Prepare(pg, name, sql, routes[i].body == BODY_IMAGE ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
+		if (!Prepare(pg, name, sql, BODY_IS_BYTES(routes[i].body) ? ROUTE_NPARAMS_MAX : ROUTE_NPARAMS))
 			return false;
 		if (strcmp(routes[i].method, "GET") != 0)
 			continue;
@@ -554,7 +557,7 @@ db_call_route(Db *db, size_t route, bool head, const char *const values[ROUTE_NP
 	/* an image body is bytes, passed in binary as the bytea it is: never through text */
 	int			lengths[ROUTE_NPARAMS_MAX] = {0, 0, 0, body_len, 0, 0, 0};
 	int			formats[ROUTE_NPARAMS_MAX] = {0, 0, 0, 1, 0, 0, 0};
-	bool		image = routes[route].body == BODY_IMAGE;
+	bool		image = BODY_IS_BYTES(routes[route].body);
 
 	snprintf(name, sizeof(name), head && strcmp(routes[route].method, "GET") == 0 ? "h%zu" : "r%zu",
 			 route);

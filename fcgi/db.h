@@ -36,8 +36,9 @@ extern bool db_ready(Db *db);
 
 /*
  * Run route's prepared call with its parameters (routes.h; NULL = SQL NULL), as many as
- * the route's function takes; a BODY_IMAGE route's fourth, the body, is body_len bytes
- * passed in binary. head: a HEAD request, run read-only (db.c). An ANSWER_SQL_BYTES route's result is in binary (status a network-
+ * the route's function takes; a BODY_IMAGE or BODY_MULTIPART route's fourth, the body, is
+ * body_len bytes passed in binary (BODY_IS_BYTES). head: a HEAD request, run read-only
+ * (db.c). An ANSWER_SQL_BYTES route's result is in binary (status a network-
  * order int4, headers the text's bytes, body the bytes). Returns the result (the caller
  * PQclear()s it) or NULL when the connection failed (answer 503). A call the server
  * certainly did not run to its commit is retried once on a fresh connection (db.c says

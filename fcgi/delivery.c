@@ -26,6 +26,15 @@
  * one batch in flight at most (the database forms its next one only after), so batches
  * arrive in order.
  *
+ * Stopping (SIGTERM, SIGINT, or the master's death, which PR_SET_PDEATHSIG turns into a
+ * SIGTERM): every wait of every thread ends on the stop pipe, so the process exits at once
+ * whatever it is blocked in — a connection attempt or a statement against a database that
+ * accepts but never answers (libpq is driven non-blocking: PQconnectPoll, PQsendQuery,
+ * polled with the stop pipe), the listener's sleep, a sender's sleep (woken), or a post
+ * (libcurl's progress callback aborts it; libcurl calls it at least once a second). A post
+ * cut short is not recorded: its transaction ends with the connection, and the batch is due
+ * again for the next delivery process — at least once, as after a kill -9.
+ *
  * Safety of the post: https only (http too while privacybee.webhooks_allow_loopback is
  * on, and then only to loopback); the address each connection is about to use is checked
  * at connect time (CURLOPT_OPENSOCKETFUNCTION), after DNS, so a name re-pointed at an
@@ -244,6 +253,14 @@ MonotonicMs(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* Progress of a post: non-zero aborts it, when the process is stopping. */
+static int
+OnProgress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void) arg, (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+	return atomic_load(&stopping) ? 1 : 0;
+}
+
 static void
 Post(CURL *curl, const char *url, const char *body, const char *signature, bool allow_loopback,
 	 Outcome *out)
@@ -287,7 +304,9 @@ Post(CURL *curl, const char *url, const char *body, const char *signature, bool 
 		curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &t) != CURLE_OK ||
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnAnswer) != CURLE_OK ||
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t) != CURLE_OK ||
-		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK)
+		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress) != CURLE_OK ||
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)
 	{
 		snprintf(out->error, sizeof(out->error), "libcurl refused an option");
 		curl_slist_free_all(headers);
@@ -352,6 +371,8 @@ Ok(PGconn *conn, PGresult *res, ExecStatusType want)
 {
 	if (res != NULL && PQresultStatus(res) == want)
 		return true;
+	if (atomic_load(&stopping))
+		return false;			/* cut short on purpose: nothing to report */
 	if (res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
 		fprintf(stderr, "privacybee-fcgi: delivery: unexpected result %s\n",
 				PQresStatus(PQresultStatus(res)));
@@ -359,17 +380,6 @@ Ok(PGconn *conn, PGresult *res, ExecStatusType want)
 		fprintf(stderr, "privacybee-fcgi: delivery: %s",
 				res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	return false;
-}
-
-/* A statement whose result we do not read; false when it failed. */
-static bool
-Command(PGconn *conn, const char *sql, ExecStatusType want)
-{
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = Ok(conn, res, want);
-
-	PQclear(res);
-	return ok;
 }
 
 static void
@@ -400,14 +410,106 @@ WaitFds(const int *fds, int n, long ms)
 		fprintf(stderr, "privacybee-fcgi: delivery: poll: %s\n", strerror(errno));
 }
 
+/*
+ * Waits, without a time limit, until the database's socket is ready for events (POLLIN,
+ * POLLOUT): true then, false when the process is stopping. A database that accepted the
+ * connection but never answers (a stopped or dying postmaster, a hung backend) so holds a
+ * thread only until SIGTERM, never past it.
+ */
+static bool
+WaitSocket(int fd, short events)
+{
+	struct pollfd p[2] = {{.fd = stop_pipe[0], .events = POLLIN}, {.fd = fd, .events = events}};
+
+	while (!atomic_load(&stopping))
+	{
+		if (poll(p, 2, -1) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "privacybee-fcgi: delivery: poll: %s\n", strerror(errno));
+			return false;
+		}
+		if (p[0].revents)
+			return false;
+		if (p[1].revents)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * PQexecParams, but interruptible by the stop pipe: the statement is sent and its result
+ * awaited non-blocking. NULL when the process is stopping or the connection failed (the
+ * caller then drops the connection; an open transaction ends with it).
+ */
+static PGresult *
+Exec(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+	PGresult   *last = NULL;
+	PGresult   *res;
+	int			flushed;
+
+	if (!PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0))
+		return NULL;
+	while ((flushed = PQflush(conn)) == 1)
+		if (!WaitSocket(PQsocket(conn), POLLIN | POLLOUT) || !PQconsumeInput(conn))
+			return NULL;
+	if (flushed < 0)
+		return NULL;
+	while (PQisBusy(conn))
+		if (!WaitSocket(PQsocket(conn), POLLIN) || !PQconsumeInput(conn))
+			return NULL;
+	/* one statement: its result, then NULL (a failure may come as a second result) */
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		PQclear(last);
+		last = res;
+	}
+	return last;
+}
+
+/* A statement whose result we do not read; false when it failed. */
+static bool
+Command(PGconn *conn, const char *sql, ExecStatusType want)
+{
+	PGresult   *res = Exec(conn, sql, 0, NULL);
+	bool		ok = Ok(conn, res, want);
+
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Connects non-blocking (PQconnectStart / PQconnectPoll, each wait also on the stop pipe),
+ * so that no connection attempt outlives SIGTERM. True when connected.
+ */
+static bool
+ConnectNow(Conn *c)
+{
+	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+
+	c->conn = PQconnectStart(delivery_dsn);
+	if (c->conn == NULL || PQstatus(c->conn) == CONNECTION_BAD)
+		return false;
+	while (polling != PGRES_POLLING_OK)
+	{
+		if (polling == PGRES_POLLING_FAILED ||
+			!WaitSocket(PQsocket(c->conn), polling == PGRES_POLLING_READING ? POLLIN : POLLOUT))
+			return false;
+		polling = PQconnectPoll(c->conn);
+	}
+	/* PQflush then never blocks: Exec waits on the socket itself */
+	return PQsetnonblocking(c->conn, 1) == 0;
+}
+
 /* Connects (listen: and LISTENs), or waits before the next try; false when not connected. */
 static bool
 Connect(Conn *c, bool listen)
 {
 	if (c->conn)
 		return true;
-	c->conn = PQconnectdb(delivery_dsn);
-	if (PQstatus(c->conn) == CONNECTION_OK &&
+	if (ConnectNow(c) &&
 		(!listen || Command(c->conn, "SELECT privacybee.webhook_delivery_listen()", PGRES_TUPLES_OK)))
 	{
 		if (atomic_exchange(&reported_down, false))
@@ -415,8 +517,9 @@ Connect(Conn *c, bool listen)
 		c->reconnect_ms = RECONNECT_MIN_MS;
 		return true;
 	}
-	if (!atomic_exchange(&reported_down, true))
-		fprintf(stderr, "privacybee-fcgi: delivery: database unavailable: %s", PQerrorMessage(c->conn));
+	if (!atomic_load(&stopping) && !atomic_exchange(&reported_down, true))
+		fprintf(stderr, "privacybee-fcgi: delivery: database unavailable: %s",
+				c->conn ? PQerrorMessage(c->conn) : "out of memory\n");
 	Disconnect(c);
 	WaitFds(NULL, 0, c->reconnect_ms);
 	c->reconnect_ms = c->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : c->reconnect_ms * 2;
@@ -461,7 +564,7 @@ WakeSenders(void)
 static bool
 Form(PGconn *conn, long *due_ms)
 {
-	PGresult   *res = PQexec(conn, "SELECT privacybee.webhook_delivery_form()");
+	PGresult   *res = Exec(conn, "SELECT privacybee.webhook_delivery_form()", 0, NULL);
 	bool		ok = Ok(conn, res, PGRES_TUPLES_OK) && PQntuples(res) == 1;
 
 	if (ok)
@@ -534,8 +637,8 @@ DeliverOne(PGconn *conn, CURL *curl)
 
 	if (!Command(conn, "BEGIN", PGRES_COMMAND_OK))
 		return -1;
-	claim = PQexec(conn, "SELECT user_id, webhook_id, batch_id, url, body, signature, allow_loopback "
-				   "FROM privacybee.webhook_delivery_claim()");
+	claim = Exec(conn, "SELECT user_id, webhook_id, batch_id, url, body, signature, allow_loopback "
+				 "FROM privacybee.webhook_delivery_claim()", 0, NULL);
 	if (!Ok(conn, claim, PGRES_TUPLES_OK))
 	{
 		PQclear(claim);
@@ -556,8 +659,7 @@ DeliverOne(PGconn *conn, CURL *curl)
 	params[3] = out.http_status ? status : NULL;
 	params[4] = duration;
 	params[5] = out.error[0] ? out.error : NULL;
-	res = PQexecParams(conn, "SELECT privacybee.webhook_delivery_record($1, $2, $3, $4, $5, $6)",
-					   6, NULL, params, NULL, NULL, 0);
+	res = Exec(conn, "SELECT privacybee.webhook_delivery_record($1, $2, $3, $4, $5, $6)", 6, params);
 	ok = Ok(conn, res, PGRES_TUPLES_OK);
 	PQclear(res);
 	PQclear(claim);
@@ -618,7 +720,7 @@ SenderMain(void *arg)
 }
 
 void
-delivery_main(const char *dsn)
+delivery_main(pid_t master, const char *dsn)
 {
 	sigset_t	stop_signals;
 	pthread_t	threads[DELIVERY_MAX_THREADS + 1];
@@ -626,8 +728,13 @@ delivery_main(const char *dsn)
 	int			sig;
 
 	delivery_dsn = dsn;
+
+	/*
+	 * The master's death becomes a SIGTERM; it may have died before prctl(), and then we
+	 * were reparented — to init or to any subreaper, so compare with the master itself.
+	 */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
+	if (getppid() != master)
 		exit(0);
 	prctl(PR_SET_NAME, DELIVERY_PROCESS_NAME);
 	sigemptyset(&stop_signals);
@@ -648,7 +755,7 @@ delivery_main(const char *dsn)
 		}
 	while (sigwait(&stop_signals, &sig) != 0)
 		;
-	/* a post in flight finishes (at most POST_TIMEOUT_MS) and is recorded */
+	/* every thread's wait ends (a post in flight is cut short, unrecorded) */
 	atomic_store(&stopping, true);
 	close(stop_pipe[1]);
 	WakeSenders();

@@ -5,6 +5,8 @@
 #ifndef PBF_DELIVERY_H
 #define PBF_DELIVERY_H
 
+#include <sys/types.h>
+
 /* The largest --delivery-threads, and the default (config.h, main.c). */
 #define DELIVERY_MAX_THREADS 64
 
@@ -15,9 +17,10 @@
 /* The process's name (/proc/<pid>/comm), which tells it from the workers. */
 #define DELIVERY_PROCESS_NAME "pb-delivery"
 
-/* Runs one delivery process, for the outbox of the database dsn names: a listener and
- * config.delivery_threads senders, each with its own connection. Returns only by exiting:
- * 0 after SIGTERM / SIGINT (a post in flight finishes first), or when the master is gone. */
-void		delivery_main(const char *dsn) __attribute__((noreturn));
+/* Runs one delivery process (master: the pid of the master that forked it), for the outbox
+ * of the database dsn names: a listener and config.delivery_threads senders, each with its
+ * own connection. Returns only by exiting, 0, promptly after SIGTERM / SIGINT (a post in
+ * flight is cut short, unrecorded, and delivered again later), or when the master is gone. */
+void		delivery_main(pid_t master, const char *dsn) __attribute__((noreturn));
 
 #endif

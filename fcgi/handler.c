@@ -12,9 +12,13 @@
  * Client bytes are checked where they enter: every request header read here (the table
  * below) must be valid UTF-8, or the request is 400 (an Authorization that is not a
  * well-formed bearer token — or, on a WebDAV route, HTTP Basic credentials — is simply no
- * token: 401); query and form parameters are checked as they are decoded (request.c); a
- * JSON body by jansson; a WebDAV route's XML body by libxml2 (xml.c), its vCard body for
- * UTF-8 without NUL, its resource name ({name}) for UTF-8. So nothing reaches
+ * token: 401; on an OAuth client route, Basic credentials are decoded into the form's
+ * client_id and client_secret; both through request.c's one Basic decoder); query and form
+ * parameters are checked as they are decoded (request.c); a JSON body by jansson; a
+ * multipart body's fields as UTF-8 (multipart.c); a WebDAV route's XML body by libxml2
+ * (xml.c), its vCard body for UTF-8 without NUL, its resource name ({name}) for UTF-8. A
+ * text body (every kind but an image) whose Content-Type names a charset other than UTF-8
+ * is 415, and so is a multipart field part whose own Content-Type does. So nothing reaches
  * PostgreSQL that it would refuse (SQLSTATE 22021 → 500), and error messages that
  * quote input are cleaned by respond.c.
  */
@@ -25,6 +29,7 @@
 
 #include "config.h"
 #include "handler.h"
+#include "multipart.h"
 #include "request.h"
 #include "respond.h"
 #include "routes.h"
@@ -70,6 +75,12 @@ static const struct
 
 /* what a 401 of a WebDAV route says, so that clients ask for the app password */
 #define DAV_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\", charset=\"UTF-8\""
+/* an OAuth client route's 401: the client authenticates with HTTP Basic (as 75_oauth.sql) */
+#define CLIENT_CHALLENGE "WWW-Authenticate: Basic realm=\"privacybee\""
+/* a bearer route's 401 (RFC 6750 section 3): error only when a token came and was refused */
+#define BEARER_CHALLENGE "WWW-Authenticate: Bearer realm=\"privacybee\""
+#define BEARER_INVALID_CHALLENGE \
+	"WWW-Authenticate: Bearer realm=\"privacybee\", error=\"invalid_token\""
 
 typedef struct Request
 {
@@ -108,10 +119,28 @@ Reject(Request *r, int status, const char *message)
 	}
 }
 
+/*
+ * Every 401 carries the challenge of the route's scheme (RFC 9110 section 11.6.1), so it is
+ * chosen here, where every error answer of this file passes, and nowhere else.
+ */
+static const char *
+Challenge(const Request *r)
+{
+	if (r->route == NULL)
+		return BEARER_CHALLENGE;
+	if (r->route->dav)
+		return DAV_CHALLENGE;
+	if (r->route->client_basic)
+		return CLIENT_CHALLENGE;
+	return r->token ? BEARER_INVALID_CHALLENGE : BEARER_CHALLENGE;
+}
+
 static void
 RespondError(Request *r, int status, const char *message, json_t *details,
 			 const char *extra_headers)
 {
+	if (status == 401 && extra_headers == NULL)
+		extra_headers = Challenge(r);
 	respond_error(r->fcgi->out, r->head, status, message, details, extra_headers);
 }
 
@@ -259,6 +288,69 @@ SkipByteOrderMark(char *body, size_t *len)
 	}
 }
 
+/*
+ * An OAuth client's credentials given as HTTP Basic join the form's fields, so that the
+ * function reads them in one place whichever way they came; a client that uses both ways
+ * at once is refused (RFC 6749 §2.3: one authentication method per request).
+ */
+static void
+AddBasicCredentials(Request *r, json_t *form)
+{
+	char	   *id,
+			   *secret;
+	const char *given_id = json_string_value(json_object_get(form, "client_id"));
+
+	switch (request_basic_client(r->header[H_AUTHORIZATION], &id, &secret))
+	{
+		case BASIC_ABSENT:
+			return;
+		case BASIC_MALFORMED:
+			Reject(r, 400, "the Authorization header's Basic credentials are malformed");
+			return;
+		case BASIC_NO_MEMORY:
+			Reject(r, 500, "out of memory");
+			return;
+		case BASIC_OK:
+			break;
+	}
+	if (json_object_get(form, "client_secret") || (given_id && strcmp(given_id, id) != 0))
+		Reject(r, 400, "client credentials both in the Authorization header and in the body");
+	else if (json_object_set_new(form, "client_id", json_string(id)) != 0 ||
+			 json_object_set_new(form, "client_secret", json_string(secret)) != 0)
+		Reject(r, 500, "out of memory");
+	free(id);
+	free(secret);
+}
+
+/*
+ * A form body (BODY_FORM): its fields, each given once (RFC 6749 §3.2), become the JSON
+ * object the function gets as its body; no body is an empty form.
+ */
+static void
+ReadForm(Request *r, const char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	json_t	   *form = json_object();	/* new reference */
+
+	if (form == NULL)
+	{
+		Reject(r, 500, "out of memory");
+		return;
+	}
+	if (len > 0 && !request_content_type_is(ctype, "application/x-www-form-urlencoded"))
+		Reject(r, 415, "body must be application/x-www-form-urlencoded");
+	else if (len > 0 && !request_parse_params(body, len, form, false, err, sizeof(err)))
+		Reject(r, 400, err);
+	else
+	{
+		if (r->route->client_basic)
+			AddBasicCredentials(r, form);
+		if (r->error_status == 0 && (r->body = json_dumps(form, JSON_COMPACT)) == NULL)
+			Reject(r, 500, "out of memory");
+	}
+	json_decref(form);
+}
+
 /* The media types an image body may have (api/registry.py IMAGE_TYPES). */
 static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp", NULL};
 
@@ -276,6 +368,39 @@ ReadImage(Request *r, char *body, size_t len, const char *ctype)
 		}
 	Reject(r, 415, "body must be image/jpeg, image/png or image/webp");
 	free(body);
+}
+
+/*
+ * A multipart/form-data body (BODY_MULTIPART): its image part becomes the bytes passed
+ * (moved to the start of the buffer, which the request keeps), its other parts, fields,
+ * join the query parameters as form fields do.
+ */
+static void
+ReadMultipart(Request *r, char *body, size_t len, const char *ctype)
+{
+	char		err[ERR_SIZE];
+	const char *file;
+	size_t		file_len;
+	const char *file_type;
+	int			status;
+
+	if (!request_content_type_is(ctype, "multipart/form-data"))
+	{
+		Reject(r, 415, "body must be multipart/form-data");
+		free(body);
+		return;
+	}
+	if (!multipart_read(body, len, ctype, image_types, r->params, &file, &file_len, &file_type,
+						&status, err, sizeof(err)))
+	{
+		Reject(r, status, err);
+		free(body);
+		return;
+	}
+	memmove(body, file, file_len);
+	r->body = body;
+	r->body_len = file_len;
+	r->image_type = file_type;
 }
 
 /*
@@ -325,7 +450,11 @@ ReadVcard(Request *r, char *body, size_t len, const char *ctype)
 	free(body);
 }
 
-/* The body as the route wants it: JSON text, form fields merged into params, or bytes. */
+/*
+ * The body as the route wants it: JSON text, form fields merged into params, a form as
+ * the body, a multipart body's file as bytes and its fields as params, an XML body's JSON
+ * tree, a vCard's text, or an image's bytes.
+ */
 static void
 ReadBody(Request *r)
 {
@@ -347,10 +476,21 @@ ReadBody(Request *r)
 		ReadImage(r, body, len, ctype);
 	else if (r->route->body != BODY_NONE && len > 0 && !request_charset_is_utf8(ctype))
 	{
-		/* every text body (JSON, form, XML, vCard) is read as UTF-8 and nothing else */
+		/*
+		 * every other body (JSON, form, multipart, XML, vCard) is read as UTF-8 and nothing
+		 * else; multipart/form-data takes no charset parameter (RFC 7578 §8), so one that
+		 * names another is refused as any body is
+		 */
 		Reject(r, 415, "body must be UTF-8: a charset other than utf-8 is not read");
 		free(body);
 	}
+	else if (r->route->body == BODY_FORM)
+	{
+		ReadForm(r, body, len, ctype);
+		free(body);
+	}
+	else if (r->route->body == BODY_MULTIPART)
+		ReadMultipart(r, body, len, ctype);
 	else if (r->route->body == BODY_VCARD)
 		ReadVcard(r, body, len, ctype);
 	else if (r->route->body == BODY_NONE || len == 0)
@@ -417,8 +557,7 @@ RespondSqlError(Request *r, PGresult *res)
 	{
 		if (detail)
 			details = json_loads(detail, 0, NULL);
-		RespondError(r, status, message ? message : "error", details,
-					 status == 401 && r->route->dav ? DAV_CHALLENGE : NULL);
+		RespondError(r, status, message ? message : "error", details, NULL);
 		json_decref(details);
 		return;
 	}
@@ -493,7 +632,7 @@ CallRoute(Request *r, Db *db)
 		RespondError(r, 500, "internal error", NULL, NULL);
 		return;
 	}
-	if (r->route->body == BODY_IMAGE)
+	if (BODY_IS_BYTES(r->route->body))
 	{
 		/* (token, arg, params, body bytea, content_type, if_match, if_none_match) */
 		values[3] = r->body ? r->body : "";

@@ -344,13 +344,14 @@ OpenSocket(void)
 static pid_t
 StartWorker(int listen_fd)
 {
+	pid_t		master = getpid();
 	pid_t		pid = fork();
 
 	if (pid == 0)
 	{
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		worker_main(listen_fd);
+		worker_main(listen_fd, master);
 	}
 	if (pid < 0)
 		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));
@@ -361,6 +362,7 @@ StartWorker(int listen_fd)
 static pid_t
 StartDelivery(int listen_fd, const char *dsn)
 {
+	pid_t		master = getpid();
 	pid_t		pid = fork();
 
 	if (pid == 0)
@@ -368,7 +370,7 @@ StartDelivery(int listen_fd, const char *dsn)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		close(listen_fd);
-		delivery_main(dsn);
+		delivery_main(master, dsn);
 	}
 	if (pid < 0)
 		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));

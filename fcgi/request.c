@@ -1,6 +1,7 @@
 /*
  * request.c — parsing the parts of a request privacybee-fcgi checks itself: body size,
- * JSON well-formedness and depth, content type, query and form parameters.
+ * JSON well-formedness and depth, content type, query and form parameters, bearer tokens
+ * and OAuth clients' Basic credentials.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -405,54 +406,143 @@ Base64Value(unsigned char c)
 	return -1;
 }
 
+/*
+ * Decode base64 strictly (RFC 4648 §4: the standard alphabet, "=" padding to a multiple
+ * of four, nothing else) into out (at least len bytes); its length, -1 when s is not that.
+ */
+static long
+Base64Decode(const char *s, size_t len, unsigned char *out)
+{
+	size_t		o = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i += 4)
+	{
+		int			v[4];
+		int			pad = 0;
+
+		for (int k = 0; k < 4; k++)
+		{
+			/* "=" only at the end: the last one or two of the last group */
+			if (s[i + k] == '=' && i + 4 == len && k >= 2 && (k == 3 || s[i + 3] == '='))
+			{
+				v[k] = 0;
+				pad++;
+			}
+			else if ((v[k] = Base64Value((unsigned char) s[i + k])) < 0)
+				return -1;
+		}
+		out[o++] = (unsigned char) (v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[o++] = (unsigned char) ((v[1] & 0xF) << 4 | v[2] >> 2);
+		if (pad < 1)
+			out[o++] = (unsigned char) ((v[2] & 0x3) << 6 | v[3]);
+	}
+	return (long) o;
+}
+
+/*
+ * The one reading of HTTP Basic (RFC 7617): the scheme in any case, spaces, one token68
+ * of strict base64, optional trailing spaces; its plain text user-id ":" password, valid
+ * UTF-8 without control characters (§2). On BASIC_OK, *plain is malloc'd (NUL-terminated;
+ * the caller frees it) and *colon points at its first ':', which ends the user-id (a
+ * user-id has none; a password may). The two callers (request.h) differ only in what they
+ * make of the two halves.
+ */
+static BasicResult
+BasicDecode(const char *authorization, char **plain, char **colon)
+{
+	const char *p = authorization;
+	size_t		n;
+	long		len;
+
+	*plain = *colon = NULL;
+	if (p == NULL || strncasecmp(p, "Basic", 5) != 0 ||
+		(p[5] != ' ' && p[5] != '\t' && p[5] != '\0'))
+		return BASIC_ABSENT;
+	p += 5;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (p[n + strspn(p + n, " \t")] != '\0')
+		return BASIC_MALFORMED;
+	if ((*plain = malloc(n + 1)) == NULL)
+		return BASIC_NO_MEMORY;
+	len = Base64Decode(p, n, (unsigned char *) *plain);
+	if (len >= 0)
+	{
+		(*plain)[len] = '\0';
+		*colon = memchr(*plain, ':', (size_t) len);
+	}
+	if (len < 0 || *colon == NULL || !utf8_valid(*plain, (size_t) len))
+		goto malformed;
+	for (long i = 0; i < len; i++)
+		if ((unsigned char) (*plain)[i] < 0x20 || (*plain)[i] == 0x7f)
+			goto malformed;
+	return BASIC_OK;
+malformed:
+	free(*plain);
+	*plain = *colon = NULL;
+	return BASIC_MALFORMED;
+}
+
+BasicResult
+request_basic_client(const char *authorization, char **id, char **secret)
+{
+	char	   *plain,
+			   *colon;
+	long		id_len,
+				secret_len;
+	BasicResult result = BasicDecode(authorization, &plain, &colon);
+
+	*id = *secret = NULL;
+	if (result != BASIC_OK)
+		return result;
+	*id = malloc((size_t) (colon - plain) + 1);
+	*secret = malloc(strlen(colon + 1) + 1);
+	if (*id == NULL || *secret == NULL)
+		result = BASIC_NO_MEMORY;
+	else
+	{
+		/* RFC 6749 §2.3.1: each form-urlencoded; no NUL, percent-encoding well formed */
+		id_len = Decode(plain, (size_t) (colon - plain), *id);
+		secret_len = Decode(colon + 1, strlen(colon + 1), *secret);
+		if (id_len < 0 || secret_len < 0 ||
+			!utf8_valid(*id, (size_t) id_len) || !utf8_valid(*secret, (size_t) secret_len))
+			result = BASIC_MALFORMED;
+	}
+	free(plain);
+	if (result != BASIC_OK)
+	{
+		free(*id);
+		free(*secret);
+		*id = *secret = NULL;
+	}
+	return result;
+}
+
 bool
 request_basic_credentials(const char *authorization, char *user, size_t user_size,
 						  char *password, size_t password_size)
 {
-	const char *p = authorization;
-	char		plain[512];
-	size_t		len = 0;
-	size_t		n = 0;
-	unsigned	bits = 0;
-	int			nbits = 0;
-	const char *colon;
+	char	   *plain,
+			   *colon;
+	size_t		user_len,
+				password_len;
+	bool		ok = false;
 
 	user[0] = password[0] = '\0';
-	if (p == NULL || strncasecmp(p, "Basic", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+	if (BasicDecode(authorization, &plain, &colon) != BASIC_OK)
 		return false;
-	p += 5;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	/* base64 with its padding, then optional spaces: nothing else */
-	while (p[n] != '\0' && Base64Value((unsigned char) p[n]) >= 0)
+	user_len = (size_t) (colon - plain);
+	password_len = strlen(colon + 1);
+	if (user_len < user_size && password_len < password_size)
 	{
-		bits = (bits << 6) | (unsigned) Base64Value((unsigned char) p[n++]);
-		nbits += 6;
-		if (nbits >= 8)
-		{
-			nbits -= 8;
-			if (len >= sizeof(plain) - 1)
-				return false;
-			plain[len++] = (char) ((bits >> nbits) & 0xff);
-		}
+		memcpy(user, plain, user_len);
+		user[user_len] = '\0';
+		memcpy(password, colon + 1, password_len + 1);
+		ok = true;
 	}
-	while (p[n] == '=')
-		n++;
-	if (n == 0 || p[n + strspn(p + n, " \t")] != '\0')
-		return false;
-	plain[len] = '\0';
-	/* user-id ":" password (RFC 7617 §2), UTF-8 without control characters */
-	colon = memchr(plain, ':', len);
-	if (colon == NULL || !utf8_valid(plain, len))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char) plain[i] < 0x20 || plain[i] == 0x7f)
-			return false;
-	if ((size_t) (colon - plain) >= user_size || len - (size_t) (colon - plain) - 1 >= password_size)
-		return false;
-	memcpy(user, plain, (size_t) (colon - plain));
-	user[colon - plain] = '\0';
-	memcpy(password, colon + 1, len - (size_t) (colon - plain) - 1);
-	password[len - (size_t) (colon - plain) - 1] = '\0';
-	return true;
+	free(plain);
+	return ok;
 }

@@ -68,10 +68,29 @@ extern bool request_check_json(const char *body, size_t len, int max_depth,
  */
 extern bool request_bearer_token(const char *authorization, char *token, size_t token_size);
 
+typedef enum BasicResult
+{
+	BASIC_ABSENT,				/* no Authorization, or another scheme */
+	BASIC_OK,
+	BASIC_MALFORMED,			/* Basic, but not strict base64 of user-id ":" password,
+								 * UTF-8 without control characters (RFC 7617 §2) */
+	BASIC_NO_MEMORY
+} BasicResult;
+
 /*
- * The user name and password of "Basic <base64 of user:password>" (RFC 7617), each
- * valid UTF-8 without control characters, into user and password (their sizes). False,
- * both "", for anything else or what does not fit: such a request has no credentials.
+ * HTTP Basic (RFC 7617) is read by one decoder (request.c BasicDecode); these are its two
+ * callers' views of it.
+ *
+ * An OAuth client's credentials (RFC 6749 §2.3.1: id and secret each form-urlencoded
+ * before base64). On BASIC_OK, *id and *secret are malloc'd, decoded, valid UTF-8
+ * without NUL; the caller frees them.
+ */
+extern BasicResult request_basic_client(const char *authorization, char **id, char **secret);
+
+/*
+ * A WebDAV client's user name and password (the password is the member's token), as they
+ * are, into user and password (their sizes). False, both "", for anything but BASIC_OK or
+ * what does not fit: such a request has no credentials (401).
  */
 extern bool request_basic_credentials(const char *authorization, char *user, size_t user_size,
 									  char *password, size_t password_size);

@@ -15,13 +15,22 @@ typedef enum BodyKind
 	BODY_NONE,					/* any body is ignored */
 	BODY_JSON,					/* application/json, else 415 */
 	BODY_JSON_OR_FORM,			/* JSON, or form fields that join the query parameters */
+	BODY_FORM,					/* application/x-www-form-urlencoded only, else 415: its
+								 * fields (each given once) are the body, a JSON object of
+								 * strings */
 	BODY_IMAGE,					/* the bytes of an image/jpeg, image/png or image/webp, else
 								 * 415: passed as bytea, with the Content-Type */
+	BODY_MULTIPART,				/* multipart/form-data (else 415): its one image part passed as
+								 * BODY_IMAGE's bytes, its other parts, fields, joining the
+								 * query parameters (fcgi/multipart.c) */
 	BODY_XML,					/* a WebDAV request body: application/xml or text/xml (or no
 								 * Content-Type), passed as its JSON tree (xml.h) */
 	BODY_VCARD					/* a vCard: text/vcard (text/x-vcard, text/directory), UTF-8
 								 * without NUL, passed as text */
 } BodyKind;
+
+/* The bodies passed as bytes (a bytea parameter, with their media type). */
+#define BODY_IS_BYTES(kind) ((kind) == BODY_IMAGE || (kind) == BODY_MULTIPART)
 
 typedef enum Answer
 {
@@ -43,6 +52,8 @@ typedef struct Route
 	Answer		answer;
 	bool		dev_only;		/* exists only with privacybee.dev_endpoints on */
 	bool		provider_signed;	/* a telephony webhook: X-Twilio-Signature checked */
+	bool		client_basic;	/* OAuth client credentials may come as HTTP Basic: decoded
+								 * into the form body's client_id and client_secret */
 	size_t		body_limit;		/* bytes; 0: the configured limit (--body-limit) */
 	bool		read_only;		/* writes nothing: a hot standby may serve it (--dsn-read) */
 	bool		dav;			/* a WebDAV route (CardDAV): HTTP Basic, params from headers */

@@ -27,6 +27,12 @@ typedef enum SignatureResult
 } SignatureResult;
 
 /*
+ * Sets OpenSSL up for a worker process, before any of its threads starts (signature.c
+ * says why); false when it cannot.
+ */
+extern bool signature_init(void);
+
+/*
  * Check req against the account's auth token. When the URL names a port, the URL
  * without it is accepted too: providers differ on whether they sign it.
  */

@@ -35,6 +35,7 @@
 #include "config.h"
 #include "db.h"
 #include "handler.h"
+#include "signature.h"
 #include "worker.h"
 
 /* deep JSON is rejected by depth, but jansson's parser recurses up to 2048 levels */
@@ -83,7 +84,7 @@ SleepMs(int ms)
 }
 
 void
-worker_main(int listen_fd)
+worker_main(int listen_fd, pid_t master)
 {
 	sigset_t	stop_signals;
 	pthread_attr_t attr;
@@ -92,8 +93,9 @@ worker_main(int listen_fd)
 	int			sig;
 	int			waited = 0;
 
+	/* the master may have died before prctl(): we were then reparented, maybe not to init */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
+	if (getppid() != master)
 		exit(0);
 	fd = listen_fd;
 	sigemptyset(&stop_signals);
@@ -101,6 +103,11 @@ worker_main(int listen_fd)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
+	if (!signature_init())
+	{
+		fprintf(stderr, "privacybee-fcgi: cannot initialise OpenSSL\n");
+		exit(1);
+	}
 	if (!db_start())
 	{
 		fprintf(stderr, "privacybee-fcgi: cannot set up the database connections\n");

@@ -4,7 +4,10 @@
 #ifndef PBF_WORKER_H
 #define PBF_WORKER_H
 
-/* Runs until SIGTERM / SIGINT, then lets in-flight requests finish; never returns. */
-extern void worker_main(int listen_fd) __attribute__((noreturn));
+#include <sys/types.h>
+
+/* Runs until SIGTERM / SIGINT (or the death of master, the pid that forked it), then lets
+ * in-flight requests finish; never returns. */
+extern void worker_main(int listen_fd, pid_t master) __attribute__((noreturn));
 
 #endif

@@ -172,15 +172,13 @@ setup_database() {
     # on every shard (docs/sharding.md)
     schedule_pg_cron
     if [ "$mode" = demo ]; then
-        # tokens for the demo member (every scope a member may hold, as the route registry
+        # tokens for the demo member (every scope its own app may hold, as the route registry
         # gives them: README's examples use them all) and the telephony service; only
         # hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
             ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
-                ARRAY(SELECT DISTINCT privacybee.route_scope(p.proname) FROM pg_catalog.pg_proc p
-                       WHERE p.pronamespace = 'privacybee'::regnamespace
-                         AND privacybee.scope_holder(privacybee.route_scope(p.proname)) = 'member'
-                       ORDER BY 1), '365 days')
+                ARRAY(SELECT s.scope FROM privacybee.scopes() AS s
+                       WHERE s.holder IN ('member', 'app') ORDER BY 1), '365 days')
                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
                 > "$dir/demo-token" )
         fi

@@ -183,7 +183,7 @@ db_call_route(Db *db, size_t route, bool head, const char *const values[ROUTE_NP
 	CheckText(values[0]);
 	CheckText(values[1]);
 	CheckJson(values[2]);
-	if (routes[route].body == BODY_IMAGE)
+	if (BODY_IS_BYTES(routes[route].body))
 	{
 		/* the bytes, any, then the media type and the conditional headers */
 		if (values[3] == NULL || body_len < 0)

@@ -10,7 +10,9 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -56,8 +58,8 @@ sys.path.insert(0, os.path.join(TOP, "api"))
 import registry  # noqa: E402  (api/registry.py: the one reader of the route registry)
 
 
-# every scope a member's token may hold, from the registry
-USER_SCOPES = [s.name for s in registry.scopes() if s.holder == "member"]
+# every scope a member's own app's token may hold, from the registry
+USER_SCOPES = [s.name for s in registry.scopes() if s.holder in ("member", "app")]
 
 
 def route_table():
@@ -233,6 +235,81 @@ def openapi():
             raise AssertionError(f"GET /openapi.json answered {r.status}")
         _openapi = OpenApi(json.loads(body))
     return _openapi
+
+
+# ---- the stack's PostgreSQL: stop, start, crash ---------------------------------------
+
+PGDATA = os.path.join(os.environ["PGHOST"], "data")
+
+
+def pg_ctl(*args):
+    cmd = ["pg_ctl", "-D", PGDATA, "-w", *args]
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    bindir = subprocess.check_output([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], text=True).strip()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PATH": bindir + ":" + os.environ["PATH"]})
+
+
+def start_postgres():
+    pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+
+
+def process_state(pid):
+    """The state letter of /proc/<pid>/stat (R, S, T, Z, ...), None when the pid is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def live_children(pid):
+    """pgrep -P pid, without the zombies (dead, detached from everything, not yet reaped)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(c) for c in out if process_state(c) not in (None, "Z")]
+
+
+def _wait_until(predicate, what, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {seconds} s: {what}")
+        time.sleep(0.02)
+
+
+def crash_postgres(backends=True):
+    """kill -9 of PostgreSQL, as a crash: the postmaster and (backends) every process it
+    forked, or the postmaster alone (its children notice and exit by themselves). Returns
+    when every process attached to the cluster's shared memory is gone and the postmaster
+    is reaped, so that pg_ctl start is not refused ("pre-existing shared memory block is
+    still in use", "lock file already exists").
+
+    The postmaster forks a backend for every connection attempt, and the clients under
+    test reconnect all the time: a child listed before the postmaster's SIGKILL can have a
+    sibling forked just after the listing, which nothing would kill or wait for. So the
+    postmaster is stopped (SIGSTOP; waited for: the signal is asynchronous) before its
+    children are listed; stopped, it forks nothing, and it is killed only after them.
+    Every crash test calls this one function."""
+    with open(os.path.join(PGDATA, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    os.kill(postmaster, signal.SIGSTOP)
+    _wait_until(lambda: process_state(postmaster) in ("T", None), f"the postmaster {postmaster} stops")
+    children = set(live_children(postmaster))
+    if backends:
+        # until pgrep -P finds none alive: the killed ones stay zombies of the stopped postmaster
+        while live := live_children(postmaster):
+            children.update(live)
+            for pid in live:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    os.kill(postmaster, signal.SIGKILL)
+    # a child is detached once it is a zombie; the postmaster's pid must be reaped (by init)
+    _wait_until(lambda: process_state(postmaster) is None and
+                all(process_state(p) in (None, "Z") for p in children),
+                f"the killed postmaster {postmaster} and its children {sorted(children)} are gone")
 
 
 _db = None
@@ -435,6 +512,33 @@ def service_token():
     return sql1("SELECT privacybee.issue_token(NULL, '{buzz:lookup}')")
 
 
+def oauth_client(scopes=("account.read", "contacts.read"), redirect_uris=("https://app.example/cb",),
+                 name="Example App"):
+    """A registered third-party app: (client_id, client_secret)."""
+    return sql("SELECT * FROM privacybee.register_oauth_client(%s, %s, %s)", name,
+               list(redirect_uris), list(scopes))[0]
+
+
+def multipart(fields=(), files=(), boundary="pbBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body (RFC 7578): (bytes, Content-Type). fields: (name, text)
+    pairs; files: (name, media type, bytes) triples."""
+    out = b""
+    for name, text in fields:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+                + text.encode() + b"\r\n")
+    for name, ctype, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def own_error_statuses():
+    """(method, path) → the error statuses whose body the route names itself in the
+    registry (OAuth 2.0's RFC 6749 §5.2 body) rather than the SPEC's."""
+    return {(r.method, r.path): {s for s, name in r.responses.items() if s >= 400 and name}
+            for r in registry.load()}
+
+
 # ---- two transactions made to overlap, for certain --------------------------------------
 
 def api(cur, function, token, arg=None, body=None, allow=()):
@@ -568,7 +672,8 @@ class Client:
         self.source = source
 
     def request(self, method, path, token=None, body=None, ctype=None, headers=None, raw=None,
-                sign=True):
+                sign=True, form=None):
+        """body: sent as JSON; form: a dict or list of pairs, sent form-urlencoded."""
         h = dict(headers or {})
         if token is not None:
             h["Authorization"] = f"Bearer {token}"
@@ -576,6 +681,9 @@ class Client:
         if body is not None:
             data = json.dumps(body).encode()
             ctype = ctype or "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            ctype = ctype or "application/x-www-form-urlencoded"
         if ctype:
             h["Content-Type"] = ctype
         if (sign and PROVIDER_SECRET and path.startswith(PROVIDER_PATHS)

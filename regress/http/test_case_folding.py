@@ -1,7 +1,7 @@
 """Case-insensitive comparisons fold every script, whatever the database's locale
 (extension/casefold.c): structured search's email and display_name (equals, in, not_in,
 string_contains), full-text documents and queries, tag names (POST /tags, PUT /tags/N,
-labels naming a tag) and labels (sync, PATCH). The stack's database is created
+labels naming a tag), labels (sync, PATCH) and the Contacts+ methods. The stack's database is created
 with the C locale, under which lower() folds ASCII only: the case each test proves."""
 import urllib.parse
 
@@ -94,3 +94,53 @@ class TestCaseFolding(ApiTest):
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.tags WHERE user_id = %s", self.uid), 2)
         r = self.req("GET", "/contacts?q=" + urllib.parse.quote("tag:ÉMIGRÉ"), self.token)
         self.assertEqual(len(r.json), 2)
+
+
+def rpc(test, method, body, token=None):
+    return test.req("POST", f"/api/v1/{method}", token or test.token, body=body)
+
+
+class TestContactsPlusCaseFoldingAndNames(ApiTest):
+    """The Contacts+ methods compare as the REST routes do (casefold: tag names, the
+    search's full text and its emails) and trim names as every name is (trim_name:
+    Unicode white space, not only ASCII)."""
+
+    def setUp(self):
+        super().setUp()
+        self.uid, self.token = member()
+
+    def test_tags_create_and_update_fold_every_script(self):
+        first = rpc(self, "tags.create", {"tag": {"tagData": {"name": "ΦΊΛΟΙ"}}})
+        self.assertStatus(first, 200)
+        again = rpc(self, "tags.create", {"tag": {"tagData": {"name": "φίλοι"}}})
+        self.assertEqual(again.json["tag"]["tagId"], first.json["tag"]["tagId"])
+        other = rpc(self, "tags.create", {"tag": {"tagData": {"name": "Émigré"}}}).json["tag"]
+        r = rpc(self, "tags.update", {"tag": {"tagId": other["tagId"], "etag": other["etag"],
+                                              "tagData": {"name": "Φίλοι"}}})
+        self.assertError(r, 409, "tag.tagData.name")
+        self.assertEqual(sql1("SELECT count(*) FROM privacybee.tags WHERE user_id = %s", self.uid), 2)
+
+    def test_contacts_search_folds_names_and_emails_of_every_script(self):
+        r = rpc(self, "contacts.create", {"contact": {"contactData": {
+            "name": {"givenName": "Ελένη"}, "emails": [{"value": "ΈΛΕΝΑ@παράδειγμα.gr"}]}}})
+        self.assertStatus(r, 200)
+        cid = r.json["contact"]["contactId"]
+        for q in ("ΕΛΈΝΗ", "ελένη", "email:έλενα"):
+            with self.subTest(q=q):
+                r = rpc(self, "contacts.search", {"searchQuery": q})
+                self.assertStatus(r, 200)
+                self.assertEqual([c["contactId"] for c in r.json["contacts"]], [cid])
+
+    def test_names_are_trimmed_of_unicode_white_space(self):
+        r = rpc(self, "tags.create", {"tag": {"tagData": {"name": "\u00a0Trimmed\u3000"}}})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["tag"]["tagData"]["name"], "Trimmed")
+        # a name of white space only is no name: the contact is shown by its organization
+        r = rpc(self, "contacts.create", {"contact": {"contactData": {
+            "name": {"givenName": "\u00a0\u2003"}, "organizations": [{"name": "\u00a0Acme\u00a0"}]}}})
+        self.assertStatus(r, 200)
+        shown = self.req("GET", f"/contacts/{r.json['contact']['contactId']}", self.token)
+        self.assertEqual(shown.json["display_name"], "Acme")
+        # and without anything else to show, it is 400
+        r = rpc(self, "contacts.create", {"contact": {"contactData": {"name": {"givenName": "\u00a0"}}}})
+        self.assertError(r, 400, "contact.contactData")

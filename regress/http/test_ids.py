@@ -181,6 +181,49 @@ class TestIdsInBodies(IdCase):
             ("PUT", "/apps/buzz/encryption"): [],
             ("POST", "/apps/buzz/trust-lookup"): [],
             ("POST", "/apps/buzz/call-lookup"): [],
+            # the Contacts+ RPC: ids as strings of digits, or any JSON number, as everywhere;
+            # a stale etag lets a real id be named without deleting or renaming anything
+            ("POST", "/api/v1/account.get"): [],
+            ("POST", "/api/v1/teams.get"): [],
+            ("POST", "/api/v1/contacts.get"): [("contactIds[0]", '{"contactIds": [%s]}', 404, contact, 200)],
+            ("POST", "/api/v1/contacts.scroll"): [],
+            ("POST", "/api/v1/contacts.search"): [("tagIds[0]", '{"tagIds": [%s]}', 404, tag, 200)],
+            ("POST", "/api/v1/contacts.create"): [
+                ("contact.contactMetadata.tagIds[0]", '{"contact": {"contactData": {"name": {"givenName": "x"}}, '
+                 '"contactMetadata": {"tagIds": [%s]}}}', 404, tag, 200)],
+            ("POST", "/api/v1/contacts.update"): [
+                ("contact.contactId", '{"contact": {"contactId": %s, "contactData": {"notes": "n"}}, '
+                 '"resolveConflicts": true}', 404, contact, 200)],
+            ("POST", "/api/v1/contacts.delete"): [
+                ("contactId", '{"contactId": %s, "etag": "stale"}', 404, contact, 409)],
+            ("POST", "/api/v1/contacts.manageTags"): [
+                ("contactIds[0]", '{"contactIds": [%s], "addTagIds": [%d]}' % ("%s", tag), 404, contact, 200),
+                ("addTagIds[0]", '{"contactIds": [%d], "addTagIds": [%s]}' % (contact, "%s"), 404, tag, 200),
+                ("removeTagIds[0]", '{"contactIds": [%d], "removeTagIds": [%s]}' % (contact, "%s"), 404, tag, 200)],
+            # its id is in a multipart field (test_cplus_rpc covers it)
+            ("POST", "/api/v1/contacts.uploadPhoto"): [],
+            # its ids are a team's (test_cplus_teams covers them); teamId names a company
+            ("POST", "/api/v1/contacts.changeOwner"): [
+                ("teamId", '{"teamId": %s, "contactIds": [1], "ownerId": null}', 404, company, 404)],
+            ("POST", "/api/v1/tags.get"): [("tagIds[0]", '{"tagIds": [%s]}', 404, tag, 200)],
+            ("POST", "/api/v1/tags.scroll"): [],
+            # webhooks' ids: test_cplus_webhooks covers them
+            ("POST", "/api/v1/webhooks.get"): [],
+            ("POST", "/api/v1/webhooks.search"): [],
+            ("POST", "/api/v1/webhooks.create"): [],
+            ("POST", "/api/v1/webhooks.delete"): [],
+            ("POST", "/api/v1/webhooks.getBatches"): [],
+            ("POST", "/api/v1/webhooks.getTriggers"): [],
+            ("POST", "/api/v1/tags.create"): [],
+            ("POST", "/api/v1/tags.update"): [
+                ("tag.tagId", '{"tag": {"tagId": %s, "etag": "stale", "tagData": {"name": "mine"}}}', 404, tag, 409)],
+            ("POST", "/api/v1/tags.delete"): [("tagId", '{"tagId": %s, "etag": "stale"}', 404, tag, 409)],
+            # OAuth 2.0: clients, codes and tokens are strings, no id is read from a body
+            ("POST", "/oauth/authorize"): [],
+            ("POST", "/oauth/token"): [],
+            ("POST", "/oauth/revoke"): [],
+            ("POST", "/v3/oauth.exchangeAuthCode"): [],
+            ("POST", "/v3/oauth.refreshToken"): [],
             ("POST", "/webhooks"): [],
         }
 

@@ -2,8 +2,9 @@
 404 / 405 before 401 / 403, before 400 / 413 / 415, before the object."""
 import json
 import re
+import secrets
 
-from harness import USER_SCOPES, ApiTest, fresh_phone, member, route_table, service_token, sql
+from harness import USER_SCOPES, ApiTest, fresh_phone, member, multipart, route_table, service_token, sql
 
 
 class TestRouting(ApiTest):
@@ -180,6 +181,28 @@ class TestAuthentication(ApiTest):
     def test_service_token_is_not_a_member(self):
         self.assertError(self.req("GET", "/contacts", service_token()), 403)
 
+    def test_every_bearer_route_challenges_a_401_with_bearer(self):
+        """RFC 6750 section 3 / RFC 9110 section 11.6.1: every 401 of a bearer route says
+        how to authenticate, and error="invalid_token" only when a token came and failed.
+        Each refused token is used once, so that no token's rate bucket runs dry."""
+        uid, _ = member()
+        bare = 'Bearer realm="privacybee"'
+        invalid = 'Bearer realm="privacybee", error="invalid_token"'
+        for method, pattern, _, scope, _ in route_table():
+            if scope is None:
+                continue
+            path = pattern.replace("{id}", str(uid))
+            revoked = sql("SELECT privacybee.issue_token(%s, %s)", uid, USER_SCOPES)[0][0]
+            self.assertTrue(sql("SELECT privacybee.revoke_token(%s)", revoked)[0][0])
+            with self.subTest(f"{method} {pattern}"):
+                r = self.req(method, path)
+                self.assertError(r, 401)
+                self.assertEqual(r.header("WWW-Authenticate"), bare)
+                for bad in ("pb_" + secrets.token_hex(32), revoked):
+                    r = self.req(method, path, bad)
+                    self.assertError(r, 401)
+                    self.assertEqual(r.header("WWW-Authenticate"), invalid)
+
     def test_token_in_query_string_is_refused(self):
         _, token = member()
         self.assertError(self.req("GET", f"/contacts?access_token={token}"), 401)
@@ -211,14 +234,20 @@ class TestRequestChecks(ApiTest):
     def test_a_charset_other_than_utf8_is_415_on_every_route_with_a_body(self):
         uid, token = member()
         service = service_token()
+        parts, multipart_type = multipart([("a", "1")], [("f", "image/png", b"x")])
+        examples = {"application/json": b"{}", "application/x-www-form-urlencoded": b"a=1",
+                    multipart_type: parts}
         for method, pattern, _, scope, kind in route_table():
-            if kind not in ("json", "json|form"):
+            if kind not in ("json", "json|form", "form", "multipart"):
                 continue
             path = pattern.replace("{id}", "1")
-            who = service if scope == "buzz:lookup" else token
-            types = ["application/json"] + (["application/x-www-form-urlencoded"] if "form" in kind else [])
+            # a route without a scope (an OAuth client's) takes no bearer token
+            who = service if scope == "buzz:lookup" else token if scope else None
+            types = ([multipart_type] if kind == "multipart" else
+                     (["application/json"] if "json" in kind else [])
+                     + (["application/x-www-form-urlencoded"] if "form" in kind else []))
             for ctype in types:
-                raw = b"{}" if ctype == "application/json" else b"a=1"
+                raw = examples[ctype]
                 with self.subTest(route=f"{method} {pattern}", ctype=ctype):
                     for charset in ("latin1", "ISO-8859-1", '"utf-16"', "utf-8x"):
                         r = self.req(method, path, who, raw=raw, ctype=f"{ctype}; charset={charset}")

@@ -100,6 +100,43 @@ class TestEveryTimestampShown(ApiTest):
             ("PUT", "/apps/buzz/encryption"): None,  # answers the identity it stored
             ("DELETE", "/apps/buzz/clear"): None,  # 204
             ("GET", "/openapi.json"): None,  # the document: no timestamps
+            # the Contacts+ RPC shows the same timestamps, in the same format
+            ("POST", "/api/v1/account.get"): ("POST", "/api/v1/account.get", {}),
+            ("POST", "/api/v1/contacts.get"): ("POST", "/api/v1/contacts.get", {"contactIds": [str(c)]}),
+            ("POST", "/api/v1/contacts.scroll"): ("POST", "/api/v1/contacts.scroll",
+                                                  {"includeDeletedContacts": True}),
+            ("POST", "/api/v1/contacts.search"): ("POST", "/api/v1/contacts.search", {"searchQuery": "a"}),
+            ("POST", "/api/v1/contacts.create"): ("POST", "/api/v1/contacts.create", {
+                "contact": {"contactData": {"name": {"givenName": "Stamp"}}}}),
+            ("POST", "/api/v1/contacts.update"): ("POST", "/api/v1/contacts.update", {
+                "contact": {"contactId": str(c), "contactData": {"notes": "stamped"}},
+                "resolveConflicts": True}),
+            ("POST", "/api/v1/contacts.delete"): None,  # answers {"contactId", "deleted"}
+            ("POST", "/api/v1/contacts.manageTags"): ("POST", "/api/v1/contacts.manageTags", {
+                "contactIds": [str(c)], "addTagIds": [str(self.tag)]}),
+            ("POST", "/api/v1/contacts.uploadPhoto"): None,  # the contact, as contacts.get shows it
+            ("POST", "/api/v1/contacts.changeOwner"): None,  # a team's contacts, as contacts.get shows them
+            ("POST", "/api/v1/tags.get"): ("POST", "/api/v1/tags.get", {"tagIds": [str(self.tag)]}),
+            ("POST", "/api/v1/tags.scroll"): ("POST", "/api/v1/tags.scroll", {}),
+            ("POST", "/api/v1/tags.create"): ("POST", "/api/v1/tags.create", {"tag": {"tagData": {"name": "cp"}}}),
+            ("POST", "/api/v1/tags.update"): None,  # the tag, as tags.get shows it
+            ("POST", "/api/v1/tags.delete"): None,  # answers {"tagId", "deleted"}
+            ("POST", "/api/v1/teams.get"): ("POST", "/api/v1/teams.get", {}),
+            ("POST", "/api/v1/webhooks.get"): ("POST", "/api/v1/webhooks.get", {"webhookIds": [str(self.hook)]}),
+            ("POST", "/api/v1/webhooks.search"): ("POST", "/api/v1/webhooks.search", {}),
+            ("POST", "/api/v1/webhooks.create"): ("POST", "/api/v1/webhooks.create", {
+                "url": "https://192.0.2.1/cplus", "triggerIds": ["tag.deleted"]}),
+            ("POST", "/api/v1/webhooks.delete"): None,  # answers {"webhookId", "deleted"}
+            ("POST", "/api/v1/webhooks.getBatches"): None,  # as GET /webhooks/{id}/batches
+            ("POST", "/api/v1/webhooks.getTriggers"): None,  # the catalog: no timestamps
+            # OAuth 2.0: no timestamps; the Contacts+ forms write expirations as the seed
+            # does, in milliseconds (test_oauth.py checks them)
+            ("GET", "/oauth/authorize"): None,
+            ("POST", "/oauth/authorize"): None,
+            ("POST", "/oauth/token"): None,
+            ("POST", "/oauth/revoke"): None,
+            ("POST", "/v3/oauth.exchangeAuthCode"): None,
+            ("POST", "/v3/oauth.refreshToken"): None,
             ("GET", "/webhooks"): ("GET", "/webhooks", None),
             ("POST", "/webhooks"): ("POST", "/webhooks", {"url": "https://192.0.2.1/", "trigger_ids": ["tag.deleted"]}),
             ("GET", "/webhooks/triggers"): None,  # the catalog: no timestamps

@@ -1,6 +1,6 @@
 """A randomized property test of the trust graph: random members, companies, memberships,
 contacts (phones in mixed formats, Argentine and Mexican lines under either of their
-E.164 forms), trust and untrust edges and deletions, then for hundreds of random
+E.164 forms), the companies' team contacts (SPEC §10), trust and untrust edges and deletions, then for hundreds of random
 (receiver, caller) pairs the HTTP trust-lookup answer must equal trust_eval and an
 independent plain-SQL statement of the SPEC §5 rules; trust_verify() returns nothing,
 before and after recompute_trust(). Then every pair of changes that can alter a
@@ -60,7 +60,13 @@ SELECT %(n)s IS NOT NULL
         OR EXISTS (SELECT 1 FROM edges WHERE trusted AND target_type = 'company'
                       AND target_id IN (SELECT company_id FROM owning_companies))
         OR EXISTS (SELECT 1 FROM privacybee.employees a
-                    WHERE a.person_id = %(r)s AND a.company_id IN (SELECT company_id FROM owning_companies)))
+                    WHERE a.person_id = %(r)s AND a.company_id IN (SELECT company_id FROM owning_companies))
+        -- SPEC §10: a non-deleted contact of a team (a company) r works for
+        OR EXISTS (SELECT 1 FROM privacybee.employees a
+                     JOIN privacybee.people t ON t.team_of = a.company_id
+                     JOIN privacybee.contacts c ON c.user_id = t.id
+                     JOIN privacybee.contact_phones p ON p.user_id = c.user_id AND p.contact_id = c.id
+                    WHERE a.person_id = %(r)s AND p.e164 = ANY (%(forms)s)))
 """
 
 
@@ -135,6 +141,25 @@ class TestTrustProperty(ApiTest):
                 r = self.req("POST", f"/contacts/trust/{target}", m["token"],
                              body={"trusted": rng.random() < 0.6, "type": kind})
                 self.assertStatus(r, 201)
+        # team contacts (SPEC §10): an employee of each company adds some, deletes a few
+        for company in companies:
+            staff = [m for m in members
+                     if sql1("SELECT count(*) FROM privacybee.employees WHERE company_id = %s "
+                             "AND person_id = %s", company, m["id"])]
+            if not staff:
+                continue
+            for j in range(rng.randint(0, 4)):
+                m = rng.choice(staff)
+                made = self.req("POST", "/api/v1/contacts.create", m["token"], body={
+                    "teamId": str(company), "contact": {"contactData": {
+                        "name": {"givenName": f"t{j}"},
+                        "phoneNumbers": [{"value": formats(rng.choice(candidates), rng)}
+                                         for _ in range(rng.randint(1, 2))]}}})
+                self.assertStatus(made, 200)
+                if rng.random() < 0.2:
+                    c = made.json["contact"]
+                    self.assertStatus(self.req("POST", "/api/v1/contacts.delete", rng.choice(staff)["token"], body={
+                        "teamId": str(company), "contactId": c["contactId"], "etag": c["etag"]}), 200)
         # some memberships end, some members get a new phone
         for row in rng.sample(sql("SELECT company_id, person_id FROM privacybee.employees "
                                   "WHERE person_id = ANY(%s)", [m["id"] for m in members]), 3):
@@ -194,7 +219,8 @@ class Scenario:
     """A receiver R (with a Buzz line) and the people, companies and numbers that every
     change below is about: P (phone n_p) who works at K, company C (phone n_c), K2
     where R and P both work, a contact of R with P's and C's numbers, another with the
-    free Buzz number P's first heartbeat will take."""
+    free Buzz number P's first heartbeat will take; a contact of the team K2 (SPEC §10), made
+    by P, with the number n_p2."""
 
     def __init__(self):
         self.r_phone = fresh_phone()
@@ -216,6 +242,11 @@ class Scenario:
         sql("SELECT privacybee.add_buzz_numbers(%s)", [self.b_p])
         self.contact2 = sql1("SELECT (privacybee.sync_contacts(%s, %s))[1]", self.r,
                              json.dumps([{"display_name": "PB", "phone_numbers": [self.b_p]}]))
+        with db().cursor() as cur:
+            self.team_contact = int(api(cur, "api_cplus_contacts_create", self.p_token, body={
+                "teamId": str(self.k2), "contact": {"contactData": {
+                    "name": {"givenName": "TC"}, "phoneNumbers": [{"value": self.n_p2}]}}})
+                ["contact"]["contactId"])
 
     def numbers(self):
         return [self.n_p, self.n_p2, self.b_p, self.n_c, self.n_c2, self.n_c3, self.r_phone, self.b_r]
@@ -266,6 +297,13 @@ CHANGES = {
     "P leaves their company":
         lambda cur, s: cur.execute("DELETE FROM privacybee.employees WHERE company_id = %s "
                                    "AND person_id = %s", (s.k, s.p)),
+    "team contact with C's new number added":
+        lambda cur, s: api(cur, "api_cplus_contacts_create", s.p_token, body={
+            "teamId": str(s.k2), "contact": {"contactData": {
+                "name": {"givenName": "T"}, "phoneNumbers": [{"value": s.n_c2}]}}}, allow=GONE),
+    "team contact deleted":
+        lambda cur, s: api(cur, "api_cplus_contacts_delete", s.p_token, body={
+            "teamId": str(s.k2), "contactId": str(s.team_contact), "etag": "v1"}, allow=GONE),
     "P is deleted":
         lambda cur, s: cur.execute("DELETE FROM privacybee.people WHERE id = %s", (s.p,)),
 }

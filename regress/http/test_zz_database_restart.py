@@ -3,24 +3,11 @@ a connection's backend ending while calls are queued on it (pipelined, db.c)."""
 import collections
 import concurrent.futures
 import os
-import signal
-import subprocess
 import threading
 import time
 
-from harness import SHARDS, ApiTest, Client, close_connections, member, member_connect, sql, sql1
-
-PGDATA = os.path.join(os.environ["PGHOST"], "data")
-
-
-def pg_ctl(*args):
-    cmd = ["pg_ctl", "-D", PGDATA, "-w", *args]
-    if os.getuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    bindir = subprocess.check_output([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], text=True).strip()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PATH": bindir + ":" + os.environ["PATH"]})
-
+from harness import (SHARDS, ApiTest, Client, close_connections, crash_postgres, member, member_connect,
+                     pg_ctl, sql, sql1, start_postgres)
 
 class TestDatabaseRestart(ApiTest):
     def test_503_while_down_then_recovers(self):
@@ -36,7 +23,7 @@ class TestDatabaseRestart(ApiTest):
             # routing still answers without the database
             self.assertError(self.req("PUT", "/contacts", token), 405)
         finally:
-            pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+            start_postgres()
         deadline = time.time() + 60
         while True:
             r = self.req("GET", "/contacts", token)
@@ -68,19 +55,6 @@ def burst(token, n):
         return collections.Counter(pool.map(one, range(n)))
 
 
-def kill_postmaster():
-    """SIGKILL the postmaster alone, as a crash would: its idle backends notice, send
-    their clients a FATAL error and exit; wait until every one of them is gone."""
-    with open(os.path.join(PGDATA, "postmaster.pid")) as f:
-        postmaster = int(f.readline())
-    children = [int(c) for c in subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
-                                               text=True).stdout.split()]
-    os.kill(postmaster, signal.SIGKILL)
-    deadline = time.time() + 30
-    while time.time() < deadline and any(os.path.exists(f"/proc/{p}") for p in [postmaster] + children):
-        time.sleep(0.05)
-
-
 class TestPostmasterKilled(ApiTest):
     def test_no_503_after_postmaster_sigkill_and_restart_on_any_connection(self):
         """Every connection's backend died with a FATAL while idle; after the restart,
@@ -93,8 +67,8 @@ class TestPostmasterKilled(ApiTest):
             rounds += 1
         self.assertEqual(fcgi_connections(), CONNECTIONS, "every connection is open")
         close_connections()
-        kill_postmaster()
-        pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+        crash_postgres(backends=False)
+        start_postgres()
         statuses = collections.Counter()
         rounds = 0
         while rounds == 0 or (fcgi_connections() < CONNECTIONS and rounds < 100):
@@ -166,24 +140,6 @@ class TestBackendTerminated(ApiTest):
                               "AND display_name LIKE 'queued %%'", uid), n, "each call ran exactly once")
 
 
-def kill_9_postgres():
-    """SIGKILL the postmaster and every backend: a crash, recovered from on restart."""
-    with open(os.path.join(PGDATA, "postmaster.pid")) as f:
-        postmaster = int(f.readline())
-    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True,
-                              text=True).stdout.split()
-    pids = [postmaster] + [int(c) for c in children]
-    for pid in pids:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
-    # the new postmaster refuses to start while the old PID still exists (until reaped)
-    deadline = time.time() + 60
-    while time.time() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
-        time.sleep(0.05)
-
-
 class TestCrashDuringSyncs(ApiTest):
     def test_acknowledged_syncs_survive_kill_9_and_none_is_partial(self):
         import threading
@@ -213,8 +169,8 @@ class TestCrashDuringSyncs(ApiTest):
             t.start()
         try:
             time.sleep(1.0)
-            kill_9_postgres()
-            pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+            crash_postgres()
+            start_postgres()
             time.sleep(1.0)
         finally:
             stop.set()

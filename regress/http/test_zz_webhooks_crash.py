@@ -2,12 +2,10 @@
 suite): kill -9 of the postmaster and every backend during a burst of syncs, then a
 restart. Every change that was acknowledged had its event committed with it, and the
 delivery process, reconnecting by itself, delivers every one of them."""
-import os
 import threading
 import time
 
-from harness import ApiTest, Client, close_connections, member, sql, unique
-from test_zz_database_restart import kill_9_postgres, pg_ctl
+from harness import ApiTest, Client, close_connections, crash_postgres, member, sql, start_postgres, unique
 from webhook_receiver import Receiver
 
 
@@ -47,8 +45,8 @@ class TestWebhooksSurvivePostgresCrash(ApiTest):
                 while len(acknowledged) < 5 and time.monotonic() < deadline:
                     time.sleep(0.05)
                 close_connections()
-                kill_9_postgres()
-                pg_ctl("-l", os.path.join(os.environ["PGHOST"], "..", "log", "postgres.log"), "start")
+                crash_postgres()
+                start_postgres()
                 deadline = time.monotonic() + 30
                 after = len(acknowledged)
                 while len(acknowledged) < after + 5 and time.monotonic() < deadline:

@@ -60,8 +60,10 @@ ln -s "$stack" "$work/run/.run"
     }
     . ./examples.sh >> answers.log 2>&1
 )
-# every curl ran (none skipped by a shell error), and none answered 400 or more
-want=$(grep -c '^curl ' "$work/run/examples.sh")
+# every curl ran (none skipped by a shell error), and none answered 400 or more: a curl
+# starts its line, or is assigned to a variable a later example reads (X=$(curl …)),
+# whose line it starts too
+want=$(grep -cE '^([A-Za-z_][A-Za-z_0-9]*=\$\()?curl ' "$work/run/examples.sh")
 n=$(grep -c '^[0-9][0-9][0-9] ' "$work/run/codes.log" 2>/dev/null)
 bad=$(grep -E '^(000|[45][0-9][0-9]) |^curl exit|^found nothing' "$work/run/codes.log")
 [ "$n" = "$want" ] && [ "$want" -gt 0 ] && [ -z "$bad" ]

@@ -18,6 +18,11 @@ SELECT 'match key missing: buzz_numbers ' || e164
 SELECT 'member token with buzz:lookup: user ' || user_id FROM privacybee.tokens
  WHERE user_id IS NOT NULL AND 'buzz:lookup' = ANY (scopes);
 
+-- every token 0.1.0 issued is a member's own app's (or the provider's), of no OAuth grant
+-- (45_oauth.sql)
+SELECT 'token of an OAuth grant after the update: user ' || user_id FROM privacybee.tokens
+ WHERE grant_id IS NOT NULL;
+
 -- every contact shows the same flat fields as before (40_rich_contacts.sql): emails,
 -- addresses, birthday, phones; its labels those it had, trimmed, the spellings that
 -- differed only in case (of any script) now one tag

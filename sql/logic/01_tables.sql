@@ -43,6 +43,14 @@ COMMENT ON TABLE privacybee.activities IS
     'chat and call activity between people and companies (the message encrypted, opaque to the service)';
 COMMENT ON TABLE privacybee.activity_parties IS
     'the sender and receiver of each activity, for the since-id feed of each party';
+COMMENT ON TABLE privacybee.oauth_clients IS
+    'third-party apps registered for OAuth 2.0 (reference data): redirect URIs and scopes they may ask for, the secret as SHA-256';
+COMMENT ON TABLE privacybee.oauth_grants IS
+    'what a member allowed an OAuth client (scopes), from the exchange of a code until revoked';
+COMMENT ON TABLE privacybee.oauth_codes IS
+    'OAuth authorization codes as SHA-256: single-use, short-lived, bound to client, redirect URI and PKCE challenge; grant_id once spent';
+COMMENT ON TABLE privacybee.oauth_refresh_tokens IS
+    'OAuth refresh tokens as SHA-256, each spent by its use (rotation); a spent one used again revokes its grant';
 COMMENT ON TABLE privacybee.webhooks IS
     'members'' webhooks: the URL, the triggers it names, and whether (and why not) it is enabled';
 COMMENT ON TABLE privacybee.webhook_secrets IS

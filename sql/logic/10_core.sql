@@ -287,3 +287,23 @@ AS 'MODULE_PATHNAME', 'json_compact_sql'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.json_compact(text) IS
     'JSON text without white space outside strings, as the API writes every body';
+
+-- The SPEC error body, answered rather than raised, for the rare route whose error must
+-- not roll back what it wrote: an OAuth code or refresh token presented a second time
+-- revokes its grant, and says so (75_oauth.sql). Every other error is raised (fail(),
+-- bad_field()), and privacybee-fcgi answers it in this same shape; field, when given, is
+-- the one detail, with its problem.
+CREATE OR REPLACE FUNCTION privacybee.error_response(status integer, message text, field text DEFAULT NULL,
+                                                     problem text DEFAULT NULL, headers text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT privacybee.response(status, pg_catalog.json_build_object('error',
+               CASE WHEN field IS NULL
+                    THEN pg_catalog.json_build_object('code', status::text, 'message', message)
+                    ELSE pg_catalog.json_build_object('code', status::text, 'message', message,
+                             'details', pg_catalog.json_build_array(
+                                 pg_catalog.json_build_object('field', field, 'problem', problem))) END)::text,
+           headers)
+$$;
+COMMENT ON FUNCTION privacybee.error_response(integer, text, text, text, text) IS
+    'the SPEC error body as a route''s answer, for an error that must not roll back what the route wrote';

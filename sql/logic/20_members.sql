@@ -124,9 +124,32 @@ $$;
 COMMENT ON FUNCTION privacybee.add_buzz_numbers(text[]) IS
     'adds numbers to the Buzz pool; returns how many were new';
 
+-- A new secret (OAuth code, refresh token, client secret…): prefix, then two v4 UUIDs in
+-- hex, 244 bits from the server's strong random source. Returned once; only secret_hash()
+-- of it is ever kept. A bearer token is made by new_token() (it carries its member's id).
+CREATE OR REPLACE FUNCTION privacybee.new_secret(prefix text)
+RETURNS text
+LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+    SELECT prefix || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
+                  || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '')
+$$;
+COMMENT ON FUNCTION privacybee.new_secret(text) IS
+    'a new random secret: prefix and 64 hex digits (244 random bits); keep only its secret_hash()';
+
+-- How every secret is kept and found: the SHA-256 of its UTF-8 text (extension/tokens.c
+-- hashes the same way).
+CREATE OR REPLACE FUNCTION privacybee.secret_hash(secret text)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT pg_catalog.sha256(pg_catalog.convert_to(secret, 'UTF8'))
+$$;
+COMMENT ON FUNCTION privacybee.secret_hash(text) IS
+    'SHA-256 of a secret''s UTF-8 text: what is kept of a token, code or client secret';
+
 -- Stores token (made by new_token) for user_id: what issue_token does, and what the
 -- PL/Proxy proxy runs on every shard with the one plaintext it made (docs/sharding.md).
--- A repeat changes nothing.
+-- A repeat changes nothing. Scopes may be spelled as the Contacts+ API does
+-- (contacts.read); the token keeps the registry's names (scope_canonical()).
 CREATE OR REPLACE FUNCTION privacybee.put_token(token text, user_id bigint, scopes text[],
                                      ttl interval DEFAULT '30 days')
 RETURNS text
@@ -134,19 +157,22 @@ LANGUAGE plpgsql AS $$
 DECLARE
     bad text;
 BEGIN
-    -- the scopes and who may hold each are the route registry's (scope_holder)
+    -- the scopes and who may hold each are the route registry's (scope_canonical,
+    -- scope_holder)
     SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
-     WHERE privacybee.scope_holder(s) IS NULL
+     WHERE privacybee.scope_canonical(s) IS NULL
      LIMIT 1;
     IF FOUND OR COALESCE(pg_catalog.cardinality(scopes), 0) = 0 THEN
         RAISE EXCEPTION 'unknown scope %', COALESCE(bad, '(none given)')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    scopes := ARRAY(SELECT DISTINCT privacybee.scope_canonical(s) FROM pg_catalog.unnest(scopes) AS s);
     -- a service scope (the provider's) reads every member's contacts through call-lookup:
     -- never on a member's token (the table's CHECK says so too); a service token carries
     -- service scopes only
     SELECT s INTO bad FROM pg_catalog.unnest(scopes) AS s
-     WHERE privacybee.scope_holder(s) <> CASE WHEN user_id IS NULL THEN 'service' ELSE 'member' END
+     WHERE CASE WHEN user_id IS NULL THEN privacybee.scope_holder(s) <> 'service'
+                ELSE privacybee.scope_holder(s) = 'service' END
      LIMIT 1;
     IF FOUND AND user_id IS NULL THEN
         RAISE EXCEPTION 'a service token (no user) carries only the service scope, not %', bad
@@ -160,8 +186,7 @@ BEGIN
         RAISE EXCEPTION 'ttl must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at)
-    VALUES (pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')), user_id, scopes,
-            pg_catalog.now() + ttl)
+    VALUES (privacybee.secret_hash(token), user_id, scopes, pg_catalog.now() + ttl)
     ON CONFLICT (token_hash) DO NOTHING;
     RETURN token;
 END
@@ -183,7 +208,7 @@ RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE privacybee.tokens SET revoked = true
-     WHERE token_hash = pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
+     WHERE token_hash = privacybee.secret_hash(token);
     RETURN FOUND;
 END
 $$;

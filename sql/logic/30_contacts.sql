@@ -418,7 +418,7 @@ $$;
 
 -- A contact of uid goes (its owner locked and the row locked by the caller), leaving a
 -- tombstone tombstone_period() for syncing clients; the member's older ones are purged.
--- DELETE /contacts/<id> and CardDAV's DELETE of a card.
+-- DELETE /contacts/<id>, the Contacts+ contacts.delete and CardDAV's DELETE of a card.
 CREATE OR REPLACE FUNCTION privacybee.contact_remove(uid bigint, cid bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$

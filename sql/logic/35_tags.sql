@@ -64,6 +64,73 @@ $$;
 COMMENT ON FUNCTION privacybee.contacts_touch(bigint, bigint[]) IS
     'these contacts show something new: their version and updated move, their search documents follow';
 
+-- A tag of user_id named name (tag_name_in's): the one of that name, in any case, when
+-- it exists (created false), else a new one (POST /tags, the Contacts+ tags.create).
+CREATE OR REPLACE FUNCTION privacybee.tag_create(user_id bigint, name text, OUT id bigint, OUT created boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    uid bigint := tag_create.user_id;
+    tag_name text := tag_create.name;
+BEGIN
+    INSERT INTO privacybee.tags AS t (user_id, name) VALUES (uid, tag_name)
+    ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING
+    RETURNING t.id INTO id;
+    created := id IS NOT NULL;
+    IF NOT created THEN
+        SELECT t.id INTO id FROM privacybee.tags t
+         WHERE t.user_id = uid AND privacybee.casefold(t.name) = privacybee.casefold(tag_name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.tag_create(bigint, text) IS
+    'the member''s tag of that name (any case), created when there is none';
+
+-- Renames tag tid of user_id (its caller holds the member's trust lock and the tag's
+-- row); another tag of that name is 409 naming field. Its contacts show the new name.
+CREATE OR REPLACE FUNCTION privacybee.tag_rename(user_id bigint, tag_id bigint, name text, field text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    uid bigint := tag_rename.user_id;
+    tid bigint := tag_rename.tag_id;
+    tag_name text := tag_rename.name;
+BEGIN
+    IF tag_name IS NOT DISTINCT FROM (SELECT t.name FROM privacybee.tags t
+                                       WHERE t.user_id = uid AND t.id = tid) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id <> tid
+                  AND privacybee.casefold(x.name) = privacybee.casefold(tag_name)) THEN
+        PERFORM privacybee.fail_fields(409, ARRAY[field], '{"is the name of another tag"}',
+                                       'another tag has this name');
+    END IF;
+    UPDATE privacybee.tags x SET name = tag_name, version = x.version + 1, updated = pg_catalog.now()
+     WHERE x.user_id = uid AND x.id = tid;
+    PERFORM privacybee.contacts_touch(uid, ARRAY(SELECT ct.contact_id FROM privacybee.contact_tags ct
+                                                  WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1));
+END
+$$;
+COMMENT ON FUNCTION privacybee.tag_rename(bigint, bigint, text, text) IS
+    'renames a tag (its caller holds the locks); 409 naming field when another tag has the name';
+
+-- Deletes tag tid of user_id (its caller holds the locks), from its contacts too.
+CREATE OR REPLACE FUNCTION privacybee.tag_delete(user_id bigint, tag_id bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    uid bigint := tag_delete.user_id;
+    tid bigint := tag_delete.tag_id;
+    tagged bigint[] := ARRAY(SELECT ct.contact_id FROM privacybee.contact_tags ct
+                              WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1);
+BEGIN
+    DELETE FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid;
+    PERFORM privacybee.contacts_touch(uid, tagged);
+END
+$$;
+COMMENT ON FUNCTION privacybee.tag_delete(bigint, bigint) IS
+    'deletes a tag (its caller holds the locks), from its contacts too';
+
 -- GET /tags?cursor=&limit=: by id, a keyset cursor in the next link.
 CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb,
                                                    if_match text, if_none_match text DEFAULT NULL)
@@ -108,21 +175,15 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_create'));
     tag_name text;
     tid bigint;
-    status integer := 201;
+    status integer;
     r record;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     PERFORM privacybee.check_body_fields(body,
         '{name,id,etag,contact_count,created,updated}', 'a tag');
     tag_name := privacybee.tag_name_in(body -> 'name', 'name');
-    INSERT INTO privacybee.tags (user_id, name) VALUES (uid, tag_name)
-    ON CONFLICT (user_id, privacybee.casefold(name)) DO NOTHING
-    RETURNING id INTO tid;
-    IF tid IS NULL THEN
-        status := 200;
-        SELECT t.id INTO tid FROM privacybee.tags t
-         WHERE t.user_id = uid AND privacybee.casefold(t.name) = privacybee.casefold(tag_name);
-    END IF;
+    SELECT n.id, CASE WHEN n.created THEN 201 ELSE 200 END INTO tid, status
+      FROM privacybee.tag_create(uid, tag_name) AS n;
     SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
     RETURN privacybee.response(status, r.json, 'ETag: ' || r.etag);
 END
@@ -162,7 +223,6 @@ DECLARE
     t privacybee.tags;
     r record;
     tag_name text;
-    tagged bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     PERFORM privacybee.trust_lock_caller(uid);
@@ -179,17 +239,8 @@ BEGIN
     IF t.id IS NULL THEN
         PERFORM privacybee.fail(404, 'tag not found');
     END IF;
-    IF tag_name IS NOT NULL AND tag_name IS DISTINCT FROM t.name THEN
-        IF EXISTS (SELECT 1 FROM privacybee.tags x WHERE x.user_id = uid AND x.id <> tid
-                      AND privacybee.casefold(x.name) = privacybee.casefold(tag_name)) THEN
-            PERFORM privacybee.fail_fields(409, '{name}', '{"is the name of another tag"}',
-                                           'another tag has this name');
-        END IF;
-        UPDATE privacybee.tags x SET name = tag_name, version = x.version + 1, updated = pg_catalog.now()
-         WHERE x.user_id = uid AND x.id = tid;
-        tagged := ARRAY(SELECT ct.contact_id FROM privacybee.contact_tags ct
-                         WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1);
-        PERFORM privacybee.contacts_touch(uid, tagged);
+    IF tag_name IS NOT NULL THEN
+        PERFORM privacybee.tag_rename(uid, tid, tag_name, 'name');
     END IF;
     SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
     RETURN privacybee.response(200, r.json, 'ETag: ' || r.etag);
@@ -205,7 +256,6 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_tag_delete'));
     tid bigint;
     r record;
-    tagged bigint[];
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
     tid := privacybee.path_id(arg, 'tag');
@@ -216,24 +266,23 @@ BEGIN
     END IF;
     SELECT * INTO r FROM privacybee.tags_render(uid, ARRAY[tid]);
     PERFORM privacybee.check_preconditions(if_match, if_none_match, r.etag, false);
-    tagged := ARRAY(SELECT ct.contact_id FROM privacybee.contact_tags ct
-                     WHERE ct.user_id = uid AND ct.tag_id = tid ORDER BY 1);
-    DELETE FROM privacybee.tags x WHERE x.user_id = uid AND x.id = tid;
-    PERFORM privacybee.contacts_touch(uid, tagged);
+    PERFORM privacybee.tag_delete(uid, tid);
     RETURN privacybee.response(200, pg_catalog.json_build_object('id', tid, 'deleted', true)::text);
 END
 $$;
 
--- POST /contacts/tags {"contact_ids": […], "add": [tag ids], "remove": [tag ids]}: all
--- or nothing; every id that is not the caller's is 404, named. Added tags go after the
--- contact's others; a contact whose tags changed moves (version, updated). Answers the
--- contacts named, in the order named.
-CREATE OR REPLACE FUNCTION privacybee.api_contacts_tags(token text, arg text, params jsonb, body jsonb,
-                                                       if_match text, if_none_match text DEFAULT NULL)
-RETURNS privacybee.http_response
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- Adds tags to contacts and removes tags from them, all or nothing, for POST
+-- /contacts/tags and the Contacts+ contacts.manageTags: body holds the contact ids, the
+-- tags to add and those to remove under the names fields gives (f[1], f[2], f[3]), which
+-- the errors name. Every id that is not user_id's is 404, named; added tags go after the
+-- contact's others; a contact whose tags changed moves (version, updated). Returns the
+-- contact ids named, in the order named.
+CREATE OR REPLACE FUNCTION privacybee.contacts_tags_change(user_id bigint, body jsonb, fields text[])
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_tags'));
+    uid bigint := contacts_tags_change.user_id;
+    f text[] := contacts_tags_change.fields;
     cids bigint[];
     adds bigint[];
     removes bigint[];
@@ -241,20 +290,18 @@ DECLARE
     changed bigint[];
     crowded text[];
 BEGIN
-    PERFORM privacybee.check_params(params, '{}');
-    PERFORM privacybee.check_body_fields(body, '{contact_ids,add,remove}', 'a tagging');
-    cids := privacybee.json_ids(body -> 'contact_ids', 'contact_ids',
+    cids := privacybee.json_ids(body -> f[1], f[1],
         COALESCE(pg_catalog.current_setting('privacybee.max_sync_items', true), '1000')::integer);
-    adds := privacybee.json_ids(body -> 'add', 'add', 50);
-    removes := privacybee.json_ids(body -> 'remove', 'remove', 50);
+    adds := privacybee.json_ids(body -> f[2], f[2], 50);
+    removes := privacybee.json_ids(body -> f[3], f[3], 50);
     IF pg_catalog.cardinality(cids) = 0 THEN
-        PERFORM privacybee.bad_field('contact_ids', 'must name at least one contact');
+        PERFORM privacybee.bad_field(f[1], 'must name at least one contact');
     END IF;
     IF pg_catalog.cardinality(adds) + pg_catalog.cardinality(removes) = 0 THEN
-        PERFORM privacybee.bad_field('add', 'or remove must name at least one tag');
+        PERFORM privacybee.bad_field(f[2], 'or ' || f[3] || ' must name at least one tag');
     END IF;
     IF adds && removes THEN
-        PERFORM privacybee.bad_field('remove', 'names a tag that add names too');
+        PERFORM privacybee.bad_field(f[3], 'names a tag that ' || f[2] || ' names too');
     END IF;
 
     PERFORM privacybee.trust_lock_caller(uid);
@@ -262,35 +309,35 @@ BEGIN
      ORDER BY c.id FOR UPDATE;
     -- ids named that are not the caller's, by their place in the body
     SELECT pg_catalog.array_agg(x.field ORDER BY x.k, x.i) INTO missing
-      FROM (SELECT 1 AS k, e.i, 'contact_ids[' || (e.i - 1) || ']' AS field
-              FROM pg_catalog.jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
+      FROM (SELECT 1 AS k, e.i, f[1] || '[' || (e.i - 1) || ']' AS field
+              FROM pg_catalog.jsonb_array_elements(body -> f[1]) WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.contacts c
-                                WHERE c.user_id = uid AND c.id = privacybee.json_id(e.v, 'contact_ids'))
+                                WHERE c.user_id = uid AND c.id = privacybee.json_id(e.v, f[1]))
             UNION ALL
-            SELECT 2, e.i, 'add[' || (e.i - 1) || ']'
-              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> 'add', '[]')) WITH ORDINALITY AS e(v, i)
+            SELECT 2, e.i, f[2] || '[' || (e.i - 1) || ']'
+              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> f[2], '[]')) WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.tags t
-                                WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, 'add'))
+                                WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, f[2]))
             UNION ALL
-            SELECT 3, e.i, 'remove[' || (e.i - 1) || ']'
-              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> 'remove', '[]')) WITH ORDINALITY AS e(v, i)
+            SELECT 3, e.i, f[3] || '[' || (e.i - 1) || ']'
+              FROM pg_catalog.jsonb_array_elements(COALESCE(body -> f[3], '[]')) WITH ORDINALITY AS e(v, i)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.tags t
-                                WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, 'remove'))) AS x;
+                                WHERE t.user_id = uid AND t.id = privacybee.json_id(e.v, f[3]))) AS x;
     IF missing IS NOT NULL THEN
         PERFORM privacybee.fail_fields(404, missing,
             pg_catalog.array_fill('not found'::text, ARRAY[pg_catalog.cardinality(missing)]), missing[1] || ' not found');
     END IF;
 
     -- a contact carries at most 50 tags, as it has at most 50 labels
-    SELECT pg_catalog.array_agg('contact_ids[' || (e.i - 1) || ']' ORDER BY e.i) INTO crowded
-      FROM pg_catalog.jsonb_array_elements(body -> 'contact_ids') WITH ORDINALITY AS e(v, i)
+    SELECT pg_catalog.array_agg(f[1] || '[' || (e.i - 1) || ']' ORDER BY e.i) INTO crowded
+      FROM pg_catalog.jsonb_array_elements(body -> f[1]) WITH ORDINALITY AS e(v, i)
      WHERE (SELECT pg_catalog.count(*) FROM privacybee.contact_tags ct
-             WHERE ct.user_id = uid AND ct.contact_id = privacybee.json_id(e.v, 'contact_ids')
+             WHERE ct.user_id = uid AND ct.contact_id = privacybee.json_id(e.v, f[1])
                AND ct.tag_id <> ALL (removes))
          + (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(adds) AS a(tag_id)
              WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_tags ct
                                 WHERE ct.user_id = uid
-                                  AND ct.contact_id = privacybee.json_id(e.v, 'contact_ids')
+                                  AND ct.contact_id = privacybee.json_id(e.v, f[1])
                                   AND ct.tag_id = a.tag_id)) > 50;
     IF crowded IS NOT NULL THEN
         PERFORM privacybee.fail_fields(400, crowded,
@@ -315,6 +362,27 @@ BEGIN
     SELECT ARRAY(SELECT contact_id FROM removed UNION SELECT contact_id FROM added ORDER BY 1)
       INTO changed;
     PERFORM privacybee.contacts_touch(uid, changed);
+    RETURN cids;
+END
+$$;
+COMMENT ON FUNCTION privacybee.contacts_tags_change(bigint, jsonb, text[]) IS
+    'adds and removes tags of contacts, all or nothing; the body''s fields named by fields; returns the contacts named';
+
+-- POST /contacts/tags {"contact_ids": […], "add": [tag ids], "remove": [tag ids]}: all
+-- or nothing; every id that is not the caller's is 404, named. Added tags go after the
+-- contact's others; a contact whose tags changed moves (version, updated). Answers the
+-- contacts named, in the order named.
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_tags(token text, arg text, params jsonb, body jsonb,
+                                                       if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contacts_tags'));
+    cids bigint[];
+BEGIN
+    PERFORM privacybee.check_params(params, '{}');
+    PERFORM privacybee.check_body_fields(body, '{contact_ids,add,remove}', 'a tagging');
+    cids := privacybee.contacts_tags_change(uid, body, '{contact_ids,add,remove}');
     RETURN privacybee.response(200, privacybee.contacts_json(uid, cids));
 END
 $$;

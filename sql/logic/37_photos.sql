@@ -42,9 +42,35 @@ $$;
 COMMENT ON FUNCTION privacybee.contact_photo_changed(bigint, bigint) IS
     'a contact''s photo changed: its version and updated move';
 
--- Stores an image (one image_header() reads) as the photo of contact cid of uid (locked
--- by the caller), replacing any; returns its ETag. The caller moves the contact's version
--- (contact_photo_changed(), or the write of the contact it comes with: a CardDAV card).
+-- A photo as a request gives it, of the media type declared (its Content-Type): 415 for
+-- a type that is not an image's, 400 naming field for no bytes or bytes that are not that
+-- image, 413 over photo_max_bytes() (PUT /contacts/<id>/photo, contacts.uploadPhoto).
+CREATE OR REPLACE FUNCTION privacybee.photo_check(photo bytea, declared text, field text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF declared IS NULL OR declared NOT IN ('image/jpeg', 'image/png', 'image/webp') THEN
+        PERFORM privacybee.fail(415, 'a photo must be image/jpeg, image/png or image/webp');
+    END IF;
+    IF photo IS NULL OR pg_catalog.octet_length(photo) = 0 THEN
+        PERFORM privacybee.bad_field(field, 'must be the image');
+    END IF;
+    IF pg_catalog.octet_length(photo) > privacybee.photo_max_bytes() THEN
+        PERFORM privacybee.fail(413, pg_catalog.format('a photo must be at most %s bytes',
+                                            privacybee.photo_max_bytes()));
+    END IF;
+    IF (privacybee.image_header(photo)).content_type IS DISTINCT FROM declared THEN
+        PERFORM privacybee.bad_field(field, pg_catalog.format('is not an image of type %s', declared));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.photo_check(bytea, text, text) IS
+    'a photo a request gives, of the type it declares: 415, 413 or 400 naming field otherwise';
+
+-- Stores an image (one image_header() reads; a request's photo_check()ed) as the photo of
+-- contact cid of uid (locked by the caller), replacing any; returns its ETag. The caller
+-- moves the contact's version (contact_photo_changed(), or the write of the contact it
+-- comes with: a CardDAV card).
 CREATE OR REPLACE FUNCTION privacybee.contact_photo_store(uid bigint, cid bigint, photo bytea)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -77,7 +103,6 @@ DECLARE
     cid bigint := privacybee.parse_id(arg);
     found_contact boolean;
     declared text := pg_catalog.lower(pg_catalog.btrim(pg_catalog.split_part(COALESCE(content_type, ''), ';', 1)));
-    h record;
     etag text;
 BEGIN
     PERFORM privacybee.check_params(params, '{}');
@@ -88,20 +113,7 @@ BEGIN
             (SELECT p.etag FROM privacybee.contact_photos p WHERE p.user_id = uid AND p.contact_id = cid),
             false);
     END IF;
-    IF declared NOT IN ('image/jpeg', 'image/png', 'image/webp') THEN
-        PERFORM privacybee.fail(415, 'a photo must be image/jpeg, image/png or image/webp');
-    END IF;
-    IF photo IS NULL OR pg_catalog.octet_length(photo) = 0 THEN
-        PERFORM privacybee.bad_field('body', 'must be the image');
-    END IF;
-    IF pg_catalog.octet_length(photo) > privacybee.photo_max_bytes() THEN
-        PERFORM privacybee.fail(413, pg_catalog.format('a photo must be at most %s bytes',
-                                            privacybee.photo_max_bytes()));
-    END IF;
-    h := privacybee.image_header(photo);
-    IF h.content_type IS DISTINCT FROM declared THEN
-        PERFORM privacybee.bad_field('body', pg_catalog.format('is not an image of type %s', declared));
-    END IF;
+    PERFORM privacybee.photo_check(photo, declared, 'body');
     IF NOT found_contact THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;

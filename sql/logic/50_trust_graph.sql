@@ -4,7 +4,8 @@
 --   1. R has not explicitly untrusted a person or company owning N, and
 --   2. N is R's own phone or Buzz number; or a non-deleted contact of R has phone N; or a
 --      person owning N (phone or Buzz number) is trusted by R or is R's coworker; or a
---      company owning N is trusted by R or is R's employer.
+--      company owning N is trusted by R or is R's employer; or a non-deleted contact of a
+--      team R works for (SPEC §10: a company's account, sql/schema/76_teams.sql) has N.
 -- "Has phone N" and "owning N" compare match keys (phone_match_key, SPEC §3): the E.164
 -- form outside the documented national variants, kept in an indexed generated column
 -- beside every E.164 column.
@@ -35,7 +36,9 @@
 --   * a company's phones: the company's row, then its watchers (company_watchers:
 --     members with a decision about it, its employees), stable once the company is
 --     locked;
---   * a membership: the company's row, then the person and every employee.
+--   * a membership: the company's row, then the person and every employee;
+--   * a team's contact phones (trust_lock_team): the company's row FOR SHARE (its
+--     employees stay who they are), then the team's account and every employee.
 -- Locks are taken in one order — companies before people, people by id — so the routes
 -- never deadlock with each other; an operator's transaction mixing several such changes
 -- may, and PostgreSQL then aborts one of them (SQLSTATE 40P01), which is safe to retry.
@@ -72,31 +75,38 @@ COMMENT ON VIEW privacybee.coworkers IS
 -- show exactly the matches that trust a call.
 CREATE OR REPLACE VIEW privacybee.trust_reasons AS
     SELECT o.person_id AS user_id, o.match_key, o.person_id,           -- own numbers
-           NULL::bigint AS company_id, NULL::bigint AS contact_id
+           NULL::bigint AS company_id, NULL::bigint AS contact_id,
+           NULL::bigint AS contact_owner                                 -- whose the contact is
       FROM privacybee.person_numbers o
     UNION ALL
-    SELECT c.user_id, c.match_key, NULL, NULL, c.contact_id             -- contacts
+    SELECT c.user_id, c.match_key, NULL, NULL, c.contact_id, c.user_id  -- contacts
       FROM privacybee.contact_phones c WHERE c.match_key IS NOT NULL
     UNION ALL
-    SELECT e.user_id, o.match_key, o.person_id, NULL, NULL              -- trusted people
+    SELECT e.user_id, o.match_key, o.person_id, NULL, NULL, NULL        -- trusted people
       FROM privacybee.trust_edges e
       JOIN privacybee.person_numbers o ON o.person_id = e.target_id
      WHERE e.target_type = 'person' AND e.trusted
     UNION ALL
-    SELECT w.person_id, o.match_key, o.person_id, NULL, NULL            -- coworkers
+    SELECT w.person_id, o.match_key, o.person_id, NULL, NULL, NULL      -- coworkers
       FROM privacybee.coworkers w
       JOIN privacybee.person_numbers o ON o.person_id = w.coworker_id
     UNION ALL
-    SELECT e.user_id, cp.match_key, NULL, cp.company_id, NULL           -- trusted companies
+    SELECT e.user_id, cp.match_key, NULL, cp.company_id, NULL, NULL     -- trusted companies
       FROM privacybee.trust_edges e
       JOIN privacybee.company_phones cp ON cp.company_id = e.target_id
      WHERE e.target_type = 'company' AND e.trusted
     UNION ALL
-    SELECT me.person_id, cp.match_key, NULL, me.company_id, NULL        -- employers
+    SELECT me.person_id, cp.match_key, NULL, me.company_id, NULL, NULL  -- employers
       FROM privacybee.employees me
-      JOIN privacybee.company_phones cp ON cp.company_id = me.company_id;
+      JOIN privacybee.company_phones cp ON cp.company_id = me.company_id
+    UNION ALL
+    SELECT me.person_id, c.match_key, NULL, NULL, c.contact_id, t.id    -- team contacts
+      FROM privacybee.employees me
+      JOIN privacybee.people t ON t.team_of = me.company_id
+      JOIN privacybee.contact_phones c ON c.user_id = t.id
+     WHERE c.match_key IS NOT NULL;
 COMMENT ON VIEW privacybee.trust_reasons IS
-    'rule 2 of the trust graph: each reason member user_id has to trust the number of match_key, with the person, company or contact behind it';
+    'rule 2 of the trust graph: each reason member user_id has to trust the number of match_key, with the person, company or contact (and whose contact) behind it';
 
 -- Rule 1, the explicit untrusts: every (member, number match key) where the member
 -- untrusted a person or company owning the number.
@@ -283,6 +293,28 @@ $$;
 COMMENT ON FUNCTION privacybee.trust_lock_membership(bigint, bigint) IS
     'locks a company, then the person and every employee; returns them';
 
+-- A team's contacts (those of account, a company's team account) are about to change:
+-- lock the company FOR SHARE (its memberships wait), then the account and every employee,
+-- in id order. Returns the employees; none for a member's own account.
+CREATE OR REPLACE FUNCTION privacybee.trust_lock_team(account bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    team bigint := (SELECT p.team_of FROM privacybee.people p WHERE p.id = account);
+    members bigint[];
+BEGIN
+    IF team IS NULL THEN
+        RETURN '{}';
+    END IF;
+    PERFORM 1 FROM privacybee.companies k WHERE k.id = team FOR SHARE;
+    members := ARRAY(SELECT e.person_id FROM privacybee.employees e WHERE e.company_id = team);
+    PERFORM privacybee.trust_lock_members(members || account);
+    RETURN members;
+END
+$$;
+COMMENT ON FUNCTION privacybee.trust_lock_team(bigint) IS
+    'locks a team''s company FOR SHARE, then its account and every employee; returns the employees';
+
 -- ---- Triggers ------------------------------------------------------------------------
 -- Each locks (above), then collects the (user, match key) pairs its change can affect and
 -- refreshes them; contact phones are statement-level with transition tables, so a sync of
@@ -297,10 +329,25 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     u bigint[];
     n text[];
+    teams bigint[];
+    employees bigint[] := '{}';
+    t bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         u := ARRAY(SELECT DISTINCT c.user_id FROM new_rows c);
-        PERFORM privacybee.trust_lock_members(u);
+    ELSE
+        u := ARRAY(SELECT DISTINCT c.user_id FROM old_rows c);
+    END IF;
+    -- the phones of a team's contacts are its employees' reasons too (SPEC §10): the
+    -- team's company, account and employees are locked first (a team write through the
+    -- Contacts+ routes took them already, in this order)
+    teams := ARRAY(SELECT p.id FROM privacybee.people p WHERE p.id = ANY (u) AND p.team_of IS NOT NULL
+                    ORDER BY p.id);
+    FOREACH t IN ARRAY teams LOOP
+        employees := employees || privacybee.trust_lock_team(t);
+    END LOOP;
+    PERFORM privacybee.trust_lock_members(u);
+    IF TG_OP = 'INSERT' THEN
         -- rule 1 of these members only (u narrows trust_untrusted to their edges)
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
@@ -309,10 +356,26 @@ BEGIN
                             WHERE x.user_id = ANY (u) AND x.user_id = c.user_id
                               AND x.match_key = c.match_key)
         ON CONFLICT DO NOTHING;
+        -- and of the teams' employees
+        INSERT INTO privacybee.trusted_numbers (user_id, match_key)
+        SELECT DISTINCT me.person_id, c.match_key
+          FROM new_rows c
+          JOIN privacybee.people a ON a.id = c.user_id AND a.id = ANY (teams)
+          JOIN privacybee.employees me ON me.company_id = a.team_of
+         WHERE c.match_key IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
+                            WHERE x.user_id = ANY (employees) AND x.user_id = me.person_id
+                              AND x.match_key = c.match_key)
+        ON CONFLICT DO NOTHING;
     ELSE
-        PERFORM privacybee.trust_lock_members(ARRAY(SELECT DISTINCT c.user_id FROM old_rows c));
-        SELECT pg_catalog.array_agg(user_id), pg_catalog.array_agg(match_key) INTO u, n
-          FROM old_rows WHERE match_key IS NOT NULL;
+        SELECT pg_catalog.array_agg(x.user_id), pg_catalog.array_agg(x.match_key) INTO u, n
+          FROM (SELECT o.user_id, o.match_key FROM old_rows o WHERE o.match_key IS NOT NULL
+                UNION
+                SELECT me.person_id, o.match_key
+                  FROM old_rows o
+                  JOIN privacybee.people a ON a.id = o.user_id AND a.id = ANY (teams)
+                  JOIN privacybee.employees me ON me.company_id = a.team_of
+                 WHERE o.match_key IS NOT NULL) AS x;
         IF u IS NOT NULL THEN
             PERFORM privacybee.trust_refresh(u, n);
         END IF;
@@ -321,7 +384,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.trust_on_contact_phones() IS
-    'trigger: contact phones added or removed move their member''s trust decisions';
+    'trigger: contact phones added or removed move their member''s trust decisions (a team''s: its employees'')';
 CREATE OR REPLACE TRIGGER trust_contact_phones_ins AFTER INSERT ON privacybee.contact_phones
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.trust_on_contact_phones();
@@ -492,13 +555,17 @@ DECLARE
 BEGIN
     m := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     PERFORM privacybee.trust_lock_membership(m.company_id, m.person_id);
-    -- the person: the numbers of the company and of every coworker
+    -- the person: the numbers of the company, of every coworker and of the team's contacts
     PERFORM privacybee.trust_refresh(pg_catalog.array_agg(m.person_id), pg_catalog.array_agg(x.match_key))
        FROM (SELECT cp.match_key FROM privacybee.company_phones cp WHERE cp.company_id = m.company_id
              UNION
              SELECT o.match_key FROM privacybee.employees co
                JOIN privacybee.person_numbers o ON o.person_id = co.person_id
-              WHERE co.company_id = m.company_id) AS x;
+              WHERE co.company_id = m.company_id
+             UNION
+             SELECT c.match_key FROM privacybee.people t
+               JOIN privacybee.contact_phones c ON c.user_id = t.id
+              WHERE t.team_of = m.company_id AND c.match_key IS NOT NULL) AS x;
     -- every coworker: the person's numbers
     PERFORM privacybee.trust_refresh(pg_catalog.array_agg(co.person_id), pg_catalog.array_agg(o.match_key))
        FROM privacybee.employees co, privacybee.person_numbers o
@@ -510,6 +577,28 @@ COMMENT ON FUNCTION privacybee.trust_on_employees() IS
     'trigger: a membership moves the decisions of the person and their coworkers';
 CREATE OR REPLACE TRIGGER trust_employees_change AFTER INSERT OR DELETE ON privacybee.employees
     FOR EACH ROW EXECUTE FUNCTION privacybee.trust_on_employees();
+
+-- Memberships ended by one statement (a company deleted, an operator's DELETE): each row's
+-- trigger above sees none of the others, so two people who stopped being coworkers in the
+-- same statement were refreshed by neither. This refreshes them: every person whose
+-- membership went, for the numbers of every other person whose membership of the same
+-- company went (the row triggers locked them all).
+CREATE OR REPLACE FUNCTION privacybee.trust_on_employees_gone()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM privacybee.trust_refresh(pg_catalog.array_agg(a.person_id), pg_catalog.array_agg(o.match_key))
+       FROM old_rows a
+       JOIN old_rows b ON b.company_id = a.company_id AND b.person_id <> a.person_id
+       JOIN privacybee.person_numbers o ON o.person_id = b.person_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.trust_on_employees_gone() IS
+    'trigger: memberships ended together move the decisions of those who were coworkers through them';
+CREATE OR REPLACE TRIGGER trust_employees_gone AFTER DELETE ON privacybee.employees
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION privacybee.trust_on_employees_gone();
 
 -- Rebuild trusted_numbers for one member, or for everyone (NULL), 1,000 members a batch,
 -- reporting progress as NOTICEs. Returns the number of trusted pairs written. Each batch's

@@ -62,11 +62,19 @@ BEGIN
     caller_key := privacybee.phone_match_key(c.caller);
     -- the matches are the reasons the trust graph gives (trust_reasons), nothing restated
     IF c.trusted THEN
-        SELECT privacybee.contacts_json(c.receiver, ARRAY(
-                   SELECT DISTINCT r.contact_id FROM privacybee.trust_reasons r
-                    WHERE r.user_id = c.receiver AND r.match_key = caller_key
-                      AND r.contact_id IS NOT NULL ORDER BY 1))
-          INTO contacts;
+        -- the receiver's contacts, then those of the receiver's teams (SPEC §10)
+        SELECT '[' || COALESCE(pg_catalog.string_agg(x.rendered, ',' ORDER BY x.mine DESC, x.owner, x.ord), '')
+               || ']'
+          INTO contacts
+          FROM (SELECT o.owner, o.owner = c.receiver AS mine, u.rendered, u.ord
+                  FROM (SELECT r.contact_owner AS owner,
+                               pg_catalog.array_agg(DISTINCT r.contact_id ORDER BY r.contact_id) AS ids
+                          FROM privacybee.trust_reasons r
+                         WHERE r.user_id = c.receiver AND r.match_key = caller_key
+                           AND r.contact_id IS NOT NULL
+                         GROUP BY r.contact_owner) AS o
+                 CROSS JOIN LATERAL pg_catalog.unnest(privacybee.contacts_render(o.owner, o.ids, true, true, true))
+                       WITH ORDINALITY AS u(rendered, ord)) AS x;
         SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
                    'id', m.id, 'first_name', m.first_name, 'last_name', m.last_name,
                    'avatar', m.avatar) ORDER BY m.id), '[]')::text

@@ -410,6 +410,10 @@ BEGIN
         SELECT w.user_id, w.id AS webhook_id, n.id,
                privacybee.webhook_contact_data(n.id, n.external_id, n.version, n.updated) AS data
           FROM new_rows n
+          -- only a change a client can see: every one moves the version (the ETag); a
+          -- bookkeeping write in the transaction that created the contact (a team
+          -- contact's shared_by) is no update of it
+          JOIN old_rows o ON o.user_id = n.user_id AND o.id = n.id AND o.version <> n.version
           JOIN privacybee.webhooks w ON w.user_id = n.user_id AND w.enabled
                                     AND 'contact.updated' = ANY (w.trigger_ids)
     ), queued AS (
@@ -425,7 +429,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.webhook_contacts_updated() IS
-    'outbox: contact.updated for each contact a statement updated';
+    'outbox: contact.updated for each contact a statement updated to a new version (ETag)';
 
 CREATE OR REPLACE FUNCTION privacybee.webhook_contacts_deleted()
 RETURNS trigger
@@ -459,7 +463,7 @@ CREATE OR REPLACE TRIGGER webhook_contact_created AFTER INSERT ON privacybee.con
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_contacts_inserted();
 CREATE OR REPLACE TRIGGER webhook_contact_updated AFTER UPDATE ON privacybee.contacts
-    REFERENCING NEW TABLE AS new_rows
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION privacybee.webhook_contacts_updated();
 CREATE OR REPLACE TRIGGER webhook_contact_deleted AFTER DELETE ON privacybee.contacts
     REFERENCING OLD TABLE AS old_rows

@@ -18,6 +18,8 @@ DECLARE
     tombstones bigint;
     cards bigint;
     blocked bigint;
+    codes bigint;
+    refresh_tokens bigint;
     batches bigint;
     events bigint;
     differences bigint;
@@ -48,6 +50,14 @@ BEGIN
              WHERE k.n > privacybee.blocked_calls_kept()) AS old
      WHERE b.user_id = old.user_id AND b.id = old.id;
     GET DIAGNOSTICS blocked = ROW_COUNT;
+
+    -- OAuth codes kept past their expiry for reuse detection, and refresh tokens expired
+    -- (spent or not: presented now, either is refused the same)
+    DELETE FROM privacybee.oauth_codes c
+     WHERE c.expires_at < pg_catalog.now() - privacybee.oauth_codes_kept();
+    GET DIAGNOSTICS codes = ROW_COUNT;
+    DELETE FROM privacybee.oauth_refresh_tokens t WHERE t.expires_at < pg_catalog.now();
+    GET DIAGNOSTICS refresh_tokens = ROW_COUNT;
 
     -- webhook batches delivered or given up past webhook_batch_period() (their attempts go
     -- with them; one still being retried stays), and the batches of webhooks deleted while
@@ -81,6 +91,8 @@ BEGIN
         'tombstones_purged', tombstones,
         'cards_purged', cards,
         'blocked_calls_purged', blocked,
+        'oauth_codes_purged', codes,
+        'oauth_refresh_tokens_purged', refresh_tokens,
         'webhook_batches_purged', batches,
         'webhook_events_purged', events,
         'trust_differences', differences,
@@ -90,7 +102,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION privacybee.maintenance() IS
-    'nightly: purges tombstones, blocked calls and webhook batches past what is kept, checks trust_verify(); returns what it did';
+    'nightly: purges tombstones, blocked calls, OAuth codes and refresh tokens and webhook batches past what is kept, checks trust_verify(); returns what it did';
 
 -- Schedules the two jobs with pg_cron, in the database pg_cron runs in: maintenance()
 -- nightly at 03:30 and recompute_trust() on Sundays at 04:30 (pg_cron's times are GMT).

@@ -24,6 +24,28 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_contacts_search' THEN 'contacts:read'
         WHEN 'api_contacts_sync' THEN 'contacts:write'
         WHEN 'api_contacts_tags' THEN 'contacts:write'
+        WHEN 'api_cplus_account_get' THEN 'account.read'
+        WHEN 'api_cplus_contacts_change_owner' THEN 'teams.contacts.write'
+        WHEN 'api_cplus_contacts_create' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_delete' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_get' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_manage_tags' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_scroll' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_search' THEN 'contacts:read'
+        WHEN 'api_cplus_contacts_update' THEN 'contacts:write'
+        WHEN 'api_cplus_contacts_upload_photo' THEN 'contacts:write'
+        WHEN 'api_cplus_tags_create' THEN 'tags.write'
+        WHEN 'api_cplus_tags_delete' THEN 'tags.write'
+        WHEN 'api_cplus_tags_get' THEN 'tags.read'
+        WHEN 'api_cplus_tags_scroll' THEN 'tags.read'
+        WHEN 'api_cplus_tags_update' THEN 'tags.write'
+        WHEN 'api_cplus_teams_get' THEN 'teams.read'
+        WHEN 'api_cplus_webhooks_create' THEN 'webhooks:write'
+        WHEN 'api_cplus_webhooks_delete' THEN 'webhooks:write'
+        WHEN 'api_cplus_webhooks_get' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_get_batches' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_get_triggers' THEN 'webhooks:read'
+        WHEN 'api_cplus_webhooks_search' THEN 'webhooks:read'
         WHEN 'api_dav_card_delete' THEN 'contacts:write'
         WHEN 'api_dav_card_get' THEN 'contacts:read'
         WHEN 'api_dav_card_put' THEN 'contacts:write'
@@ -37,6 +59,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'api_employees' THEN 'contacts:read'
         WHEN 'api_encryption' THEN 'buzz'
         WHEN 'api_heartbeat' THEN 'buzz'
+        WHEN 'api_oauth_authorize' THEN 'oauth:authorize'
+        WHEN 'api_oauth_consent' THEN 'oauth:authorize'
+        WHEN 'api_oauth_exchange_code' THEN '-'
+        WHEN 'api_oauth_refresh' THEN '-'
+        WHEN 'api_oauth_revoke' THEN '-'
+        WHEN 'api_oauth_token' THEN '-'
         WHEN 'api_tag_create' THEN 'contacts:write'
         WHEN 'api_tag_delete' THEN 'contacts:write'
         WHEN 'api_tag_get' THEN 'contacts:read'
@@ -57,8 +85,171 @@ $$;
 COMMENT ON FUNCTION privacybee.route_scope(text) IS
     'the token scope a route function demands, from the route registry (api/routes)';
 
--- Who may hold a scope: 'member' (members' tokens) or 'service' (only a service token,
--- which has no member and carries nothing else); NULL for what is no scope.
+-- Every route function with the scope it demands, NULL for a route without a bearer
+-- token (an OAuth client's, which authenticates with its credentials).
+CREATE OR REPLACE FUNCTION privacybee.route_functions()
+RETURNS TABLE (function text, scope text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES
+        ('api_activity_create', 'buzz'),
+        ('api_activity_since', 'buzz'),
+        ('api_blocked', 'buzz'),
+        ('api_buzz_clear', 'buzz'),
+        ('api_call_lookup', 'buzz:lookup'),
+        ('api_contact_delete', 'contacts:write'),
+        ('api_contact_get', 'contacts:read'),
+        ('api_contact_photo_delete', 'contacts:write'),
+        ('api_contact_photo_get', 'contacts:read'),
+        ('api_contact_photo_put', 'contacts:write'),
+        ('api_contact_update', 'contacts:write'),
+        ('api_contacts_clear', 'contacts:write'),
+        ('api_contacts_list', 'contacts:read'),
+        ('api_contacts_search', 'contacts:read'),
+        ('api_contacts_sync', 'contacts:write'),
+        ('api_contacts_tags', 'contacts:write'),
+        ('api_cplus_account_get', 'account.read'),
+        ('api_cplus_contacts_change_owner', 'teams.contacts.write'),
+        ('api_cplus_contacts_create', 'contacts:write'),
+        ('api_cplus_contacts_delete', 'contacts:write'),
+        ('api_cplus_contacts_get', 'contacts:read'),
+        ('api_cplus_contacts_manage_tags', 'contacts:write'),
+        ('api_cplus_contacts_scroll', 'contacts:read'),
+        ('api_cplus_contacts_search', 'contacts:read'),
+        ('api_cplus_contacts_update', 'contacts:write'),
+        ('api_cplus_contacts_upload_photo', 'contacts:write'),
+        ('api_cplus_tags_create', 'tags.write'),
+        ('api_cplus_tags_delete', 'tags.write'),
+        ('api_cplus_tags_get', 'tags.read'),
+        ('api_cplus_tags_scroll', 'tags.read'),
+        ('api_cplus_tags_update', 'tags.write'),
+        ('api_cplus_teams_get', 'teams.read'),
+        ('api_cplus_webhooks_create', 'webhooks:write'),
+        ('api_cplus_webhooks_delete', 'webhooks:write'),
+        ('api_cplus_webhooks_get', 'webhooks:read'),
+        ('api_cplus_webhooks_get_batches', 'webhooks:read'),
+        ('api_cplus_webhooks_get_triggers', 'webhooks:read'),
+        ('api_cplus_webhooks_search', 'webhooks:read'),
+        ('api_dav_card_delete', 'contacts:write'),
+        ('api_dav_card_get', 'contacts:read'),
+        ('api_dav_card_put', 'contacts:write'),
+        ('api_dav_options', NULL),
+        ('api_dav_propfind_book', 'contacts:read'),
+        ('api_dav_propfind_card', 'contacts:read'),
+        ('api_dav_propfind_home', 'contacts:read'),
+        ('api_dav_propfind_root', 'contacts:read'),
+        ('api_dav_report', 'contacts:read'),
+        ('api_dav_well_known', NULL),
+        ('api_employees', 'contacts:read'),
+        ('api_encryption', 'buzz'),
+        ('api_heartbeat', 'buzz'),
+        ('api_oauth_authorize', 'oauth:authorize'),
+        ('api_oauth_consent', 'oauth:authorize'),
+        ('api_oauth_exchange_code', NULL),
+        ('api_oauth_refresh', NULL),
+        ('api_oauth_revoke', NULL),
+        ('api_oauth_token', NULL),
+        ('api_tag_create', 'contacts:write'),
+        ('api_tag_delete', 'contacts:write'),
+        ('api_tag_get', 'contacts:read'),
+        ('api_tag_update', 'contacts:write'),
+        ('api_tags_list', 'contacts:read'),
+        ('api_trust_lookup', 'buzz:lookup'),
+        ('api_trust_request_create', 'contacts:write'),
+        ('api_trust_requests_list', 'contacts:read'),
+        ('api_trust_set', 'contacts:write'),
+        ('api_webhook_batches', 'webhooks:read'),
+        ('api_webhook_create', 'webhooks:write'),
+        ('api_webhook_delete', 'webhooks:write'),
+        ('api_webhook_get', 'webhooks:read'),
+        ('api_webhook_triggers', 'webhooks:read'),
+        ('api_webhooks_list', 'webhooks:read')
+$$;
+COMMENT ON FUNCTION privacybee.route_functions() IS
+    'every route function of the route registry (api/routes) and the scope it demands (NULL: no bearer token)';
+
+-- The one map of the Contacts+ API's scope names onto ours: a scope's name as the
+-- registry declares it, given either spelling (contacts.read → contacts:read); NULL for
+-- what is no scope. Tokens store, and routes demand, these names.
+CREATE OR REPLACE FUNCTION privacybee.scope_canonical(name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE name
+        WHEN 'contacts:read' THEN 'contacts:read'
+        WHEN 'contacts.read' THEN 'contacts:read'
+        WHEN 'contacts:write' THEN 'contacts:write'
+        WHEN 'contacts.write' THEN 'contacts:write'
+        WHEN 'buzz' THEN 'buzz'
+        WHEN 'buzz:lookup' THEN 'buzz:lookup'
+        WHEN 'oauth:authorize' THEN 'oauth:authorize'
+        WHEN 'account.read' THEN 'account.read'
+        WHEN 'tags.read' THEN 'tags.read'
+        WHEN 'tags.write' THEN 'tags.write'
+        WHEN 'teams.read' THEN 'teams.read'
+        WHEN 'teams.contacts.read' THEN 'teams.contacts.read'
+        WHEN 'teams.contacts.write' THEN 'teams.contacts.write'
+        WHEN 'teams.tags.read' THEN 'teams.tags.read'
+        WHEN 'teams.tags.write' THEN 'teams.tags.write'
+        WHEN 'webhooks:read' THEN 'webhooks:read'
+        WHEN 'webhooks:write' THEN 'webhooks:write'
+    END
+$$;
+COMMENT ON FUNCTION privacybee.scope_canonical(text) IS
+    'a token scope as the registry names it, from either spelling (contacts.read → contacts:read); NULL for no scope (api/routes)';
+
+-- Every scope of the registry and who may hold it (the demo token of make run holds
+-- every one a member's own app may).
+CREATE OR REPLACE FUNCTION privacybee.scopes()
+RETURNS TABLE (scope text, holder text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES
+        ('contacts:read', 'member'),
+        ('contacts:write', 'member'),
+        ('buzz', 'member'),
+        ('buzz:lookup', 'service'),
+        ('oauth:authorize', 'app'),
+        ('account.read', 'member'),
+        ('tags.read', 'member'),
+        ('tags.write', 'member'),
+        ('teams.read', 'member'),
+        ('teams.contacts.read', 'member'),
+        ('teams.contacts.write', 'member'),
+        ('teams.tags.read', 'member'),
+        ('teams.tags.write', 'member'),
+        ('webhooks:read', 'member'),
+        ('webhooks:write', 'member')
+$$;
+COMMENT ON FUNCTION privacybee.scopes() IS
+    'every token scope of the route registry (api/routes) and who may hold it';
+
+-- What a scope lets its holder do, for the member (the OAuth consent screen).
+CREATE OR REPLACE FUNCTION privacybee.scope_description(scope text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE scope
+        WHEN 'contacts:read' THEN 'read my contacts, the trust requests to me and who works where'
+        WHEN 'contacts:write' THEN 'change my contacts, ask for trust and decide whom I trust'
+        WHEN 'buzz' THEN 'the Buzz app: my Buzz number, blocked calls, activity, encryption identity'
+        WHEN 'buzz:lookup' THEN 'the telephony provider: may a call ring, and who the caller is'
+        WHEN 'oauth:authorize' THEN 'let third-party apps act for me, as far as I allow each (the consent screen)'
+        WHEN 'account.read' THEN 'read my account: name, photo, emails'
+        WHEN 'tags.read' THEN 'read my tags'
+        WHEN 'tags.write' THEN 'create, rename and delete my tags'
+        WHEN 'teams.read' THEN 'read my teams (the companies I work for)'
+        WHEN 'teams.contacts.read' THEN 'read my teams'' contacts'
+        WHEN 'teams.contacts.write' THEN 'create, change and delete my teams'' contacts'
+        WHEN 'teams.tags.read' THEN 'read my teams'' tags'
+        WHEN 'teams.tags.write' THEN 'create, rename and delete my teams'' tags'
+        WHEN 'webhooks:read' THEN 'see my webhooks, the triggers there are and every delivery of the last 14 days'
+        WHEN 'webhooks:write' THEN 'create and delete my webhooks (a webhook''s triggers also need the scopes that read their data)'
+    END
+$$;
+COMMENT ON FUNCTION privacybee.scope_description(text) IS
+    'what a token scope lets its holder do, for the member, from the route registry (api/routes)';
+
+-- Who may hold a scope: 'member' (members' tokens, their own app's or an OAuth
+-- client's), 'app' (only the member's own app's, never granted to an OAuth client) or
+-- 'service' (only a service token, which has no member and carries nothing else);
+-- NULL for what is no scope (an alias is no scope: scope_canonical() first).
 CREATE OR REPLACE FUNCTION privacybee.scope_holder(scope text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -67,12 +258,21 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         WHEN 'contacts:write' THEN 'member'
         WHEN 'buzz' THEN 'member'
         WHEN 'buzz:lookup' THEN 'service'
+        WHEN 'oauth:authorize' THEN 'app'
+        WHEN 'account.read' THEN 'member'
+        WHEN 'tags.read' THEN 'member'
+        WHEN 'tags.write' THEN 'member'
+        WHEN 'teams.read' THEN 'member'
+        WHEN 'teams.contacts.read' THEN 'member'
+        WHEN 'teams.contacts.write' THEN 'member'
+        WHEN 'teams.tags.read' THEN 'member'
+        WHEN 'teams.tags.write' THEN 'member'
         WHEN 'webhooks:read' THEN 'member'
         WHEN 'webhooks:write' THEN 'member'
     END
 $$;
 COMMENT ON FUNCTION privacybee.scope_holder(text) IS
-    'member or service: who may hold a token scope, from the route registry (api/routes)';
+    'member, app or service: who may hold a token scope, from the route registry (api/routes)';
 
 -- Each route function says which routes it answers (this file runs after they exist).
 COMMENT ON FUNCTION privacybee.api_activity_create(text, text, jsonb, jsonb, text, text) IS
@@ -107,6 +307,50 @@ COMMENT ON FUNCTION privacybee.api_contacts_sync(text, text, jsonb, jsonb, text,
     'POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contacts_tags(text, text, jsonb, jsonb, text, text) IS
     'POST /contacts/tags: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_account_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/account.get: Contacts+: my account (name, phone, the companies I work for) (scope account.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_change_owner(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.changeOwner: Contacts+: set or clear the owner (an employee) of a team''s contacts (scope teams.contacts.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.delete: Contacts+: delete a contact at its etag (a tombstone stays) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.get: Contacts+: contacts by id (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_manage_tags(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.manageTags: Contacts+: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_scroll(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.scroll: Contacts+: every contact, by id, a page at a time (tombstones with includeDeletedContacts) (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_search(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.search: Contacts+: the contacts a full-text query finds (and the tags named), by relevance (scope contacts:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_update(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/contacts.update: Contacts+: update a contact at its etag (or resolveConflicts) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_contacts_upload_photo(text, text, jsonb, bytea, text, text, text) IS
+    'POST /api/v1/contacts.uploadPhoto: Contacts+: a contact''s photo, as multipart/form-data (an image part and a contact.json part) (scope contacts:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.create: Contacts+: create a tag (or the one of that name) (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.delete: Contacts+: delete a tag at its etag, from its contacts too (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.get: Contacts+: tags by id (scope tags.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_scroll(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.scroll: Contacts+: every tag, by id, a page at a time (scope tags.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_tags_update(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/tags.update: Contacts+: rename a tag at its etag (or resolveConflicts) (scope tags.write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_teams_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_create(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.create: Contacts+: create a webhook (its signing secret in this answer only) (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_delete(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.delete: Contacts+: delete a webhook, with what it had not delivered (scope webhooks:write; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.get: Contacts+: webhooks by id (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get_batches(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.getBatches: Contacts+: a webhook''s batches of the last 14 days (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_get_triggers(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.getTriggers: Contacts+: the triggers a webhook may name (scope webhooks:read; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_cplus_webhooks_search(text, text, jsonb, jsonb, text, text) IS
+    'POST /api/v1/webhooks.search: Contacts+: my webhooks by part of their URL and by trigger, oldest first (scope webhooks:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_card_delete(text, text, jsonb, jsonb, text, text) IS
     'DELETE /dav/{id}/contacts/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_dav_card_get(text, text, jsonb, jsonb, text, text) IS
@@ -133,6 +377,18 @@ COMMENT ON FUNCTION privacybee.api_encryption(text, text, jsonb, jsonb, text, te
     'PUT /apps/buzz/encryption: store my end-to-end encryption identity (scope buzz; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_heartbeat(text, text, jsonb, jsonb, text, text) IS
     'GET /apps/buzz/heartbeat: my Buzz number (assigned on the first call) and the times things last changed (scope buzz; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_authorize(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/authorize: the member''s answer to a third-party app: where to send the browser (with a single-use code, or the error) (scope oauth:authorize; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_consent(text, text, jsonb, jsonb, text, text) IS
+    'GET /oauth/authorize: what a third-party app asks (its name and the scopes, for the consent screen), or where to send the browser back when it cannot be asked (scope oauth:authorize; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_exchange_code(text, text, jsonb, jsonb, text, text) IS
+    'POST /v3/oauth.exchangeAuthCode: Contacts+: a code for an access token and a refresh token (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_refresh(text, text, jsonb, jsonb, text, text) IS
+    'POST /v3/oauth.refreshToken: Contacts+: a refresh token for a new access token (and the next refresh token) (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_revoke(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/revoke: revoke an access token, or a refresh token and its whole grant (RFC 7009) (scope none; route registry api/routes)';
+COMMENT ON FUNCTION privacybee.api_oauth_token(text, text, jsonb, jsonb, text, text) IS
+    'POST /oauth/token: OAuth 2.0 token endpoint (RFC 6749): a code (with its PKCE verifier) or a refresh token for new tokens (scope none; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_tag_create(text, text, jsonb, jsonb, text, text) IS
     'POST /tags: create a tag (200 with the tag of that name, in any case, when it exists) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_tag_delete(text, text, jsonb, jsonb, text, text) IS

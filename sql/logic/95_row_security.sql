@@ -7,8 +7,8 @@
 -- that forgot its "user_id = uid" would still see and change nobody else's rows.
 --
 -- Only what must cross members runs as privacybee_system (BYPASSRLS), in a few
--- SECURITY DEFINER functions: authenticate() (a token is found by hash before its member
--- is known), the telephony routes (a service token answers for whichever member is
+-- SECURITY DEFINER functions: authenticate() and oauth_holder() (a token or OAuth code
+-- is found by hash before its member is known), the telephony routes (a service token answers for whichever member is
 -- called) and the trust triggers (one member's change moves the trusted numbers of those
 -- who trust them), with the watcher sets they lock (sql/logic/50_trust_graph.sql),
 -- disclosed_to() (whether a person disclosed themself to a member is in their own rows),
@@ -17,7 +17,8 @@
 -- every member).
 --
 -- Reference data shared by everyone has no policy: people, companies, company_phones,
--- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers).
+-- employees and buzz_numbers (a Buzz number is an identity, dialled by strangers), and
+-- the registered OAuth clients (oauth_clients).
 --
 -- Roles belong to the cluster, so a second database reuses them, and DROP EXTENSION
 -- leaves them behind.
@@ -49,6 +50,8 @@ REVOKE EXECUTE ON FUNCTION
     privacybee.add_buzz_numbers(text[]),
     privacybee.issue_token(bigint, text[], interval),
     privacybee.revoke_token(text),
+    privacybee.register_oauth_client(text, text[], text[]),
+    privacybee.unregister_oauth_client(text),
     privacybee.recompute_trust(bigint),
     privacybee.trust_verify(),
     privacybee.maintenance(),
@@ -92,6 +95,7 @@ BEGIN
                             'privacybee.person_watchers(bigint)'::regprocedure,
                             'privacybee.company_watchers(bigint)'::regprocedure,
                             'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
+                            'privacybee.oauth_holder(text, text, text, text)'::regprocedure,
                             'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
                             'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
                             'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,
@@ -114,8 +118,8 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
                          contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
-                         tokens,webhooks,webhook_secrets,webhook_events,webhook_batches,webhook_attempts,
-                         contact_cards,contact_sync_seqs}'::text[] LOOP
+                         tokens,oauth_grants,oauth_codes,oauth_refresh_tokens,webhooks,webhook_secrets,
+                         webhook_events,webhook_batches,webhook_attempts,contact_cards,contact_sync_seqs}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);
         EXECUTE pg_catalog.format(
             'CREATE POLICY own_rows ON privacybee.%I USING (user_id = privacybee.rls_member())', t);

@@ -58,7 +58,9 @@ CREATE TABLE privacybee.employees (
 CREATE INDEX employees_person ON privacybee.employees (person_id, company_id);
 
 -- Bearer tokens, stored as SHA-256 of the plaintext. Looked up by hash, so the hash leads
--- the key; user_id is NULL for service tokens (telephony provider).
+-- the key; user_id is NULL for service tokens (telephony provider). grant_id: the OAuth
+-- grant an access token was issued under (75_oauth.sql adds its foreign key), NULL for
+-- the tokens issue_token() gives a member's own app.
 CREATE TABLE privacybee.tokens (
     token_hash bytea PRIMARY KEY,
     user_id    bigint REFERENCES privacybee.people ON DELETE CASCADE,
@@ -66,6 +68,7 @@ CREATE TABLE privacybee.tokens (
     expires_at timestamptz NOT NULL,
     revoked    boolean NOT NULL DEFAULT false,
     created    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    grant_id   bigint,
     -- the provider's scope is a service token's alone, never on a member's (SPEC §2)
     CONSTRAINT tokens_lookup_scope_is_the_services CHECK (
         CASE WHEN user_id IS NULL THEN scopes = '{buzz:lookup}'
