@@ -365,11 +365,13 @@ def _sharded_sql(query, args, tables):
     results = [_on(k, query, args) for k in shards]
     if results[0] is None:
         return None
-    head = re.match(r"\s*SELECT\s+(count|max)\(", query, re.I)
+    head = re.match(r"\s*SELECT\s+(count|sum|max)\(", query, re.I)
     if head and all(len(r) == 1 and len(r[0]) == 1 for r in results):
         values = [r[0][0] for r in results if r[0][0] is not None]
         if head.group(1).lower() == "count":
             return [(sum(values),)]
+        if head.group(1).lower() == "sum":
+            return [(sum(values) if values else None,)]
         return [(max(values) if values else None,)]
     return [row for r in results for row in r]
 
@@ -404,6 +406,13 @@ def _proxy_lacks(query):
             cur.execute("SELECT proname FROM pg_catalog.pg_proc WHERE pronamespace = 'privacybee'::regnamespace")
             _proxy_functions = {name for (name,) in cur.fetchall()}
     return not called <= _proxy_functions
+
+
+def every_database():
+    """The harness's autocommit connections to every database holding rows: each shard's in
+    the sharded layout, else the one database. For state that is each database's own (a
+    sequence: a shard's ids are its own series, docs/sharding.md)."""
+    return [shard_db(k) for k in range(SHARDS)] if SHARDS else [db()]
 
 
 def member_shard(uid):

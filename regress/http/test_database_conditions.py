@@ -5,22 +5,33 @@ field with no advice to retry."""
 import urllib.parse
 import uuid
 
-from harness import ApiTest, fresh_phone, member, service_token, sql, sql1, unique
+from harness import ApiTest, every_database, fresh_phone, give_buzz_number, member, service_token, sql, sql1, unique
 
 TOP = 2 ** 63 - 1
 
 
 class TestSequenceExhausted(ApiTest):
-    """setval(seq, 2^63-1) makes the next nextval() raise 2200H: 503, nothing written."""
+    """setval(seq, 2^63-1) makes the next nextval() raise 2200H: 503, nothing written.
+    The sequence is set where it lives: in the sharded layout on every shard (each shard's
+    series is its own, docs/sharding.md; a route may run on more than one, shard=all), and
+    each gets its own value back."""
 
     def exhausted(self, seq, request, table):
-        last, called = sql(f"SELECT last_value, is_called FROM privacybee.{seq}")[0]
+        saved = []
+        for conn in every_database():
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT last_value, is_called FROM privacybee.{seq}")
+                saved.append((conn, *cur.fetchone()))
         before = sql1(f"SELECT count(*) FROM privacybee.{table}")
-        sql("SELECT setval(%s, %s, true)", f"privacybee.{seq}", TOP)
         try:
+            for conn, _, _ in saved:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT setval(%s, %s, true)", (f"privacybee.{seq}", TOP))
             r = request()
         finally:
-            sql("SELECT setval(%s, %s, %s)", f"privacybee.{seq}", last, called)
+            for conn, last, called in saved:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT setval(%s, %s, %s)", (f"privacybee.{seq}", last, called))
         err = self.assertError(r, 503)
         self.assertIn("no more ids", err["message"])
         self.assertIsNone(r.header("Retry-After"))   # a retry cannot help
@@ -30,9 +41,7 @@ class TestSequenceExhausted(ApiTest):
         uid, token = member(phone=fresh_phone())
         other, _ = member()
         contact = self.req("POST", "/contacts/sync", token, body=[{"display_name": "Old"}]).json[0]["id"]
-        buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, buzz)
+        buzz = give_buzz_number(uid)   # of uid's shard's part of the pool: trust-lookup runs there
         service = service_token()
         lookup = ("/apps/buzz/trust-lookup?" + urllib.parse.urlencode(
             {"number_code": 1, "number": buzz[2:], "inbound_code": 1, "inbound": fresh_phone()[2:]}))
