@@ -402,7 +402,8 @@ def nginx_limits(routes):
 SHARD_HASH = {"any": "ANY",
               "member": "privacybee.token_shard(token)",
               "call": "privacybee.call_shard_key(params, body)",
-              "team": "privacybee.team_shard(token, body)"}
+              "team": "privacybee.team_shard(token, body)",
+              "grant": "privacybee.grant_shard(body)"}
 
 
 def proxy_routes_sql(routes):
@@ -447,10 +448,16 @@ def proxy_routes_sql(routes):
                                         "true)), ", 1)
         else:
             shard_args, pass_names, shard_names = args.replace(" DEFAULT NULL", ""), names, names
+        # a file body is no JSON to find teamId in: the route's JSON part is
+        key = ("privacybee.team_shard_of_parts(token, params)" if image and r.shard == "team"
+               else SHARD_HASH.get(r.shard))
         out.append(f"-- {route_comment(routes, f)}")
         if r.shard == "all":
-            # every shard runs it and says which it is; the answer is a success if any
-            # shard's is, the token's member's shard's first (a service token's: any)
+            # every shard runs it and says which it is; the answer is a 401 if any shard's
+            # is (a token not known on every shard — an OAuth client's, which lives on its
+            # member's shard with its grant — is not one a route that runs on every shard
+            # may act on: the others would skip their part), else a success if any shard's
+            # is, the token's member's shard's first (a service token's: any)
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args},\n"
                 f"    OUT status integer, OUT headers text, OUT answer {answer}, OUT shard text)\n"
@@ -462,14 +469,15 @@ def proxy_routes_sql(routes):
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE sql AS $$\n"
                 f"    SELECT r.status, r.headers, r.answer FROM privacybee_shards.{f}({pass_names}) AS r\n"
-                f"     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC\n"
+                f"     ORDER BY r.status = 401 DESC, r.status < 300 DESC,\n"
+                f"              r.shard = privacybee.token_partition(token)::text DESC\n"
                 f"     LIMIT 1\n$$;\n")
         elif r.then:
             # the then= function writes (on every shard): not for a HEAD
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
-                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n"
                 f"    SELECT * FROM privacybee.{f}({shard_names});\n$$;\n"
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE plpgsql AS $$\nDECLARE\n    r {result};\nBEGIN\n"
@@ -480,7 +488,7 @@ def proxy_routes_sql(routes):
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
-                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n"
                 f"    SELECT * FROM privacybee.{f}({shard_names});\n$$;\n"
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE sql AS $$\n"
@@ -489,7 +497,7 @@ def proxy_routes_sql(routes):
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
-                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n$$;\n")
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n$$;\n")
     return "\n".join(out)
 
 

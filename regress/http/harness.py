@@ -357,6 +357,17 @@ def _sharded_sql(query, args, tables):
     verb = query.lstrip().split(None, 1)[0].upper()
     shards = range(SHARDS)
     if tables <= _reference:
+        if verb == "SELECT" and "tokens" in tables:
+            # an OAuth client's access token is its member's row, on their shard only
+            # (docs/sharding.md): every shard's rows, each once, shard 0's first
+            rows, seen = [], set()
+            for k in shards:
+                for row in _on(k, query, args):
+                    key = repr(row)
+                    if key not in seen:
+                        seen.add(key)
+                        rows.append(row)
+            return rows
         if verb == "SELECT":
             return _on(0, query, args)
         return [_on(k, query, args) for k in shards][0]

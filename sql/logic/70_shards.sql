@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION privacybee.reference_tables()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT '{people,companies,company_phones,employees,buzz_numbers,tokens}'::text[]
+    SELECT '{people,companies,company_phones,employees,buzz_numbers,tokens,oauth_clients}'::text[]
 $$;
 COMMENT ON FUNCTION privacybee.reference_tables() IS
     'the tables every shard holds alike (reference data); all others hold member-owned rows';
@@ -85,7 +85,7 @@ RETURNS TABLE (shard integer, table_name text, digest text)
 LANGUAGE sql STABLE AS $$
     SELECT privacybee.shard_index(), 'people', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
                pg_catalog.concat_ws('|', id, first_name, middle_name, last_name, avatar, phone_raw,
-                                    phone_e164, e2e_hash, e2e_id, public_key), E'\n' ORDER BY id), ''))
+                                    phone_e164, e2e_hash, e2e_id, public_key, team_of), E'\n' ORDER BY id), ''))
       FROM privacybee.people
     UNION ALL
     SELECT privacybee.shard_index(), 'companies', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
@@ -108,6 +108,14 @@ LANGUAGE sql STABLE AS $$
                pg_catalog.concat_ws('|', pg_catalog.encode(token_hash, 'hex'), user_id, scopes, revoked),
                E'\n' ORDER BY token_hash), ''))
       FROM privacybee.tokens
+     -- an OAuth client's access token is its member's row, on the member's shard with its
+     -- grant (tokens_grant_fkey; the grant revokes it there): not reference data
+     WHERE grant_id IS NULL
+    UNION ALL
+    SELECT privacybee.shard_index(), 'oauth_clients', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', client_id, name, pg_catalog.encode(secret_hash, 'hex'),
+                                    redirect_uris, scopes), E'\n' ORDER BY client_id), ''))
+      FROM privacybee.oauth_clients
 $$;
 COMMENT ON FUNCTION privacybee.reference_digest() IS
     'a digest of each reference table, to prove every shard holds the same (sql/proxy reference_digests())';

@@ -69,7 +69,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_trust_request_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -96,7 +97,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -299,7 +301,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_activity_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -332,7 +335,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_encryption(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -357,7 +361,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_get(token text, arg tex
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.scroll: Contacts+: every contact, by id, a page at a time (tombstones with includeDeletedContacts) (scope contacts:read; route registry api/routes)
@@ -365,7 +369,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_scroll(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.search: Contacts+: the contacts a full-text query finds (and the tags named), by relevance (scope contacts:read; route registry api/routes)
@@ -373,7 +377,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_search(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)
@@ -381,7 +385,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.update: Contacts+: update a contact at its etag (or resolveConflicts) (scope contacts:write; route registry api/routes)
@@ -389,7 +393,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.delete: Contacts+: delete a contact at its etag (a tombstone stays) (scope contacts:write; route registry api/routes)
@@ -397,7 +401,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.manageTags: Contacts+: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)
@@ -405,7 +409,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_manage_tags(token text,
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.uploadPhoto: Contacts+: a contact's photo, as multipart/form-data (an image part and a contact.json part) (scope contacts:write; route registry api/routes)
@@ -413,7 +417,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_upload_photo(token text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard_of_parts(token, params);
 $$;
 
 -- POST /api/v1/contacts.changeOwner: Contacts+: set or clear the owner (an employee) of a team's contacts (scope teams.contacts.write; route registry api/routes)
@@ -421,7 +425,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_change_owner(token text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.get: Contacts+: tags by id (scope tags.read; route registry api/routes)
@@ -429,7 +433,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_get(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.scroll: Contacts+: every tag, by id, a page at a time (scope tags.read; route registry api/routes)
@@ -437,7 +441,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_scroll(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.create: Contacts+: create a tag (or the one of that name) (scope tags.write; route registry api/routes)
@@ -445,7 +449,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_create(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.update: Contacts+: rename a tag at its etag (or resolveConflicts) (scope tags.write; route registry api/routes)
@@ -453,7 +457,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.delete: Contacts+: delete a tag at its etag, from its contacts too (scope tags.write; route registry api/routes)
@@ -461,7 +465,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_delete(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)
@@ -477,7 +481,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get(token text, arg tex
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.search: Contacts+: my webhooks by part of their URL and by trigger, oldest first (scope webhooks:read; route registry api/routes)
@@ -485,7 +489,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_search(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.create: Contacts+: create a webhook (its signing secret in this answer only) (scope webhooks:write; route registry api/routes)
@@ -493,7 +497,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_create(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.delete: Contacts+: delete a webhook, with what it had not delivered (scope webhooks:write; route registry api/routes)
@@ -501,7 +505,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_delete(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.getBatches: Contacts+: a webhook's batches of the last 14 days (scope webhooks:read; route registry api/routes)
@@ -509,7 +513,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get_batches(token text,
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.getTriggers: Contacts+: the triggers a webhook may name (scope webhooks:read; route registry api/routes)
@@ -525,7 +529,7 @@ CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_consent(read_only boolean
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.call_shard_key(params, body);
+    RUN ON privacybee.token_shard(token);
     SELECT * FROM privacybee.api_oauth_consent((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_consent(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
@@ -539,83 +543,39 @@ CREATE OR REPLACE FUNCTION privacybee.api_oauth_authorize(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.call_shard_key(params, body);
+    RUN ON privacybee.token_shard(token);
 $$;
 
 -- POST /oauth/token: OAuth 2.0 token endpoint (RFC 6749): a code (with its PKCE verifier) or a refresh token for new tokens (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_token(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_token(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_token(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_token(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /oauth/revoke: revoke an access token, or a refresh token and its whole grant (RFC 7009) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_revoke(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_revoke(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_revoke(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_revoke(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /v3/oauth.exchangeAuthCode: Contacts+: a code for an access token and a refresh token (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_exchange_code(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_exchange_code(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_exchange_code(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_exchange_code(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /v3/oauth.refreshToken: Contacts+: a refresh token for a new access token (and the next refresh token) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_refresh(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_refresh(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_refresh(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_refresh(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)
