@@ -176,10 +176,17 @@ setup_database() {
         # gives them: README's examples use them all) and the telephony service; only
         # hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
-            ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
+            # Ada's id and the scopes are read where the tables and the registry are (with
+            # SHARDS, shard 0: people are reference data; the proxy has neither), the token
+            # issued where an operator issues one (the proxy writes it to every shard)
+            local ada_scopes ext_db=$db
+            [ -f "$dir/shards" ] && ext_db=${db}_shard_0
+            ada_scopes=$(psql_on "$ext_db" -U postgres -At -c "SELECT id || ' ' ||
                 ARRAY(SELECT s.scope FROM privacybee.scopes() AS s
-                       WHERE s.holder IN ('member', 'app') ORDER BY 1), '365 days')
-                FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
+                       WHERE s.holder IN ('member', 'app') ORDER BY 1)::text
+                FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1")
+            ( umask 077; psql_db -U postgres -At \
+                -c "SELECT privacybee.issue_token(${ada_scopes%% *}, '${ada_scopes#* }', '365 days')" \
                 > "$dir/demo-token" )
         fi
         if [ ! -s "$dir/service-token" ]; then
