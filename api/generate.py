@@ -483,7 +483,7 @@ def proxy_routes_sql(routes):
                 f"RETURNS {result}\nLANGUAGE plpgsql AS $$\nDECLARE\n    r {result};\nBEGIN\n"
                 f"    r := privacybee_shards.{f}({pass_names});\n"
                 f"    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN\n"
-                f"        PERFORM privacybee.{r.then}(token, r);\n    END IF;\n    RETURN r;\nEND\n$$;\n")
+                f"        PERFORM privacybee.{r.then}(token, body, r);\n    END IF;\n    RETURN r;\nEND\n$$;\n")
         elif head:
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"

@@ -33,14 +33,22 @@ COMMENT ON FUNCTION privacybee.token_partition(text) IS
 
 -- team: a team's rows live on the team's shard (SPEC §10: owned by the team, keyed by
 -- its id); a request that names no team is the member's.
+-- The team a request's body names (its teamId, a number or a string of digits); NULL if none.
+CREATE OR REPLACE FUNCTION privacybee.body_team(body jsonb)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(body -> 'teamId') IN ('number', 'string')
+                     AND (body ->> 'teamId') ~ '^[1-9][0-9]{0,17}$'
+                THEN (body ->> 'teamId')::bigint END
+$$;
+COMMENT ON FUNCTION privacybee.body_team(jsonb) IS
+    'the team (company id) a request body names by teamId; NULL when none';
+
 CREATE OR REPLACE FUNCTION privacybee.team_shard(token text, body jsonb)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT COALESCE(pg_catalog.hashint8(
-        CASE WHEN pg_catalog.jsonb_typeof(body -> 'teamId') IN ('number', 'string')
-                  AND (body ->> 'teamId') ~ '^[1-9][0-9]{0,17}$'
-             THEN (body ->> 'teamId')::bigint
-             ELSE privacybee.token_member(token) END), 0)
+    SELECT COALESCE(pg_catalog.hashint8(COALESCE(privacybee.body_team(body),
+                                                 privacybee.token_member(token))), 0)
 $$;
 COMMENT ON FUNCTION privacybee.team_shard(text, jsonb) IS
     'shard key of a team route: the hash of the teamId in the body, else of the token''s member';
@@ -339,7 +347,7 @@ COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
 -- every heartbeat that shows a number, so a broadcast that failed is repaired by the
 -- member's next heartbeat. SECURITY DEFINER: the shards' buzz_number_taken is no API
 -- role's to call.
-CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, answer privacybee.http_response)
+CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, body jsonb, answer privacybee.http_response)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -356,8 +364,47 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION privacybee.announce_buzz_number(text, privacybee.http_response) IS
+COMMENT ON FUNCTION privacybee.announce_buzz_number(text, jsonb, privacybee.http_response) IS
     'tells every shard the Buzz number a member''s shard gave them (after each heartbeat that shows one)';
+
+-- ---- a team's contact phones, copied from the team's shard to every other -----------------
+-- (sql/logic/70_shards.sql, "a team's contact phones, copied to every shard")
+
+CREATE OR REPLACE FUNCTION privacybee_shards.team_copy(company_id bigint)
+RETURNS jsonb
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(company_id);
+    SELECT privacybee.team_copy(company_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_team_copy(company_id bigint, snap jsonb)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_team_copy(company_id, snap);
+$$;
+
+-- After a write to a team's contacts (api/routes then=): the team's contact phones, read
+-- again on the team's shard (an answer is never believed), copied to every other shard,
+-- whose employees of the team trust by them. SECURITY DEFINER: the shards' put_team_copy
+-- is no API role's to call. Runs after every such write, so a copy a failed broadcast
+-- left behind is repaired by the team's next one.
+CREATE OR REPLACE FUNCTION privacybee.announce_team_contacts(token text, body jsonb, answer privacybee.http_response)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    team bigint := privacybee.body_team(body);
+BEGIN
+    IF answer.status <> 200 OR team IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM privacybee_shards.put_team_copy(team, privacybee_shards.team_copy(team));
+END
+$$;
+COMMENT ON FUNCTION privacybee.announce_team_contacts(text, jsonb, privacybee.http_response) IS
+    'copies a team''s contact phones from its shard to every other (after each write to them)';
 
 -- privacybee-fcgi asks this when it refuses a request itself, so that token errors come
 -- first (sql/logic/10_core.sql); any shard can answer, since tokens are on every shard
@@ -496,12 +543,14 @@ BEGIN
                               'privacybee.token_shard(text)'::regprocedure,
                               'privacybee.token_partition(text)'::regprocedure,
                               'privacybee.team_shard(text, jsonb)'::regprocedure,
+                              'privacybee.body_team(jsonb)'::regprocedure,
                               'privacybee.team_shard_of_parts(text, jsonb)'::regprocedure,
                               'privacybee.grant_shard(jsonb)'::regprocedure,
                               'privacybee.secret_member(text)'::regprocedure,
                               'privacybee.shard_count()'::regprocedure,
                               'privacybee.call_shard_key(jsonb, jsonb)'::regprocedure,
-                              'privacybee.announce_buzz_number(text, privacybee.http_response)'::regprocedure) LOOP
+                              'privacybee.announce_buzz_number(text, jsonb, privacybee.http_response)'::regprocedure,
+                              'privacybee.announce_team_contacts(text, jsonb, privacybee.http_response)'::regprocedure) LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role_name);
     END LOOP;
 END

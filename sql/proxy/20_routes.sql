@@ -266,7 +266,7 @@ DECLARE
 BEGIN
     r := privacybee_shards.api_heartbeat(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match);
     IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
-        PERFORM privacybee.announce_buzz_number(token, r);
+        PERFORM privacybee.announce_buzz_number(token, body, r);
     END IF;
     RETURN r;
 END
@@ -341,11 +341,23 @@ LANGUAGE sql AS $$
 $$;
 
 -- DELETE /apps/buzz/clear: remove my activity and blocked-call log (development only) (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
-RETURNS privacybee.http_response
+CREATE OR REPLACE FUNCTION privacybee_shards.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
+    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
+RETURNS SETOF record
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON ALL;
+    SELECT s AS status, h AS headers, b AS answer,
+           pg_catalog.current_setting('privacybee.shard', true) AS shard
+      FROM privacybee.api_buzz_clear(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_buzz_clear(token, arg, params, body, if_match, if_none_match) AS r
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- POST /api/v1/account.get: Contacts+: my account (name, phone, the companies I work for) (scope account.read; route registry api/routes)
@@ -381,27 +393,69 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_create(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_create(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.update: Contacts+: update a contact at its etag (or resolveConflicts) (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_update(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_update(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.delete: Contacts+: delete a contact at its etag (a tombstone stays) (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_delete(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_delete(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.manageTags: Contacts+: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)

@@ -16,3 +16,12 @@ ALTER TABLE privacybee.contacts
 -- what deleting a person looks up (ON DELETE SET NULL): only team contacts have them
 CREATE INDEX contacts_owned_by ON privacybee.contacts (owned_by) WHERE owned_by IS NOT NULL;
 CREATE INDEX contacts_shared_by ON privacybee.contacts (shared_by) WHERE shared_by IS NOT NULL;
+
+-- The sharded layout (docs/sharding.md): a team's rows live on the team's shard, and its
+-- contacts' phones are copied to every other shard, whose employees trust by them (SPEC
+-- §10). version counts the changes of the team's contact phones on the team's shard; a
+-- copy is replaced only by a newer one (put_team_copy()). Unused on one database.
+CREATE TABLE privacybee.team_copies (
+    company_id bigint PRIMARY KEY REFERENCES privacybee.companies ON DELETE CASCADE,
+    version    bigint NOT NULL
+);
