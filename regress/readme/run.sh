@@ -44,12 +44,12 @@ awk '/^```sh$/ {on = 1; block = ""; next}
 # becomes the stack's. People's ids are the same in both layouts (drawn once).
 if [ -f "$stack/shards" ]; then
     ada_shard=$( . "$stack/env"; psql -X -At -d "${PGDATABASE}_shard_0" -c "SELECT privacybee.member_shard(id, $(cat "$stack/shards"))
-                 FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1")
-    python3 - "$work/run/examples.sh" "$ada_shard" <<'EOF'
+                 || ' ' || privacybee.id_stride() FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1")
+    python3 - "$work/run/examples.sh" $ada_shard <<'EOF'
 import re, sys
-path, shard = sys.argv[1], int(sys.argv[2])
+path, shard, stride = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def sharded(n):                       # the n-th id of the shard's series (become_shard
-    return str(int(n) * 1024 + shard + 1)   # starts it past 1024, above any id drawn before)
+    return str(int(n) * stride + shard + 1)   # starts it past the stride, above any drawn before)
 def ids(m):
     return m.group(1) + re.sub(r"\d+", lambda d: sharded(d.group(0)), m.group(2))
 text = open(path).read()
