@@ -234,3 +234,5 @@ END
 $$;
 COMMENT ON FUNCTION privacybee.put_team_copy(bigint, jsonb) IS
     'makes this shard''s copy of a team''s contact phones the team''s shard''s (unless it is as new); true when it changed';
+COMMENT ON TABLE privacybee.team_copies IS
+    'the version of each team''s contact phones: counted on the team''s shard, the one of its copy on every other (sharded layout only)';
