@@ -402,14 +402,23 @@ def nginx_limits(routes):
 SHARD_HASH = {"any": "ANY",
               "member": "privacybee.token_shard(token)",
               "call": "privacybee.call_shard_key(params, body)",
-              "team": "privacybee.team_shard(token, body)"}
+              "team": "privacybee.team_shard(token, body)",
+              "grant": "privacybee.grant_shard(body)"}
 
 
 def proxy_routes_sql(routes):
     """The proxy database's route functions: one per api_* function, same signature, run
-    by PL/Proxy on the shard its key picks (docs/sharding.md)."""
+    by PL/Proxy on the shard its key picks (docs/sharding.md).
+
+    A function that serves a GET is also HEAD's, which privacybee-fcgi calls in a read-only
+    transaction (fcgi/db.c) so that HEAD writes nothing. A shard's transaction is PL/Proxy's
+    own and not read-only, so the proxy passes the state along: such a function is a SQL
+    function calling a PL/Proxy one with the proxy's transaction_read_only as its first
+    argument, and the shard's call sets its own transaction read-only first when it is on
+    (the token's argument is a subquery that runs before the function, as in fcgi/db.c)."""
     out = [f"-- Route functions of the PL/Proxy proxy database: each runs on the shard its key picks.\n"
            f"-- {GENERATED}\n-- (shard=, then=; the keys' hashes are sql/proxy/00_proxy.sql's).\n"]
+    get_functions = {r.function for r in routes if r.method == "GET" and r.function}
     done = set()
     for r in routes:
         if not r.function or r.function in done:
@@ -427,38 +436,68 @@ def proxy_routes_sql(routes):
                  "token, arg, params, body, if_match, if_none_match")
         result = "privacybee.http_binary_response" if r.bytes_answer else "privacybee.http_response"
         answer = "bytea" if r.bytes_answer else "text"
+        head = f in get_functions
+        # what the proxy passes (its transaction's read-only state first, for HEAD), and
+        # what the shard calls with it
+        if head:
+            shard_args = "read_only boolean, " + args.replace(" DEFAULT NULL", "")
+            pass_names = "pg_catalog.current_setting('transaction_read_only')::boolean, " + names
+            shard_names = names.replace("token, ", "(SELECT token FROM pg_catalog.set_config("
+                                        "'transaction_read_only', CASE WHEN read_only THEN 'on' "
+                                        "ELSE pg_catalog.current_setting('transaction_read_only') END, "
+                                        "true)), ", 1)
+        else:
+            shard_args, pass_names, shard_names = args.replace(" DEFAULT NULL", ""), names, names
+        # a file body is no JSON to find teamId in: the route's JSON part is
+        key = ("privacybee.team_shard_of_parts(token, params)" if image and r.shard == "team"
+               else SHARD_HASH.get(r.shard))
         out.append(f"-- {route_comment(routes, f)}")
         if r.shard == "all":
-            # every shard runs it and says which it is; the answer is a success if any
-            # shard's is, the token's member's shard's first (a service token's: any)
+            # every shard runs it and says which it is; the answer is a 401 if any shard's
+            # is (a token not known on every shard — an OAuth client's, which lives on its
+            # member's shard with its grant — is not one a route that runs on every shard
+            # may act on: the others would skip their part), else a success if any shard's
+            # is, the token's member's shard's first (a service token's: any)
             out.append(
-                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args.replace(' DEFAULT NULL', '')},\n"
+                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args},\n"
                 f"    OUT status integer, OUT headers text, OUT answer {answer}, OUT shard text)\n"
                 f"RETURNS SETOF record\nLANGUAGE plproxy AS $$\n"
                 f"    CLUSTER 'privacybee_shards';\n    RUN ON ALL;\n"
                 f"    SELECT s AS status, h AS headers, b AS answer,\n"
                 f"           pg_catalog.current_setting('privacybee.shard', true) AS shard\n"
-                f"      FROM privacybee.{f}({names}) AS r(s, h, b);\n$$;\n"
+                f"      FROM privacybee.{f}({shard_names}) AS r(s, h, b);\n$$;\n"
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE sql AS $$\n"
-                f"    SELECT r.status, r.headers, r.answer FROM privacybee_shards.{f}({names}) AS r\n"
-                f"     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC\n"
+                f"    SELECT r.status, r.headers, r.answer FROM privacybee_shards.{f}({pass_names}) AS r\n"
+                f"     ORDER BY r.status = 401 DESC, r.status < 300 DESC,\n"
+                f"              r.shard = privacybee.token_partition(token)::text DESC\n"
                 f"     LIMIT 1\n$$;\n")
         elif r.then:
+            # the then= function writes (on every shard): not for a HEAD
             out.append(
-                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({args})\n"
+                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
-                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n"
-                f"    SELECT * FROM privacybee.{f}({names});\n$$;\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n"
+                f"    SELECT * FROM privacybee.{f}({shard_names});\n$$;\n"
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE plpgsql AS $$\nDECLARE\n    r {result};\nBEGIN\n"
-                f"    r := privacybee_shards.{f}({names});\n"
-                f"    PERFORM privacybee.{r.then}(token, r);\n    RETURN r;\nEND\n$$;\n")
+                f"    r := privacybee_shards.{f}({pass_names});\n"
+                f"    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN\n"
+                f"        PERFORM privacybee.{r.then}(token, body, r);\n    END IF;\n    RETURN r;\nEND\n$$;\n")
+        elif head:
+            out.append(
+                f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"
+                f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n"
+                f"    SELECT * FROM privacybee.{f}({shard_names});\n$$;\n"
+                f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
+                f"RETURNS {result}\nLANGUAGE sql AS $$\n"
+                f"    SELECT * FROM privacybee_shards.{f}({pass_names})\n$$;\n")
         else:
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee.{f}({args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
-                f"    CLUSTER 'privacybee_shards';\n    RUN ON {SHARD_HASH[r.shard]};\n$$;\n")
+                f"    CLUSTER 'privacybee_shards';\n    RUN ON {key};\n$$;\n")
     return "\n".join(out)
 
 

@@ -34,7 +34,7 @@ PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 #   all     every shard runs it, each keeping the rows of its own members; the answer is
 #           a success if any shard's is, the token's member's shard's first
 #   any     any one shard: the route reads no member's rows (capabilities, a redirect)
-SHARD_KEYS = ("member", "call", "team", "all", "any")
+SHARD_KEYS = ("member", "call", "team", "grant", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # a segment of a literal prefix and a placeholder: a team's address book, team-{id}
 PREFIXED = re.compile(r"[A-Za-z0-9._~-]+-(\{id\})")
@@ -234,7 +234,9 @@ def check(routes, declared):
             if holder is None:
                 raise RegistryError(f"line {r.line}: a route without a token must say how the sharded "
                                     f"layout routes it (shard=KEY, docs/sharding.md)")
-            r.shard = "member" if holder == "member" else "call"
+            # a member's token (its own app's scopes included: oauth:authorize) routes by
+            # its member; only the service's token has none, and routes by the call
+            r.shard = "call" if holder == "service" else "member"
         if r.function and shards.setdefault(r.function, (r.shard, r.then)) != (r.shard, r.then):
             raise RegistryError(f"line {r.line}: {r.function} is given two shard keys or then= functions")
         if (r.method, r.path) in seen:

@@ -119,6 +119,7 @@ TeamAccount(Datum *values, Oid *types)
 		spi_exec(spi_plan(&make_plan,
 						  "INSERT INTO privacybee.people (first_name, last_name, team_of) "
 						  "SELECT c.name, '', c.id FROM privacybee.companies c WHERE c.id = $1 "
+						  "AND privacybee.shard_count() = 1 "
 						  "ON CONFLICT (team_of) DO NOTHING", 1, types),
 				 values, NULL, false, 0, SPI_OK_INSERT);
 	}
@@ -129,11 +130,14 @@ TeamAccount(Datum *values, Oid *types)
  * act_for_team(team_id bigint) → bigint: when the member the transaction acts for works
  * for company team_id (SPEC §10: a team), the transaction acts for the team's account from
  * now on, whose id it returns; the account (a people row whose team_of is the company) is
- * made on the team's first use. A read-only transaction cannot make it: before the
- * team's first use it acts for no account and returns 0 (the team has no rows yet, and
- * none are seen). Anything else — no member acting, another company, no such company, a
- * NULL — is PT404 naming teamId, and the scope is left as it was: fails closed. The
- * employee's own id must be read before (rls_member()), if the caller needs it.
+ * made on the team's first use — on one database: a shard of the sharded layout has it from
+ * the company's creation (put_team_account(), docs/sharding.md), and never makes one itself
+ * (its own id would be another person's: people ids are drawn on shard 0). A read-only
+ * transaction cannot make it: before the team's first use it acts for no account and
+ * returns 0 (the team has no rows yet, and none are seen). Anything else — no member
+ * acting, another company, no such company, a NULL — is PT404 naming teamId, and the scope
+ * is left as it was: fails closed. The employee's own id must be read before
+ * (rls_member()), if the caller needs it.
  */
 PG_FUNCTION_INFO_V1(act_for_team);
 Datum

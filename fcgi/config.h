@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "delivery.h"
+
 typedef struct Config
 {
 	const char *socket_path;	/* unix socket nginx connects to */
@@ -23,8 +25,11 @@ typedef struct Config
 	size_t		provider_secret_len;
 	const char *public_url;		/* scheme://host[:port] the provider calls; NULL: from
 								 * the request's scheme and Host */
-	const char *delivery_dsn;	/* the webhook delivery process's connection string;
-								 * NULL or "": no delivery process (delivery.c) */
+	const char *delivery_dsns[DELIVERY_MAX_DSNS];	/* one webhook delivery process per
+													 * database whose outbox it delivers
+													 * (a shard each, docs/sharding.md);
+													 * "" dropped; none: no delivery */
+	int			delivery_dsn_count;
 	int			delivery_threads;	/* its senders, one connection each */
 } Config;
 

@@ -36,6 +36,14 @@
  *         connection was idle before it was sent: the server ends the session at a FATAL
  *         and runs nothing it received after the call the FATAL interrupted, and a call's
  *         results are flushed ahead of a FATAL (so a FATAL first means it produced none).
+ *       But not the call a FATAL interrupted when the database is a PL/Proxy proxy (the
+ *       sharded layout, docs/sharding.md): there the FATAL ends only the proxy's session.
+ *       The call it interrupted may already run on a shard, in a transaction of the
+ *       shard's own that PL/Proxy neither cancels nor ties to the proxy's (no two-phase
+ *       commit), and commits there once it gets what it waits for. Sending it again could
+ *       run it twice; so it is answered 503 like any call that may have committed. The
+ *       calls queued behind it never reached a shard, and are sent again as on one
+ *       database. Connect asks the database which it is.
  *     A call whose result arrived but not its Sync's reply may have committed (if the
  *     session ended between the two): it is answered 503, like every call in flight when
  *     the connection breaks any other way (it closed without a word, a crash while the
@@ -71,7 +79,7 @@ typedef enum CallState
 {
 	CALL_WAITING,
 	CALL_ANSWERED,				/* result is the answer (a row or the call's own error) */
-	CALL_RETRY,					/* certainly not committed: send again, once */
+	CALL_RETRY,					/* certainly without effect: send again, once */
 	CALL_FAILED					/* may have committed: 503, never repeated */
 } CallState;
 
@@ -98,6 +106,7 @@ typedef struct Conn
 	Call	   *tail;
 	atomic_int	in_flight;		/* length of that list, read without the lock */
 	const char *dsn;			/* the primary's, or the standby's (--dsn-read) */
+	bool		runs_elsewhere; /* a PL/Proxy database: its calls run on other servers */
 } Conn;
 
 /* config.connections to the primary, then as many to the standby when there is one */
@@ -164,6 +173,27 @@ Prepare(PGconn *pg, const char *name, const char *sql, int nparams)
 		fprintf(stderr, "privacybee-fcgi: cannot prepare %s: %s", name, PQerrorMessage(pg));
 	PQclear(res);
 	return ok;
+}
+
+/*
+ * Does this database run its calls on other servers: is it a PL/Proxy proxy (the language
+ * is installed)? 1 yes, 0 no, -1 when it could not say. Asked at every connect, so that a
+ * database made a proxy (or no longer one) is seen without a restart of privacybee-fcgi.
+ */
+static int
+RunsCallsElsewhere(PGconn *pg)
+{
+	PGresult   *res = PQexec(pg, "SELECT EXISTS (SELECT FROM pg_catalog.pg_language "
+							 "WHERE lanname = 'plproxy')");
+	int			answer = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		answer = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	else
+		fprintf(stderr, "privacybee-fcgi: cannot tell whether the database is a proxy: %s",
+				PQerrorMessage(pg));
+	PQclear(res);
+	return answer;
 }
 
 static bool
@@ -270,8 +300,9 @@ Drop(Conn *c)
 			Pop(c, CALL_ANSWERED);
 		else if (k->result && IsFatal(k->result))
 		{
+			/* interrupted: rolled back here, but maybe not where a proxy sent it */
 			fatal = true;
-			Pop(c, CALL_RETRY);
+			Pop(c, c->runs_elsewhere ? CALL_FAILED : CALL_RETRY);
 		}
 		else if (k->interrupted)
 		{
@@ -293,11 +324,13 @@ static bool
 Connect(Conn *c)
 {
 	PGconn	   *pg = PQconnectdb(c->dsn);
+	int			elsewhere = -1;
 
 	c->doomed = false;
 	if (pg)
 		PQsetNoticeReceiver(pg, OnNotice, c);
-	if (PQstatus(pg) != CONNECTION_OK || !PrepareAll(pg) || c->doomed ||
+	if (PQstatus(pg) != CONNECTION_OK || (elsewhere = RunsCallsElsewhere(pg)) < 0 ||
+		!PrepareAll(pg) || c->doomed ||
 		!PQenterPipelineMode(pg) || PQsetnonblocking(pg, 1) != 0)
 	{
 		/* log the outage once, not once per request */
@@ -312,6 +345,7 @@ Connect(Conn *c)
 		fprintf(stderr, "privacybee-fcgi: %s reachable again\n",
 				c->dsn == config.dsn ? "database" : "standby (--dsn-read)");
 	c->pg = pg;
+	c->runs_elsewhere = elsewhere;
 	c->generation++;
 	pthread_cond_signal(&c->up);
 	WakeReader(c);

@@ -1,7 +1,8 @@
 /*
  * delivery.c — the webhook delivery process (SPEC §11, docs/webhooks.md).
  *
- * A child of the master like the workers (main.c starts it when --delivery-dsn is given
+ * A child of the master like the workers (main.c starts one per --delivery-dsn, each
+ * delivering one database's outbox — a shard's, in the sharded layout of docs/sharding.md —
  * and restarts it at once when it dies). It holds no business rule: which events form a
  * batch, when a batch is due, the backoff, giving up and the signature are the
  * database's (sql/logic/70_webhooks.sql). Its connections are the delivery role's, which
@@ -357,6 +358,7 @@ static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long work_generation;	/* bumped when batches may be claimable */
 static int	kick_pipe[2] = {-1, -1};	/* a sender finished an attempt: cut again */
+static const char *delivery_dsn;	/* the database this process delivers for */
 
 typedef struct Conn
 {
@@ -487,7 +489,7 @@ ConnectNow(Conn *c)
 {
 	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
 
-	c->conn = PQconnectStart(config.delivery_dsn);
+	c->conn = PQconnectStart(delivery_dsn);
 	if (c->conn == NULL || PQstatus(c->conn) == CONNECTION_BAD)
 		return false;
 	while (polling != PGRES_POLLING_OK)
@@ -718,12 +720,14 @@ SenderMain(void *arg)
 }
 
 void
-delivery_main(pid_t master)
+delivery_main(pid_t master, const char *dsn)
 {
 	sigset_t	stop_signals;
 	pthread_t	threads[DELIVERY_MAX_THREADS + 1];
 	int			n = config.delivery_threads + 1;
 	int			sig;
+
+	delivery_dsn = dsn;
 
 	/*
 	 * The master's death becomes a SIGTERM; it may have died before prctl(), and then we

@@ -15,7 +15,8 @@
  * Makefile as PRIVACYBEE_VERSION, so the extension and the front-end report one number.
  *
  * With --delivery-dsn it also runs the webhook delivery process (delivery.c), restarted at
- * once like a worker.
+ * once like a worker: one per --delivery-dsn given (the option repeats), since a process
+ * delivers one database's outbox and a sharded layout has one outbox per shard.
  *
  * With --twilio-auth-token-file the telephony routes answer only requests that carry a
  * valid X-Twilio-Signature (signature.c). The token is read from a file so that it shows
@@ -47,7 +48,8 @@ Config		config;				/* defaults, then the command line: ParseArgs */
 
 static volatile sig_atomic_t stop_requested;
 static pid_t workers[MAX_WORKERS];
-static pid_t delivery;			/* the webhook delivery process, 0: none */
+static pid_t delivery[DELIVERY_MAX_DSNS];	/* the delivery process of each
+												 * config.delivery_dsns[i], 0: none */
 
 static void
 OnStopSignal(int sig)
@@ -104,8 +106,9 @@ PrintUsage(FILE *out)
 			"                              checked with the token on F's first line\n"
 			"  --public-url URL            http(s)://host[:port] the provider calls (signatures\n"
 			"                              cover the full URL); default: the request's own\n"
-			"  --delivery-dsn CONNINFO     run the webhook delivery process, connecting so (a role\n"
-			"                              given privacybee.grant_delivery()); empty: none\n"
+			"  --delivery-dsn CONNINFO     run a webhook delivery process, connecting so (a role\n"
+			"                              given privacybee.grant_delivery()); repeat it for one\n"
+			"                              process per database (each shard); empty: none\n"
 			"  --delivery-threads N        its senders, one connection each (and one listening),\n"
 			"                              1-%d (default %d)\n"
 			"  -h, --help                  print this help and exit\n"
@@ -260,7 +263,14 @@ ParseArgs(int argc, char **argv)
 				config.public_url = optarg;
 				break;
 			case OPT_DELIVERY_DSN:
-				config.delivery_dsn = optarg;
+				if (optarg[0] == '\0')
+					break;		/* empty: none (a service file's unset variable) */
+				if (config.delivery_dsn_count == DELIVERY_MAX_DSNS)
+				{
+					fprintf(stderr, "privacybee-fcgi: at most %d --delivery-dsn\n", DELIVERY_MAX_DSNS);
+					exit(2);
+				}
+				config.delivery_dsns[config.delivery_dsn_count++] = optarg;
 				break;
 			case OPT_DELIVERY_THREADS:
 				config.delivery_threads = (int) NumberArg("--delivery-threads", optarg, 1,
@@ -350,7 +360,7 @@ StartWorker(int listen_fd)
 
 /* The webhook delivery process: the FastCGI socket is the workers' alone. */
 static pid_t
-StartDelivery(int listen_fd)
+StartDelivery(int listen_fd, const char *dsn)
 {
 	pid_t		master = getpid();
 	pid_t		pid = fork();
@@ -360,7 +370,7 @@ StartDelivery(int listen_fd)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		close(listen_fd);
-		delivery_main(master);
+		delivery_main(master, dsn);
 	}
 	if (pid < 0)
 		fprintf(stderr, "privacybee-fcgi: fork: %s\n", strerror(errno));
@@ -397,17 +407,17 @@ Supervise(int listen_fd)
 				sleep(1);
 			continue;
 		}
-		if (pid == delivery)
-		{
-			delivery = 0;
-			if (stop_requested)
-				continue;
-			fprintf(stderr, "privacybee-fcgi: delivery process %ld %s %d, restarting\n", (long) pid,
-					WIFSIGNALED(status) ? "killed by signal" : "exited with",
-					WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			delivery = StartDelivery(listen_fd);
-			continue;
-		}
+		for (int i = 0; i < config.delivery_dsn_count; i++)
+			if (delivery[i] == pid)
+			{
+				delivery[i] = 0;
+				if (stop_requested)
+					break;
+				fprintf(stderr, "privacybee-fcgi: delivery process %ld %s %d, restarting\n", (long) pid,
+						WIFSIGNALED(status) ? "killed by signal" : "exited with",
+						WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+				delivery[i] = StartDelivery(listen_fd, config.delivery_dsns[i]);
+			}
 		for (int i = 0; i < config.workers; i++)
 			if (workers[i] == pid)
 			{
@@ -428,13 +438,15 @@ StopWorkers(void)
 	for (int i = 0; i < config.workers; i++)
 		if (workers[i] > 0)
 			kill(workers[i], SIGTERM);
-	if (delivery > 0)
-		kill(delivery, SIGTERM);
+	for (int i = 0; i < config.delivery_dsn_count; i++)
+		if (delivery[i] > 0)
+			kill(delivery[i], SIGTERM);
 	for (int i = 0; i < config.workers; i++)
 		if (workers[i] > 0)
 			waitpid(workers[i], NULL, 0);
-	if (delivery > 0)
-		waitpid(delivery, NULL, 0);
+	for (int i = 0; i < config.delivery_dsn_count; i++)
+		if (delivery[i] > 0)
+			waitpid(delivery[i], NULL, 0);
 }
 
 int
@@ -461,8 +473,8 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < config.workers; i++)
 		workers[i] = StartWorker(listen_fd);
-	if (config.delivery_dsn && config.delivery_dsn[0])
-		delivery = StartDelivery(listen_fd);
+	for (int i = 0; i < config.delivery_dsn_count; i++)
+		delivery[i] = StartDelivery(listen_fd, config.delivery_dsns[i]);
 	WritePidFile();
 	fprintf(stderr, "privacybee-fcgi: %d workers x %d threads x %d connections on %s\n",
 			config.workers, config.threads, config.connections,

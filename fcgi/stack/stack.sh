@@ -176,10 +176,17 @@ setup_database() {
         # gives them: README's examples use them all) and the telephony service; only
         # hashes are stored
         if [ ! -s "$dir/demo-token" ]; then
-            ( umask 077; psql_db -U postgres -At -c "SELECT privacybee.issue_token(id,
+            # Ada's id and the scopes are read where the tables and the registry are (with
+            # SHARDS, shard 0: people are reference data; the proxy has neither), the token
+            # issued where an operator issues one (the proxy writes it to every shard)
+            local ada_scopes ext_db=$db
+            [ -f "$dir/shards" ] && ext_db=${db}_shard_0
+            ada_scopes=$(psql_on "$ext_db" -U postgres -At -c "SELECT id || ' ' ||
                 ARRAY(SELECT s.scope FROM privacybee.scopes() AS s
-                       WHERE s.holder IN ('member', 'app') ORDER BY 1), '365 days')
-                FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1" \
+                       WHERE s.holder IN ('member', 'app') ORDER BY 1)::text
+                FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1")
+            ( umask 077; psql_db -U postgres -At \
+                -c "SELECT privacybee.issue_token(${ada_scopes%% *}, '${ada_scopes#* }', '365 days')" \
                 > "$dir/demo-token" )
         fi
         if [ ! -s "$dir/service-token" ]; then
@@ -234,10 +241,16 @@ EOF
 start_fcgi() {
     local bin=${FCGI_BIN:-$top/fcgi/privacybee-fcgi}
     mkdir -p "$dir/fcgi"
-    local signing=() read_dsn=() delivery_db=$db
-    # the delivery process reads one database's outbox: with SHARDS, shard 0's (each
-    # shard's outbox needs a delivery process of its own: docs/sharding.md)
-    [ -f "$dir/shards" ] && delivery_db=${db}_shard_0
+    local signing=() read_dsn=() delivery=() delivery_dbs=("$db") k
+    # a delivery process reads one database's outbox: with SHARDS, one per shard
+    # (the outbox rows of a change are on its member's shard: docs/sharding.md)
+    if [ -f "$dir/shards" ]; then
+        delivery_dbs=()
+        for k in $(seq 0 $(($(cat "$dir/shards") - 1))); do delivery_dbs+=("${db}_shard_$k"); done
+    fi
+    for k in "${delivery_dbs[@]}"; do
+        delivery+=(--delivery-dsn "host=$dir/pg port=$pgport dbname=$k user=$delivery_role application_name=privacybee-delivery")
+    done
     [ -f "$dir/standby/data/PG_VERSION" ] &&
         read_dsn=(--dsn-read "host=$dir/standby port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi")
     [ -n "${TWILIO_AUTH_TOKEN_FILE:-}" ] && signing+=(--twilio-auth-token-file "$TWILIO_AUTH_TOKEN_FILE")
@@ -249,7 +262,7 @@ start_fcgi() {
         --pid-file "$dir/fcgi/master.pid"
         --dsn "host=$dir/pg port=$pgport dbname=$db user=$api_role application_name=privacybee-fcgi"
         ${read_dsn[@]+"${read_dsn[@]}"}
-        --delivery-dsn "host=$dir/pg port=$pgport dbname=$delivery_db user=$delivery_role application_name=privacybee-delivery")
+        "${delivery[@]}")
     # A running front-end is left as it is only when it runs with these very settings: a
     # start with others (signing on, more workers, another binary) restarts it and says so,
     # rather than keep the old ones silently.

@@ -368,6 +368,17 @@ def _sharded_sql(query, args, tables):
     verb = query.lstrip().split(None, 1)[0].upper()
     shards = range(SHARDS)
     if tables <= _reference:
+        if verb == "SELECT" and "tokens" in tables:
+            # an OAuth client's access token is its member's row, on their shard only
+            # (docs/sharding.md): every shard's rows, each once, shard 0's first
+            rows, seen = [], set()
+            for k in shards:
+                for row in _on(k, query, args):
+                    key = repr(row)
+                    if key not in seen:
+                        seen.add(key)
+                        rows.append(row)
+            return rows
         if verb == "SELECT":
             return _on(0, query, args)
         return [_on(k, query, args) for k in shards][0]
@@ -376,13 +387,86 @@ def _sharded_sql(query, args, tables):
     results = [_on(k, query, args) for k in shards]
     if results[0] is None:
         return None
-    head = re.match(r"\s*SELECT\s+(count|max)\(", query, re.I)
+    head = re.match(r"\s*SELECT\s+(count|sum|max)\(", query, re.I)
     if head and all(len(r) == 1 and len(r[0]) == 1 for r in results):
         values = [r[0][0] for r in results if r[0][0] is not None]
         if head.group(1).lower() == "count":
             return [(sum(values),)]
+        if head.group(1).lower() == "sum":
+            return [(sum(values) if values else None,)]
         return [(max(values) if values else None,)]
     return [row for r in results for row in r]
+
+
+def extension_db():
+    """The harness's autocommit connection to a database with the extension's own SQL
+    functions (vcard_parse, …): shard 0 in the sharded layout (the proxy has only the
+    route functions and those of SPEC §7), else the one database."""
+    return shard_db(0) if SHARDS else db()
+
+
+def close_connections():
+    """Closes the harness's connections (the proxy's or the one database's, and every
+    shard's), after a test restarted PostgreSQL: the next use opens fresh ones."""
+    db().close()
+    for conn in _shard_dbs.values():
+        conn.close()
+
+
+_proxy_functions = None
+
+
+def _proxy_lacks(query):
+    """Does the query call a privacybee function the proxy does not have (an extension
+    function that is neither a route's nor one of SPEC §7's: webhook_create, carddav_purge)?"""
+    global _proxy_functions
+    called = set(re.findall(r"privacybee\.([a-z_0-9]+)\(", query))
+    if not called:
+        return False
+    if _proxy_functions is None:
+        with db().cursor() as cur:
+            cur.execute("SELECT proname FROM pg_catalog.pg_proc WHERE pronamespace = 'privacybee'::regnamespace")
+            _proxy_functions = {name for (name,) in cur.fetchall()}
+    return not called <= _proxy_functions
+
+
+def every_database():
+    """The harness's autocommit connections to every database holding rows: each shard's in
+    the sharded layout, else the one database. For state that is each database's own (a
+    sequence: a shard's ids are its own series, docs/sharding.md)."""
+    return [shard_db(k) for k in range(SHARDS)] if SHARDS else [db()]
+
+
+def member_shard(uid):
+    """The shard number of member uid (0 when not sharded)."""
+    if not SHARDS:
+        return 0
+    return _on(0, "SELECT privacybee.member_shard(%s, %s)", (uid, SHARDS))[0][0]
+
+
+def member_db(uid):
+    """The harness's autocommit connection to the database holding member uid's rows: the
+    member's shard, or the one database. A suite that holds a lock in a transaction of its
+    own (BEGIN … LOCK …) takes it here, where the rows are: a transaction on the proxy
+    holds nothing on a shard."""
+    return shard_db(member_shard(uid)) if SHARDS else db()
+
+
+def member_connect(uid):
+    """A new connection (not autocommit) to the database holding member uid's rows, for a
+    suite's own transaction that calls a route function and holds what it locks until it
+    commits (on the proxy, PL/Proxy would commit the shard's part at once)."""
+    if not SHARDS:
+        return psycopg2.connect("")
+    return psycopg2.connect(dbname=f"{os.environ.get('PGDATABASE', 'privacybee')}_shard_{member_shard(uid)}")
+
+
+def member_sql(uid, query, *args):
+    """A query on member uid's shard only (the one database when not sharded): what that
+    member's shard holds, e.g. its own copy of an activity between two shards' members."""
+    if not SHARDS:
+        return sql(query, *args)
+    return _on(member_shard(uid), query, args)
 
 
 def sql(query, *args):
@@ -390,6 +474,13 @@ def sql(query, *args):
     tables = set(re.findall(r"privacybee\.([a-z_]+)\b(?!\()", query)) if SHARDS else set()
     if tables:
         return _sharded_sql(query, args, tables)
+    if SHARDS and _proxy_lacks(query):
+        # an extension function, where an operator would call it: on the shard of the
+        # member its first argument names, else (maintenance: carddav_purge) on every
+        # shard, answering shard 0's result
+        if args and isinstance(args[0], int) and not isinstance(args[0], bool):
+            return member_sql(args[0], query, *args)
+        return [_on(k, query, args) for k in range(SHARDS)][0]
     if SHARDS and db().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
         # a suite's own transaction on the proxy failed (it locked a table the proxy does
         # not have): end it, so that one test's failure is not every later one's (the
@@ -427,16 +518,22 @@ def member(first="Test", last="Member", phone=None, scopes=None):
     return uid, token
 
 
-def give_buzz_number(uid):
-    """A fresh Buzz number, added to the pool and given to member uid: one of their shard's
-    part of the pool in the sharded layout (a shard hands out only those, and a call is
-    routed by the number called: docs/sharding.md), any on one database."""
+def buzz_number_for(uid):
+    """A fresh phone number that member uid's shard may hand out: one of their shard's part
+    of the pool in the sharded layout (a shard hands out only those, and a call is routed
+    by the number called: docs/sharding.md), any on one database. Not added to the pool."""
     while True:
         number = fresh_phone()
         # the placement of sql/logic/05_shard_layout.sql (number_is_local, member_shard)
         if not SHARDS or sql1("SELECT pg_catalog.abs(pg_catalog.hashtext(%s) %% %s) = "
                               "pg_catalog.abs(pg_catalog.hashint8(%s) %% %s)", number, SHARDS, uid, SHARDS):
-            break
+            return number
+
+
+def give_buzz_number(uid):
+    """A fresh Buzz number of uid's shard's part of the pool (buzz_number_for), added to
+    the pool and given to member uid."""
+    number = buzz_number_for(uid)
     sql("SELECT privacybee.add_buzz_numbers(%s)", [number])
     sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, number)
     return number
@@ -498,12 +595,17 @@ def waiting_or_done(pid, done):
                                  "WHERE pid = %s", pid)
 
 
-def overlapped(first, second, *args):
+def overlapped(first, second, *args, member=None):
     """first(cur, *args) in an open transaction; second(cur, *args) started in another and
     run until it finishes or waits for a lock first holds; then first commits, then
     second. So the two overlap for certain, whatever the timing. Returns both results and
-    the first error raised (None when there was none)."""
-    c1, c2 = psycopg2.connect(""), psycopg2.connect("")
+    the first error raised (None when there was none). Both transactions are on the
+    database of the member whose rows the changes lock (member_connect): in the sharded
+    layout, their shard; through the proxy each call would commit on its own."""
+    if member is None:
+        c1, c2 = psycopg2.connect(""), psycopg2.connect("")
+    else:
+        c1, c2 = member_connect(member), member_connect(member)
     done = threading.Event()
     results = [None, None]
     errors = []

@@ -5,9 +5,8 @@ import threading
 import urllib.parse
 import uuid
 
-import psycopg2
-
-from harness import ApiTest, Client, api, fresh_phone, give_buzz_number, member, service_token, sql, sql1
+from harness import (ApiTest, Client, api, buzz_number_for, fresh_phone, give_buzz_number, member, member_connect, member_sql,
+                     service_token, sql, sql1)
 
 N = 12
 
@@ -34,14 +33,17 @@ def heartbeat(token):
 
 
 class TestBuzzConcurrency(ApiTest):
-    def fresh_pool(self, n):
-        """Exactly n free numbers in the pool (the test database is throwaway)."""
+    def fresh_pool(self, uids):
+        """Exactly one free number in the pool for each of uids (the test database is
+        throwaway), of that member's shard's part in the sharded layout (a shard hands out
+        only its part: docs/sharding.md), so each shard has as many as those members."""
         sql("DELETE FROM privacybee.buzz_numbers WHERE user_id IS NULL")
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [fresh_phone() for _ in range(n)])
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz_number_for(uid) for uid in uids])
 
     def test_n_members_get_n_distinct_numbers(self):
-        self.fresh_pool(N)
-        tokens = [member()[1] for _ in range(N)]
+        members = [member() for _ in range(N)]
+        self.fresh_pool([uid for uid, _ in members])
+        tokens = [token for _, token in members]
         results = at_once(heartbeat, [(t,) for t in tokens])
         numbers = [r.json["buzz_number"] for r in results]
         self.assertTrue(all(r.status == 200 for r in results), results)
@@ -49,16 +51,18 @@ class TestBuzzConcurrency(ApiTest):
         self.assertNotIn(None, numbers)
 
     def test_one_more_member_than_numbers_gets_null(self):
-        self.fresh_pool(N)
-        tokens = [member()[1] for _ in range(N + 1)]
+        # numbers for the first N: the last member's shard has one number too few
+        members = [member() for _ in range(N + 1)]
+        self.fresh_pool([uid for uid, _ in members[:N]])
+        tokens = [token for _, token in members]
         results = at_once(heartbeat, [(t,) for t in tokens])
         numbers = [r.json["buzz_number"] for r in results]
         self.assertEqual(numbers.count(None), 1)
         self.assertEqual(len(set(n for n in numbers if n)), N)
 
     def test_one_member_racing_with_itself_gets_one_number(self):
-        self.fresh_pool(4)
         uid, token = member()
+        self.fresh_pool([uid] * 4)
         results = at_once(heartbeat, [(token,)] * 4)
         self.assertEqual(len({r.json["buzz_number"] for r in results}), 1)
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.buzz_numbers WHERE user_id = %s", uid), 1)
@@ -74,7 +78,10 @@ class TestBuzzConcurrency(ApiTest):
                           [()] * 8)
         self.assertTrue(all(r.status == 200 for r in results), results)
         self.assertEqual(len({r.json["data"]["id"] for r in results}), 1)
-        self.assertEqual(sql1("SELECT count(*) FROM privacybee.activities WHERE message_id = %s", mid), 1)
+        # one on each party's shard (the same database when not sharded: the one row)
+        for party in (uid, other):
+            self.assertEqual(member_sql(party, "SELECT count(*) FROM privacybee.activities WHERE message_id = %s",
+                                        mid)[0][0], 1)
 
 
 class TestTrustChangesAtOnce(ApiTest):
@@ -133,7 +140,7 @@ class TestTrustChangesAtOnce(ApiTest):
         buzz = give_buzz_number(receiver)
         friend, newcomer = fresh_phone(), fresh_phone()
         Client().request("POST", "/contacts/sync", token, body=[{"display_name": "F", "phone": [friend]}])
-        conn = psycopg2.connect("")
+        conn = member_connect(receiver)   # where the member's lock is (their shard)
         try:
             with conn.cursor() as cur:   # a sync in flight: the member is locked until it commits
                 api(cur, "api_contacts_sync", token, body=[{"display_name": "N", "phone": [newcomer]}])

@@ -9,15 +9,14 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-import psycopg2
-
-from harness import ApiTest, Client, dav_routes, fresh_phone, member, service_token, sql, sql1
+from harness import ApiTest, Client, dav_routes, fresh_phone, member, member_connect, member_sql, service_token, sql, sql1
 
 
-def waiting_or_done(_, done):
-    """True once some backend of the database waits for a lock, or done is set."""
-    return done.is_set() or sql1("SELECT count(*) > 0 FROM pg_catalog.pg_stat_activity "
-                                 "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+def waiting_or_done(uid, done):
+    """True once some backend of the database holding member uid's rows (their shard in
+    the sharded layout) waits for a lock, or done is set."""
+    return done.is_set() or member_sql(uid, "SELECT count(*) > 0 FROM pg_catalog.pg_stat_activity "
+                                       "WHERE datname = current_database() AND wait_event_type = 'Lock'")[0][0]
 from test_buzz import buzz_member, call
 
 D = "{DAV:}"
@@ -449,7 +448,7 @@ class TestSyncCollection(DavTest):
         change committed before it, so the token read while it was open does not cover it."""
         self.put("base.vcf", vcard("base", "Base"))
         _, token0 = self.synced()
-        conn = psycopg2.connect("")
+        conn = member_connect(self.uid)   # the member's shard: the writer's transaction is there
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT privacybee.sync_contacts(%s, %s)",
@@ -466,7 +465,7 @@ class TestSyncCollection(DavTest):
                 t = threading.Thread(target=second)
                 t.start()
                 # until the second write waits for the first (or is done, which it cannot be)
-                while not waiting_or_done(None, done):
+                while not waiting_or_done(self.uid, done):
                     pass
                 changes, token1 = self.synced(token0)
                 self.assertEqual(changes, {})

@@ -215,7 +215,7 @@ class TestSyncRetriesAtOnce(ApiTest):
         items = [{"external_id": unique("ext"), "display_name": f"C{i}",
                   "phone_numbers": [fresh_phone()]} for i in range(3)]
         sync = lambda cur: [c["id"] for c in api(cur, "api_contacts_sync", token, body=items)]
-        (first, retry), error = overlapped(sync, sync)
+        (first, retry), error = overlapped(sync, sync, member=uid)
         self.assertIsNone(error)
         self.assertEqual(first, retry)
         self.assertEqual(count_contacts(uid), 3)

@@ -5,34 +5,45 @@ field with no advice to retry."""
 import urllib.parse
 import uuid
 
-from harness import ApiTest, fresh_phone, member, service_token, sql, sql1, unique
+from harness import ApiTest, every_database, fresh_phone, give_buzz_number, member, service_token, sql, sql1, unique
 
 TOP = 2 ** 63 - 1
 
 
 class TestSequenceExhausted(ApiTest):
-    """setval(seq, 2^63-1) makes the next nextval() raise 2200H: 503, nothing written."""
+    """setval(seq, 2^63-1) makes the next nextval() raise 2200H: 503, nothing written.
+    The sequence is set where it lives: in the sharded layout on every shard (each shard's
+    series is its own, docs/sharding.md; a route may run on more than one, shard=all), and
+    each gets its own value back."""
 
-    def exhausted(self, seq, request, table):
-        last, called = sql(f"SELECT last_value, is_called FROM privacybee.{seq}")[0]
-        before = sql1(f"SELECT count(*) FROM privacybee.{table}")
-        sql("SELECT setval(%s, %s, true)", f"privacybee.{seq}", TOP)
+    def exhausted(self, seq, request, table, count=None):
+        """count: what must not change (default: the table's rows)."""
+        count = count or (lambda: sql1(f"SELECT count(*) FROM privacybee.{table}"))
+        saved = []
+        for conn in every_database():
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT last_value, is_called FROM privacybee.{seq}")
+                saved.append((conn, *cur.fetchone()))
+        before = count()
         try:
+            for conn, _, _ in saved:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT setval(%s, %s, true)", (f"privacybee.{seq}", TOP))
             r = request()
         finally:
-            sql("SELECT setval(%s, %s, %s)", f"privacybee.{seq}", last, called)
+            for conn, last, called in saved:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT setval(%s, %s, %s)", (f"privacybee.{seq}", last, called))
         err = self.assertError(r, 503)
         self.assertIn("no more ids", err["message"])
         self.assertIsNone(r.header("Retry-After"))   # a retry cannot help
-        self.assertEqual(sql1(f"SELECT count(*) FROM privacybee.{table}"), before)
+        self.assertEqual(count(), before)
 
     def test_every_route_that_takes_an_id_from_a_sequence(self):
         uid, token = member(phone=fresh_phone())
         other, _ = member()
         contact = self.req("POST", "/contacts/sync", token, body=[{"display_name": "Old"}]).json[0]["id"]
-        buzz = fresh_phone()
-        sql("SELECT privacybee.add_buzz_numbers(%s)", [buzz])
-        sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", uid, buzz)
+        buzz = give_buzz_number(uid)   # of uid's shard's part of the pool: trust-lookup runs there
         service = service_token()
         lookup = ("/apps/buzz/trust-lookup?" + urllib.parse.urlencode(
             {"number_code": 1, "number": buzz[2:], "inbound_code": 1, "inbound": fresh_phone()[2:]}))
@@ -61,9 +72,17 @@ class TestSequenceExhausted(ApiTest):
         hook = self.req("POST", "/webhooks", token,
                         body={"url": "http://127.0.0.1:9/", "trigger_ids": ["contact.updated"]})
         self.assertStatus(hook, 201)
+        # the hook's events, queued or moved into batches: the delivery process moves
+        # events (of earlier suites' hooks too) from the outbox while this runs
+        hook_id = hook.json["id"]
+
+        def queued():
+            return sql1("SELECT count(*) FROM privacybee.webhook_events WHERE webhook_id = %s", hook_id) + \
+                (sql1("SELECT sum(events) FROM privacybee.webhook_batches WHERE webhook_id = %s", hook_id) or 0)
         try:
             self.exhausted("webhook_events_id_seq", lambda: self.req(
-                "PATCH", f"/contacts/{contact}", token, body={"display_name": "Changed"}), "webhook_events")
+                "PATCH", f"/contacts/{contact}", token, body={"display_name": "Changed"}), "webhook_events",
+                queued)
             self.assertEqual(self.req("GET", f"/contacts/{contact}", token).json["display_name"], "Old")
         finally:
             self.req("DELETE", f"/webhooks/{hook.json['id']}", token)

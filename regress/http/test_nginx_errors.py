@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from harness import URL, ApiTest, db, member, raw_request
+from harness import URL, ApiTest, member, member_db, raw_request
 
 
 def request(line, *headers, body=b""):
@@ -129,7 +129,7 @@ class TestNginxErrorsOfItsOwnState(NginxErrorTest):
 
     def test_no_answer_in_time_is_504_json(self):
         uid, token = member()
-        locker = db().cursor()
+        locker = member_db(uid).cursor()   # the member's contacts are on their shard
         locker.execute("BEGIN")
         # the listing waits for the table past fastcgi_read_timeout
         locker.execute("LOCK TABLE privacybee.contacts IN ACCESS EXCLUSIVE MODE")

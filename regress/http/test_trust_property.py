@@ -10,9 +10,12 @@ The seed is fixed (PRIVACYBEE_SEED overrides it) and printed, so a failure repla
 import json
 import os
 import random
+import re
 import urllib.parse
 
-from harness import ApiTest, api, db, fresh_phone, give_buzz_number, member, overlapped, service_token, sql, sql1, unique
+from harness import (SHARDS, ApiTest, api, buzz_number_for, db, fresh_phone, give_buzz_number, member,
+                     member_db, member_shard, member_sql, overlapped, service_token, shard_db, sql, sql1,
+                     unique)
 
 SEED = int(os.environ.get("PRIVACYBEE_SEED", "20261124"))
 
@@ -71,7 +74,8 @@ SELECT %(n)s IS NOT NULL
 
 
 def spec_decision(receiver, number):
-    with db().cursor() as cur:
+    # the receiver's shard: the rules read their rows and reference data (docs/sharding.md)
+    with member_db(receiver).cursor() as cur:
         cur.execute(SPEC_RULES, {"r": receiver, "n": number, "forms": line_forms(number)})
         return cur.fetchone()[0]
 
@@ -94,7 +98,6 @@ class TestTrustProperty(ApiTest):
         area = 600 + SEED % 90
         numbers = [f"+1{area}555{i:04d}" for i in range(1000, 1000 + 80)]
         rng.shuffle(numbers)
-        buzz_pool = iter(numbers[:16])
         # Buenos Aires and Mexico City lines, written in one of their forms
         numbers = numbers[16:] + [f"+54114{SEED % 1000:03d}{i:04d}" for i in range(10)] + \
             [f"+5255{SEED % 1000:03d}{i:05d}" for i in range(10)]
@@ -106,19 +109,18 @@ class TestTrustProperty(ApiTest):
             phone = next(pool) if rng.random() < 0.8 else None
             uid, token = member(f"P{i}", "Prop", phone)
             members.append({"id": uid, "token": token, "phone": phone})
-        buzz_numbers = list(buzz_pool)
-        sql("SELECT privacybee.add_buzz_numbers(%s)", buzz_numbers)
         receivers = rng.sample(members, 16)
-        for m, b in zip(receivers, buzz_numbers):
-            sql("UPDATE privacybee.buzz_numbers SET user_id = %s WHERE e164 = %s", m["id"], b)
-            m["buzz"] = b
+        for m in receivers:
+            # of the receiver's shard's part of the pool: a call is routed by the number
+            # called (docs/sharding.md); any number on one database
+            m["buzz"] = give_buzz_number(m["id"])
         companies = [sql1("SELECT privacybee.create_company(%s, %s, %s)", f"C{i}", unique("prop"),
                           [next(pool) for _ in range(rng.randint(0, 2))]) for i in range(5)]
         for m in members:
             for c in rng.sample(companies, rng.choice([0, 0, 1, 2])):
                 sql("SELECT privacybee.add_employee(%s, %s)", c, m["id"])
 
-        known = [m["phone"] for m in members if m["phone"]] + buzz_numbers + \
+        known = [m["phone"] for m in members if m["phone"]] + [m["buzz"] for m in receivers] + \
             [r[0] for r in sql("SELECT e164 FROM privacybee.company_phones WHERE company_id = ANY (%s)",
                                companies)]
         strangers = [next(pool) for _ in range(10)]
@@ -198,7 +200,14 @@ class TestTrustProperty(ApiTest):
         sql("SELECT privacybee.recompute_trust()")
         # a team's account is no member, and has no decisions to rebuild (is_member())
         members = sql1("SELECT count(*) FROM privacybee.people WHERE privacybee.is_member(id)")
-        self.assertTrue(any(f"of {members} members" in n for n in db().notices), db().notices)
+        # each database reports its own members (a shard: [privacybee_shard_k] REMOTE NOTICE);
+        # every member is some database's, once
+        reported = {}
+        for n in db().notices:
+            m = re.search(r"(?:\[(\w+)\] REMOTE NOTICE: )?recompute_trust: \d+ of (\d+) members", n)
+            if m:
+                reported[m.group(1)] = int(m.group(2))
+        self.assertEqual(sum(reported.values()), members, db().notices)
         self.assertEqual(sql("SELECT * FROM privacybee.trust_verify()"), [])
         self.assertEqual(sql("SELECT user_id, match_key FROM privacybee.trusted_numbers ORDER BY 1, 2"),
                          before)
@@ -229,18 +238,27 @@ class Scenario:
         self.r, self.r_token = member("R", "Receiver", self.r_phone)
         self.b_r = give_buzz_number(self.r)
         self.n_p, self.n_p2 = fresh_phone(), fresh_phone()
-        self.p, self.p_token = member("P", "Owner", self.n_p)
+        # in the sharded layout the pair overlaps on R's shard (overlapped(member=R)): P and
+        # the team K2 live there too, so that every row the changes lock is on it
+        while True:
+            self.p, self.p_token = member("P", "Owner", self.n_p)
+            if member_shard(self.p) == member_shard(self.r):
+                break
+            sql("DELETE FROM privacybee.people WHERE id = %s", self.p)
         self.n_c, self.n_c2, self.n_c3 = fresh_phone(), fresh_phone(), fresh_phone()
         self.c = sql1("SELECT privacybee.create_company('C', %s, %s)", unique("c"), [self.n_c, self.n_c3])
         self.k = sql1("SELECT privacybee.create_company('K', %s)", unique("k"))
-        self.k2 = sql1("SELECT privacybee.create_company('K2', %s)", unique("k2"))
+        while True:
+            self.k2 = sql1("SELECT privacybee.create_company('K2', %s)", unique("k2"))
+            if member_shard(self.k2) == member_shard(self.r):   # a team's shard: its company id's
+                break
         for company, person in ((self.k, self.p), (self.k2, self.p), (self.k2, self.r)):
             sql("SELECT privacybee.add_employee(%s, %s)", company, person)
         self.contact = sql1("SELECT (privacybee.sync_contacts(%s, %s))[1]", self.r,
                             json.dumps([{"display_name": "PC", "phone_numbers": [self.n_p, self.n_c]}]))
         # heartbeat hands out the lowest free number: make it this one
         sql("DELETE FROM privacybee.buzz_numbers WHERE user_id IS NULL")
-        self.b_p = fresh_phone()
+        self.b_p = buzz_number_for(self.p)   # of P's shard's part of the pool
         sql("SELECT privacybee.add_buzz_numbers(%s)", [self.b_p])
         self.contact2 = sql1("SELECT (privacybee.sync_contacts(%s, %s))[1]", self.r,
                              json.dumps([{"display_name": "PB", "phone_numbers": [self.b_p]}]))
@@ -252,6 +270,25 @@ class Scenario:
 
     def numbers(self):
         return [self.n_p, self.n_p2, self.b_p, self.n_c, self.n_c2, self.n_c3, self.r_phone, self.b_r]
+
+    def made_elsewhere(self, *changes):
+        """In the sharded layout: what the proxy would have given every other shard, after
+        the pair made on R's shard — the changes to reference data, made there too, in the
+        order they committed; the Buzz number P's heartbeat took; the copy of the team K2's
+        contact phones (docs/sharding.md). Nothing on one database."""
+        home = member_shard(self.r)
+        number = member_sql(self.p, "SELECT e164 FROM privacybee.buzz_numbers WHERE user_id = %s", self.p)
+        team = member_sql(self.r, "SELECT privacybee.team_copy(%s)", self.k2)[0][0]
+        for k in range(SHARDS):
+            if k == home:
+                continue
+            with shard_db(k).cursor() as cur:
+                for name in changes:
+                    if name in REFERENCE_CHANGES:
+                        CHANGES[name](cur, self)
+                if number:
+                    cur.execute("SELECT privacybee.buzz_number_taken(%s, %s)", (number[0][0], self.p))
+                cur.execute("SELECT privacybee.put_team_copy(%s, %s)", (self.k2, json.dumps(team)))
 
 
 # Each change: what a member (route functions) or an operator (SQL) does, in cur's
@@ -311,12 +348,20 @@ CHANGES = {
 }
 
 
+# The changes an operator makes to reference data, which the sharded layout holds on every
+# shard (a broadcast writes each shard in a transaction of its own).
+REFERENCE_CHANGES = {"R joins P's company", "R leaves the company shared with P", "R joins C",
+                     "P's phone changes", "C gets a phone", "C loses a phone", "P leaves their company",
+                     "P is deleted"}
+
+
 def materialised(user_id, number):
     """Does trusted_numbers hold the pair? (by its second column, the number)"""
     column = sql1("SELECT attname FROM pg_catalog.pg_attribute WHERE attnum = 2 "
                   "AND attrelid = 'privacybee.trusted_numbers'::regclass")
-    return sql1(f"SELECT EXISTS (SELECT 1 FROM privacybee.trusted_numbers WHERE user_id = %s "
-                f"AND {column} = %s)", user_id, number)
+    # on the member's shard: each shard materialises its own members' decisions
+    return member_sql(user_id, f"SELECT EXISTS (SELECT 1 FROM privacybee.trusted_numbers "
+                               f"WHERE user_id = %s AND {column} = %s)", user_id, number)[0][0]
 
 
 class TestConcurrentChanges(ApiTest):
@@ -329,10 +374,12 @@ class TestConcurrentChanges(ApiTest):
             for first, second in ((a, b), (b, a)):
                 s = Scenario()
                 trials += 1
-                _, error = overlapped(CHANGES[first], CHANGES[second], s)
+                _, error = overlapped(CHANGES[first], CHANGES[second], s, member=s.r)
                 if error is not None:
                     errors.append((first, second, repr(error)))
                     continue
+                if SHARDS:
+                    s.made_elsewhere(first, second)
                 for user, numbers in ((s.r, s.numbers()), (s.p, [s.r_phone, s.b_r])):
                     for n in numbers:
                         live = sql1("SELECT privacybee.trust_eval(%s, %s)", user, n)

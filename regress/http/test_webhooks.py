@@ -12,9 +12,7 @@ import urllib.parse
 import uuid
 from datetime import datetime
 
-import psycopg2
-
-from harness import ApiTest, Client, member, service_token, sql, sql1, unique
+from harness import ApiTest, Client, member, member_connect, member_sql, service_token, sql, sql1, unique
 from test_buzz import buzz_member, call
 from webhook_receiver import Receiver
 
@@ -24,18 +22,20 @@ STACK = os.path.dirname(os.environ["PGHOST"])
 MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
 
 
-def delivery_process():
-    """The pid of the delivery process (a child of the master named pb-delivery), or None."""
+def delivery_processes():
+    """The pids of the delivery processes (children of the master named pb-delivery): one,
+    or one per shard in the sharded layout (docs/sharding.md)."""
     with open(MASTER_PID) as f:
         master = f.read().split()[0]
+    found = set()
     for pid in subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split():
         try:
             with open(f"/proc/{pid}/comm") as f:
                 if f.read().strip() == "pb-delivery":
-                    return int(pid)
+                    found.add(int(pid))
         except OSError:
             pass
-    return None
+    return found
 
 
 def wait_until(predicate, seconds):
@@ -177,7 +177,7 @@ class TestWebhookRoutes(WebhookTest):
                                   body={"url": "https://example.com/", "trigger_ids": ["contact.created"]}), 403)
 
     def test_a_member_has_at_most_max_webhooks(self):
-        limit = int(sql1("SELECT privacybee.max_webhooks()"))
+        limit = int(member_sql(self.uid, "SELECT privacybee.max_webhooks()")[0][0])   # the member's shard's setting
         for _ in range(limit):
             self.create(url="https://example.com/" + unique())
         r = self.req("POST", "/webhooks", self.token, body={"url": "https://example.com/", "trigger_ids": ["contact.created"]})
@@ -267,7 +267,7 @@ class TestDeliveries(WebhookTest):
 
     def test_a_rolled_back_change_sends_nothing(self):
         self.create(["contact.created"])
-        conn = psycopg2.connect("")
+        conn = member_connect(self.uid)   # the member's shard, where the outbox is
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT privacybee.sync_contacts(%s, %s)",
@@ -325,11 +325,15 @@ class TestDeliveries(WebhookTest):
         self.receiver.released.clear()
         self.sync([{"display_name": f"f{i}", "external_id": f"f{i}"} for i in range(5)])
         self.assertTrue(self.receiver.wait_for(lambda: len(self.receiver.at(self.path)) >= 1, 30))
-        before = delivery_process()
-        os.kill(before, signal.SIGKILL)
+        # every delivery process (one per shard in the sharded layout), so the one holding
+        # this member's batch is among them
+        before = delivery_processes()
+        self.assertTrue(before)
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
         self.receiver.release()
-        self.assertTrue(wait_until(lambda: delivery_process() not in (None, before), 5),
-                        "the master restarts the delivery process")
+        self.assertTrue(wait_until(lambda: len(delivery_processes() - before) == len(before), 5),
+                        "the master restarts every delivery process")
         self.assertTrue(self.receiver.wait_for(lambda: len(self.receiver.at(self.path)) >= 2, 30))
         first, again = self.receiver.at(self.path)[:2]
         self.assertEqual(first.raw, again.raw, "the same batch, the same eventIds")

@@ -5,7 +5,7 @@ delivery process, reconnecting by itself, delivers every one of them."""
 import threading
 import time
 
-from harness import ApiTest, Client, crash_postgres, db, member, sql, start_postgres, unique
+from harness import ApiTest, Client, close_connections, crash_postgres, member, sql, start_postgres, unique
 from webhook_receiver import Receiver
 
 
@@ -44,7 +44,7 @@ class TestWebhooksSurvivePostgresCrash(ApiTest):
                 deadline = time.monotonic() + 30
                 while len(acknowledged) < 5 and time.monotonic() < deadline:
                     time.sleep(0.05)
-                db().close()
+                close_connections()
                 crash_postgres()
                 start_postgres()
                 deadline = time.monotonic() + 30

@@ -10,8 +10,8 @@ import time
 
 import test_webhooks as webhooks
 import test_zy_supervisor as supervisor
-from harness import PGDATA, db, pg_ctl, process_state, sql1, start_postgres
-from test_webhooks import delivery_process
+from harness import PGDATA, close_connections, pg_ctl, process_state, sql1, start_postgres
+from test_webhooks import delivery_processes
 
 # The bound on exiting. A post's own limit is 10 s, the receiver's "hold" 30 s: exiting
 # within this bound means the process did not wait for either. libcurl calls its progress
@@ -41,14 +41,21 @@ def pending_connections(socket_path):
 
 class TestDeliveryProcessStops(webhooks.WebhookTest):
     def sigterm_delivery(self):
-        """SIGTERM to the delivery process: it exits within STOP_BOUND_S."""
-        pid = delivery_process()
-        self.assertIsNotNone(pid)
+        """SIGTERM to the delivery processes (one, or one per shard: the one blocked is among
+        them): each exits within STOP_BOUND_S. Returns their pids and the time taken."""
+        pids = delivery_processes()
+        self.assertTrue(pids)
         started = time.monotonic()
-        os.kill(pid, signal.SIGTERM)
-        self.assertTrue(gone_within(pid, STOP_BOUND_S),
-                        f"the delivery process {pid} still runs {STOP_BOUND_S} s after SIGTERM")
-        return pid, time.monotonic() - started
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+        for pid in pids:
+            self.assertTrue(gone_within(pid, STOP_BOUND_S),
+                            f"the delivery process {pid} still runs {STOP_BOUND_S} s after SIGTERM")
+        return pids, time.monotonic() - started
+
+    def restarted(self, before):
+        """The master started a new delivery process for each that ended."""
+        return webhooks.wait_until(lambda: len(delivery_processes() - before) == len(before), 5)
 
     def test_sigterm_cuts_a_post_the_receiver_never_answers_and_the_batch_is_delivered_again(self):
         made = self.create()
@@ -59,8 +66,7 @@ class TestDeliveryProcessStops(webhooks.WebhookTest):
             self.assertTrue(self.receiver.wait_for(lambda: len(self.receiver.at(self.path)) >= 1, 30))
             before, took = self.sigterm_delivery()
             print(f"\n  delivery process exited {took:.2f} s after SIGTERM during a post")
-            self.assertTrue(webhooks.wait_until(lambda: delivery_process() not in (None, before), 5),
-                            "the master restarts the delivery process")
+            self.assertTrue(self.restarted(before), "the master restarts the delivery process")
             # the post cut short was not recorded; the next process delivers the same batch
             self.assertTrue(self.receiver.wait_for(lambda: len(self.receiver.at(self.path)) >= 2, 30))
             first, again = self.receiver.at(self.path)[:2]
@@ -72,13 +78,13 @@ class TestDeliveryProcessStops(webhooks.WebhookTest):
             self.receiver.release()
 
     def test_sigterm_while_the_database_is_down(self):
-        db().close()
+        close_connections()
         pg_ctl("-m", "fast", "stop")
         try:
             # its connections are gone: it is in its reconnect loop
             before, took = self.sigterm_delivery()
             print(f"\n  delivery process exited {took:.2f} s after SIGTERM, database down")
-            self.assertTrue(webhooks.wait_until(lambda: delivery_process() not in (None, before), 5))
+            self.assertTrue(self.restarted(before))
         finally:
             start_postgres()
         self.sync_is_delivered()
@@ -103,7 +109,7 @@ class TestDeliveryProcessStops(webhooks.WebhookTest):
             print(f"\n  delivery process exited {took:.2f} s after SIGTERM, blocked connecting")
         finally:
             os.kill(postmaster, signal.SIGCONT)
-        self.assertTrue(webhooks.wait_until(lambda: delivery_process() not in (None, before), 5))
+        self.assertTrue(self.restarted(before))
         self.sync_is_delivered()
 
     def sync_is_delivered(self):
@@ -118,13 +124,15 @@ class TestDeliveryProcessStops(webhooks.WebhookTest):
         try:
             self.sync([{"display_name": "m", "external_id": "m"}])
             self.assertTrue(self.receiver.wait_for(lambda: len(self.receiver.at(self.path)) >= 1, 30))
-            pid, master = delivery_process(), supervisor.master()
+            pids, master = delivery_processes(), supervisor.master()
+            self.assertTrue(pids)
             os.kill(master, signal.SIGKILL)
-            self.assertTrue(gone_within(pid, STOP_BOUND_S),
-                            f"the delivery process {pid} outlived its master by {STOP_BOUND_S} s")
+            for pid in pids:
+                self.assertTrue(gone_within(pid, STOP_BOUND_S),
+                                f"the delivery process {pid} outlived its master by {STOP_BOUND_S} s")
         finally:
             self.receiver.release()
             # stack.sh takes a master not yet reaped (by init, in its own time) for a live one
             self.assertTrue(webhooks.wait_until(lambda: process_state(master) is None, 60))
             supervisor.TestSupervisor.restart_like_systemd(self)
-        self.assertTrue(webhooks.wait_until(lambda: delivery_process() is not None, 5))
+        self.assertTrue(webhooks.wait_until(lambda: len(delivery_processes()) == len(pids), 5))

@@ -37,6 +37,28 @@ awk '/^```sh$/ {on = 1; block = ""; next}
      /^```/ && on {on = 0; if (block !~ /(^|\n)make /) printf "%s", block; next}
      on {block = block $0 "\n"}' "$top/README.md" |
     sed "s|http://127.0.0.1:8080|http://127.0.0.1:$port|g" > "$work/run/examples.sh"
+# With SHARDS (SHARDS=2 make run, and SHARDS=2 make test), ids of contacts and tags are the
+# demo member's shard's series where one database counts 1, 2, 3, … (docs/sharding.md,
+# "Placement": a fresh shard k draws 1024+k+1, 2048+k+1, …); the examples name the demo member's
+# contacts and tags by id, so those ids become the same rows' ids there, as the port
+# becomes the stack's. People's ids are the same in both layouts (drawn once).
+if [ -f "$stack/shards" ]; then
+    ada_shard=$( . "$stack/env"; psql -X -At -d "${PGDATABASE}_shard_0" -c "SELECT privacybee.member_shard(id, $(cat "$stack/shards"))
+                 || ' ' || privacybee.id_stride() FROM privacybee.people WHERE first_name = 'Ada' ORDER BY id LIMIT 1")
+    python3 - "$work/run/examples.sh" $ada_shard <<'EOF'
+import re, sys
+path, shard, stride = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def sharded(n):                       # the n-th id of the shard's series (become_shard
+    return str(int(n) * stride + shard + 1)   # starts it past the stride, above any drawn before)
+def ids(m):
+    return m.group(1) + re.sub(r"\d+", lambda d: sharded(d.group(0)), m.group(2))
+text = open(path).read()
+text = re.sub(r"(\$U/contacts/)(\d+)", ids, text)
+text = re.sub(r'("id": )(\d+)', ids, text)
+text = re.sub(r'("(?:contact_ids|add|remove)": \[)([\d, ]*)', ids, text)
+open(path, "w").write(text)
+EOF
+fi
 # a photo for the photo examples (the smallest PNG), as a reader has one at hand
 printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc```\x00\x00\x00\x04\x00\x01\xf6\x178U\x00\x00\x00\x00IEND\xaeB`\x82' \
     > "$work/run/beth.png"

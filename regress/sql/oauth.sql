@@ -50,7 +50,9 @@ SELECT body::jsonb ->> 'redirect_to' AS redirect
   FROM privacybee.api_oauth_authorize(:'app', '', '{}', jsonb_build_object('client_id', :'cid',
        'redirect_uri', 'https://app.example/cb', 'scope', 'contacts.read,account.read', 'state', 'S',
        'code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'), NULL) \gset
-SELECT :'redirect' ~ '^https://app\.example/cb\?code=pbc_[0-9a-f]{64}&state=S$' AS redirect_format;
+-- the code carries its member, for the sharded layout's routing (sql/prelude/10_token_format.sql)
+SELECT :'redirect' ~ ('^https://app\.example/cb\?code=pbc_' || :olive || '_[0-9a-f]{64}&state=S$') AS redirect_format,
+       privacybee.secret_member(substring(:'redirect' FROM 'code=([^&]*)')) = :olive AS names_its_member;
 SELECT substring(:'redirect' FROM 'code=([^&]*)') AS code \gset
 SELECT redirect_uri, scopes, code_challenge, grant_id, expires_at - created AS lifetime
   FROM privacybee.oauth_codes WHERE code_hash = privacybee.secret_hash(:'code');

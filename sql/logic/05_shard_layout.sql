@@ -32,13 +32,17 @@ $$;
 COMMENT ON FUNCTION privacybee.member_shard(bigint, integer) IS
     'the shard of a member among shards, as the PL/Proxy proxy routes to it (abs(hashint8(id) % shards))';
 
--- Does this database hold member uid's rows? Fails closed: NULL is no one's.
+-- Does this database hold member uid's rows? Fails closed: NULL is no one's. A team's
+-- account (SPEC §10) holds its rows on the team's shard, the one of its company's id:
+-- team routes are routed by the teamId they name (shard=team, docs/sharding.md).
 CREATE OR REPLACE FUNCTION privacybee.is_local_member(uid bigint)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT uid IS NOT NULL
-       AND (privacybee.shard_count() = 1
-            OR privacybee.member_shard(uid, privacybee.shard_count()) = privacybee.shard_index())
+       AND CASE WHEN privacybee.shard_count() = 1 THEN true
+                ELSE privacybee.member_shard(COALESCE((SELECT p.team_of FROM privacybee.people p
+                                                        WHERE p.id = uid), uid),
+                                             privacybee.shard_count()) = privacybee.shard_index() END
 $$;
 COMMENT ON FUNCTION privacybee.is_local_member(bigint) IS
     'true when this database holds the member''s rows (always, on one database)';

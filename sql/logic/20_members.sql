@@ -144,6 +144,23 @@ $$;
 COMMENT ON FUNCTION privacybee.put_company(bigint, text, text, text[], text, text, text) IS
     'adds a company with this id and its phone numbers (create_company draws it; the sharded layout broadcasts it); a repeat changes nothing';
 
+-- A company's team account (SPEC §10: the people row its team's contacts and tags are
+-- keyed by) with the id given; a repeat changes nothing. On one database act_for_team()
+-- makes it at the team's first use. People are reference data in the sharded layout, so
+-- there the proxy's create_company() makes it with the company, on every shard, under
+-- one id drawn on shard 0, and a shard never makes one of its own (docs/sharding.md).
+CREATE OR REPLACE FUNCTION privacybee.put_team_account(company_id bigint, id bigint)
+RETURNS bigint
+LANGUAGE sql AS $$
+    INSERT INTO privacybee.people (id, first_name, last_name, team_of)
+    SELECT put_team_account.id, c.name, '', c.id FROM privacybee.companies c
+     WHERE c.id = put_team_account.company_id
+    ON CONFLICT DO NOTHING;
+    SELECT p.id FROM privacybee.people p WHERE p.team_of = put_team_account.company_id;
+$$;
+COMMENT ON FUNCTION privacybee.put_team_account(bigint, bigint) IS
+    'adds a company''s team account with this id (the sharded layout broadcasts it with the company); the account''s id';
+
 CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
                                           logo text DEFAULT NULL, url text DEFAULT NULL,
                                           external_id text DEFAULT NULL)

@@ -349,12 +349,24 @@ BEGIN
         employees := employees || privacybee.trust_lock_team(t);
     END LOOP;
     PERFORM privacybee.trust_lock_members(u);
+    -- a team's contacts changed on the team's shard: its copy on every other shard is then
+    -- older (team_copy(), put_team_copy(): the employees there trust by it)
+    IF privacybee.shard_count() > 1 THEN
+        INSERT INTO privacybee.team_copies AS v (company_id, version)
+        SELECT p.team_of, 1 FROM privacybee.people p
+         WHERE p.id = ANY (teams) AND privacybee.is_local_member(p.id)
+         ORDER BY p.team_of
+        ON CONFLICT ON CONSTRAINT team_copies_pkey DO UPDATE SET version = v.version + 1;
+    END IF;
+    -- a shard materialises its own members' decisions only (05_shard_layout.sql): a team's
+    -- contacts are copied to every shard, and the employees of each are refreshed there
     IF TG_OP = 'INSERT' THEN
         -- rule 1 of these members only (u narrows trust_untrusted to their edges); a
         -- team's account is none (its contacts are its employees' reasons, below)
         INSERT INTO privacybee.trusted_numbers (user_id, match_key)
         SELECT DISTINCT c.user_id, c.match_key FROM new_rows c
          WHERE c.match_key IS NOT NULL AND c.user_id <> ALL (teams)
+           AND privacybee.is_local_member(c.user_id)
            AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
                             WHERE x.user_id = ANY (u) AND x.user_id = c.user_id
                               AND x.match_key = c.match_key)
@@ -365,7 +377,7 @@ BEGIN
           FROM new_rows c
           JOIN privacybee.people a ON a.id = c.user_id AND a.id = ANY (teams)
           JOIN privacybee.employees me ON me.company_id = a.team_of
-         WHERE c.match_key IS NOT NULL
+         WHERE c.match_key IS NOT NULL AND privacybee.is_local_member(me.person_id)
            AND NOT EXISTS (SELECT 1 FROM privacybee.trust_untrusted x
                             WHERE x.user_id = ANY (employees) AND x.user_id = me.person_id
                               AND x.match_key = c.match_key)

@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION privacybee.reference_tables()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT '{people,companies,company_phones,employees,buzz_numbers,tokens}'::text[]
+    SELECT '{people,companies,company_phones,employees,buzz_numbers,tokens,oauth_clients}'::text[]
 $$;
 COMMENT ON FUNCTION privacybee.reference_tables() IS
     'the tables every shard holds alike (reference data); all others hold member-owned rows';
@@ -85,7 +85,7 @@ RETURNS TABLE (shard integer, table_name text, digest text)
 LANGUAGE sql STABLE AS $$
     SELECT privacybee.shard_index(), 'people', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
                pg_catalog.concat_ws('|', id, first_name, middle_name, last_name, avatar, phone_raw,
-                                    phone_e164, e2e_hash, e2e_id, public_key), E'\n' ORDER BY id), ''))
+                                    phone_e164, e2e_hash, e2e_id, public_key, team_of), E'\n' ORDER BY id), ''))
       FROM privacybee.people
     UNION ALL
     SELECT privacybee.shard_index(), 'companies', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
@@ -108,6 +108,14 @@ LANGUAGE sql STABLE AS $$
                pg_catalog.concat_ws('|', pg_catalog.encode(token_hash, 'hex'), user_id, scopes, revoked),
                E'\n' ORDER BY token_hash), ''))
       FROM privacybee.tokens
+     -- an OAuth client's access token is its member's row, on the member's shard with its
+     -- grant (tokens_grant_fkey; the grant revokes it there): not reference data
+     WHERE grant_id IS NULL
+    UNION ALL
+    SELECT privacybee.shard_index(), 'oauth_clients', pg_catalog.md5(COALESCE(pg_catalog.string_agg(
+               pg_catalog.concat_ws('|', client_id, name, pg_catalog.encode(secret_hash, 'hex'),
+                                    redirect_uris, scopes), E'\n' ORDER BY client_id), ''))
+      FROM privacybee.oauth_clients
 $$;
 COMMENT ON FUNCTION privacybee.reference_digest() IS
     'a digest of each reference table, to prove every shard holds the same (sql/proxy reference_digests())';
@@ -143,3 +151,88 @@ AS 'MODULE_PATHNAME', 'call_shard_key'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION privacybee.call_shard_key(jsonb, jsonb) IS
     'the hash of a call''s receiving number (hashtext of its E.164 form; 0 when unreadable): the PL/Proxy proxy routes calls by it';
+
+-- ---- a team's contact phones, copied to every shard ------------------------------------
+-- A team's rows live on the team's shard (Contacts+ routes are shard=team), but its
+-- employees live anywhere, and a team's contacts are each employee's reasons to trust
+-- (SPEC §10) — rules that read only the receiver's shard. So after every write to a
+-- team's contacts the proxy copies what the rules read, the team's contact phones, from
+-- the team's shard to every other (then=announce_team_contacts, sql/proxy/10_reference.sql):
+-- each holds them as contacts of the team's account (ids as on the team's shard, nothing
+-- else of them), and its trust triggers refresh its own employees. Reads of the team's
+-- contacts never go to a copy. A broadcast that failed is repaired by the team's next
+-- write; the copy carries the version of the team's shard (team_copies), so a copy never
+-- replaces a newer one whatever the order the broadcasts arrive in.
+
+-- The team's contact phones on its shard, with their version, read in one snapshot.
+CREATE OR REPLACE FUNCTION privacybee.team_copy(company_id bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_build_object(
+        'version', COALESCE((SELECT v.version FROM privacybee.team_copies v
+                              WHERE v.company_id = team_copy.company_id), 0),
+        'phones', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(c.contact_id, c.pos,
+                                                                                 c.raw, c.e164)
+                                                         ORDER BY c.contact_id, c.pos)
+                              FROM privacybee.people t
+                              JOIN privacybee.contact_phones c ON c.user_id = t.id
+                             WHERE t.team_of = team_copy.company_id), '[]'::jsonb))
+$$;
+COMMENT ON FUNCTION privacybee.team_copy(bigint) IS
+    'a team''s contact phones and their version, as the team''s shard holds them (copied to every other shard)';
+
+-- The phones of a copy (team_copy()'s "phones") as rows.
+CREATE OR REPLACE FUNCTION privacybee.team_copy_phones(snap jsonb)
+RETURNS TABLE (contact_id bigint, pos integer, raw text, e164 text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (x ->> 0)::bigint, (x ->> 1)::integer, x ->> 2, x ->> 3
+      FROM pg_catalog.jsonb_array_elements(COALESCE(snap -> 'phones', '[]'::jsonb)) AS x
+$$;
+COMMENT ON FUNCTION privacybee.team_copy_phones(jsonb) IS
+    'the phones of a copy of a team''s contact phones (team_copy()), as rows';
+
+-- Makes this shard's copy of a team's contact phones the one given, unless this is the
+-- team's shard or its copy is as new. Locks as every team write does (trust_lock_team),
+-- so the version check is serialised; the trust triggers then refresh this shard's
+-- employees of the team. True when the copy changed.
+CREATE OR REPLACE FUNCTION privacybee.put_team_copy(company_id bigint, snap jsonb)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    account bigint := (SELECT p.id FROM privacybee.people p WHERE p.team_of = put_team_copy.company_id);
+    given bigint := (snap ->> 'version')::bigint;
+BEGIN
+    IF account IS NULL OR given IS NULL OR privacybee.is_local_member(account) THEN
+        RETURN false;
+    END IF;
+    PERFORM privacybee.trust_lock_team(account);
+    INSERT INTO privacybee.team_copies AS v (company_id, version)
+    VALUES (put_team_copy.company_id, 0) ON CONFLICT ON CONSTRAINT team_copies_pkey DO NOTHING;
+    IF given <= (SELECT v.version FROM privacybee.team_copies v
+                    WHERE v.company_id = put_team_copy.company_id FOR UPDATE) THEN
+        RETURN false;
+    END IF;
+    -- phones gone or changed (a changed one is removed, then added: the triggers see both)
+    DELETE FROM privacybee.contact_phones p
+     WHERE p.user_id = account
+       AND NOT EXISTS (SELECT 1 FROM privacybee.team_copy_phones(snap) x
+                        WHERE x.contact_id = p.contact_id AND x.pos = p.pos AND x.raw = p.raw
+                          AND x.e164 IS NOT DISTINCT FROM p.e164);
+    DELETE FROM privacybee.contacts c
+     WHERE c.user_id = account
+       AND NOT EXISTS (SELECT 1 FROM privacybee.team_copy_phones(snap) x WHERE x.contact_id = c.id);
+    INSERT INTO privacybee.contacts (user_id, id, display_name)
+    SELECT DISTINCT account, x.contact_id, '' FROM privacybee.team_copy_phones(snap) x
+    ON CONFLICT DO NOTHING;
+    INSERT INTO privacybee.contact_phones (user_id, contact_id, pos, raw, e164)
+    SELECT account, x.contact_id, x.pos, x.raw, x.e164 FROM privacybee.team_copy_phones(snap) x
+    ON CONFLICT DO NOTHING;
+    UPDATE privacybee.team_copies v SET version = given
+     WHERE v.company_id = put_team_copy.company_id;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION privacybee.put_team_copy(bigint, jsonb) IS
+    'makes this shard''s copy of a team''s contact phones the team''s shard''s (unless it is as new); true when it changed';
+COMMENT ON TABLE privacybee.team_copies IS
+    'the version of each team''s contact phones: counted on the team''s shard, the one of its copy on every other (sharded layout only)';

@@ -131,6 +131,23 @@ COMMENT ON FUNCTION privacybee.pkce_s256(text) IS
 -- for (each exactly as it will send it) and the scopes it may ask for (either spelling;
 -- never an app or service scope). Returns the client_id and the client_secret, the secret
 -- the only time it is ever seen.
+-- A client as register_oauth_client() made it (its secret as hashed there): reference
+-- data, which the sharded layout writes with this on every shard (sql/proxy/10_reference.sql)
+-- so that a client is known wherever its member lives. A repeat changes nothing.
+CREATE OR REPLACE FUNCTION privacybee.put_oauth_client(client_id text, name text, secret_hash bytea,
+                                            redirect_uris text[], scopes text[])
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO privacybee.oauth_clients (client_id, name, secret_hash, redirect_uris, scopes)
+    VALUES (client_id, name, secret_hash, redirect_uris, scopes)
+    ON CONFLICT ON CONSTRAINT oauth_clients_pkey DO NOTHING;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION privacybee.put_oauth_client(text, text, bytea, text[], text[]) IS
+    'adds a registered client as it was made (register_oauth_client; the sharded layout broadcasts it); a repeat changes nothing';
+
 CREATE OR REPLACE FUNCTION privacybee.register_oauth_client(name text, redirect_uris text[], scopes text[])
 RETURNS TABLE (client_id text, client_secret text)
 LANGUAGE plpgsql AS $$
@@ -169,10 +186,9 @@ BEGIN
     -- the client id is public (it travels in browsers' URLs); 122 random bits keep it unguessable anyway
     client_id := 'pbcl_' || pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
     client_secret := privacybee.new_secret('pbcs_');
-    INSERT INTO privacybee.oauth_clients (client_id, name, secret_hash, redirect_uris, scopes)
-    VALUES (client_id, name, privacybee.secret_hash(client_secret),
-            ARRAY(SELECT DISTINCT u FROM pg_catalog.unnest(redirect_uris) AS u ORDER BY 1),
-            privacybee.scopes_canonical(scopes));
+    PERFORM privacybee.put_oauth_client(client_id, name, privacybee.secret_hash(client_secret),
+                                        ARRAY(SELECT DISTINCT u FROM pg_catalog.unnest(redirect_uris) AS u ORDER BY 1),
+                                        privacybee.scopes_canonical(scopes));
     RETURN NEXT;
 END
 $$;
@@ -359,7 +375,8 @@ BEGIN
         RETURN privacybee.response(200, pg_catalog.jsonb_build_object('redirect_to',
             privacybee.oauth_error_redirect(r.redirect_uri, r.error, r.error_description, r.state))::text);
     END IF;
-    code := privacybee.new_secret('pbc_');
+    -- it carries its member, so that the proxy routes its exchange (docs/sharding.md)
+    code := privacybee.new_member_secret('pbc_', uid);
     INSERT INTO privacybee.oauth_codes (code_hash, user_id, client_id, redirect_uri, scopes, code_challenge, expires_at)
     VALUES (privacybee.secret_hash(code), uid, r.client_id, r.redirect_uri, r.scopes, r.code_challenge,
             pg_catalog.now() + privacybee.oauth_code_lifetime());
@@ -565,7 +582,7 @@ BEGIN
     INSERT INTO privacybee.tokens (token_hash, user_id, scopes, expires_at, grant_id)
     VALUES (privacybee.secret_hash(access_token), g.user_id, privacybee.scopes_canonical(g.scopes),
             access_expires, g.grant_id);
-    refresh_token := privacybee.new_secret('pbr_');
+    refresh_token := privacybee.new_member_secret('pbr_', g.user_id);
     refresh_expires := pg_catalog.date_trunc('milliseconds', pg_catalog.now() + privacybee.oauth_refresh_token_lifetime());
     INSERT INTO privacybee.oauth_refresh_tokens (token_hash, user_id, grant_id, expires_at)
     VALUES (privacybee.secret_hash(refresh_token), g.user_id, g.grant_id, refresh_expires);

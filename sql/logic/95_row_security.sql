@@ -98,6 +98,8 @@ BEGIN
                             'privacybee.disclosed_to(bigint, bigint)'::regprocedure,
                             'privacybee.dav_member_teams()'::regprocedure,
                             'privacybee.oauth_holder(text, text, text, text)'::regprocedure,
+                            'privacybee.team_copy(bigint)'::regprocedure,
+                            'privacybee.put_team_copy(bigint, jsonb)'::regprocedure,
                             'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
                             'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
                             'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,

@@ -33,17 +33,63 @@ COMMENT ON FUNCTION privacybee.token_partition(text) IS
 
 -- team: a team's rows live on the team's shard (SPEC §10: owned by the team, keyed by
 -- its id); a request that names no team is the member's.
+-- The team a request's body names (its teamId, a number or a string of digits); NULL if none.
+CREATE OR REPLACE FUNCTION privacybee.body_team(body jsonb)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(body -> 'teamId') IN ('number', 'string')
+                     AND (body ->> 'teamId') ~ '^[1-9][0-9]{0,17}$'
+                THEN (body ->> 'teamId')::bigint END
+$$;
+COMMENT ON FUNCTION privacybee.body_team(jsonb) IS
+    'the team (company id) a request body names by teamId; NULL when none';
+
 CREATE OR REPLACE FUNCTION privacybee.team_shard(token text, body jsonb)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT COALESCE(pg_catalog.hashint8(
-        CASE WHEN pg_catalog.jsonb_typeof(body -> 'teamId') IN ('number', 'string')
-                  AND (body ->> 'teamId') ~ '^[1-9][0-9]{0,17}$'
-             THEN (body ->> 'teamId')::bigint
-             ELSE privacybee.token_member(token) END), 0)
+    SELECT COALESCE(pg_catalog.hashint8(COALESCE(privacybee.body_team(body),
+                                                 privacybee.token_member(token))), 0)
 $$;
 COMMENT ON FUNCTION privacybee.team_shard(text, jsonb) IS
     'shard key of a team route: the hash of the teamId in the body, else of the token''s member';
+
+-- grant: an OAuth token route (no bearer token: the client authenticates) goes to the
+-- shard of the member its code, refresh token or token names, where the grant is
+-- (secret_member(), sql/prelude/10_token_format.sql); one that names none to shard 0,
+-- which answers it as unknown.
+CREATE OR REPLACE FUNCTION privacybee.grant_shard(body jsonb)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT COALESCE(pg_catalog.hashint8(privacybee.secret_member(
+        COALESCE(body ->> 'code', body ->> 'refresh_token', body ->> 'token'))), 0)
+$$;
+COMMENT ON FUNCTION privacybee.grant_shard(jsonb) IS
+    'shard key of an OAuth token route: the hash of the member its code, refresh token or token names';
+
+-- team, of a multipart route (its body is the file): the teamId of the JSON part that
+-- names one (Contacts+ uploadPhoto's contact.json), else the token's member.
+CREATE OR REPLACE FUNCTION privacybee.team_shard_of_parts(token text, params jsonb)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    part text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(params) = 'object' THEN
+        FOR part IN SELECT e.value FROM pg_catalog.jsonb_each_text(params) AS e ORDER BY e.key LOOP
+            BEGIN
+                IF pg_catalog.jsonb_typeof(part::jsonb) = 'object' AND part::jsonb ? 'teamId' THEN
+                    RETURN privacybee.team_shard(token, part::jsonb);
+                END IF;
+            EXCEPTION WHEN invalid_text_representation THEN
+                NULL;   -- not JSON: a part of another kind
+            END;
+        END LOOP;
+    END IF;
+    RETURN privacybee.team_shard(token, NULL);
+END
+$$;
+COMMENT ON FUNCTION privacybee.team_shard_of_parts(text, jsonb) IS
+    'shard key of a team route whose body is a file: the teamId of its JSON part, else the token''s member';
 
 -- ---- reference data, written to every shard ----------------------------------------------
 
@@ -88,6 +134,17 @@ LANGUAGE plproxy AS $$
     SELECT privacybee.put_company(id, name, slug, phones, logo, url, external_id);
 $$;
 
+CREATE OR REPLACE FUNCTION privacybee_shards.put_team_account(company_id bigint, id bigint)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_team_account(company_id, id);
+$$;
+
+-- The company's team account (SPEC §10) is made with it: a people row, reference data, so
+-- its id is drawn here once like a member's (a shard making it at the team's first use
+-- would draw from its own people sequence, which the proxy's ids already used).
 CREATE OR REPLACE FUNCTION privacybee.create_company(name text, slug text, phones text[] DEFAULT '{}',
                                           logo text DEFAULT NULL, url text DEFAULT NULL,
                                           external_id text DEFAULT NULL)
@@ -97,11 +154,12 @@ DECLARE
     new_id bigint := privacybee_shards.next_reference_id('companies');
 BEGIN
     PERFORM privacybee_shards.put_company(new_id, name, slug, phones, logo, url, external_id);
+    PERFORM privacybee_shards.put_team_account(new_id, privacybee_shards.next_reference_id('people'));
     RETURN new_id;
 END
 $$;
 COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text, text) IS
-    'adds a company on every shard (one id, drawn on shard 0) and returns its id';
+    'adds a company and its team account on every shard (ids drawn on shard 0) and returns its id';
 
 CREATE OR REPLACE FUNCTION privacybee_shards.add_employee(company_id bigint, person_id bigint)
 RETURNS SETOF integer
@@ -175,6 +233,73 @@ $$;
 COMMENT ON FUNCTION privacybee.revoke_token(text) IS
     'revokes a token on every shard; false when it is unknown';
 
+-- OAuth clients (third-party apps) are on every shard: a member on any shard authorises
+-- them (/oauth/authorize runs on the member's shard), and the token endpoints run on every
+-- shard (shard=all), each checking the client's credentials. Shard 0 registers the client
+-- (validates, draws the client id and secret), then the row it wrote — the secret only as
+-- its hash — is broadcast; put_oauth_client is idempotent, so the recovery of a broadcast
+-- that failed part-way is to run privacybee_shards.put_oauth_client again with shard 0's row.
+CREATE OR REPLACE FUNCTION privacybee_shards.register_oauth_client(name text, redirect_uris text[], scopes text[],
+                                                               OUT client_id text, OUT client_secret text)
+RETURNS SETOF record
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON 0;
+    SELECT * FROM privacybee.register_oauth_client(name, redirect_uris, scopes);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.oauth_client_row(id text, OUT name text, OUT secret_hash bytea,
+                                                          OUT redirect_uris text[], OUT scopes text[])
+RETURNS SETOF record
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON 0;
+    SELECT c.name, c.secret_hash, c.redirect_uris, c.scopes
+      FROM privacybee.oauth_clients c WHERE c.client_id = id;
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_oauth_client(client_id text, name text, secret_hash bytea,
+                                                          redirect_uris text[], scopes text[])
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_oauth_client(client_id, name, secret_hash, redirect_uris, scopes);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.register_oauth_client(name text, redirect_uris text[], scopes text[])
+RETURNS TABLE (client_id text, client_secret text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    made record;
+BEGIN
+    SELECT * INTO STRICT made FROM privacybee_shards.register_oauth_client(name, redirect_uris, scopes);
+    PERFORM privacybee_shards.put_oauth_client(made.client_id, r.name, r.secret_hash, r.redirect_uris, r.scopes)
+       FROM privacybee_shards.oauth_client_row(made.client_id) AS r;
+    client_id := made.client_id;
+    client_secret := made.client_secret;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION privacybee.register_oauth_client(text, text[], text[]) IS
+    'registers a third-party app on every shard (made on shard 0, then broadcast); its client_id and client_secret, the secret shown once';
+
+CREATE OR REPLACE FUNCTION privacybee_shards.unregister_oauth_client(client_id text)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.unregister_oauth_client(client_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee.unregister_oauth_client(client_id text)
+RETURNS boolean
+LANGUAGE sql AS $$
+    SELECT COALESCE(pg_catalog.bool_or(r), false) FROM privacybee_shards.unregister_oauth_client(client_id) AS r
+$$;
+COMMENT ON FUNCTION privacybee.unregister_oauth_client(text) IS
+    'removes a third-party app on every shard, and every grant, code and token it holds; false when unknown';
+
 -- ---- the Buzz number a member's shard gave out, told to every shard ----------------------
 
 CREATE OR REPLACE FUNCTION privacybee_shards.buzz_number_of(uid bigint)
@@ -222,7 +347,7 @@ COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
 -- every heartbeat that shows a number, so a broadcast that failed is repaired by the
 -- member's next heartbeat. SECURITY DEFINER: the shards' buzz_number_taken is no API
 -- role's to call.
-CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, answer privacybee.http_response)
+CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, body jsonb, answer privacybee.http_response)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -239,8 +364,47 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION privacybee.announce_buzz_number(text, privacybee.http_response) IS
+COMMENT ON FUNCTION privacybee.announce_buzz_number(text, jsonb, privacybee.http_response) IS
     'tells every shard the Buzz number a member''s shard gave them (after each heartbeat that shows one)';
+
+-- ---- a team's contact phones, copied from the team's shard to every other -----------------
+-- (sql/logic/70_shards.sql, "a team's contact phones, copied to every shard")
+
+CREATE OR REPLACE FUNCTION privacybee_shards.team_copy(company_id bigint)
+RETURNS jsonb
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(company_id);
+    SELECT privacybee.team_copy(company_id);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_team_copy(company_id bigint, snap jsonb)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON ALL;
+    SELECT privacybee.put_team_copy(company_id, snap);
+$$;
+
+-- After a write to a team's contacts (api/routes then=): the team's contact phones, read
+-- again on the team's shard (an answer is never believed), copied to every other shard,
+-- whose employees of the team trust by them. SECURITY DEFINER: the shards' put_team_copy
+-- is no API role's to call. Runs after every such write, so a copy a failed broadcast
+-- left behind is repaired by the team's next one.
+CREATE OR REPLACE FUNCTION privacybee.announce_team_contacts(token text, body jsonb, answer privacybee.http_response)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    team bigint := privacybee.body_team(body);
+BEGIN
+    IF answer.status <> 200 OR team IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM privacybee_shards.put_team_copy(team, privacybee_shards.team_copy(team));
+END
+$$;
+COMMENT ON FUNCTION privacybee.announce_team_contacts(text, jsonb, privacybee.http_response) IS
+    'copies a team''s contact phones from its shard to every other (after each write to them)';
 
 -- privacybee-fcgi asks this when it refuses a request itself, so that token errors come
 -- first (sql/logic/10_core.sql); any shard can answer, since tokens are on every shard
@@ -379,9 +543,14 @@ BEGIN
                               'privacybee.token_shard(text)'::regprocedure,
                               'privacybee.token_partition(text)'::regprocedure,
                               'privacybee.team_shard(text, jsonb)'::regprocedure,
+                              'privacybee.body_team(jsonb)'::regprocedure,
+                              'privacybee.team_shard_of_parts(text, jsonb)'::regprocedure,
+                              'privacybee.grant_shard(jsonb)'::regprocedure,
+                              'privacybee.secret_member(text)'::regprocedure,
                               'privacybee.shard_count()'::regprocedure,
                               'privacybee.call_shard_key(jsonb, jsonb)'::regprocedure,
-                              'privacybee.announce_buzz_number(text, privacybee.http_response)'::regprocedure) LOOP
+                              'privacybee.announce_buzz_number(text, jsonb, privacybee.http_response)'::regprocedure,
+                              'privacybee.announce_team_contacts(text, jsonb, privacybee.http_response)'::regprocedure) LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role_name);
     END LOOP;
 END

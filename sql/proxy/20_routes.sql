@@ -3,11 +3,17 @@
 -- (shard=, then=; the keys' hashes are sql/proxy/00_proxy.sql's).
 
 -- GET /contacts: list my contacts, a page at a time (Link, X-Total-Count); with q, those a full-text search finds, by relevance (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contacts_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contacts_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contacts_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contacts_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /contacts/sync: create or update a batch of contacts, all or nothing (scope contacts:write; route registry api/routes)
@@ -35,11 +41,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/requests: pending trust requests to me (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_trust_requests_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_trust_requests_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_trust_requests_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_trust_requests_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /contacts/requests: ask a member for trust (scope contacts:write; route registry api/routes)
@@ -57,7 +69,8 @@ CREATE OR REPLACE FUNCTION privacybee.api_trust_request_create(token text, arg t
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_trust_request_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -70,7 +83,7 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
+CREATE OR REPLACE FUNCTION privacybee_shards.api_employees(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
     OUT status integer, OUT headers text, OUT answer text, OUT shard text)
 RETURNS SETOF record
 LANGUAGE plproxy AS $$
@@ -78,13 +91,14 @@ LANGUAGE plproxy AS $$
     RUN ON ALL;
     SELECT s AS status, h AS headers, b AS answer,
            pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_employees(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
+      FROM privacybee.api_employees((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match) AS r(s, h, b);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_employees(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_employees(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match) AS r
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
@@ -97,11 +111,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/{id}: one contact, every list included, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contact_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contact_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contact_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /contacts/{id} and PATCH /contacts/{id}: update a contact (absent fields unchanged) (scope contacts:write; route registry api/routes)
@@ -129,11 +149,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /contacts/{id}/photo: a contact's photo, its bytes, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_photo_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_contact_photo_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_contact_photo_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- DELETE /contacts/{id}/photo: remove a contact's photo (scope contacts:write; route registry api/routes)
@@ -145,11 +171,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /tags: my tags, a page at a time (Link, X-Total-Count) (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_tags_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_tags_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_tags_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_tags_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /tags: create a tag (200 with the tag of that name, in any case, when it exists) (scope contacts:write; route registry api/routes)
@@ -161,11 +193,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /tags/{id}: one tag, with its ETag (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_tag_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_tag_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_tag_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_tag_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_tag_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /tags/{id} and PATCH /tags/{id}: rename a tag (its contacts show the new name) (scope contacts:write; route registry api/routes)
@@ -185,28 +223,40 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /apps/buzz/trust-lookup and POST /apps/buzz/trust-lookup: may this call ring? (the telephony provider) (scope buzz:lookup; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_trust_lookup(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.call_shard_key(params, body);
+    SELECT * FROM privacybee.api_trust_lookup((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_trust_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_trust_lookup(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /apps/buzz/call-lookup and POST /apps/buzz/call-lookup: who the trusted caller is to the member (scope buzz:lookup; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_call_lookup(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.call_shard_key(params, body);
+    SELECT * FROM privacybee.api_call_lookup((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_call_lookup(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_call_lookup(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /apps/buzz/heartbeat: my Buzz number (assigned on the first call) and the times things last changed (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_heartbeat(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_heartbeat(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
-    SELECT * FROM privacybee.api_heartbeat(token, arg, params, body, if_match, if_none_match);
+    SELECT * FROM privacybee.api_heartbeat((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_heartbeat(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
@@ -214,18 +264,26 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r privacybee.http_response;
 BEGIN
-    r := privacybee_shards.api_heartbeat(token, arg, params, body, if_match, if_none_match);
-    PERFORM privacybee.announce_buzz_number(token, r);
+    r := privacybee_shards.api_heartbeat(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_buzz_number(token, body, r);
+    END IF;
     RETURN r;
 END
 $$;
 
 -- GET /apps/buzz/blocked: my latest 100 blocked calls, newest first (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_blocked(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_blocked((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_blocked(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_blocked(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /apps/buzz/activity: record a chat or call activity (idempotent by message_id) (scope buzz; route registry api/routes)
@@ -243,16 +301,23 @@ CREATE OR REPLACE FUNCTION privacybee.api_activity_create(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_activity_create(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
 -- GET /apps/buzz/activity/{id}: my activity after <id>, oldest first (Link) (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_activity_since(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_activity_since((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_activity_since(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_activity_since(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /apps/buzz/encryption: store my end-to-end encryption identity (scope buzz; route registry api/routes)
@@ -270,16 +335,29 @@ CREATE OR REPLACE FUNCTION privacybee.api_encryption(token text, arg text, param
 RETURNS privacybee.http_response
 LANGUAGE sql AS $$
     SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_encryption(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
      LIMIT 1
 $$;
 
 -- DELETE /apps/buzz/clear: remove my activity and blocked-call log (development only) (scope buzz; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
-RETURNS privacybee.http_response
+CREATE OR REPLACE FUNCTION privacybee_shards.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
+    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
+RETURNS SETOF record
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON ALL;
+    SELECT s AS status, h AS headers, b AS answer,
+           pg_catalog.current_setting('privacybee.shard', true) AS shard
+      FROM privacybee.api_buzz_clear(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_buzz_clear(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_buzz_clear(token, arg, params, body, if_match, if_none_match) AS r
+     ORDER BY r.status = 401 DESC, r.status < 300 DESC,
+              r.shard = privacybee.token_partition(token)::text DESC
+     LIMIT 1
 $$;
 
 -- POST /api/v1/account.get: Contacts+: my account (name, phone, the companies I work for) (scope account.read; route registry api/routes)
@@ -295,7 +373,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_get(token text, arg tex
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.scroll: Contacts+: every contact, by id, a page at a time (tombstones with includeDeletedContacts) (scope contacts:read; route registry api/routes)
@@ -303,7 +381,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_scroll(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.search: Contacts+: the contacts a full-text query finds (and the tags named), by relevance (scope contacts:read; route registry api/routes)
@@ -311,31 +389,73 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_search(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.create: Contacts+: create a contact (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_create(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_create(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_create(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.update: Contacts+: update a contact at its etag (or resolveConflicts) (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_update(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_update(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_update(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.delete: Contacts+: delete a contact at its etag (a tombstone stays) (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
+    SELECT * FROM privacybee.api_cplus_contacts_delete(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_cplus_contacts_delete(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- POST /api/v1/contacts.manageTags: Contacts+: add tags to contacts and remove tags from them, all or nothing (scope contacts:write; route registry api/routes)
@@ -343,7 +463,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_manage_tags(token text,
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/contacts.uploadPhoto: Contacts+: a contact's photo, as multipart/form-data (an image part and a contact.json part) (scope contacts:write; route registry api/routes)
@@ -351,7 +471,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_upload_photo(token text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard_of_parts(token, params);
 $$;
 
 -- POST /api/v1/contacts.changeOwner: Contacts+: set or clear the owner (an employee) of a team's contacts (scope teams.contacts.write; route registry api/routes)
@@ -359,7 +479,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_contacts_change_owner(token text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.get: Contacts+: tags by id (scope tags.read; route registry api/routes)
@@ -367,7 +487,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_get(token text, arg text, p
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.scroll: Contacts+: every tag, by id, a page at a time (scope tags.read; route registry api/routes)
@@ -375,7 +495,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_scroll(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.create: Contacts+: create a tag (or the one of that name) (scope tags.write; route registry api/routes)
@@ -383,7 +503,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_create(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.update: Contacts+: rename a tag at its etag (or resolveConflicts) (scope tags.write; route registry api/routes)
@@ -391,7 +511,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_update(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/tags.delete: Contacts+: delete a tag at its etag, from its contacts too (scope tags.write; route registry api/routes)
@@ -399,7 +519,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_tags_delete(token text, arg text
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/teams.get: Contacts+: my teams (the companies I work for) and their members (scope teams.read; route registry api/routes)
@@ -415,7 +535,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get(token text, arg tex
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.search: Contacts+: my webhooks by part of their URL and by trigger, oldest first (scope webhooks:read; route registry api/routes)
@@ -423,7 +543,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_search(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.create: Contacts+: create a webhook (its signing secret in this answer only) (scope webhooks:write; route registry api/routes)
@@ -431,7 +551,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_create(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.delete: Contacts+: delete a webhook, with what it had not delivered (scope webhooks:write; route registry api/routes)
@@ -439,7 +559,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_delete(token text, arg 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.getBatches: Contacts+: a webhook's batches of the last 14 days (scope webhooks:read; route registry api/routes)
@@ -447,7 +567,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_cplus_webhooks_get_batches(token text,
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, body);
 $$;
 
 -- POST /api/v1/webhooks.getTriggers: Contacts+: the triggers a webhook may name (scope webhooks:read; route registry api/routes)
@@ -459,11 +579,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /oauth/authorize: what a third-party app asks (its name and the scopes, for the consent screen), or where to send the browser back when it cannot be asked (scope oauth:authorize; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_oauth_consent(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_consent(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.call_shard_key(params, body);
+    RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_oauth_consent((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_oauth_consent(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_oauth_consent(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /oauth/authorize: the member's answer to a third-party app: where to send the browser (with a single-use code, or the error) (scope oauth:authorize; route registry api/routes)
@@ -471,91 +597,53 @@ CREATE OR REPLACE FUNCTION privacybee.api_oauth_authorize(token text, arg text, 
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.call_shard_key(params, body);
+    RUN ON privacybee.token_shard(token);
 $$;
 
 -- POST /oauth/token: OAuth 2.0 token endpoint (RFC 6749): a code (with its PKCE verifier) or a refresh token for new tokens (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_token(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_token(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_token(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_token(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /oauth/revoke: revoke an access token, or a refresh token and its whole grant (RFC 7009) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_revoke(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_revoke(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_revoke(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_revoke(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /v3/oauth.exchangeAuthCode: Contacts+: a code for an access token and a refresh token (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_exchange_code(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_exchange_code(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_exchange_code(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_exchange_code(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- POST /v3/oauth.refreshToken: Contacts+: a refresh token for a new access token (and the next refresh token) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee_shards.api_oauth_refresh(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text,
-    OUT status integer, OUT headers text, OUT answer text, OUT shard text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'privacybee_shards';
-    RUN ON ALL;
-    SELECT s AS status, h AS headers, b AS answer,
-           pg_catalog.current_setting('privacybee.shard', true) AS shard
-      FROM privacybee.api_oauth_refresh(token, arg, params, body, if_match, if_none_match) AS r(s, h, b);
-$$;
 CREATE OR REPLACE FUNCTION privacybee.api_oauth_refresh(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_response
-LANGUAGE sql AS $$
-    SELECT r.status, r.headers, r.answer FROM privacybee_shards.api_oauth_refresh(token, arg, params, body, if_match, if_none_match) AS r
-     ORDER BY r.status < 300 DESC, r.shard = privacybee.token_partition(token)::text DESC
-     LIMIT 1
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON privacybee.grant_shard(body);
 $$;
 
 -- GET /webhooks: my webhooks, by URL or trigger if asked (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhooks_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhooks_list(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhooks_list((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhooks_list(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhooks_list(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- POST /webhooks: create a webhook; its signing secret is in this answer only (scope webhooks:write; route registry api/routes)
@@ -567,19 +655,31 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /webhooks/triggers: the triggers a webhook may name, and the scope each needs (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_triggers(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_triggers(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_triggers((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_triggers(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_triggers(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- GET /webhooks/{id}: one webhook, and why it was disabled if it was (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- DELETE /webhooks/{id}: delete a webhook; what it had not yet delivered is dropped (scope webhooks:write; route registry api/routes)
@@ -591,11 +691,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /webhooks/{id}/batches: its batches of the last 14 days, newest first, each attempt with them (Link) (scope webhooks:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_webhook_batches(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_webhook_batches(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_webhook_batches((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_webhook_batches(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_webhook_batches(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- OPTIONS /.well-known/carddav and OPTIONS / and OPTIONS /dav/ and OPTIONS /dav/{id}/ and OPTIONS /dav/{id}/contacts/ and OPTIONS /dav/{id}/contacts/{name} and OPTIONS /dav/{id}/team-{id}/ and OPTIONS /dav/{id}/team-{id}/{name}: CardDAV's capabilities (DAV: 1, 3, addressbook) (scope none; route registry api/routes)
@@ -607,11 +713,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /.well-known/carddav and PROPFIND /.well-known/carddav: where the CardDAV service is (RFC 6764) (scope none; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_well_known(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_well_known(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON ANY;
+    SELECT * FROM privacybee.api_dav_well_known((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_well_known(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_dav_well_known(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PROPFIND / and PROPFIND /dav/: the server's root, as a CardDAV client given only the host asks it: who I am (scope contacts:read; route registry api/routes)
@@ -655,11 +767,17 @@ LANGUAGE plproxy AS $$
 $$;
 
 -- GET /dav/{id}/contacts/{name} and GET /dav/{id}/team-{id}/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_card_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_dav_card_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE sql AS $$
+    SELECT * FROM privacybee_shards.api_dav_card_get(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match)
 $$;
 
 -- PUT /dav/{id}/contacts/{name} and PUT /dav/{id}/team-{id}/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)

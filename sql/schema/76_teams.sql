@@ -23,3 +23,12 @@ CREATE INDEX contacts_shared_by ON privacybee.contacts (shared_by) WHERE shared_
 ALTER TABLE privacybee.people
     ADD CONSTRAINT people_team_account_has_no_phone
         CHECK (team_of IS NULL OR (phone_raw IS NULL AND phone_e164 IS NULL));
+
+-- The sharded layout (docs/sharding.md): a team's rows live on the team's shard, and its
+-- contacts' phones are copied to every other shard, whose employees trust by them (SPEC
+-- §10). version counts the changes of the team's contact phones on the team's shard; a
+-- copy is replaced only by a newer one (put_team_copy()). Unused on one database.
+CREATE TABLE privacybee.team_copies (
+    company_id bigint PRIMARY KEY REFERENCES privacybee.companies ON DELETE CASCADE,
+    version    bigint NOT NULL
+);
