@@ -189,6 +189,52 @@ class TestTeamBookMethods(TeamBookTest):
         self.assertError(self.dav("DELETE", self.tbook + "card%20one.vcf"), 404)
         self.assertEqual(self.team_contacts(), [])
 
+    def test_a_card_deleted_and_created_again_under_its_name_never_shows_an_old_etag(self):
+        # RFC 9110 §8.8.1: a strong ETag names one representation of one URL, so a card
+        # created again under a kept name (and after its tombstone is purged) shows a new
+        # one, a stale If-Match of the old card fails, and every ETag of the name differs
+        for book, token, other in ((self.book, self.token, self.token),
+                                   (self.tbook, self.token, self.b_token)):
+            with self.subTest(book=book):
+                path = book + "aba.vcf"
+                other_path = path.replace(f"/dav/{self.uid}/", f"/dav/{self.b}/") if other != token else path
+                put = lambda p, card, t, **h: self.dav("PUT", p, card, ctype="text/vcard", token=t, headers=h)
+                first = put(path, vcard("aba-1", "Ada's"), token, **{"If-None-Match": "*"})
+                self.assertStatus(first, 201)
+                seen = [first.header("ETag")]
+                for round_ in range(2):
+                    self.assertStatus(self.dav("DELETE", other_path, token=other), 204)
+                    if round_:   # the deleted card's tombstone past its period, then purged
+                        owners = [self.uid, self.account()]
+                        sql("UPDATE privacybee.contact_cards SET changed = changed - interval '10 years' "
+                            "WHERE deleted AND user_id = ANY(%s)", owners)
+                        sql("DELETE FROM privacybee.contact_tombstones WHERE user_id = ANY(%s)", owners)
+                        self.assertGreater(sql1("SELECT privacybee.carddav_purge()"), 0)
+                    again = put(other_path, vcard(f"aba-{round_ + 2}", "Grace's"), other, **{"If-None-Match": "*"})
+                    self.assertStatus(again, 201)
+                    self.assertNotIn(again.header("ETag"), seen)
+                    # Ada's stale write is refused and Grace's card stays
+                    for stale in seen:
+                        self.assertError(put(path, vcard(f"aba-{round_ + 2}", "Ada's stale"), token,
+                                             **{"If-Match": stale}), 412)
+                    got = self.dav("GET", path, token=token)
+                    self.assertEqual(got.header("ETag"), again.header("ETag"))
+                    self.assertIn(b"FN:Grace's", got.data)
+                    listed = self.responses(self.dav("PROPFIND", book, headers={"Depth": "1"}, token=token))
+                    self.assertEqual(listed[path][D + "getetag"].text, again.header("ETag"))
+                    seen.append(again.header("ETag"))
+                # the one ETag over REST (own book), Contacts+ (its etag without quotes) and CardDAV
+                if book == self.book:
+                    cid = sql1("SELECT contact_id FROM privacybee.contact_cards WHERE user_id = %s "
+                               "AND href = 'aba.vcf' AND NOT deleted", self.uid)
+                    self.assertEqual(self.req("GET", f"/contacts/{cid}", token).header("ETag"), seen[-1])
+                    body = {"contactIds": [str(cid)]}
+                else:
+                    body = {"contactIds": [c["contactId"] for c in self.team_contacts()], "teamId": str(self.team)}
+                got = rpc(self, "contacts.get", body, token)
+                self.assertStatus(got, 200)
+                self.assertEqual(['"' + c["etag"] + '"' for c in got.json["contacts"]], [seen[-1]])
+
     def test_multiget_and_query_on_a_team_book(self):
         self.tput("m1.vcf", vcard("m1", "Mia Adams", "+1 212 555 0144", extra="X-KEEP:this\r\n"))
         self.tput("m2.vcf", vcard("m2", "Max Baker"))

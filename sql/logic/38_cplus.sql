@@ -87,7 +87,7 @@ LANGUAGE sql STABLE AS $$
     SELECT r.id,
            pg_catalog.jsonb_build_object(
                'contactId', r.id::text,
-               'etag', privacybee.cplus_etag(privacybee.contact_etag(c.version)),
+               'etag', privacybee.cplus_etag(privacybee.contact_etag(c.id, c.version)),
                'created', j -> 'created',
                'updated', j -> 'updated',
                -- photos: the seed's contacts carry them ("primary photos ... are the
@@ -802,7 +802,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{contact.contactId}', '{"not found"}', 'contact not found');
     END IF;
-    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
+    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
         RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid));
     END IF;
     IF item <> '{}' THEN
@@ -838,7 +838,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{contactId}', '{"not found"}', 'contact not found');
     END IF;
-    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
+    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
         RETURN privacybee.cplus_conflict('etag', 'contact', privacybee.cplus_contact(uid, cid));
     END IF;
     PERFORM privacybee.contact_remove(uid, cid);
@@ -1097,7 +1097,7 @@ BEGIN
         PERFORM privacybee.fail_fields(404, '{contact.contactId}', '{"not found"}', 'contact not found');
     END IF;
     IF contact ->> 'etag' IS NOT NULL
-       AND contact ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
+       AND contact ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
         RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid));
     END IF;
     PERFORM privacybee.contact_photo_store(uid, cid, photo);

@@ -24,7 +24,7 @@
 -- contacts.create records it. Sync tokens name the book ("<member>" or "team-<teamId>"),
 -- never the team account's internal id.
 --
--- A card is a contact. Its ETag is the contact's (contact_etag(version)), so a change
+-- A card is a contact. Its ETag is the contact's (contact_etag(id, version)), so a change
 -- through REST or CardDAV is seen by both; its UID is the contact's external_id (a card
 -- with a UID another card has is refused: CARDDAV:no-uid-conflict), a contact without
 -- one is "privacybee-<id>"; its resource name is the client's when a client created it
@@ -666,7 +666,7 @@ BEGIN
            || CASE WHEN depth = 1 THEN COALESCE((
                   SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                              book || privacybee.dav_name_encode(COALESCE(k.href, c.id::text || '.vcf')),
-                             privacybee.contact_etag(c.version), c.updated, NULL, wanted), '' ORDER BY c.id)
+                             privacybee.contact_etag(c.id, c.version), c.updated, NULL, wanted), '' ORDER BY c.id)
                     FROM privacybee.contacts c
                     LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
                    WHERE c.user_id = uid), '') ELSE '' END
@@ -696,7 +696,7 @@ BEGIN
     END IF;
     RETURN privacybee.dav_multistatus(privacybee.dav_card_response(
         b.book || privacybee.dav_name_encode(name),
-        privacybee.contact_etag(c.version), c.updated, NULL, wanted));
+        privacybee.contact_etag(c.id, c.version), c.updated, NULL, wanted));
 END
 $$;
 
@@ -718,7 +718,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
-    etag := privacybee.contact_etag(c.version);
+    etag := privacybee.contact_etag(c.id, c.version);
     IF privacybee.check_preconditions(if_match, if_none_match, etag, true) THEN
         RETURN ROW(304, 'ETag: ' || etag, NULL)::privacybee.http_binary_response;
     END IF;
@@ -755,7 +755,7 @@ BEGIN
     cid := privacybee.dav_card_id(uid, name);
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid FOR UPDATE;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
-                                           CASE WHEN v IS NOT NULL THEN privacybee.contact_etag(v) END, false);
+                                           CASE WHEN v IS NOT NULL THEN privacybee.contact_etag(cid, v) END, false);
     created := v IS NULL;
     IF created AND name ~ '^[0-9]{1,19}\.vcf$' THEN
         RETURN privacybee.dav_error(409, '<d:no-conflicting-lock/>');
@@ -809,7 +809,7 @@ BEGIN
      WHERE k.user_id = uid AND k.contact_id = cid;
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid;
     RETURN ROW(CASE WHEN created THEN 201 ELSE 204 END,
-               'ETag: ' || privacybee.contact_etag(v), NULL)::privacybee.http_binary_response;
+               'ETag: ' || privacybee.contact_etag(cid, v), NULL)::privacybee.http_binary_response;
 END
 $$;
 
@@ -833,7 +833,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
-    PERFORM privacybee.check_preconditions(if_match, if_none_match, privacybee.contact_etag(v), false);
+    PERFORM privacybee.check_preconditions(if_match, if_none_match, privacybee.contact_etag(cid, v), false);
     PERFORM privacybee.contact_remove(uid, cid);
     RETURN ROW(204, NULL, NULL)::privacybee.http_binary_response;
 END
@@ -930,7 +930,7 @@ BEGIN
         SELECT pg_catalog.string_agg(CASE WHEN c.id IS NULL THEN
                    '<d:response><d:href>' || privacybee.xml_text(r.href)
                    || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>'
-               ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.version), c.updated,
+               ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.id, c.version), c.updated,
                                                  r.card, wanted) END, '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
@@ -954,7 +954,7 @@ BEGIN
                    || ARRAY(SELECT p.raw FROM privacybee.contact_phones p
                              WHERE p.user_id = c.user_id AND p.contact_id = c.id));
         SELECT pg_catalog.string_agg(privacybee.dav_card_response(book || privacybee.dav_name_encode(r.name),
-                   privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                   privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
@@ -1003,7 +1003,7 @@ BEGIN
           FROM changed x WHERE NOT x.deleted)
     SELECT COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                                book || privacybee.dav_name_encode(COALESCE(r.href, r.id::text || '.vcf')),
-                               privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                               privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
                        FROM live,
                             ROWS FROM (pg_catalog.unnest(live.ids), pg_catalog.unnest(live.hrefs),
                                        pg_catalog.unnest(CASE WHEN wanted IS NULL
