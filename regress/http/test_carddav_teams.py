@@ -5,10 +5,12 @@ Contacts+ team routes serve, so a card saved in the team's book is a team contac
 and the other way round, and it screens a coworker's calls; the token needs the team scope
 of each route's scope too; another company's member gets 404, and so does a member who
 left the team, at once."""
+import json
 import os
 import tempfile
 import unittest
 import urllib.parse
+import xml.etree.ElementTree as ET
 
 from harness import fresh_phone, member, registry, service_token, sql, sql1, unique
 from test_buzz import buzz_member, call
@@ -140,6 +142,80 @@ class TestTeamBookDiscovery(TeamBookTest):
         # its own book it writes, as contacts:write allows
         self.assertStatus(self.dav("PUT", f"/dav/{uid}/contacts/mine.vcf", vcard("m", "Mine"),
                                    ctype="text/vcard", token=reader), 201)
+
+
+class TestWriteOnlyTokens(TeamBookTest):
+    """A token that may write but not read learns nothing of what it cannot read from a
+    conflict: a card's name (CardDAV's no-uid-conflict without its href, RFC 6352
+    §6.3.2.1), the current contact or tag (Contacts+'s 409 without it), the id of the
+    contact whose external_id it gave (REST sync's 409)."""
+
+    def test_no_uid_conflict_names_the_card_only_to_a_token_that_may_read_the_book(self):
+        w_uid, w_only = member("Write", "Only", scopes=["contacts:write", "teams.contacts.write"])
+        sql("SELECT privacybee.add_employee(%s, %s)", self.team, w_uid)
+        own_reader = self.token
+        self.assertStatus(self.tput("race2-1.vcf", vcard("race-uid", "Team Card")), 201)
+        self.assertStatus(self.dav("PUT", f"/dav/{w_uid}/contacts/mine.vcf", vcard("mine-uid", "Mine"),
+                                   ctype="text/vcard", token=w_only), 201)
+        for book, token, reader, reader_book in (
+                (f"/dav/{w_uid}/team-{self.team}/", w_only, own_reader, self.tbook),
+                (f"/dav/{w_uid}/contacts/", w_only, None, None)):
+            with self.subTest(book=book):
+                uid_ = "race-uid" if "team-" in book else "mine-uid"
+                r = self.dav("PUT", book + "w-only.vcf", vcard(uid_, "Twin"), ctype="text/vcard", token=token)
+                self.assertStatus(r, 409)
+                self.assertIsNotNone(ET.fromstring(r.data).find(C + "no-uid-conflict"), r.data)
+                self.assertNotIn(b"href", r.data)
+                self.assertNotIn(b".vcf", r.data)
+                if reader:   # a token that may read the book is told which card has the UID
+                    r = self.dav("PUT", reader_book + "w-only.vcf", vcard(uid_, "Twin"), ctype="text/vcard",
+                                 token=reader)
+                    self.assertStatus(r, 409)
+                    self.assertEqual(ET.fromstring(r.data).find(C + "no-uid-conflict").find(D + "href").text,
+                                     reader_book + "race2-1.vcf")
+
+    def test_a_contacts_plus_conflict_shows_the_current_object_only_to_a_token_that_may_read_it(self):
+        full = rpc(self, "contacts.create", {"contact": {"contactData": {"name": {"givenName": "Secret"}}}},
+                   self.token).json["contact"]
+        team = rpc(self, "contacts.create", {"teamId": str(self.team),
+                                             "contact": {"contactData": {"name": {"givenName": "Team Secret"}}}},
+                   self.token).json["contact"]
+        tag = rpc(self, "tags.create", {"tag": {"tagData": {"name": "Secret Tag"}}},
+                  sql1("SELECT privacybee.issue_token(%s, %s)", self.uid, ["tags.write"])).json["tag"]
+        writer = sql1("SELECT privacybee.issue_token(%s, %s)", self.uid,
+                      ["contacts:write", "teams.contacts.write", "tags.write"])
+        stale = "c0.v0"
+        calls = [("contacts.update", {"contact": {"contactId": full["contactId"], "etag": stale,
+                                                  "contactData": {"notes": "x"}}}, "contact", "contacts:read"),
+                 ("contacts.delete", {"contactId": full["contactId"], "etag": stale}, "contact", "contacts:read"),
+                 ("contacts.update", {"teamId": str(self.team), "contact": {
+                     "contactId": team["contactId"], "etag": stale, "contactData": {"notes": "x"}}},
+                  "contact", "teams.contacts.read"),
+                 ("contacts.delete", {"teamId": str(self.team), "contactId": team["contactId"], "etag": stale},
+                  "contact", "teams.contacts.read"),
+                 ("tags.update", {"tag": {"tagId": tag["tagId"], "etag": stale, "tagData": {"name": "X"}}},
+                  "tag", "tags.read"),
+                 ("tags.delete", {"tagId": tag["tagId"], "etag": stale}, "tag", "tags.read")]
+        for method, body, key, read_scope in calls:
+            with self.subTest(method=method, body=body):
+                r = rpc(self, method, body, writer)
+                self.assertError(r, 409)
+                self.assertNotIn(key, r.json)
+                self.assertNotIn("Secret", r.data.decode())
+                # with the read scope too, the current object comes with the 409
+                reader = sql1("SELECT privacybee.issue_token(%s, %s)", self.uid,
+                              ["contacts:write", "teams.contacts.write", "tags.write", read_scope])
+                r = rpc(self, method, body, reader)
+                self.assertError(r, 409)
+                self.assertIn("Secret", json.dumps(r.json[key]))
+
+    def test_a_rest_sync_conflict_on_an_external_id_does_not_name_the_other_contact(self):
+        made = self.req("POST", "/contacts/sync", self.token, body=[{"display_name": "Held", "external_id": "held"},
+                                                                    {"display_name": "Mine"}]).json
+        writer = sql1("SELECT privacybee.issue_token(%s, %s)", self.uid, ["contacts:write"])
+        r = self.req("POST", "/contacts/sync", writer, body=[{"id": made[1]["id"], "external_id": "held"}])
+        self.assertError(r, 409, "[0].external_id")
+        self.assertNotRegex(json.dumps(r.json), r"\b%d\b" % made[0]["id"])
 
 
 class TestTeamBookMethods(TeamBookTest):
@@ -380,8 +456,10 @@ class TestTeamBookAccess(TeamBookTest):
             for method, path, body, ctype in self.every_method(base):
                 with self.subTest(method=method, path=path):
                     r = self.dav(method, path, body, ctype=ctype, token=x_token, headers={"Depth": "0"})
-                    self.assertError(r, 404)
+                    err = self.assertError(r, 404)
                     self.assertNotIn(b"Client", r.data)
+                    # a WebDAV request has no teamId field: its 404 names none
+                    self.assertNotIn("details", err)
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.contacts"), before)
         self.assertEqual([c["contactData"]["name"]["givenName"] for c in self.team_contacts()], ["Client"])
 
@@ -396,7 +474,7 @@ class TestTeamBookAccess(TeamBookTest):
         for method, path, body, ctype in self.every_method(self.b_tbook):
             with self.subTest(method=method, path=path):
                 r = self.as_b(method, path, body, ctype=ctype, headers={"Depth": "0"})
-                self.assertError(r, 404)
+                self.assertNotIn("details", self.assertError(r, 404))
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.contacts"), before)
         # Ann still works there
         self.assertStatus(self.dav("GET", self.tbook + "c.vcf"), 200)
