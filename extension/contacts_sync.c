@@ -165,9 +165,8 @@ GivenExternalId(Batch *b, int i)
 /*
  * An external_id is one contact's (a unique index): an item giving its contact one that
  * another contact has, or that another item gives too, is a 409 naming the item's
- * external_id — never the unique index's own error, which names no field. It does not
- * name the contact that has it: a token that may write but not read contacts would learn
- * an id it cannot read (a reader finds it by its external_id in GET /contacts). A retry cannot succeed, so nothing says to retry. Race-free: the
+ * external_id and the contact that has it — never the unique index's own error, which
+ * names no field. A retry cannot succeed, so nothing says to retry. Race-free: the
  * member's contacts are written under the member's lock (LockMember).
  */
 static void
@@ -226,7 +225,7 @@ CheckExternalIds(Batch *b)
 				if (b->items[i].has_id && given && strcmp(given, e) == 0 &&
 					b->items[i].target_id != id)
 					problems_add(&p, b->single ? "" : psprintf("[%d].", i), "external_id",
-								 "is the external_id of another of your contacts");
+								 psprintf("is the external_id of contact " INT64_FORMAT, id));
 			}
 		}
 	}
