@@ -86,6 +86,7 @@ typedef struct Request
 {
 	FCGX_Request *fcgi;
 	bool		head;			/* a HEAD request: GET's answer without its body */
+	char		allow[128];		/* an OPTIONS request: every method of its path, "" else */
 	const Route *route;
 	size_t		route_index;
 	char		arg[ARG_MAX_LEN];
@@ -94,6 +95,7 @@ typedef struct Request
 	char		token_buf[TOKEN_MAX];
 	char		user[TOKEN_MAX];	/* a WebDAV route's HTTP Basic user name, "" when none */
 	bool		basic;			/* HTTP Basic credentials came */
+	const char *basic_problem;	/* a WebDAV route's Basic credentials unusable: why, else NULL */
 	json_t	   *params;			/* new reference: query (and form) parameters */
 	char	   *body;			/* malloc'd JSON body (an image's bytes, a vCard's text, an
 								 * XML body's JSON tree), NULL when none */
@@ -199,14 +201,29 @@ ReadHeaders(Request *r)
 	if (request_bearer_token(r->header[H_AUTHORIZATION], r->token_buf, sizeof(r->token_buf)))
 		r->token = r->token_buf;
 	/* a WebDAV client's app password: the token is the password of HTTP Basic */
-	else if (r->route->dav &&
-			 request_basic_credentials(r->header[H_AUTHORIZATION], r->user, sizeof(r->user),
-									   r->token_buf, sizeof(r->token_buf)))
-	{
-		r->basic = true;
-		if (r->token_buf[0])
-			r->token = r->token_buf;
-	}
+	else if (r->route->dav)
+		switch (request_basic_credentials(r->header[H_AUTHORIZATION], r->user, sizeof(r->user),
+										  r->token_buf, sizeof(r->token_buf)))
+		{
+			case BASIC_ABSENT:
+				break;
+			case BASIC_MALFORMED:
+				r->basic_problem = "the Authorization header's Basic credentials are malformed: "
+					"they must be base64 of user-id \":\" password (RFC 7617), the password "
+					"a token";
+				break;
+			case BASIC_NO_MEMORY:
+				Reject(r, 500, "out of memory");
+				break;
+			case BASIC_OK:
+				r->basic = true;
+				if (r->token_buf[0])
+					r->token = r->token_buf;
+				else
+					r->basic_problem = "the Authorization header's Basic password is empty: "
+						"it must be the member's token (an app password)";
+				break;
+		}
 }
 
 /*
@@ -670,6 +687,21 @@ RespondBytes(Request *r, PGresult *res)
 		RespondError(r, 500, "out of memory", NULL, NULL);
 		return;
 	}
+	if (r->allow[0] != '\0')
+	{
+		/* OPTIONS: the registry's Allow (handle_request()) after the route's own headers */
+		char	   *with_allow = NULL;
+
+		if (asprintf(&with_allow, "%s%sAllow: %s", headers ? headers : "", headers ? "\n" : "",
+					 r->allow) < 0)
+		{
+			free(headers);
+			RespondError(r, 500, "out of memory", NULL, NULL);
+			return;
+		}
+		free(headers);
+		headers = with_allow;
+	}
 	respond_bytes(r->fcgi->out, r->head, status, headers,
 				  has_body ? PQgetvalue(res, 0, 2) : NULL,
 				  has_body ? (size_t) PQgetlength(res, 0, 2) : 0);
@@ -748,6 +780,18 @@ handle_request(FCGX_Request *fcgi, Db *db)
 			break;
 	}
 	r.route = &routes[r.route_index];
+	/*
+	 * OPTIONS answers the methods the registry routes for its path, the very list a 405 on
+	 * that path names (a method no route has, "", lists them all): one home for both.
+	 */
+	if (strcmp(method, "OPTIONS") == 0)
+	{
+		size_t		scratch_route;
+		char		scratch_arg[ARG_MAX_LEN];
+
+		(void) route_match("", path, db_dev_endpoints(), &scratch_route, scratch_arg,
+						   r.allow, sizeof(r.allow));
+	}
 	/* a resource name ({name}) nginx decoded to bytes that are not UTF-8 names nothing */
 	if (!utf8_valid(r.arg, strlen(r.arg)))
 	{
@@ -755,6 +799,12 @@ handle_request(FCGX_Request *fcgi, Db *db)
 		return;
 	}
 	ReadHeaders(&r);
+	/* unusable Basic credentials are no token: the 401 says what is wrong with them */
+	if (r.basic_problem && r.route->scope != NULL)
+	{
+		RespondError(&r, 401, r.basic_problem, NULL, NULL);
+		return;
+	}
 	r.params = json_object();
 	if (r.params == NULL)
 	{

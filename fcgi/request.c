@@ -590,7 +590,7 @@ request_basic_client(const char *authorization, char **id, char **secret)
 	return result;
 }
 
-bool
+BasicResult
 request_basic_credentials(const char *authorization, char *user, size_t user_size,
 						  char *password, size_t password_size)
 {
@@ -598,11 +598,11 @@ request_basic_credentials(const char *authorization, char *user, size_t user_siz
 			   *colon;
 	size_t		user_len,
 				password_len;
-	bool		ok = false;
+	BasicResult result;
 
 	user[0] = password[0] = '\0';
-	if (BasicDecode(authorization, &plain, &colon) != BASIC_OK)
-		return false;
+	if ((result = BasicDecode(authorization, &plain, &colon)) != BASIC_OK)
+		return result;
 	user_len = (size_t) (colon - plain);
 	password_len = strlen(colon + 1);
 	if (user_len < user_size && password_len < password_size)
@@ -610,8 +610,9 @@ request_basic_credentials(const char *authorization, char *user, size_t user_siz
 		memcpy(user, plain, user_len);
 		user[user_len] = '\0';
 		memcpy(password, colon + 1, password_len + 1);
-		ok = true;
 	}
+	else
+		result = BASIC_MALFORMED;
 	free(plain);
-	return ok;
+	return result;
 }

@@ -100,10 +100,11 @@ extern BasicResult request_basic_client(const char *authorization, char **id, ch
 
 /*
  * A WebDAV client's user name and password (the password is the member's token), as they
- * are, into user and password (their sizes). False, both "", for anything but BASIC_OK or
- * what does not fit: such a request has no credentials (401).
+ * are, into user and password (their sizes). Anything but BASIC_OK leaves both "": such a
+ * request has no credentials (401); BASIC_MALFORMED also for what does not fit, so that
+ * the 401 can say what is wrong with them.
  */
-extern bool request_basic_credentials(const char *authorization, char *user, size_t user_size,
+extern BasicResult request_basic_credentials(const char *authorization, char *user, size_t user_size,
 									  char *password, size_t password_size);
 
 #endif

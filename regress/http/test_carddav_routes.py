@@ -9,7 +9,9 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from harness import ApiTest, Client, dav_routes, fresh_phone, member, member_connect, member_sql, service_token, sql, sql1
+import psycopg2
+
+from harness import ApiTest, Client, dav_routes, fresh_phone, member, member_connect, member_sql, service_token, sql, sql1, unique
 
 
 def waiting_or_done(uid, done):
@@ -104,8 +106,30 @@ class TestDiscovery(DavTest):
             r = self.req("OPTIONS", path)
             self.assertStatus(r, 200)
             self.assertEqual(r.header("DAV"), "1, 3, addressbook")
-            self.assertIn("PROPFIND", r.header("Allow"))
-            self.assertIn("REPORT", r.header("Allow"))
+            self.assertIn("PROPFIND", r.header("Allow"))   # exactly which: the next test
+
+    def test_options_allow_is_the_same_list_a_405_on_the_path_names(self):
+        # one home for a resource's methods (the route registry): OPTIONS and a 405 agree,
+        # for each kind of resource, and it lists exactly what the path routes
+        team = sql1("SELECT privacybee.create_company(%s, %s)", "Allow Co", unique("allow"))
+        card = "OPTIONS, PROPFIND, GET, HEAD, PUT, DELETE"
+        book = "OPTIONS, PROPFIND, REPORT"
+        for path, methods in (("/.well-known/carddav", "OPTIONS, GET, HEAD, PROPFIND"),
+                              ("/", None), ("/dav/", "OPTIONS, PROPFIND"),
+                              (f"/dav/{self.uid}/", "OPTIONS, PROPFIND"),
+                              (self.book, book), (self.book + "x.vcf", card),
+                              (f"/dav/{self.uid}/team-{team}/", book), (f"/dav/{self.uid}/team-{team}/x.vcf", card)):
+            with self.subTest(path=path):
+                options = self.req("OPTIONS", path)
+                self.assertStatus(options, 200)
+                refused = self.req("MKCOL", path)
+                self.assertError(refused, 405)
+                allow = options.header("Allow")
+                self.assertEqual(allow, refused.header("Allow"))
+                if methods:
+                    self.assertEqual(sorted(allow.split(", ")), sorted(methods.split(", ")))
+                for method in allow.split(", "):
+                    self.assertNotEqual(self.req(method, path).status, 405, method)
 
     def test_root_names_the_principal_and_the_principal_names_the_home(self):
         body = ('<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>')
@@ -152,6 +176,25 @@ class TestAuthentication(DavTest):
                 r = self.req("PROPFIND", self.book, headers={"Authorization": auth} if auth else {})
                 self.assertError(r, 401)
                 self.assertRegex(r.header("WWW-Authenticate"), r'^Basic realm="privacybee"')
+
+    def test_unusable_basic_credentials_are_401_saying_what_is_wrong_with_them(self):
+        no_colon = "Basic " + base64.b64encode(self.token.encode()).decode()
+        team = sql1("SELECT privacybee.create_company(%s, %s)", "Basic Co", unique("basic"))
+        for auth, problem in ((no_colon, "malformed"), ("Basic !!!", "malformed"),
+                              ("Basic " + base64.b64encode(b"1:\x01").decode(), "malformed"),
+                              ("Basic " + "QUJD" * 300, "malformed"),   # longer than any token
+                              (basic(str(self.uid), ""), "password is empty"), (basic("", ""), "password is empty")):
+            for method, path in (("PROPFIND", "/dav/"), ("PROPFIND", self.book), ("GET", self.book + "x.vcf"),
+                                 ("REPORT", f"/dav/{self.uid}/team-{team}/"), ("DELETE", self.book + "x.vcf")):
+                with self.subTest(auth=auth[:30], path=path):
+                    r = self.req(method, path, headers={"Authorization": auth})
+                    err = self.assertError(r, 401)
+                    self.assertIn("Basic", err["message"])
+                    self.assertIn(problem, err["message"])
+                    self.assertNotIn("bearer", err["message"])
+                    self.assertRegex(r.header("WWW-Authenticate"), r'^Basic realm="privacybee"')
+        # a route that needs no token is not refused for them
+        self.assertStatus(self.req("OPTIONS", self.book, headers={"Authorization": no_colon}), 200)
 
     def test_the_user_name_is_the_members_id_or_empty(self):
         self.assertStatus(self.dav("PROPFIND", self.book, user=str(self.uid), headers={"Depth": "0"}), 207)
@@ -219,6 +262,22 @@ class TestCards(DavTest):
         got = self.dav("GET", self.book + "card%20one.vcf")
         self.assertIn(b"\r\nFN:Ann Replaced\r\n", got.data)
         self.assertNotIn(b"TEL", got.data)    # the whole card is replaced: the phone went
+
+    def test_accept_q_values_choose_the_vcard_version_and_q_0_refuses_one(self):
+        self.assertStatus(self.put("q.vcf", vcard("uid-q", "Quinn")), 201)
+        for accept, version in (("text/vcard; version=4.0;q=0, text/vcard;q=1", "3.0"),
+                                ("text/vcard;version=4.0", "4.0"), ("TEXT/VCARD; VERSION=4.0", "4.0"),
+                                ('text/vcard;version="4.0"', "4.0"), ("text/vcard", "3.0"), ("*/*", "3.0"),
+                                ("text/vcard;version=4.0, text/vcard", "4.0"),
+                                ("text/vcard;version=3.0;q=0.5, text/vcard;version=4.0;q=0.6", "4.0"),
+                                ("text/vcard;version=4.0;q=0.4, text/vcard;version=3.0;q=0.6", "3.0"),
+                                ("text/vcard;version=3.0;q=0, */*", "4.0"),
+                                ("text/vcard;version=4.0;q=2", "3.0"),     # a malformed q: the range is ignored
+                                ("application/json", "3.0")):               # nothing acceptable: Accept ignored
+            with self.subTest(accept=accept):
+                got = self.dav("GET", self.book + "q.vcf", headers={"Accept": accept})
+                self.assertStatus(got, 200)
+                self.assertIn(f"\r\nVERSION:{version}\r\n".encode(), got.data)
 
     def test_a_card_is_a_contact_through_rest_with_one_etag(self):
         r = self.put("c.vcf", vcard("uid-c", "Cara", "+1 212 555 0122", extra="EMAIL;TYPE=WORK:c@w.example\r\n"))
@@ -296,8 +355,28 @@ class TestCards(DavTest):
         self.assertEqual(self.contacts(), 1)
 
     def test_a_new_card_cannot_take_a_name_of_the_id_form(self):
-        self.assertStatus(self.put("123456.vcf", vcard("n", "N")), 409)
+        r = self.put("123456.vcf", vcard("n", "N"))
+        self.assertStatus(r, 409)
+        # privacybee's own precondition (RFC 4918 §16), saying what happened — not a lock's
+        condition = ET.fromstring(r.data).find("{urn:privacybee:dav}id-name-reserved")
+        self.assertIsNotNone(condition, r.data)
+        self.assertIn("<id>.vcf", condition.text)
+        self.assertNotIn(b"lock", r.data)
         self.assertEqual(self.contacts(), 0)
+
+    def test_a_contact_made_elsewhere_has_one_url_its_canonical_id_name(self):
+        made = self.req("POST", "/contacts/sync", self.token, body=[{"display_name": "Canon"}]).json[0]
+        canonical = f"{made['id']}.vcf"
+        self.assertStatus(self.dav("GET", self.book + canonical), 200)
+        for other in (f"0{made['id']}.vcf", f"00{made['id']}.vcf", f"{made['id']}.VCF", f"+{made['id']}.vcf"):
+            with self.subTest(name=other):
+                self.assertError(self.dav("GET", self.book + other), 404)
+                self.assertError(self.dav("DELETE", self.book + other), 404)
+                self.assertEqual(self.dav("PROPFIND", self.book + other, headers={"Depth": "0"}).status, 404)
+        # a name with a leading zero names no contact, so a client may create a card under it
+        self.assertStatus(self.put(f"0{made['id']}.vcf", vcard("zero", "Zero"), **{"If-None-Match": "*"}), 201)
+        self.assertIn(b"FN:Canon", self.dav("GET", self.book + canonical).data)
+        self.assertIn(b"FN:Zero", self.dav("GET", self.book + f"0{made['id']}.vcf").data)
 
     def test_bad_cards_are_400_or_415_and_write_nothing(self):
         for body, ctype, status in (

@@ -16,7 +16,9 @@ class TestContactRoutes(ApiTest):
         self.assertEqual(r.json["display_name"], "Beth")
         for key in ("email", "phone", "address"):
             self.assertIn(key, r.json)
-        self.assertRegex(r.header("ETag"), r'^"v\d+"$')
+        # a strong ETag naming the contact and its version (a new contact's version 1
+        # never repeats an ETag its URL had: test_carddav_teams)
+        self.assertRegex(r.header("ETag"), r'^"c%d\.v\d+"$' % self.contact["id"])
 
     def test_missing_contact_is_404(self):
         self.assertError(self.req("GET", "/contacts/999999999999", self.token), 404)

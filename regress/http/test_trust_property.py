@@ -263,10 +263,10 @@ class Scenario:
         self.contact2 = sql1("SELECT (privacybee.sync_contacts(%s, %s))[1]", self.r,
                              json.dumps([{"display_name": "PB", "phone_numbers": [self.b_p]}]))
         with db().cursor() as cur:
-            self.team_contact = int(api(cur, "api_cplus_contacts_create", self.p_token, body={
+            made = api(cur, "api_cplus_contacts_create", self.p_token, body={
                 "teamId": str(self.k2), "contact": {"contactData": {
-                    "name": {"givenName": "TC"}, "phoneNumbers": [{"value": self.n_p2}]}}})
-                ["contact"]["contactId"])
+                    "name": {"givenName": "TC"}, "phoneNumbers": [{"value": self.n_p2}]}}})["contact"]
+            self.team_contact, self.team_contact_etag = int(made["contactId"]), made["etag"]
 
     def numbers(self):
         return [self.n_p, self.n_p2, self.b_p, self.n_c, self.n_c2, self.n_c3, self.r_phone, self.b_r]
@@ -342,7 +342,7 @@ CHANGES = {
                 "name": {"givenName": "T"}, "phoneNumbers": [{"value": s.n_c2}]}}}, allow=GONE),
     "team contact deleted":
         lambda cur, s: api(cur, "api_cplus_contacts_delete", s.p_token, body={
-            "teamId": str(s.k2), "contactId": str(s.team_contact), "etag": "v1"}, allow=GONE),
+            "teamId": str(s.k2), "contactId": str(s.team_contact), "etag": s.team_contact_etag}, allow=GONE),
     "P is deleted":
         lambda cur, s: cur.execute("DELETE FROM privacybee.people WHERE id = %s", (s.p,)),
 }

@@ -33,7 +33,10 @@ SELECT pg_temp.queued(:w) AS first, pg_temp.queued(:w2) AS second;
 -- an event's data: the contact's id, key, ETag and time; a deletion's, its tombstone
 SELECT jsonb_object_keys(data::jsonb) AS created_keys FROM privacybee.webhook_events
  WHERE webhook_id = :w AND trigger_id = 'contact.created' AND data ->> 'external_id' = 'a';
-SELECT data ->> 'etag' AS etag FROM privacybee.webhook_events
+SELECT data ->> 'etag' = (SELECT privacybee.contact_etag(c.id, c.version) FROM privacybee.contacts c
+                          WHERE c.user_id = :m AND c.external_id = 'a') AS etag_is_the_contacts,
+       data ->> 'etag' ~ '^"c[0-9]+\.v2"$' AS names_id_and_version
+  FROM privacybee.webhook_events
  WHERE webhook_id = :w AND trigger_id = 'contact.updated';
 SELECT (data::jsonb - 'id' - 'updated') AS tombstone FROM privacybee.webhook_events
  WHERE webhook_id = :w2;

@@ -133,13 +133,20 @@ $$;
 COMMENT ON FUNCTION privacybee.contact_json(bigint, bigint) IS
     'one contact of a member as JSON, every list included';
 
-CREATE OR REPLACE FUNCTION privacybee.contact_etag(version integer)
+-- A contact's strong ETag names its id and its version: a version alone restarts at 1 for
+-- every new contact, so a card deleted and created again under the same CardDAV resource
+-- name (the client keeps the name) would show an ETag it had before for other content, and
+-- a stale If-Match would overwrite the new card (RFC 9110 §8.8.1). Ids are never reused
+-- (a sequence; a purged tombstone frees none), so no URL ever shows an ETag twice. REST,
+-- CardDAV, Contacts+ (its etag field: this without the quotes) and webhook events all
+-- show this one ETag, so an If-Match read over one is honoured over another.
+CREATE OR REPLACE FUNCTION privacybee.contact_etag(id bigint, version integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT '"v' || version::text || '"'
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT '"c' || id::text || '.v' || version::text || '"'
 $$;
-COMMENT ON FUNCTION privacybee.contact_etag(integer) IS
-    'the strong ETag of a contact version';
+COMMENT ON FUNCTION privacybee.contact_etag(bigint, integer) IS
+    'the strong ETag of a contact version: "c<id>.v<version>", never repeated for one URL';
 
 -- The contacts ids render as a JSON array, in the order of ids.
 CREATE OR REPLACE FUNCTION privacybee.contacts_json(user_id bigint, ids bigint[])
@@ -335,7 +342,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
-    etag := privacybee.contact_etag(c.version);
+    etag := privacybee.contact_etag(c.id, c.version);
     IF privacybee.check_preconditions(if_match, if_none_match, etag, true) THEN
         RETURN privacybee.response(304, NULL, 'ETag: ' || etag);
     END IF;
@@ -407,12 +414,12 @@ BEGIN
      WHERE user_id = uid AND id = cid FOR UPDATE;
     IF FOUND THEN
         PERFORM privacybee.check_preconditions(if_match, if_none_match,
-                                               privacybee.contact_etag(v), false);
+                                               privacybee.contact_etag(cid, v), false);
     END IF;
     cid := privacybee.update_contact(uid, cid, body - 'id');
     SELECT * INTO c FROM privacybee.contacts WHERE user_id = uid AND id = cid;
     RETURN privacybee.response(200, privacybee.contact_json(uid, c.id),
-                               'ETag: ' || privacybee.contact_etag(c.version));
+                               'ETag: ' || privacybee.contact_etag(c.id, c.version));
 END
 $$;
 
@@ -457,7 +464,7 @@ BEGIN
         PERFORM privacybee.fail(404, 'contact not found');
     END IF;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
-                                           privacybee.contact_etag(v), false);
+                                           privacybee.contact_etag(cid, v), false);
     PERFORM privacybee.contact_remove(uid, cid);
     RETURN privacybee.response(200, pg_catalog.json_build_object('id', cid, 'deleted', true)::text);
 END

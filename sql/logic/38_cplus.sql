@@ -87,7 +87,7 @@ LANGUAGE sql STABLE AS $$
     SELECT r.id,
            pg_catalog.jsonb_build_object(
                'contactId', r.id::text,
-               'etag', privacybee.cplus_etag(privacybee.contact_etag(c.version)),
+               'etag', privacybee.cplus_etag(privacybee.contact_etag(c.id, c.version)),
                'created', j -> 'created',
                'updated', j -> 'updated',
                -- photos: the seed's contacts carry them ("primary photos ... are the
@@ -196,6 +196,31 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION privacybee.cplus_team_scope(text) IS
     'the scope a Contacts+ method needs for a team''s rows, given the one for the member''s own';
+
+-- Does token hold every scope of scopes (a NULL or none: false)? authenticate() itself
+-- judges each. Only while the transaction acts for the token's member (before
+-- act_for_team(): authenticate() enters its member again), or as a request's last step.
+-- CardDAV (may a token write a book's cards, read the card a 409 would name) and
+-- Contacts+ (may it read the current object a 409 would show) ask it.
+CREATE OR REPLACE FUNCTION privacybee.token_may(token text, VARIADIC scopes text[])
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    scope text;
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(scopes), 0) = 0 OR pg_catalog.array_position(scopes, NULL) IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    FOREACH scope IN ARRAY scopes LOOP
+        PERFORM privacybee.authenticate_member(token, scope);
+    END LOOP;
+    RETURN true;
+EXCEPTION WHEN SQLSTATE 'PT403' THEN
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION privacybee.token_may(text, text[]) IS
+    'whether a token holds every scope named (false when unsure)';
 
 -- The member a Contacts+ request comes from: its token, with the scope of the method
 -- (function) for the member's own rows, or the team's scope when the body names a team
@@ -464,20 +489,32 @@ $$;
 COMMENT ON FUNCTION privacybee.cplus_contact_item(bigint, jsonb, boolean) IS
     'a Contacts+ contact object as the contact writer''s item (details, display_name, labels)';
 
--- 409 for a stale etag: SPEC §2's error, naming field, and the current object under key.
-CREATE OR REPLACE FUNCTION privacybee.cplus_conflict(field text, key text, current jsonb)
+-- 409 for a stale etag: SPEC §2's error, naming field, and the current object under key
+-- when the token may read it (reader: the method that reads it; team: a team's) — a
+-- write-only token learns nothing it could not read (the key is then absent). current
+-- is rendered by the caller before this runs: token_may() acts for the member again.
+CREATE OR REPLACE FUNCTION privacybee.cplus_conflict(field text, key text, current jsonb,
+                                                     token text, reader text, team boolean)
 RETURNS privacybee.http_response
-LANGUAGE sql STABLE AS $$
-    SELECT privacybee.response(409, pg_catalog.jsonb_build_object(
+LANGUAGE plpgsql AS $$
+DECLARE
+    -- the scope cplus_auth() would ask of the reader
+    readable boolean := privacybee.token_may(token, CASE WHEN team
+        THEN privacybee.cplus_team_scope(privacybee.route_scope(reader)) ELSE privacybee.route_scope(reader) END);
+BEGIN
+    RETURN privacybee.response(409, (pg_catalog.jsonb_build_object(
         'error', pg_catalog.jsonb_build_object(
             'code', '409',
-            'message', field || ' is not the current etag: the current ' || key || ' is in the answer',
+            'message', field || ' is not the current etag: '
+                       || CASE WHEN readable THEN 'the current ' || key || ' is in the answer'
+                               ELSE 'read the ' || key || ' again (this token may not read it)' END,
             'details', pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                'field', field, 'problem', 'is not the current etag'))),
-        key, current)::text)
+                'field', field, 'problem', 'is not the current etag'))))
+        || CASE WHEN readable THEN pg_catalog.jsonb_build_object(key, current) ELSE '{}' END)::text);
+END
 $$;
-COMMENT ON FUNCTION privacybee.cplus_conflict(text, text, jsonb) IS
-    'the 409 of a stale Contacts+ etag: the error and the current object';
+COMMENT ON FUNCTION privacybee.cplus_conflict(text, text, jsonb, text, text, boolean) IS
+    'the 409 of a stale Contacts+ etag: the error, and the current object when the token may read it';
 
 -- ---- account and teams ------------------------------------------------------------
 
@@ -802,8 +839,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{contact.contactId}', '{"not found"}', 'contact not found');
     END IF;
-    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
-        RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid));
+    IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
+        RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid),
+                                         token, 'api_cplus_contacts_get', uid <> me);
     END IF;
     IF item <> '{}' THEN
         PERFORM privacybee.cplus_contact_write(uid, cid, item);
@@ -838,8 +876,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail_fields(404, '{contactId}', '{"not found"}', 'contact not found');
     END IF;
-    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
-        RETURN privacybee.cplus_conflict('etag', 'contact', privacybee.cplus_contact(uid, cid));
+    IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
+        RETURN privacybee.cplus_conflict('etag', 'contact', privacybee.cplus_contact(uid, cid),
+                                         token, 'api_cplus_contacts_get', uid <> me);
     END IF;
     PERFORM privacybee.contact_remove(uid, cid);
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object(
@@ -1006,7 +1045,7 @@ BEGIN
     END IF;
     IF NOT force AND etag IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('tag.etag', 'tag',
-            (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
+            (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x), token, 'api_cplus_tags_get', uid <> me);
     END IF;
     PERFORM privacybee.tag_rename(uid, tid, tag_name, 'tag.tagData.name');
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object('tag', (
@@ -1040,7 +1079,7 @@ BEGIN
     END IF;
     IF body ->> 'etag' IS DISTINCT FROM privacybee.cplus_tag_etag(v) THEN
         RETURN privacybee.cplus_conflict('etag', 'tag',
-            (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x));
+            (SELECT x.tag FROM privacybee.cplus_tags(uid, ARRAY[tid]) AS x), token, 'api_cplus_tags_get', uid <> me);
     END IF;
     PERFORM privacybee.tag_delete(uid, tid);
     RETURN privacybee.response(200, pg_catalog.jsonb_build_object('tagId', tid::text, 'deleted', true)::text);
@@ -1097,8 +1136,9 @@ BEGIN
         PERFORM privacybee.fail_fields(404, '{contact.contactId}', '{"not found"}', 'contact not found');
     END IF;
     IF contact ->> 'etag' IS NOT NULL
-       AND contact ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(v)) THEN
-        RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid));
+       AND contact ->> 'etag' IS DISTINCT FROM privacybee.cplus_etag(privacybee.contact_etag(cid, v)) THEN
+        RETURN privacybee.cplus_conflict('contact.etag', 'contact', privacybee.cplus_contact(uid, cid),
+                                         token, 'api_cplus_contacts_get', uid <> me);
     END IF;
     PERFORM privacybee.contact_photo_store(uid, cid, photo);
     PERFORM privacybee.contact_photo_changed(uid, cid);

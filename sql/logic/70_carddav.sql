@@ -24,12 +24,13 @@
 -- contacts.create records it. Sync tokens name the book ("<member>" or "team-<teamId>"),
 -- never the team account's internal id.
 --
--- A card is a contact. Its ETag is the contact's (contact_etag(version)), so a change
+-- A card is a contact. Its ETag is the contact's (contact_etag(id, version)), so a change
 -- through REST or CardDAV is seen by both; its UID is the contact's external_id (a card
 -- with a UID another card has is refused: CARDDAV:no-uid-conflict), a contact without
 -- one is "privacybee-<id>"; its resource name is the client's when a client created it
 -- over CardDAV, else "<id>.vcf" (a client cannot create a new card under a name of that
--- form: it could be a contact's to come). What vCard carries that §9 does not model is
+-- form: it could be a contact's to come; 409 pb:id-name-reserved). "<id>.vcf" is written
+-- canonically: "0134.vcf" names no contact (dav_id_name()). What vCard carries that §9 does not model is
 -- kept in contact_cards.extra and written back.
 --
 -- Collection synchronisation (RFC 6578). Every statement that writes contacts bumps its
@@ -219,24 +220,23 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_own(bigint, text) IS
     'a WebDAV path''s member must be the caller: 404 otherwise';
 
--- May token change the cards of a book (team: a team's)? The scopes of PUT and DELETE of a
--- card (the route's, and for a team's book the team scope it maps to), asked of
--- authenticate() itself. Only while the transaction acts for the token's member (before
--- act_for_team(): authenticate() enters its member again).
+-- May token use route on a book (team: a team's)? The route's scope, and for a team's
+-- book the team scope it maps to too (as dav_member() then dav_open() ask them).
+CREATE OR REPLACE FUNCTION privacybee.dav_may(token text, route text, team boolean)
+RETURNS boolean
+LANGUAGE sql AS $$
+    SELECT privacybee.token_may(token, VARIADIC ARRAY[privacybee.route_scope(route)]
+        || CASE WHEN team IS DISTINCT FROM false
+                THEN ARRAY[privacybee.cplus_team_scope(privacybee.route_scope(route))] ELSE '{}' END)
+$$;
+COMMENT ON FUNCTION privacybee.dav_may(text, text, boolean) IS
+    'whether a token may use a route on an address book (the member''s own or a team''s)';
+
+-- May token change the cards of a book: the scopes of PUT and DELETE of a card.
 CREATE OR REPLACE FUNCTION privacybee.dav_may_write(token text, team boolean)
 RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-    scope text := privacybee.route_scope('api_dav_card_put');
-BEGIN
-    PERFORM privacybee.authenticate_member(token, scope);
-    IF team THEN
-        PERFORM privacybee.authenticate_member(token, privacybee.cplus_team_scope(scope));
-    END IF;
-    RETURN true;
-EXCEPTION WHEN SQLSTATE 'PT403' THEN
-    RETURN false;
-END
+LANGUAGE sql AS $$
+    SELECT privacybee.dav_may(token, 'api_dav_card_put', team)
 $$;
 COMMENT ON FUNCTION privacybee.dav_may_write(text, boolean) IS
     'whether a token may change the cards of an address book (the member''s own or a team''s)';
@@ -272,6 +272,11 @@ BEGIN
         PERFORM privacybee.authenticate_member(token,
             privacybee.cplus_team_scope(privacybee.route_scope(route)));
         team := privacybee.parse_id(parts[2]);
+        -- not the member's team: 404 as a missing book, naming no field (a WebDAV request
+        -- has no teamId; act_for_team() would name it, and still fails closed after this)
+        IF NOT EXISTS (SELECT 1 FROM privacybee.member_teams(uid) AS t(id) WHERE t.id = team) THEN
+            PERFORM privacybee.fail(404, 'address book not found');
+        END IF;
         owner := privacybee.act_for_team(team);
         book := privacybee.dav_team_book(uid, team);
         key := privacybee.dav_team_key(team);
@@ -283,6 +288,25 @@ END
 $$;
 COMMENT ON FUNCTION privacybee.dav_open(text, bigint, text, text, boolean) IS
     'the address book (the member''s own or a team''s) a WebDAV path names, acting for its owner: 403 / 404 otherwise';
+
+-- cplus_lock_team() for a write to a team's book: its 404 (the employee left the team
+-- while the request waited) names no field, as a WebDAV request has no teamId.
+CREATE OR REPLACE FUNCTION privacybee.dav_lock_team(me bigint, owner bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF owner = me THEN
+        RETURN;         -- the member's own book: nothing to lock, no subtransaction
+    END IF;
+    BEGIN
+        PERFORM privacybee.cplus_lock_team(me, owner);
+    EXCEPTION WHEN SQLSTATE 'PT404' THEN
+        PERFORM privacybee.fail(404, 'address book not found');
+    END;
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_lock_team(bigint, bigint) IS
+    'cplus_lock_team() for a CardDAV write: its 404 names no field';
 
 -- The teams of the member the transaction acts for (member_teams()), each with its name
 -- and its book's change number (its account's; 0 before its first contact). SECURITY
@@ -301,6 +325,18 @@ $$;
 COMMENT ON FUNCTION privacybee.dav_member_teams() IS
     'the teams of the member acting, with their names and their address books'' change numbers';
 
+-- The id a card name of the "<id>.vcf" form names, written canonically (the id's decimal
+-- digits, no leading zero: "0134.vcf" names nothing, so one card has one URL), NULL for any
+-- other name. Such a name is where a contact made elsewhere is found, so no client may
+-- create a new card under it (api_dav_card_put()).
+CREATE OR REPLACE FUNCTION privacybee.dav_id_name(name text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN name ~ '^[1-9][0-9]{0,18}\.vcf$' THEN privacybee.parse_id(pg_catalog.left(name, -4)) END
+$$;
+COMMENT ON FUNCTION privacybee.dav_id_name(text) IS
+    'the id a canonical "<id>.vcf" card name names, NULL for any other name';
+
 -- The contact a card name names: a name a client chose, else "<id>.vcf" of a contact
 -- whose name no client chose. NULL when none.
 CREATE OR REPLACE FUNCTION privacybee.dav_card_id(uid bigint, name text)
@@ -311,21 +347,55 @@ LANGUAGE sql STABLE AS $$
           WHERE k.user_id = uid AND k.href = name AND NOT k.deleted),
         (SELECT c.id FROM privacybee.contacts c
            LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
-          WHERE name ~ '^[0-9]{1,19}\.vcf$' AND c.user_id = uid
-            AND c.id = privacybee.parse_id(pg_catalog.left(name, -4)) AND k.href IS NULL))
+          WHERE c.user_id = uid AND c.id = privacybee.dav_id_name(name) AND k.href IS NULL))
 $$;
 COMMENT ON FUNCTION privacybee.dav_card_id(bigint, text) IS
     'the contact of a member a card''s resource name names, NULL when none';
 
--- A card's vCard version from an Accept field or address-data's version: 4.0 when
--- asked for, else 3.0 (what iOS reads).
-CREATE OR REPLACE FUNCTION privacybee.dav_vcard_version(asked text)
+-- A card's vCard version from an Accept field (RFC 9110 §12.5.1, RFC 6350 §10.1's version
+-- parameter): each of 3.0 and 4.0 takes the q of the most specific media range that
+-- matches it (text/vcard;version=…, then text/vcard, text/*, */*); q=0 is "not
+-- acceptable" (§12.4.2), so "text/vcard;version=4.0;q=0, text/vcard" is 3.0. The highest
+-- q wins, then the more specific match (version=4.0 named beside text/vcard), then 3.0
+-- (what iOS reads); 3.0 too when neither is acceptable (§12.5.1 lets a server ignore
+-- Accept) or a range is malformed (ignored).
+CREATE OR REPLACE FUNCTION privacybee.dav_vcard_version(accept text)
 RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN asked ~ '4\.0' THEN '4.0' ELSE '3.0' END
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH ranges AS (
+        SELECT pg_catalog.lower(pg_catalog.btrim(e.parts[1], E' \t')) AS type,
+               (SELECT pg_catalog.btrim(pg_catalog.substr(x, pg_catalog.strpos(x, '=') + 1), E' \t"')
+                  FROM pg_catalog.unnest(e.parts[2:]) AS x
+                 WHERE pg_catalog.lower(pg_catalog.btrim(pg_catalog.split_part(x, '=', 1), E' \t')) = 'version'
+                 LIMIT 1) AS version,
+               (SELECT pg_catalog.btrim(pg_catalog.substr(x, pg_catalog.strpos(x, '=') + 1), E' \t')
+                  FROM pg_catalog.unnest(e.parts[2:]) AS x
+                 WHERE pg_catalog.lower(pg_catalog.btrim(pg_catalog.split_part(x, '=', 1), E' \t')) = 'q'
+                 LIMIT 1) AS q
+          FROM pg_catalog.unnest(pg_catalog.string_to_array(accept, ',')) AS r(range)
+         CROSS JOIN LATERAL (SELECT pg_catalog.string_to_array(r.range, ';') AS parts) AS e),
+    weighed AS (
+        SELECT g.type, g.version, COALESCE(g.q, '1')::numeric AS q
+          FROM ranges g
+         WHERE g.q IS NULL OR g.q ~ '^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$')
+    SELECT COALESCE((
+        SELECT c.v
+          FROM (VALUES ('3.0'), ('4.0')) AS c(v)
+         CROSS JOIN LATERAL (
+               SELECT m.q, m.specificity
+                 FROM (SELECT w.q, CASE WHEN w.type = 'text/vcard' AND w.version = c.v THEN 3
+                                        WHEN w.type = 'text/vcard' AND w.version IS NULL THEN 2
+                                        WHEN w.type = 'text/*' THEN 1
+                                        WHEN w.type = '*/*' THEN 0 END AS specificity
+                         FROM weighed w) AS m
+                WHERE m.specificity IS NOT NULL
+                ORDER BY m.specificity DESC, m.q DESC LIMIT 1) AS best
+         WHERE best.q > 0
+         ORDER BY best.q DESC, best.specificity DESC, c.v = '3.0' DESC
+         LIMIT 1), '3.0')
 $$;
 COMMENT ON FUNCTION privacybee.dav_vcard_version(text) IS
-    'the vCard version to write: 4.0 when asked for, else 3.0';
+    'the vCard version to write for an Accept field: 4.0 when preferred (q-values honoured), else 3.0';
 
 -- These contacts of uid as vCards of version, in the order of ids (NULL for none of
 -- theirs): one rendering of the batch (contacts_render), then each card.
@@ -569,13 +639,14 @@ COMMENT ON FUNCTION privacybee.dav_seq(bigint) IS
 
 -- ---- routes ---------------------------------------------------------------------------
 
--- OPTIONS on any CardDAV path (no token: a client asks before it authenticates).
+-- OPTIONS on any CardDAV path (no token: a client asks before it authenticates). Its
+-- Allow is the route registry's for the path, which privacybee-fcgi adds (the list a 405
+-- on the path names too): methods are routed there, and written nowhere else.
 CREATE OR REPLACE FUNCTION privacybee.api_dav_options(token text, arg text, params jsonb, body jsonb,
                                                      if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT ROW(200, 'DAV: 1, 3, addressbook' || E'\n'
-               || 'Allow: OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT', NULL)::privacybee.http_binary_response
+    SELECT ROW(200, 'DAV: 1, 3, addressbook', NULL)::privacybee.http_binary_response
 $$;
 
 -- /.well-known/carddav (RFC 6764 §5): the service root.
@@ -669,7 +740,7 @@ BEGIN
            || CASE WHEN depth = 1 THEN COALESCE((
                   SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                              book || privacybee.dav_name_encode(COALESCE(k.href, c.id::text || '.vcf')),
-                             privacybee.contact_etag(c.version), c.updated, NULL, wanted), '' ORDER BY c.id)
+                             privacybee.contact_etag(c.id, c.version), c.updated, NULL, wanted), '' ORDER BY c.id)
                     FROM privacybee.contacts c
                     LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
                    WHERE c.user_id = uid), '') ELSE '' END
@@ -699,7 +770,7 @@ BEGIN
     END IF;
     RETURN privacybee.dav_multistatus(privacybee.dav_card_response(
         b.book || privacybee.dav_name_encode(name),
-        privacybee.contact_etag(c.version), c.updated, NULL, wanted));
+        privacybee.contact_etag(c.id, c.version), c.updated, NULL, wanted));
 END
 $$;
 
@@ -721,7 +792,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
-    etag := privacybee.contact_etag(c.version);
+    etag := privacybee.contact_etag(c.id, c.version);
     IF privacybee.check_preconditions(if_match, if_none_match, etag, true) THEN
         RETURN ROW(304, 'ETag: ' || etag, NULL)::privacybee.http_binary_response;
     END IF;
@@ -752,27 +823,35 @@ DECLARE
     photo bytea;
 BEGIN
     -- a team's: locked as the Contacts+ writes lock it, and me still works there
-    PERFORM privacybee.cplus_lock_team(me, uid);
+    PERFORM privacybee.dav_lock_team(me, uid);
     -- a contact's phones are part of the member's trust decisions (50_trust_graph.sql)
     PERFORM privacybee.trust_lock_caller(uid);
     cid := privacybee.dav_card_id(uid, name);
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid FOR UPDATE;
     PERFORM privacybee.check_preconditions(if_match, if_none_match,
-                                           CASE WHEN v IS NOT NULL THEN privacybee.contact_etag(v) END, false);
+                                           CASE WHEN v IS NOT NULL THEN privacybee.contact_etag(cid, v) END, false);
     created := v IS NULL;
-    IF created AND name ~ '^[0-9]{1,19}\.vcf$' THEN
-        RETURN privacybee.dav_error(409, '<d:no-conflicting-lock/>');
+    IF created AND privacybee.dav_id_name(name) IS NOT NULL THEN
+        -- RFC 4918 §16 lets a server name its own precondition: ours says which rule failed
+        RETURN privacybee.dav_error(409, '<pb:id-name-reserved xmlns:pb="urn:privacybee:dav">'
+            || 'a new card cannot take a name of the form &lt;id&gt;.vcf: such a name is a contact''s '
+            || 'made elsewhere; choose another name</pb:id-name-reserved>');
     END IF;
     card := privacybee.vcard_parse(COALESCE(body, ''));
     SELECT x.id INTO other FROM privacybee.contacts x
      WHERE x.user_id = uid AND x.external_id = card ->> 'uid' AND x.id IS DISTINCT FROM cid;
     IF other IS NOT NULL THEN
-        RETURN privacybee.dav_error(409, '<card:no-uid-conflict><d:href>'
-            || privacybee.xml_text(b.book || privacybee.dav_name_encode(
+        -- the card that has the UID, by its href (RFC 6352 §6.3.2.1) — unless the token may
+        -- not read the book's cards: a write-only token learns no name it could not read
+        -- (the href is optional). The href is read first: dav_may() acts for the member again.
+        name := b.book || privacybee.dav_name_encode(
                    (SELECT COALESCE(k.href, other::text || '.vcf') FROM privacybee.contact_cards k
                      WHERE k.user_id = uid AND k.contact_id = other
-                    UNION ALL SELECT other::text || '.vcf' LIMIT 1)))
-            || '</d:href></card:no-uid-conflict>');
+                    UNION ALL SELECT other::text || '.vcf' LIMIT 1));
+        RETURN privacybee.dav_error(409, '<card:no-uid-conflict>'
+            || CASE WHEN privacybee.dav_may(token, 'api_dav_card_get', uid <> me)
+                    THEN '<d:href>' || privacybee.xml_text(name) || '</d:href>' ELSE '' END
+            || '</card:no-uid-conflict>');
     END IF;
     IF created THEN
         -- a card the member deleted may come back by its UID: the contact is restored
@@ -812,7 +891,7 @@ BEGIN
      WHERE k.user_id = uid AND k.contact_id = cid;
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid;
     RETURN ROW(CASE WHEN created THEN 201 ELSE 204 END,
-               'ETag: ' || privacybee.contact_etag(v), NULL)::privacybee.http_binary_response;
+               'ETag: ' || privacybee.contact_etag(cid, v), NULL)::privacybee.http_binary_response;
 END
 $$;
 
@@ -829,14 +908,14 @@ DECLARE
     cid bigint;
     v integer;
 BEGIN
-    PERFORM privacybee.cplus_lock_team(me, uid);
+    PERFORM privacybee.dav_lock_team(me, uid);
     PERFORM privacybee.trust_lock_caller(uid);
     cid := privacybee.dav_card_id(uid, name);
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM privacybee.fail(404, 'card not found');
     END IF;
-    PERFORM privacybee.check_preconditions(if_match, if_none_match, privacybee.contact_etag(v), false);
+    PERFORM privacybee.check_preconditions(if_match, if_none_match, privacybee.contact_etag(cid, v), false);
     PERFORM privacybee.contact_remove(uid, cid);
     RETURN ROW(204, NULL, NULL)::privacybee.http_binary_response;
 END
@@ -915,7 +994,9 @@ BEGIN
     -- address-data: its version attribute, else Accept
     SELECT p INTO data FROM privacybee.dav_children(body, '{DAV:}prop') AS x,
            privacybee.dav_children(x, '{urn:ietf:params:xml:ns:carddav}address-data') AS p LIMIT 1;
-    version := privacybee.dav_vcard_version(COALESCE(data -> 'a' ->> 'version', params ->> 'accept'));
+    -- address-data's version attribute (RFC 6352 §10.4) when it names one we write, else Accept
+    version := COALESCE(CASE data -> 'a' ->> 'version' WHEN '4.0' THEN '4.0' WHEN '3.0' THEN '3.0' END,
+                        privacybee.dav_vcard_version(params ->> 'accept'));
     book := b.book;
 
     IF kind = '{urn:ietf:params:xml:ns:carddav}addressbook-multiget' THEN
@@ -933,7 +1014,7 @@ BEGIN
         SELECT pg_catalog.string_agg(CASE WHEN c.id IS NULL THEN
                    '<d:response><d:href>' || privacybee.xml_text(r.href)
                    || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>'
-               ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.version), c.updated,
+               ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.id, c.version), c.updated,
                                                  r.card, wanted) END, '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
@@ -957,7 +1038,7 @@ BEGIN
                    || ARRAY(SELECT p.raw FROM privacybee.contact_phones p
                              WHERE p.user_id = c.user_id AND p.contact_id = c.id));
         SELECT pg_catalog.string_agg(privacybee.dav_card_response(book || privacybee.dav_name_encode(r.name),
-                   privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                   privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
@@ -1006,7 +1087,7 @@ BEGIN
           FROM changed x WHERE NOT x.deleted)
     SELECT COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                                book || privacybee.dav_name_encode(COALESCE(r.href, r.id::text || '.vcf')),
-                               privacybee.contact_etag(c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                               privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
                        FROM live,
                             ROWS FROM (pg_catalog.unnest(live.ids), pg_catalog.unnest(live.hrefs),
                                        pg_catalog.unnest(CASE WHEN wanted IS NULL

@@ -360,7 +360,7 @@ CREATE OR REPLACE FUNCTION privacybee.webhook_contact_data(id bigint, external_i
 RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.json_build_object('id', id, 'external_id', external_id,
-                                        'etag', privacybee.contact_etag(version),
+                                        'etag', privacybee.contact_etag(id, version),
                                         'updated', privacybee.rfc3339(updated))
 $$;
 COMMENT ON FUNCTION privacybee.webhook_contact_data(bigint, text, integer, timestamptz) IS
