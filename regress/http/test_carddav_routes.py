@@ -392,6 +392,118 @@ class TestReports(DavTest):
         self.assertIn(b"supported-report", r.data)
 
 
+class TestAddressbookQuery(DavTest):
+    """addressbook-query as RFC 6352 §8.6 and §10.5 define it: is-not-defined, test anyof/allof,
+    the 403s for what is not served (supported-filter, supported-collation), limit/nresults
+    with its 507, partial address-data, and Depth 0."""
+
+    def setUp(self):
+        super().setUp()
+        self.put("e1.vcf", vcard("e1", "Eve Email", extra="EMAIL:eve@a.example\r\n"))
+        self.put("t1.vcf", vcard("t1", "Tom Tel", "+1 212 555 0144"))
+        self.put("b1.vcf", vcard("b1", "Bea Both", "+1 212 555 0155", extra="EMAIL:bea@a.example\r\n"))
+        self.put("n1.vcf", vcard("n1", "Ned None"))
+
+    def report(self, inner, prop="<d:getetag/>", attrs="", headers=None):
+        body = ('<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                f'<d:prop>{prop}</d:prop><c:filter {attrs}>{inner}</c:filter></c:addressbook-query>')
+        return self.dav("REPORT", self.book, body, headers=headers)
+
+    def names(self, inner, attrs="", headers=None):
+        return sorted(h.rsplit("/", 1)[1] for h in self.responses(self.report(inner, attrs=attrs, headers=headers))
+                      if h != self.book)
+
+    def test_is_not_defined_matches_the_cards_without_the_property(self):
+        undefined = '<c:prop-filter name="{}"><c:is-not-defined/></c:prop-filter>'
+        self.assertEqual(self.names(undefined.format("EMAIL")), ["n1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(undefined.format("TEL")), ["e1.vcf", "n1.vcf"])
+        self.assertEqual(self.names(undefined.format("FN")), [])
+        # and a bare prop-filter, the opposite: the cards that have it
+        self.assertEqual(self.names('<c:prop-filter name="EMAIL"/>'), ["b1.vcf", "e1.vcf"])
+
+    def test_the_filters_test_joins_its_prop_filters_anyof_by_default_or_allof(self):
+        both = '<c:prop-filter name="EMAIL"/><c:prop-filter name="TEL"/>'
+        self.assertEqual(self.names(both), ["b1.vcf", "e1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(both, attrs='test="anyof"'), ["b1.vcf", "e1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(both, attrs='test="allof"'), ["b1.vcf"])
+        neither = both.replace("/>", "><c:is-not-defined/></c:prop-filter>")
+        self.assertEqual(self.names(neither, attrs='test="allof"'), ["n1.vcf"])
+        # a prop-filter's own test joins its text-matches
+        two = ('<c:prop-filter name="FN" test="{}"><c:text-match>b</c:text-match>'
+               '<c:text-match>o</c:text-match></c:prop-filter>')
+        self.assertEqual(self.names(two.format("allof")), ["b1.vcf"])
+        self.assertEqual(self.names(two.format("anyof")), ["b1.vcf", "n1.vcf", "t1.vcf"])
+        self.assertStatus(self.report(both, attrs='test="oneof"'), 400)
+
+    def test_a_property_or_parameter_not_served_is_403_supported_filter(self):
+        for inner, named in (('<c:prop-filter name="NICKNAME"><c:text-match>x</c:text-match></c:prop-filter>',
+                              b'<card:prop-filter name="NICKNAME"/>'),
+                             ('<c:prop-filter name="TEL"><c:param-filter name="TYPE"><c:text-match>cell'
+                              '</c:text-match></c:param-filter></c:prop-filter>',
+                              b'<card:param-filter name="TYPE"/>')):
+            r = self.report(inner)
+            self.assertStatus(r, 403)
+            self.assertIn(b"<card:supported-filter>", r.data)
+            self.assertIn(named, r.data)
+
+    def test_an_unknown_collation_is_403_and_the_three_known_ones_compare_as_named(self):
+        r = self.report('<c:prop-filter name="FN"><c:text-match collation="i;bogus">eve</c:text-match></c:prop-filter>')
+        self.assertStatus(r, 403)
+        self.assertIn(b"<card:supported-collation>i;bogus</card:supported-collation>", r.data)
+        match = '<c:prop-filter name="FN"><c:text-match collation="{}">EVE</c:text-match></c:prop-filter>'
+        self.assertEqual(self.names(match.format("i;unicode-casemap")), ["e1.vcf"])
+        self.assertEqual(self.names(match.format("i;ascii-casemap")), ["e1.vcf"])
+        self.assertEqual(self.names(match.format("i;octet")), [])
+        self.assertStatus(self.report('<c:prop-filter name="FN"><c:text-match match-type="regex">e'
+                                      '</c:text-match></c:prop-filter>'), 400)
+
+    def test_nresults_returns_at_most_that_many_and_507_on_the_book_when_truncated(self):
+        def limited(n):
+            body = ('<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                    '<d:prop><d:getetag/></d:prop><c:filter/>'
+                    f'<c:limit><c:nresults>{n}</c:nresults></c:limit></c:addressbook-query>')
+            return self.dav("REPORT", self.book, body)
+        got = self.responses(limited(2))
+        self.assertEqual(len([h for h in got if h != self.book]), 2)
+        self.assertEqual(got[self.book]["status"], "HTTP/1.1 507 Insufficient Storage")
+        self.assertIn(b"number-of-matches-within-limits", limited(2).data)
+        # not truncated: every card, and no 507
+        got = self.responses(limited(4))
+        self.assertEqual(len(got), 4)
+        self.assertNotIn(self.book, got)
+        for bad in ("0", "-1", "two"):
+            self.assertStatus(limited(bad), 400)
+
+    def test_address_data_with_props_returns_only_those_in_every_report(self):
+        ask = '<c:address-data><c:prop name="FN"/><c:prop name="TEL"/></c:address-data>'
+        got = self.responses(self.report('<c:prop-filter name="FN"><c:text-match>tom</c:text-match></c:prop-filter>',
+                                         prop=ask))
+        card = got[self.book + "t1.vcf"][C + "address-data"].text
+        self.assertEqual([line.split(":")[0].split(";")[0] for line in card.split("\r\n") if line],
+                         ["BEGIN", "VERSION", "FN", "TEL", "END"])
+        multiget = ('<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                    f'<d:prop>{ask.replace("TEL", "EMAIL")}</d:prop><d:href>{self.book}b1.vcf</d:href>'
+                    '</c:addressbook-multiget>')
+        card = self.responses(self.dav("REPORT", self.book, multiget))[self.book + "b1.vcf"][C + "address-data"].text
+        self.assertIn("EMAIL", card)
+        self.assertNotIn("TEL", card)
+        self.assertNotIn("UID", card)
+        synced = self.responses(self.sync(props=ask))
+        card = synced[self.book + "n1.vcf"][C + "address-data"].text
+        self.assertTrue(card.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ned None\r\n"), card)
+        self.assertNotIn("UID", card)
+        # no prop: the whole card
+        whole = self.responses(self.report('<c:prop-filter name="FN"><c:text-match>ned</c:text-match></c:prop-filter>',
+                                           prop="<c:address-data/>"))
+        self.assertIn("UID:n1", whole[self.book + "n1.vcf"][C + "address-data"].text)
+
+    def test_depth_0_names_the_book_alone_so_no_card_matches(self):
+        self.assertEqual(self.names("", headers={"Depth": "0"}), [])
+        self.assertEqual(len(self.names("", headers={"Depth": "1"})), 4)
+        # none: as 1 (dav_depth, README)
+        self.assertEqual(len(self.names("")), 4)
+
+
 class TestSyncCollection(DavTest):
     def test_initial_then_incremental_with_changes_and_deletions(self):
         self.put("s1.vcf", vcard("s1", "One"))
