@@ -17,7 +17,10 @@
  * when it is a JPEG, PNG or WebP image: sql/logic/70_carddav.sql decides). Every other property is kept as it came —
  * the logical line, unfolded, byte for byte — and written back after the mapped ones,
  * so a round trip loses nothing a client stored. VERSION, PRODID and REV are the
- * card's own, written anew (REV from the contact's updated time). What is lost on a mapped property:
+ * card's own, written anew (REV from the contact's updated time). A mapped property whose
+ * value the contact model refuses (an EMAIL that is no address, an empty TEL, a TYPE
+ * longer than a label) is kept as an unmodelled one, verbatim (vcard_parse's "mapped",
+ * 70_carddav.sql dav_card_fit()); blanks around an EMAIL, TEL, URL or IMPP value are trimmed. What is lost on a mapped property:
  * parameters other than TYPE and PREF, a group prefix (item1.), an ADR's post office box
  * (kept in front of its extended address).
  *
@@ -413,6 +416,43 @@ ListItem(StringInfo list, StringInfo item)
 	appendBinaryStringInfo(list, item->data, item->len);
 }
 
+/*
+ * Where a mapped property went: "path": its logical line(s) as they came, CRLF after each,
+ * path the field of the contact object it became (details.emails[0]), as the contact
+ * validator names a problem (contact_problems()); a property whose value the model
+ * refuses goes back among the unmodelled ones, verbatim (70_carddav.sql dav_card_fit()).
+ */
+static void
+Mapped(StringInfo mapped, const char *path, const char *lines)
+{
+	if (mapped->len > 1)
+		appendStringInfoChar(mapped, ',');
+	escape_json(mapped, path);
+	appendStringInfoChar(mapped, ':');
+	escape_json(mapped, lines);
+}
+
+static char *
+LineOf(Property *p)
+{
+	return psprintf("%s\r\n", p->line);
+}
+
+/* A value without the blanks around it (a trailing space is a typing slip, no part of an
+ * address, number or URI). */
+static char *
+Trimmed(char *v)
+{
+	size_t		n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		v[--n] = '\0';
+	return v;
+}
+
 static bool
 Digits(const char *s, int n)
 {
@@ -508,8 +548,9 @@ PG_FUNCTION_INFO_V1(vcard_parse);
  * an input object of SPEC §4/§9 that says every mapped field (null or [] for what the
  * card does not have, so that an update replaces the whole card); extra the properties
  * not mapped, one logical line each, CRLF after each (null when none); photo an inline
- * PHOTO ({"base64", "line"}: its data and its line as it came). PT400 for what is not one
- * vCard.
+ * PHOTO ({"base64", "line"}: its data and its line as it came); mapped where each mapped
+ * property went (Mapped()), so that one whose value the model refuses is kept as it came.
+ * PT400 for what is not one vCard.
  */
 Datum
 vcard_parse(PG_FUNCTION_ARGS)
@@ -541,6 +582,16 @@ vcard_parse(PG_FUNCTION_ARGS)
 	const char *fallback_name = NULL;
 	const char *photo = NULL;
 	const char *photo_line = NULL;
+	StringInfoData mapped,
+				categories;
+	List	   *org_lines = NIL;
+	List	   *title_lines = NIL;
+	int			nemails = 0,
+				nphones = 0,
+				naddresses = 0,
+				nurls = 0,
+				nims = 0,
+				nrelated = 0;
 
 	if (len > VCARD_MAX_BYTES)
 		Refuse(psprintf("is larger than %d bytes", VCARD_MAX_BYTES));
@@ -565,6 +616,9 @@ vcard_parse(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&labels, '[');
 	initStringInfo(&extra);
 	initStringInfo(&birthday);
+	initStringInfo(&mapped);
+	appendStringInfoChar(&mapped, '{');
+	initStringInfo(&categories);
 
 	lines = LogicalLines(data, len);
 	foreach(lc, lines)
@@ -610,14 +664,19 @@ vcard_parse(PG_FUNCTION_ARGS)
 		else if (strcmp(p->name, "FN") == 0 && fn == NULL)
 			fn = Text(p);
 		else if (strcmp(p->name, "N") == 0 && n_parts == NIL)
+		{
 			n_parts = SplitText(DecodedValue(p), ';');
+			Mapped(&mapped, "details.name", LineOf(p));
+		}
 		else if (strcmp(p->name, "EMAIL") == 0 || strcmp(p->name, "TEL") == 0)
 		{
 			bool		tel = strcmp(p->name, "TEL") == 0;
 
+			Mapped(&mapped, tel ? psprintf("details.phone_numbers[%d]", nphones++)
+				   : psprintf("details.emails[%d]", nemails++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
-			StringMember(&item, "value", Text(p));
+			StringMember(&item, "value", Trimmed(Text(p)));
 			if (Preferred(p))
 			{
 				Key(&item, "primary");
@@ -636,6 +695,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 			/* the post office box has no place in §9: it goes before the extended part */
 			if (*Component(c, 0))
 				extended = *extended ? psprintf("%s, %s", Component(c, 0), extended) : Component(c, 0);
+			Mapped(&mapped, psprintf("details.addresses[%d]", naddresses++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "street", Component(c, 2));
@@ -648,7 +708,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 			ListItem(&addresses, &item);
 		}
 		else if (strcmp(p->name, "BDAY") == 0 && birthday.len == 0 && Birthday(p, &birthday))
-			;
+			Mapped(&mapped, "details.birthday", LineOf(p));
 		else if (strcmp(p->name, "ORG") == 0)
 		{
 			List	   *units = SplitText(DecodedValue(p), ';');
@@ -657,12 +717,18 @@ vcard_parse(PG_FUNCTION_ARGS)
 			for (int i = 0; i < list_length(units); i++)
 				any |= *Component(units, i) != '\0';
 			if (any)			/* an empty ORG says nothing */
+			{
 				org_values = lappend(org_values, units);
+				org_lines = lappend(org_lines, LineOf(p));
+			}
 		}
 		else if (strcmp(p->name, "TITLE") == 0)
 		{
 			if (*Text(p))
+			{
 				titles = lappend(titles, Text(p));
+				title_lines = lappend(title_lines, LineOf(p));
+			}
 		}
 		else if (strcmp(p->name, "URL") == 0 || strcmp(p->name, "IMPP") == 0)
 		{
@@ -671,23 +737,30 @@ vcard_parse(PG_FUNCTION_ARGS)
 			char	   *uri = pstrdup(DecodedValue(p));
 			char	   *w = uri;
 
+			Mapped(&mapped, strcmp(p->name, "URL") == 0 ? psprintf("details.urls[%d]", nurls++)
+				   : psprintf("details.ims[%d]", nims++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			for (char *r = uri; *r; r++)
 				if (*r != '\r' && *r != '\n')
 					*w++ = *r;
 			*w = '\0';
-			StringMember(&item, "value", uri);
+			StringMember(&item, "value", Trimmed(uri));
 			appendStringInfoChar(&item, '}');
 			ListItem(strcmp(p->name, "URL") == 0 ? &urls : &ims, &item);
 		}
 		else if (strcmp(p->name, "NOTE") == 0 && *Text(p) == '\0')
 			;					/* an empty NOTE says nothing */
 		else if (strcmp(p->name, "NOTE") == 0 && notes == NULL)
+		{
 			notes = Text(p);
+			Mapped(&mapped, "details.notes", LineOf(p));
+		}
 		else if (strcmp(p->name, "CATEGORIES") == 0)
 		{
 			ListCell   *t;
+
+			appendStringInfoString(&categories, LineOf(p));
 
 			foreach(t, SplitText(DecodedValue(p), ','))
 			{
@@ -704,6 +777,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 				 (strcmp(p->name, "RELATED") == 0 && ParamValue(p, "VALUE") &&
 				  pg_strcasecmp(ParamValue(p, "VALUE"), "text") == 0))
 		{
+			Mapped(&mapped, psprintf("details.related_people[%d]", nrelated++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "value", Text(p));
@@ -746,6 +820,9 @@ vcard_parse(PG_FUNCTION_ARGS)
 		StringMember(&item, "title", i < list_length(titles) ? list_nth(titles, i) : NULL);
 		appendStringInfoChar(&item, '}');
 		ListItem(&orgs, &item);
+		Mapped(&mapped, psprintf("details.organizations[%d]", i),
+			   psprintf("%s%s", i < list_length(org_lines) ? (char *) list_nth(org_lines, i) : "",
+						i < list_length(title_lines) ? (char *) list_nth(title_lines, i) : ""));
 		if (fallback_name == NULL && *Component(o, 0))
 			fallback_name = Component(o, 0);
 	}
@@ -806,6 +883,11 @@ vcard_parse(PG_FUNCTION_ARGS)
 		StringMember(&out, "line", photo_line);
 		appendStringInfoChar(&out, '}');
 	}
+	if (categories.len)
+		Mapped(&mapped, "labels", categories.data);
+	Key(&out, "mapped");
+	appendStringInfoString(&out, mapped.data);
+	appendStringInfoChar(&out, '}');
 	Key(&out, "extra");
 	if (extra.len)
 		escape_json(&out, extra.data);

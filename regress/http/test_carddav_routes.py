@@ -221,6 +221,39 @@ class TestCards(DavTest):
         self.assertIn(b"\r\nFN:Ann Replaced\r\n", got.data)
         self.assertNotIn(b"TEL", got.data)    # the whole card is replaced: the phone went
 
+    def test_a_mapped_property_the_model_refuses_is_kept_verbatim_not_a_400(self):
+        # SPEC §15 "parsed strictly but tolerantly": every mapped property whose value does
+        # not fit the contact model is kept as it came, like an unmodelled one
+        odd = ["EMAIL:john", "EMAIL;TYPE=work:John Doe <john@example.com>", "EMAIL:",
+               "TEL:", "TEL;TYPE=" + "x" * 80 + ":+1 212 555 0133", "URL:",
+               "IMPP:xmpp:" + "i" * 1100, "ADR:;;" + "s" * 1100 + ";City;;;",
+               "N:" + "f" * 300 + ";Given;;;", "X-ABRELATEDNAMES:", "BDAY:2020-13-45",
+               "NOTE:" + "n" * 10001, "CATEGORIES:" + "t" * 70 + ",fine"]
+        card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:odd\r\nFN:Odd Card\r\n"
+                "EMAIL:john@example.com \r\nEMAIL;TYPE=home:ok@example.com\r\nTEL:not a number\r\n"
+                "URL:https://ok.example/\r\n" + "".join(line + "\r\n" for line in odd) + "END:VCARD\r\n")
+        self.assertStatus(self.put("odd.vcf", card.encode()), 201)
+        got = self.dav("GET", self.book + "odd.vcf").data.decode()
+        unfolded = got.replace("\r\n ", "")
+        for line in odd:
+            self.assertIn("\r\n" + line + "\r\n", unfolded, line[:40])
+        cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'odd'", self.uid)
+        rest = self.req("GET", f"/contacts/{cid}", self.token).json
+        # what fits is the contact's: the trailing blank trimmed, a number stored as written
+        self.assertEqual(rest["email"], ["john@example.com", "ok@example.com"])
+        self.assertEqual([p["value"] for p in rest["details"]["phone_numbers"]], ["not a number"])
+        self.assertEqual([u["value"] for u in rest["details"]["urls"]], ["https://ok.example/"])
+        self.assertFalse(any((rest["details"]["name"] or {}).values()))
+        self.assertIsNone(rest["details"]["notes"])
+        self.assertEqual(rest["details"]["addresses"], [])
+        # and a second PUT of what GET gave is the same card again (the round trip holds)
+        self.assertStatus(self.put("odd.vcf", got.encode()), 204)
+        again = self.dav("GET", self.book + "odd.vcf").data.decode().replace("\r\n ", "")
+        for line in odd:
+            self.assertIn("\r\n" + line + "\r\n", again, line[:40])
+        self.assertEqual(self.req("GET", f"/contacts/{cid}", self.token).json["email"],
+                         ["john@example.com", "ok@example.com"])
+
     def test_a_card_is_a_contact_through_rest_with_one_etag(self):
         r = self.put("c.vcf", vcard("uid-c", "Cara", "+1 212 555 0122", extra="EMAIL;TYPE=WORK:c@w.example\r\n"))
         cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'uid-c'", self.uid)

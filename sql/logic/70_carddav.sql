@@ -728,6 +728,52 @@ BEGIN
 END
 $$;
 
+-- A parsed card (vcard_parse) whose mapped properties all fit the contact model: one
+-- whose value the contact validator refuses (contact_problems(): an EMAIL that is no
+-- address, an empty one, a TYPE longer than a label, ...) leaves the contact and is kept
+-- among the unmodelled properties, as it came (SPEC §15: "parsed strictly but
+-- tolerantly"), so a phone's first sync is not refused for one odd line. A list entry
+-- goes alone; name, birthday, notes become none; a bad tag takes its CATEGORIES lines.
+CREATE OR REPLACE FUNCTION privacybee.dav_card_fit(uid bigint, card jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    contact jsonb := card -> 'contact';
+    refused text[];
+    list text;
+    k text;
+BEGIN
+    -- the mapped fields a problem names, or names a part of
+    SELECT pg_catalog.array_agg(DISTINCT m.key) INTO refused
+      FROM pg_catalog.jsonb_each_text(COALESCE(card -> 'mapped', '{}')) AS m,
+           pg_catalog.jsonb_array_elements(privacybee.contact_problems(uid, contact)) AS pr
+     WHERE pr ->> 'field' = m.key OR pg_catalog.starts_with(pr ->> 'field', m.key || '.')
+           OR pg_catalog.starts_with(pr ->> 'field', m.key || '[');
+    IF refused IS NULL THEN
+        RETURN card;
+    END IF;
+    FOR list IN SELECT DISTINCT (pg_catalog.regexp_match(r, '^details\.([a-z_]+)\[[0-9]+\]$'))[1]
+                  FROM pg_catalog.unnest(refused) AS r WHERE r ~ '^details\.[a-z_]+\[[0-9]+\]$' LOOP
+        contact := pg_catalog.jsonb_set(contact, ARRAY['details', list], COALESCE(
+            (SELECT pg_catalog.jsonb_agg(x.e ORDER BY x.i)
+               FROM pg_catalog.jsonb_array_elements(contact -> 'details' -> list) WITH ORDINALITY AS x(e, i)
+              WHERE NOT ('details.' || list || '[' || (x.i - 1)::text || ']') = ANY (refused)), '[]'));
+    END LOOP;
+    FOREACH k IN ARRAY refused LOOP
+        IF k = 'labels' THEN
+            contact := pg_catalog.jsonb_set(contact, '{labels}', '[]');
+        ELSIF k !~ '\]$' THEN
+            contact := pg_catalog.jsonb_set(contact, pg_catalog.string_to_array(k, '.'), 'null');
+        END IF;
+    END LOOP;
+    RETURN card || pg_catalog.jsonb_build_object('contact', contact, 'extra',
+        COALESCE(card ->> 'extra', '')
+        || (SELECT pg_catalog.string_agg(card -> 'mapped' ->> r, '' ORDER BY r) FROM pg_catalog.unnest(refused) AS r));
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_card_fit(bigint, jsonb) IS
+    'a parsed vCard whose mapped properties the contact model refuses kept as unmodelled lines instead';
+
 -- PUT of a card: creates it (201) or replaces the whole contact (204), with the client's
 -- name, UID and unmodelled properties. Order: the preconditions (412) before the body is
 -- read (400), then the UID (409 no-uid-conflict). A new card cannot take a name of the
@@ -760,7 +806,7 @@ BEGIN
     IF created AND name ~ '^[0-9]{1,19}\.vcf$' THEN
         RETURN privacybee.dav_error(409, '<d:no-conflicting-lock/>');
     END IF;
-    card := privacybee.vcard_parse(COALESCE(body, ''));
+    card := privacybee.dav_card_fit(uid, privacybee.vcard_parse(COALESCE(body, '')));
     SELECT x.id INTO other FROM privacybee.contacts x
      WHERE x.user_id = uid AND x.external_id = card ->> 'uid' AND x.id IS DISTINCT FROM cid;
     IF other IS NOT NULL THEN
