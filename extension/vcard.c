@@ -21,8 +21,9 @@
  * value the contact model refuses (an EMAIL that is no address, an empty TEL, a TYPE
  * longer than a label) is kept as an unmodelled one, verbatim (vcard_parse's "mapped",
  * 70_carddav.sql dav_card_fit()); blanks around an EMAIL, TEL, URL or IMPP value are trimmed. What is lost on a mapped property:
- * parameters other than TYPE and PREF, a group prefix (item1.), an ADR's post office box
- * (kept in front of its extended address).
+ * parameters other than TYPE and PREF, an ADR's post office box (kept in front of its
+ * extended address). A group prefix (item1., Apple's custom labels) is kept on the value it
+ * was on (vcard_parse's "groups", contact_cards.groups).
  *
  * Writing (vcard_render): the version asked for (3.0 by default, what iOS reads; 4.0),
  * lines folded at 75 octets on character boundaries, CRLF, text escaped as the version
@@ -432,6 +433,23 @@ Mapped(StringInfo mapped, const char *path, const char *lines)
 	escape_json(mapped, lines);
 }
 
+/*
+ * Apple's grouped labels (item1.TEL beside item1.X-ABLabel): the group of a mapped
+ * property, under "<list>:<value>" (the value as the contact keeps it), so that the card
+ * written back puts it on the same value (contact_cards.groups; vcard_render()).
+ */
+static void
+Grouped(StringInfo groups, Property *p, const char *list, const char *value)
+{
+	if (p->group == NULL || value == NULL)
+		return;
+	if (groups->len > 1)
+		appendStringInfoChar(groups, ',');
+	escape_json(groups, psprintf("%s:%s", list, value));
+	appendStringInfoChar(groups, ':');
+	escape_json(groups, p->group);
+}
+
 static char *
 LineOf(Property *p)
 {
@@ -583,7 +601,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 	const char *photo = NULL;
 	const char *photo_line = NULL;
 	StringInfoData mapped,
-				categories;
+				categories,
+				groups;
 	List	   *org_lines = NIL;
 	List	   *title_lines = NIL;
 	int			nemails = 0,
@@ -618,6 +637,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 	initStringInfo(&birthday);
 	initStringInfo(&mapped);
 	appendStringInfoChar(&mapped, '{');
+	initStringInfo(&groups);
+	appendStringInfoChar(&groups, '{');
 	initStringInfo(&categories);
 
 	lines = LogicalLines(data, len);
@@ -677,6 +698,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "value", Trimmed(Text(p)));
+			Grouped(&groups, p, tel ? "phone_numbers" : "emails", Trimmed(Text(p)));
 			if (Preferred(p))
 			{
 				Key(&item, "primary");
@@ -696,6 +718,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 			if (*Component(c, 0))
 				extended = *extended ? psprintf("%s, %s", Component(c, 0), extended) : Component(c, 0);
 			Mapped(&mapped, psprintf("details.addresses[%d]", naddresses++), LineOf(p));
+			Grouped(&groups, p, "addresses", Component(c, 2));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "street", Component(c, 2));
@@ -746,6 +769,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 					*w++ = *r;
 			*w = '\0';
 			StringMember(&item, "value", Trimmed(uri));
+			Grouped(&groups, p, strcmp(p->name, "URL") == 0 ? "urls" : "ims", Trimmed(uri));
 			appendStringInfoChar(&item, '}');
 			ListItem(strcmp(p->name, "URL") == 0 ? &urls : &ims, &item);
 		}
@@ -778,6 +802,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 				  pg_strcasecmp(ParamValue(p, "VALUE"), "text") == 0))
 		{
 			Mapped(&mapped, psprintf("details.related_people[%d]", nrelated++), LineOf(p));
+			Grouped(&groups, p, "related_people", Text(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "value", Text(p));
@@ -888,6 +913,14 @@ vcard_parse(PG_FUNCTION_ARGS)
 	Key(&out, "mapped");
 	appendStringInfoString(&out, mapped.data);
 	appendStringInfoChar(&out, '}');
+	Key(&out, "groups");
+	if (groups.len > 1)
+	{
+		appendStringInfoString(&out, groups.data);
+		appendStringInfoChar(&out, '}');
+	}
+	else
+		appendStringInfoString(&out, "null");
 	Key(&out, "extra");
 	if (extra.len)
 		escape_json(&out, extra.data);
@@ -1011,6 +1044,16 @@ Emit(StringInfo out, const char *line)
 	appendStringInfoString(out, "\r\n");
 }
 
+/* A mapped property's line, with the group the card gave it (vcard_parse's Grouped()). */
+static void
+EmitGrouped(StringInfo out, JsonbContainer *groups, const char *list, const char *value,
+			const char *line)
+{
+	char	   *group = groups && value ? Str(groups, psprintf("%s:%s", list, value)) : NULL;
+
+	Emit(out, group && *group ? psprintf("%s.%s", group, line) : line);
+}
+
 /* ";TYPE=..." for a §9 type label (mobile is cell), with PREF the version's way. */
 static void
 TypeParams(StringInfo line, const char *type, bool primary, bool v4)
@@ -1041,9 +1084,10 @@ PG_FUNCTION_INFO_V1(vcard_render);
 
 /*
  * vcard_render(contact jsonb, uid text, extra text, version text, rev text, photo bytea,
- * photo_type text) → text: the contact (as contact_json() renders it) as a vCard of that
- * version ("3.0" or "4.0"), its photo inline, extra's lines (vcard_parse's) after the
- * mapped properties, REV rev.
+ * photo_type text, groups jsonb) → text: the contact (as contact_json() renders it) as a
+ * vCard of that version ("3.0" or "4.0"), its photo inline, extra's lines (vcard_parse's)
+ * after the mapped properties, REV rev; a mapped property whose value groups names
+ * (vcard_parse's "groups") carries that group again.
  */
 Datum
 vcard_render(PG_FUNCTION_ARGS)
@@ -1055,6 +1099,7 @@ vcard_render(PG_FUNCTION_ARGS)
 	char	   *rev = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	bytea	   *photo = PG_NARGS() > 6 && !PG_ARGISNULL(5) && !PG_ARGISNULL(6) ? PG_GETARG_BYTEA_PP(5) : NULL;
 	char	   *photo_type = photo ? text_to_cstring(PG_GETARG_TEXT_PP(6)) : NULL;
+	JsonbContainer *groups = PG_NARGS() > 7 && !PG_ARGISNULL(7) ? &PG_GETARG_JSONB_P(7)->root : NULL;
 	bool		v4 = strcmp(version, "4.0") == 0;
 	JsonbContainer *c = &contact->root;
 	JsonbContainer *d = Container(Get(c, "details"));
@@ -1128,13 +1173,14 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(e, "type"), Bool(e, "primary"), v4);
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, Str(e, "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "emails", Str(e, "value"), line.data);
 	}
 	list = Container(Get(d, "phone_numbers"));
 	for (int i = 0; i < ListSize(list); i++)
 	{
 		JsonbContainer *t = Item(list, i);
 		char	   *value = Str(t, "value");
+		char	   *written = value;
 
 		LINE("TEL");
 		TypeParams(&line, Str(t, "type"), Bool(t, "primary"), v4);
@@ -1149,7 +1195,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		}
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, value);	/* text in 3.0: what was read unescaped goes back escaped */
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "phone_numbers", written, line.data);
 	}
 	list = Container(Get(d, "addresses"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1165,7 +1211,7 @@ vcard_render(PG_FUNCTION_ARGS)
 			appendStringInfoChar(&line, ';');
 			Escaped(&line, Str(a, parts[j]));
 		}
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "addresses", Str(a, "street") ? Str(a, "street") : "", line.data);
 	}
 	bday = Container(Get(d, "birthday"));
 	if (bday)
@@ -1189,7 +1235,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Raw(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "urls", Str(Item(list, i), "value"), line.data);
 	}
 	list = Container(Get(d, "ims"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1198,7 +1244,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Raw(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "ims", Str(Item(list, i), "value"), line.data);
 	}
 	list = Container(Get(d, "related_people"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1207,7 +1253,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "related_people", Str(Item(list, i), "value"), line.data);
 	}
 	notes = Str(d, "notes");
 	if (notes)

@@ -254,6 +254,36 @@ class TestCards(DavTest):
         self.assertEqual(self.req("GET", f"/contacts/{cid}", self.token).json["email"],
                          ["john@example.com", "ok@example.com"])
 
+    def test_apples_grouped_labels_keep_their_group_on_mapped_properties(self):
+        grouped = ["item1.TEL;TYPE=PREF:+1 415 555 0190", "item1.X-ABLabel:Assistant",
+                   "item2.EMAIL;TYPE=INTERNET:a@b.example", "item2.X-ABLabel:_$!<Other>!$_",
+                   "item3.ADR;TYPE=HOME:;;1 Main St;Town;;12345;US", "item3.X-ABADR:us",
+                   "item4.URL:https://x.example/", "item4.X-ABLabel:blog",
+                   "item5.IMPP:xmpp:a@b.example", "item5.X-ABLabel:chat"]
+        card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:apple\r\nFN:Apple Card\r\n"
+                + "".join(line + "\r\n" for line in grouped)
+                + "TEL;TYPE=CELL:+1 415 555 0191\r\nEND:VCARD\r\n")
+        self.assertStatus(self.put("apple.vcf", card.encode()), 201)
+        got = self.dav("GET", self.book + "apple.vcf").data.decode()
+        for line in grouped:
+            self.assertIn("\r\n" + line.replace("TYPE=INTERNET", "TYPE=INTERNET;TYPE=PREF") + "\r\n", got)
+        # the ungrouped number stays ungrouped; 4.0 keeps the groups too
+        self.assertIn("\r\nTEL;TYPE=CELL:+1 415 555 0191\r\n", got)
+        four = self.dav("GET", self.book + "apple.vcf", headers={"Accept": "text/vcard; version=4.0"}).data.decode()
+        for prefix in ("item1.TEL", "item2.EMAIL", "item3.ADR", "item4.URL", "item5.IMPP"):
+            self.assertIn("\r\n" + prefix, four)
+        # a round trip of what GET gave is the same card
+        self.assertStatus(self.put("apple.vcf", got.encode()), 204)
+        self.assertEqual(self.dav("GET", self.book + "apple.vcf").data.decode().split("REV:")[0], got.split("REV:")[0])
+        # a value changed elsewhere (REST) is no longer the one the group was on: plain again
+        cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'apple'", self.uid)
+        r = self.req("PATCH", f"/contacts/{cid}", self.token,
+                     body={"details": {"emails": [{"value": "new@b.example"}]}})
+        self.assertStatus(r, 200)
+        after = self.dav("GET", self.book + "apple.vcf").data.decode()
+        self.assertIn("\r\nEMAIL;TYPE=INTERNET;TYPE=PREF:new@b.example\r\n", after)
+        self.assertIn("\r\nitem1.TEL;TYPE=PREF:+1 415 555 0190\r\n", after)
+
     def test_a_card_is_a_contact_through_rest_with_one_etag(self):
         r = self.put("c.vcf", vcard("uid-c", "Cara", "+1 212 555 0122", extra="EMAIL;TYPE=WORK:c@w.example\r\n"))
         cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'uid-c'", self.uid)

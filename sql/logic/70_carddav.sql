@@ -124,12 +124,13 @@ COMMENT ON FUNCTION privacybee.vcard_parse(text) IS
 
 CREATE OR REPLACE FUNCTION privacybee.vcard_render(contact jsonb, uid text, extra text,
                                                   version text, rev text,
-                                                  photo bytea DEFAULT NULL, photo_type text DEFAULT NULL)
+                                                  photo bytea DEFAULT NULL, photo_type text DEFAULT NULL,
+                                                  groups jsonb DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'vcard_render'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text, bytea, text) IS
-    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its photo and unmodelled properties';
+COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text, bytea, text, jsonb) IS
+    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its photo, unmodelled properties and the groups of its mapped ones';
 
 CREATE OR REPLACE FUNCTION privacybee.dav_name_encode(name text)
 RETURNS text
@@ -339,7 +340,7 @@ LANGUAGE sql STABLE AS $$
                         pg_catalog.to_char(c.updated AT TIME ZONE 'UTC',
                             CASE vcard_version WHEN '4.0' THEN 'YYYYMMDD"T"HH24MISS"Z"'
                                          ELSE 'YYYY-MM-DD"T"HH24:MI:SS"Z"' END),
-                        p.data, p.content_type)
+                        p.data, p.content_type, k.groups)
                END ORDER BY r.ord)
       FROM ROWS FROM (pg_catalog.unnest(ids),
                       pg_catalog.unnest(privacybee.contacts_render(uid, ids, true, true, true)))
@@ -851,7 +852,8 @@ BEGIN
         END IF;
     END IF;
     UPDATE privacybee.contact_cards k
-       SET href = CASE WHEN created THEN name ELSE k.href END, extra = card ->> 'extra'
+       SET href = CASE WHEN created THEN name ELSE k.href END, extra = card ->> 'extra',
+           groups = card -> 'groups'
      WHERE k.user_id = uid AND k.contact_id = cid;
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid;
     RETURN ROW(CASE WHEN created THEN 201 ELSE 204 END,
