@@ -126,20 +126,21 @@ $$;
 -- GET /contacts/<id>/photo: the bytes, their type and ETag; 304 when If-None-Match names
 -- it; 404 for a contact that is not the caller's or has no photo. ?teamId=<teamId>: a
 -- team's contact (the URL a team contact's Contacts+ photos give), under the team scope
--- of the route's (cplus_team_scope()), for an employee of that team (act_for_team(): 404
+-- of the route's (cplus_team_scope()) too, for an employee of that team (act_for_team(): 404
 -- otherwise), as the Contacts+ team methods read it.
 CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    uid bigint := privacybee.authenticate_member(token, COALESCE(
-        CASE WHEN params ? 'teamId' THEN privacybee.cplus_team_scope(privacybee.route_scope('api_contact_photo_get')) END,
-        privacybee.route_scope('api_contact_photo_get')));
+    uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_photo_get'));
     p privacybee.contact_photos;
 BEGIN
     PERFORM privacybee.check_params(params, '{teamId}');
     IF params ? 'teamId' THEN
+        -- a team's contact needs the team's scope too (as contacts.uploadPhoto's)
+        PERFORM privacybee.authenticate_member(token, privacybee.cplus_team_scope(
+            privacybee.route_scope('api_contact_photo_get')));
         uid := privacybee.act_for_team(privacybee.json_id(params -> 'teamId', 'teamId'));
     END IF;
     SELECT * INTO p FROM privacybee.contact_photos x
