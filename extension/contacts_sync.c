@@ -1160,3 +1160,39 @@ update_contact_0_2(PG_FUNCTION_ARGS)
 {
 	return UpdateContact(fcinfo, SCHEMA_0_2);
 }
+
+/*
+ * contact_problems(user_id bigint, contact jsonb) → jsonb: what the writers (sync_contacts,
+ * update_contact) would refuse in one 0.2.0 contact object of user_id, as the
+ * [{"field", "problem"}] their 400 names, without writing or raising ([] when none). The
+ * one validator, asked beforehand by a caller that keeps what does not fit another way
+ * (CardDAV keeps such a vCard property verbatim: 70_carddav.sql dav_card_fit()).
+ */
+PG_FUNCTION_INFO_V1(contact_problems);
+Datum
+contact_problems(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *body = PG_GETARG_JSONB_P(1);
+	char		region[4];
+	JsonbValue	item;
+	ContactInput in;
+	Problems	p;
+
+	memset(&in, 0, sizeof(in));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	member_region(PG_GETARG_INT64(0), region);
+	SPI_finish();
+	problems_init(&p);
+	if (!JB_ROOT_IS_OBJECT(body))
+		problems_add(&p, "", "", "must be a contact object");
+	else
+	{
+		item.type = jbvBinary;
+		item.val.binary.data = &body->root;
+		item.val.binary.len = VARSIZE(body) - VARHDRSZ;
+		contact_input_parse(&item, "", region, SCHEMA_0_2, &in, &p);
+	}
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
+										CStringGetDatum(psprintf("[%s]", p.json.data))));
+}

@@ -17,9 +17,13 @@
  * when it is a JPEG, PNG or WebP image: sql/logic/70_carddav.sql decides). Every other property is kept as it came —
  * the logical line, unfolded, byte for byte — and written back after the mapped ones,
  * so a round trip loses nothing a client stored. VERSION, PRODID and REV are the
- * card's own, written anew (REV from the contact's updated time). What is lost on a mapped property:
- * parameters other than TYPE and PREF, a group prefix (item1.), an ADR's post office box
- * (kept in front of its extended address).
+ * card's own, written anew (REV from the contact's updated time). A mapped property whose
+ * value the contact model refuses (an EMAIL that is no address, an empty TEL, a TYPE
+ * longer than a label) is kept as an unmodelled one, verbatim (vcard_parse's "mapped",
+ * 70_carddav.sql dav_card_fit()); blanks around an EMAIL, TEL, URL or IMPP value are trimmed. What is lost on a mapped property:
+ * parameters other than TYPE and PREF, an ADR's post office box (kept in front of its
+ * extended address). A group prefix (item1., Apple's custom labels) is kept on the value it
+ * was on (vcard_parse's "groups", contact_cards.groups).
  *
  * Writing (vcard_render): the version asked for (3.0 by default, what iOS reads; 4.0),
  * lines folded at 75 octets on character boundaries, CRLF, text escaped as the version
@@ -447,6 +451,60 @@ ListItem(StringInfo list, StringInfo item)
 	appendBinaryStringInfo(list, item->data, item->len);
 }
 
+/*
+ * Where a mapped property went: "path": its logical line(s) as they came, CRLF after each,
+ * path the field of the contact object it became (details.emails[0]), as the contact
+ * validator names a problem (contact_problems()); a property whose value the model
+ * refuses goes back among the unmodelled ones, verbatim (70_carddav.sql dav_card_fit()).
+ */
+static void
+Mapped(StringInfo mapped, const char *path, const char *lines)
+{
+	if (mapped->len > 1)
+		appendStringInfoChar(mapped, ',');
+	escape_json(mapped, path);
+	appendStringInfoChar(mapped, ':');
+	escape_json(mapped, lines);
+}
+
+/*
+ * Apple's grouped labels (item1.TEL beside item1.X-ABLabel): the group of a mapped
+ * property, under "<list>:<value>" (the value as the contact keeps it), so that the card
+ * written back puts it on the same value (contact_cards.groups; vcard_render()).
+ */
+static void
+Grouped(StringInfo groups, Property *p, const char *list, const char *value)
+{
+	if (p->group == NULL || value == NULL)
+		return;
+	if (groups->len > 1)
+		appendStringInfoChar(groups, ',');
+	escape_json(groups, psprintf("%s:%s", list, value));
+	appendStringInfoChar(groups, ':');
+	escape_json(groups, p->group);
+}
+
+static char *
+LineOf(Property *p)
+{
+	return psprintf("%s\r\n", p->line);
+}
+
+/* A value without the blanks around it (a trailing space is a typing slip, no part of an
+ * address, number or URI). */
+static char *
+Trimmed(char *v)
+{
+	size_t		n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		v[--n] = '\0';
+	return v;
+}
+
 static bool
 Digits(const char *s, int n)
 {
@@ -542,8 +600,9 @@ PG_FUNCTION_INFO_V1(vcard_parse);
  * an input object of SPEC §4/§9 that says every mapped field (null or [] for what the
  * card does not have, so that an update replaces the whole card); extra the properties
  * not mapped, one logical line each, CRLF after each (null when none); photo an inline
- * PHOTO ({"base64", "line"}: its data and its line as it came). PT400 for what is not one
- * vCard.
+ * PHOTO ({"base64", "line"}: its data and its line as it came); mapped where each mapped
+ * property went (Mapped()), so that one whose value the model refuses is kept as it came.
+ * PT400 for what is not one vCard.
  */
 Datum
 vcard_parse(PG_FUNCTION_ARGS)
@@ -575,6 +634,17 @@ vcard_parse(PG_FUNCTION_ARGS)
 	const char *fallback_name = NULL;
 	const char *photo = NULL;
 	const char *photo_line = NULL;
+	StringInfoData mapped,
+				categories,
+				groups;
+	List	   *org_lines = NIL;
+	List	   *title_lines = NIL;
+	int			nemails = 0,
+				nphones = 0,
+				naddresses = 0,
+				nurls = 0,
+				nims = 0,
+				nrelated = 0;
 
 	if (len > VCARD_MAX_BYTES)
 		Refuse(psprintf("is larger than %d bytes", VCARD_MAX_BYTES));
@@ -600,6 +670,11 @@ vcard_parse(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&labels, '[');
 	initStringInfo(&extra);
 	initStringInfo(&birthday);
+	initStringInfo(&mapped);
+	appendStringInfoChar(&mapped, '{');
+	initStringInfo(&groups);
+	appendStringInfoChar(&groups, '{');
+	initStringInfo(&categories);
 
 	lines = LogicalLines(data, len);
 	foreach(lc, lines)
@@ -645,14 +720,20 @@ vcard_parse(PG_FUNCTION_ARGS)
 		else if (strcmp(p->name, "FN") == 0 && fn == NULL)
 			fn = Text(p);
 		else if (strcmp(p->name, "N") == 0 && n_parts == NIL)
+		{
 			n_parts = SplitText(DecodedValue(p), ';');
+			Mapped(&mapped, "details.name", LineOf(p));
+		}
 		else if (strcmp(p->name, "EMAIL") == 0 || strcmp(p->name, "TEL") == 0)
 		{
 			bool		tel = strcmp(p->name, "TEL") == 0;
 
+			Mapped(&mapped, tel ? psprintf("details.phone_numbers[%d]", nphones++)
+				   : psprintf("details.emails[%d]", nemails++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
-			StringMember(&item, "value", Text(p));
+			StringMember(&item, "value", Trimmed(Text(p)));
+			Grouped(&groups, p, tel ? "phone_numbers" : "emails", Trimmed(Text(p)));
 			if (Preferred(p))
 			{
 				Key(&item, "primary");
@@ -671,6 +752,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 			/* the post office box has no place in §9: it goes before the extended part */
 			if (*Component(c, 0))
 				extended = *extended ? psprintf("%s, %s", Component(c, 0), extended) : Component(c, 0);
+			Mapped(&mapped, psprintf("details.addresses[%d]", naddresses++), LineOf(p));
+			Grouped(&groups, p, "addresses", Component(c, 2));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "street", Component(c, 2));
@@ -683,7 +766,7 @@ vcard_parse(PG_FUNCTION_ARGS)
 			ListItem(&addresses, &item);
 		}
 		else if (strcmp(p->name, "BDAY") == 0 && birthday.len == 0 && Birthday(p, &birthday))
-			;
+			Mapped(&mapped, "details.birthday", LineOf(p));
 		else if (strcmp(p->name, "ORG") == 0)
 		{
 			List	   *units = SplitText(DecodedValue(p), ';');
@@ -692,12 +775,18 @@ vcard_parse(PG_FUNCTION_ARGS)
 			for (int i = 0; i < list_length(units); i++)
 				any |= *Component(units, i) != '\0';
 			if (any)			/* an empty ORG says nothing */
+			{
 				org_values = lappend(org_values, units);
+				org_lines = lappend(org_lines, LineOf(p));
+			}
 		}
 		else if (strcmp(p->name, "TITLE") == 0)
 		{
 			if (*Text(p))
+			{
 				titles = lappend(titles, Text(p));
+				title_lines = lappend(title_lines, LineOf(p));
+			}
 		}
 		else if (strcmp(p->name, "URL") == 0 || strcmp(p->name, "IMPP") == 0)
 		{
@@ -706,23 +795,31 @@ vcard_parse(PG_FUNCTION_ARGS)
 			char	   *uri = pstrdup(DecodedValue(p));
 			char	   *w = uri;
 
+			Mapped(&mapped, strcmp(p->name, "URL") == 0 ? psprintf("details.urls[%d]", nurls++)
+				   : psprintf("details.ims[%d]", nims++), LineOf(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			for (char *r = uri; *r; r++)
 				if (*r != '\r' && *r != '\n')
 					*w++ = *r;
 			*w = '\0';
-			StringMember(&item, "value", uri);
+			StringMember(&item, "value", Trimmed(uri));
+			Grouped(&groups, p, strcmp(p->name, "URL") == 0 ? "urls" : "ims", Trimmed(uri));
 			appendStringInfoChar(&item, '}');
 			ListItem(strcmp(p->name, "URL") == 0 ? &urls : &ims, &item);
 		}
 		else if (strcmp(p->name, "NOTE") == 0 && *Text(p) == '\0')
 			;					/* an empty NOTE says nothing */
 		else if (strcmp(p->name, "NOTE") == 0 && notes == NULL)
+		{
 			notes = Text(p);
+			Mapped(&mapped, "details.notes", LineOf(p));
+		}
 		else if (strcmp(p->name, "CATEGORIES") == 0)
 		{
 			ListCell   *t;
+
+			appendStringInfoString(&categories, LineOf(p));
 
 			foreach(t, SplitText(DecodedValue(p), ','))
 			{
@@ -739,6 +836,8 @@ vcard_parse(PG_FUNCTION_ARGS)
 				 (strcmp(p->name, "RELATED") == 0 && ParamValue(p, "VALUE") &&
 				  pg_strcasecmp(ParamValue(p, "VALUE"), "text") == 0))
 		{
+			Mapped(&mapped, psprintf("details.related_people[%d]", nrelated++), LineOf(p));
+			Grouped(&groups, p, "related_people", Text(p));
 			appendStringInfoChar(&item, '{');
 			StringMember(&item, "type", TypeLabel(p));
 			StringMember(&item, "value", Text(p));
@@ -781,6 +880,9 @@ vcard_parse(PG_FUNCTION_ARGS)
 		StringMember(&item, "title", i < list_length(titles) ? list_nth(titles, i) : NULL);
 		appendStringInfoChar(&item, '}');
 		ListItem(&orgs, &item);
+		Mapped(&mapped, psprintf("details.organizations[%d]", i),
+			   psprintf("%s%s", i < list_length(org_lines) ? (char *) list_nth(org_lines, i) : "",
+						i < list_length(title_lines) ? (char *) list_nth(title_lines, i) : ""));
 		if (fallback_name == NULL && *Component(o, 0))
 			fallback_name = Component(o, 0);
 	}
@@ -841,6 +943,19 @@ vcard_parse(PG_FUNCTION_ARGS)
 		StringMember(&out, "line", photo_line);
 		appendStringInfoChar(&out, '}');
 	}
+	if (categories.len)
+		Mapped(&mapped, "labels", categories.data);
+	Key(&out, "mapped");
+	appendStringInfoString(&out, mapped.data);
+	appendStringInfoChar(&out, '}');
+	Key(&out, "groups");
+	if (groups.len > 1)
+	{
+		appendStringInfoString(&out, groups.data);
+		appendStringInfoChar(&out, '}');
+	}
+	else
+		appendStringInfoString(&out, "null");
 	Key(&out, "extra");
 	if (extra.len)
 		escape_json(&out, extra.data);
@@ -964,6 +1079,16 @@ Emit(StringInfo out, const char *line)
 	appendStringInfoString(out, "\r\n");
 }
 
+/* A mapped property's line, with the group the card gave it (vcard_parse's Grouped()). */
+static void
+EmitGrouped(StringInfo out, JsonbContainer *groups, const char *list, const char *value,
+			const char *line)
+{
+	char	   *group = groups && value ? Str(groups, psprintf("%s:%s", list, value)) : NULL;
+
+	Emit(out, group && *group ? psprintf("%s.%s", group, line) : line);
+}
+
 /* ";TYPE=..." for a §9 type label (mobile is cell), with PREF the version's way. */
 static void
 TypeParams(StringInfo line, const char *type, bool primary, bool v4)
@@ -994,9 +1119,10 @@ PG_FUNCTION_INFO_V1(vcard_render);
 
 /*
  * vcard_render(contact jsonb, uid text, extra text, version text, rev text, photo bytea,
- * photo_type text) → text: the contact (as contact_json() renders it) as a vCard of that
- * version ("3.0" or "4.0"), its photo inline, extra's lines (vcard_parse's) after the
- * mapped properties, REV rev.
+ * photo_type text, groups jsonb) → text: the contact (as contact_json() renders it) as a
+ * vCard of that version ("3.0" or "4.0"), its photo inline, extra's lines (vcard_parse's)
+ * after the mapped properties, REV rev; a mapped property whose value groups names
+ * (vcard_parse's "groups") carries that group again.
  */
 Datum
 vcard_render(PG_FUNCTION_ARGS)
@@ -1008,6 +1134,7 @@ vcard_render(PG_FUNCTION_ARGS)
 	char	   *rev = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	bytea	   *photo = PG_NARGS() > 6 && !PG_ARGISNULL(5) && !PG_ARGISNULL(6) ? PG_GETARG_BYTEA_PP(5) : NULL;
 	char	   *photo_type = photo ? text_to_cstring(PG_GETARG_TEXT_PP(6)) : NULL;
+	JsonbContainer *groups = PG_NARGS() > 7 && !PG_ARGISNULL(7) ? &PG_GETARG_JSONB_P(7)->root : NULL;
 	bool		v4 = strcmp(version, "4.0") == 0;
 	JsonbContainer *c = &contact->root;
 	JsonbContainer *d = Container(Get(c, "details"));
@@ -1081,13 +1208,14 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(e, "type"), Bool(e, "primary"), v4);
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, Str(e, "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "emails", Str(e, "value"), line.data);
 	}
 	list = Container(Get(d, "phone_numbers"));
 	for (int i = 0; i < ListSize(list); i++)
 	{
 		JsonbContainer *t = Item(list, i);
 		char	   *value = Str(t, "value");
+		char	   *written = value;
 
 		LINE("TEL");
 		TypeParams(&line, Str(t, "type"), Bool(t, "primary"), v4);
@@ -1102,7 +1230,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		}
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, value);	/* text in 3.0: what was read unescaped goes back escaped */
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "phone_numbers", written, line.data);
 	}
 	list = Container(Get(d, "addresses"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1118,7 +1246,7 @@ vcard_render(PG_FUNCTION_ARGS)
 			appendStringInfoChar(&line, ';');
 			Escaped(&line, Str(a, parts[j]));
 		}
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "addresses", Str(a, "street") ? Str(a, "street") : "", line.data);
 	}
 	bday = Container(Get(d, "birthday"));
 	if (bday)
@@ -1142,7 +1270,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Raw(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "urls", Str(Item(list, i), "value"), line.data);
 	}
 	list = Container(Get(d, "ims"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1151,7 +1279,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Raw(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "ims", Str(Item(list, i), "value"), line.data);
 	}
 	list = Container(Get(d, "related_people"));
 	for (int i = 0; i < ListSize(list); i++)
@@ -1160,7 +1288,7 @@ vcard_render(PG_FUNCTION_ARGS)
 		TypeParams(&line, Str(Item(list, i), "type"), false, v4);
 		appendStringInfoChar(&line, ':');
 		Escaped(&line, Str(Item(list, i), "value"));
-		Emit(&out, line.data);
+		EmitGrouped(&out, groups, "related_people", Str(Item(list, i), "value"), line.data);
 	}
 	notes = Str(d, "notes");
 	if (notes)

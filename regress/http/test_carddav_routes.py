@@ -279,6 +279,69 @@ class TestCards(DavTest):
                 self.assertStatus(got, 200)
                 self.assertIn(f"\r\nVERSION:{version}\r\n".encode(), got.data)
 
+    def test_a_mapped_property_the_model_refuses_is_kept_verbatim_not_a_400(self):
+        # SPEC §15 "parsed strictly but tolerantly": every mapped property whose value does
+        # not fit the contact model is kept as it came, like an unmodelled one
+        odd = ["EMAIL:john", "EMAIL;TYPE=work:John Doe <john@example.com>", "EMAIL:",
+               "TEL:", "TEL;TYPE=" + "x" * 80 + ":+1 212 555 0133", "URL:",
+               "IMPP:xmpp:" + "i" * 1100, "ADR:;;" + "s" * 1100 + ";City;;;",
+               "N:" + "f" * 300 + ";Given;;;", "X-ABRELATEDNAMES:", "BDAY:2020-13-45",
+               "NOTE:" + "n" * 10001, "CATEGORIES:" + "t" * 70 + ",fine"]
+        card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:odd\r\nFN:Odd Card\r\n"
+                "EMAIL:john@example.com \r\nEMAIL;TYPE=home:ok@example.com\r\nTEL:not a number\r\n"
+                "URL:https://ok.example/\r\n" + "".join(line + "\r\n" for line in odd) + "END:VCARD\r\n")
+        self.assertStatus(self.put("odd.vcf", card.encode()), 201)
+        got = self.dav("GET", self.book + "odd.vcf").data.decode()
+        unfolded = got.replace("\r\n ", "")
+        for line in odd:
+            self.assertIn("\r\n" + line + "\r\n", unfolded, line[:40])
+        cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'odd'", self.uid)
+        rest = self.req("GET", f"/contacts/{cid}", self.token).json
+        # what fits is the contact's: the trailing blank trimmed, a number stored as written
+        self.assertEqual(rest["email"], ["john@example.com", "ok@example.com"])
+        self.assertEqual([p["value"] for p in rest["details"]["phone_numbers"]], ["not a number"])
+        self.assertEqual([u["value"] for u in rest["details"]["urls"]], ["https://ok.example/"])
+        self.assertFalse(any((rest["details"]["name"] or {}).values()))
+        self.assertIsNone(rest["details"]["notes"])
+        self.assertEqual(rest["details"]["addresses"], [])
+        # and a second PUT of what GET gave is the same card again (the round trip holds)
+        self.assertStatus(self.put("odd.vcf", got.encode()), 204)
+        again = self.dav("GET", self.book + "odd.vcf").data.decode().replace("\r\n ", "")
+        for line in odd:
+            self.assertIn("\r\n" + line + "\r\n", again, line[:40])
+        self.assertEqual(self.req("GET", f"/contacts/{cid}", self.token).json["email"],
+                         ["john@example.com", "ok@example.com"])
+
+    def test_apples_grouped_labels_keep_their_group_on_mapped_properties(self):
+        grouped = ["item1.TEL;TYPE=PREF:+1 415 555 0190", "item1.X-ABLabel:Assistant",
+                   "item2.EMAIL;TYPE=INTERNET:a@b.example", "item2.X-ABLabel:_$!<Other>!$_",
+                   "item3.ADR;TYPE=HOME:;;1 Main St;Town;;12345;US", "item3.X-ABADR:us",
+                   "item4.URL:https://x.example/", "item4.X-ABLabel:blog",
+                   "item5.IMPP:xmpp:a@b.example", "item5.X-ABLabel:chat"]
+        card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:apple\r\nFN:Apple Card\r\n"
+                + "".join(line + "\r\n" for line in grouped)
+                + "TEL;TYPE=CELL:+1 415 555 0191\r\nEND:VCARD\r\n")
+        self.assertStatus(self.put("apple.vcf", card.encode()), 201)
+        got = self.dav("GET", self.book + "apple.vcf").data.decode()
+        for line in grouped:
+            self.assertIn("\r\n" + line.replace("TYPE=INTERNET", "TYPE=INTERNET;TYPE=PREF") + "\r\n", got)
+        # the ungrouped number stays ungrouped; 4.0 keeps the groups too
+        self.assertIn("\r\nTEL;TYPE=CELL:+1 415 555 0191\r\n", got)
+        four = self.dav("GET", self.book + "apple.vcf", headers={"Accept": "text/vcard; version=4.0"}).data.decode()
+        for prefix in ("item1.TEL", "item2.EMAIL", "item3.ADR", "item4.URL", "item5.IMPP"):
+            self.assertIn("\r\n" + prefix, four)
+        # a round trip of what GET gave is the same card
+        self.assertStatus(self.put("apple.vcf", got.encode()), 204)
+        self.assertEqual(self.dav("GET", self.book + "apple.vcf").data.decode().split("REV:")[0], got.split("REV:")[0])
+        # a value changed elsewhere (REST) is no longer the one the group was on: plain again
+        cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'apple'", self.uid)
+        r = self.req("PATCH", f"/contacts/{cid}", self.token,
+                     body={"details": {"emails": [{"value": "new@b.example"}]}})
+        self.assertStatus(r, 200)
+        after = self.dav("GET", self.book + "apple.vcf").data.decode()
+        self.assertIn("\r\nEMAIL;TYPE=INTERNET;TYPE=PREF:new@b.example\r\n", after)
+        self.assertIn("\r\nitem1.TEL;TYPE=PREF:+1 415 555 0190\r\n", after)
+
     def test_a_card_is_a_contact_through_rest_with_one_etag(self):
         r = self.put("c.vcf", vcard("uid-c", "Cara", "+1 212 555 0122", extra="EMAIL;TYPE=WORK:c@w.example\r\n"))
         cid = sql1("SELECT id FROM privacybee.contacts WHERE user_id = %s AND external_id = 'uid-c'", self.uid)
@@ -468,6 +531,118 @@ class TestReports(DavTest):
         r = self.dav("REPORT", self.book, '<d:expand-property xmlns:d="DAV:"/>')
         self.assertStatus(r, 403)
         self.assertIn(b"supported-report", r.data)
+
+
+class TestAddressbookQuery(DavTest):
+    """addressbook-query as RFC 6352 §8.6 and §10.5 define it: is-not-defined, test anyof/allof,
+    the 403s for what is not served (supported-filter, supported-collation), limit/nresults
+    with its 507, partial address-data, and Depth 0."""
+
+    def setUp(self):
+        super().setUp()
+        self.put("e1.vcf", vcard("e1", "Eve Email", extra="EMAIL:eve@a.example\r\n"))
+        self.put("t1.vcf", vcard("t1", "Tom Tel", "+1 212 555 0144"))
+        self.put("b1.vcf", vcard("b1", "Bea Both", "+1 212 555 0155", extra="EMAIL:bea@a.example\r\n"))
+        self.put("n1.vcf", vcard("n1", "Ned None"))
+
+    def report(self, inner, prop="<d:getetag/>", attrs="", headers=None):
+        body = ('<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                f'<d:prop>{prop}</d:prop><c:filter {attrs}>{inner}</c:filter></c:addressbook-query>')
+        return self.dav("REPORT", self.book, body, headers=headers)
+
+    def names(self, inner, attrs="", headers=None):
+        return sorted(h.rsplit("/", 1)[1] for h in self.responses(self.report(inner, attrs=attrs, headers=headers))
+                      if h != self.book)
+
+    def test_is_not_defined_matches_the_cards_without_the_property(self):
+        undefined = '<c:prop-filter name="{}"><c:is-not-defined/></c:prop-filter>'
+        self.assertEqual(self.names(undefined.format("EMAIL")), ["n1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(undefined.format("TEL")), ["e1.vcf", "n1.vcf"])
+        self.assertEqual(self.names(undefined.format("FN")), [])
+        # and a bare prop-filter, the opposite: the cards that have it
+        self.assertEqual(self.names('<c:prop-filter name="EMAIL"/>'), ["b1.vcf", "e1.vcf"])
+
+    def test_the_filters_test_joins_its_prop_filters_anyof_by_default_or_allof(self):
+        both = '<c:prop-filter name="EMAIL"/><c:prop-filter name="TEL"/>'
+        self.assertEqual(self.names(both), ["b1.vcf", "e1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(both, attrs='test="anyof"'), ["b1.vcf", "e1.vcf", "t1.vcf"])
+        self.assertEqual(self.names(both, attrs='test="allof"'), ["b1.vcf"])
+        neither = both.replace("/>", "><c:is-not-defined/></c:prop-filter>")
+        self.assertEqual(self.names(neither, attrs='test="allof"'), ["n1.vcf"])
+        # a prop-filter's own test joins its text-matches
+        two = ('<c:prop-filter name="FN" test="{}"><c:text-match>b</c:text-match>'
+               '<c:text-match>o</c:text-match></c:prop-filter>')
+        self.assertEqual(self.names(two.format("allof")), ["b1.vcf"])
+        self.assertEqual(self.names(two.format("anyof")), ["b1.vcf", "n1.vcf", "t1.vcf"])
+        self.assertStatus(self.report(both, attrs='test="oneof"'), 400)
+
+    def test_a_property_or_parameter_not_served_is_403_supported_filter(self):
+        for inner, named in (('<c:prop-filter name="NICKNAME"><c:text-match>x</c:text-match></c:prop-filter>',
+                              b'<card:prop-filter name="NICKNAME"/>'),
+                             ('<c:prop-filter name="TEL"><c:param-filter name="TYPE"><c:text-match>cell'
+                              '</c:text-match></c:param-filter></c:prop-filter>',
+                              b'<card:param-filter name="TYPE"/>')):
+            r = self.report(inner)
+            self.assertStatus(r, 403)
+            self.assertIn(b"<card:supported-filter>", r.data)
+            self.assertIn(named, r.data)
+
+    def test_an_unknown_collation_is_403_and_the_three_known_ones_compare_as_named(self):
+        r = self.report('<c:prop-filter name="FN"><c:text-match collation="i;bogus">eve</c:text-match></c:prop-filter>')
+        self.assertStatus(r, 403)
+        self.assertIn(b"<card:supported-collation>i;bogus</card:supported-collation>", r.data)
+        match = '<c:prop-filter name="FN"><c:text-match collation="{}">EVE</c:text-match></c:prop-filter>'
+        self.assertEqual(self.names(match.format("i;unicode-casemap")), ["e1.vcf"])
+        self.assertEqual(self.names(match.format("i;ascii-casemap")), ["e1.vcf"])
+        self.assertEqual(self.names(match.format("i;octet")), [])
+        self.assertStatus(self.report('<c:prop-filter name="FN"><c:text-match match-type="regex">e'
+                                      '</c:text-match></c:prop-filter>'), 400)
+
+    def test_nresults_returns_at_most_that_many_and_507_on_the_book_when_truncated(self):
+        def limited(n):
+            body = ('<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                    '<d:prop><d:getetag/></d:prop><c:filter/>'
+                    f'<c:limit><c:nresults>{n}</c:nresults></c:limit></c:addressbook-query>')
+            return self.dav("REPORT", self.book, body)
+        got = self.responses(limited(2))
+        self.assertEqual(len([h for h in got if h != self.book]), 2)
+        self.assertEqual(got[self.book]["status"], "HTTP/1.1 507 Insufficient Storage")
+        self.assertIn(b"number-of-matches-within-limits", limited(2).data)
+        # not truncated: every card, and no 507
+        got = self.responses(limited(4))
+        self.assertEqual(len(got), 4)
+        self.assertNotIn(self.book, got)
+        for bad in ("0", "-1", "two"):
+            self.assertStatus(limited(bad), 400)
+
+    def test_address_data_with_props_returns_only_those_in_every_report(self):
+        ask = '<c:address-data><c:prop name="FN"/><c:prop name="TEL"/></c:address-data>'
+        got = self.responses(self.report('<c:prop-filter name="FN"><c:text-match>tom</c:text-match></c:prop-filter>',
+                                         prop=ask))
+        card = got[self.book + "t1.vcf"][C + "address-data"].text
+        self.assertEqual([line.split(":")[0].split(";")[0] for line in card.split("\r\n") if line],
+                         ["BEGIN", "VERSION", "FN", "TEL", "END"])
+        multiget = ('<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+                    f'<d:prop>{ask.replace("TEL", "EMAIL")}</d:prop><d:href>{self.book}b1.vcf</d:href>'
+                    '</c:addressbook-multiget>')
+        card = self.responses(self.dav("REPORT", self.book, multiget))[self.book + "b1.vcf"][C + "address-data"].text
+        self.assertIn("EMAIL", card)
+        self.assertNotIn("TEL", card)
+        self.assertNotIn("UID", card)
+        synced = self.responses(self.sync(props=ask))
+        card = synced[self.book + "n1.vcf"][C + "address-data"].text
+        self.assertTrue(card.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ned None\r\n"), card)
+        self.assertNotIn("UID", card)
+        # no prop: the whole card
+        whole = self.responses(self.report('<c:prop-filter name="FN"><c:text-match>ned</c:text-match></c:prop-filter>',
+                                           prop="<c:address-data/>"))
+        self.assertIn("UID:n1", whole[self.book + "n1.vcf"][C + "address-data"].text)
+
+    def test_depth_0_names_the_book_alone_so_no_card_matches(self):
+        self.assertEqual(self.names("", headers={"Depth": "0"}), [])
+        self.assertEqual(len(self.names("", headers={"Depth": "1"})), 4)
+        # none: as 1 (dav_depth, README)
+        self.assertEqual(len(self.names("")), 4)
 
 
 class TestSyncCollection(DavTest):

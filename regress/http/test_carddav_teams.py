@@ -323,6 +323,9 @@ class TestTeamBookMethods(TeamBookTest):
         everyone = query.replace('name="TEL"><c:text-match>0144', 'name="FN"><c:text-match>a')
         self.assertEqual(sorted(self.responses(self.dav("REPORT", self.tbook, everyone))),
                          [self.tbook + "m1.vcf", self.tbook + "m2.vcf"])
+        # is-not-defined on a team book as on the member's own: the card without a TEL
+        undefined = query.replace('<c:text-match>0144</c:text-match>', '<c:is-not-defined/>')
+        self.assertEqual(list(self.responses(self.dav("REPORT", self.tbook, undefined))), [self.tbook + "m2.vcf"])
 
     def test_sync_collection_on_a_team_book_sees_every_employees_changes(self):
         self.tput("s1.vcf", vcard("s1", "One"))

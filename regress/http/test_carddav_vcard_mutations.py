@@ -72,15 +72,17 @@ class TestVcardMutations(unittest.TestCase):
                 card = mutate(rng, rng.choice(SEEDS)).replace("\x00", "")
                 try:
                     # written back as 4.0 and read again: the same contact; as 3.0 (which has
-                    # no tel: URIs) writing what was read of it is a fixed point
+                    # no tel: URIs) writing what was read of it, groups too, is a fixed point
                     cur.execute(
                         "SELECT p, privacybee.vcard_parse(privacybee.vcard_render(p -> 'contact', 'u', x.extra, '4.0', NULL))"
                         "            -> 'contact' = p -> 'contact' || '{\"external_id\": \"u\"}'"
                         "  FROM privacybee.vcard_parse(%s) AS p, LATERAL (SELECT " + EXTRA + ") AS x"
                         " UNION ALL "
-                        "SELECT p, w = privacybee.vcard_render(q -> 'contact', 'u', y.extra, '3.0', NULL)"
+                        "SELECT p, w = privacybee.vcard_render(q -> 'contact', 'u', y.extra, '3.0', NULL, NULL, NULL,"
+                        "                                      q -> 'groups')"
                         "  FROM privacybee.vcard_parse(%s) AS p, LATERAL (SELECT " + EXTRA + ") AS x,"
-                        "       LATERAL privacybee.vcard_render(p -> 'contact', 'u', x.extra, '3.0', NULL) AS w,"
+                        "       LATERAL privacybee.vcard_render(p -> 'contact', 'u', x.extra, '3.0', NULL, NULL, NULL,"
+                        "                                       p -> 'groups') AS w,"
                         "       LATERAL privacybee.vcard_parse(w) AS q,"
                         "       LATERAL (SELECT " + EXTRA.replace("p ", "q ").replace("p #", "q #") + ") AS y"
                         " WHERE true", (card, card))

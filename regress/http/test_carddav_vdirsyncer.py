@@ -23,10 +23,17 @@ VDIRSYNCER = shutil.which("vdirsyncer")
 RADICALE = shutil.which("radicale")
 
 # Properties privacybee does not model, as clients write them (folded, grouped, with
-# parameters, a photo inline); each must come back exactly, as its logical line.
+# parameters, a photo inline), mapped ones in a group (Apple's custom labels: the group
+# stays on its value) and a mapped one whose value the model refuses (kept verbatim); each
+# must come back exactly, as its logical line.
 UNKNOWN = [
     "X-UNKNOWN;X-PARAM=q:keep me exactly, with a comma\\, escaped",
     "item1.X-ABLabel:_$!<Other>!$_",
+    "item2.TEL;TYPE=WORK:+1 212 555 0199",
+    "item2.X-ABLabel:Assistant",
+    "item3.URL:https://olive.example/",
+    "item3.X-ABLabel:blog",
+    "EMAIL:olive at example dot com",
     "NICKNAME:Bee",
     "X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/example_handle_that_is_long_enough_to_fold_twice_over",
     "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0a",
@@ -112,7 +119,10 @@ class VdirsyncerTwoWays(ApiTest):
         self.assertEqual(sql1("SELECT count(*) FROM privacybee.contacts WHERE user_id = %s", self.uid), 3)
         one = self.contact("uid-one")
         self.assertEqual(one["display_name"], "Olive One")
-        self.assertEqual(one["phone"], ["+12125550101"])
+        # the grouped TEL and URL are the contact's; the email that is none is not
+        self.assertEqual(one["phone"], ["+12125550101", "+12125550199"])
+        self.assertEqual([u["value"] for u in one["details"]["urls"]], ["https://olive.example/"])
+        self.assertEqual(one["email"], [])
         self.assertEqual(one["details"]["phone_numbers"][0]["type"], "mobile")
 
         # download into the second, empty client: everything, unknown properties byte for byte

@@ -6,7 +6,7 @@ and it is a reason to trust its numbers for every employee (SPEC §5), kept curr
 same transaction as memberships and contacts change."""
 import urllib.parse
 
-from harness import ApiTest, fresh_phone, give_buzz_number, member, service_token, sql, sql1, unique
+from harness import ApiTest, fresh_phone, give_buzz_number, member, multipart, service_token, sql, sql1, unique
 
 
 def rpc(test, method, body, token):
@@ -33,6 +33,37 @@ class TeamTest(ApiTest):
                 token or self.a_token)
         self.assertStatus(r, 200)
         return r.json["contact"]
+
+
+class TestTeamContactPhotos(TeamTest):
+    def test_a_team_contacts_photo_url_is_fetchable_by_every_employee_and_nobody_else(self):
+        from test_photos import PNG
+        c = self.team_contact()
+        body, ctype = multipart([("contact.json", '{"teamId": "%s", "contact": {"contactId": "%s"}}'
+                                  % (self.team, c["contactId"]))], (("image.png", "image/png", PNG),))
+        up = self.req("POST", "/api/v1/contacts.uploadPhoto", self.a_token, raw=body, ctype=ctype)
+        self.assertStatus(up, 200)
+        url = up.json["contact"]["contactData"]["photos"][0]["url"]
+        self.assertEqual(url, f"/contacts/{c['contactId']}/photo?teamId={self.team}")
+        got = rpc(self, "contacts.get", {"teamId": str(self.team), "contactIds": [c["contactId"]]}, self.b_token)
+        self.assertEqual(got.json["contacts"][0]["contactData"]["photos"], [{"url": url}])
+        # the URL as handed out, with the token that received it: every employee's
+        for token in (self.a_token, self.b_token):
+            photo = self.req("GET", url, token)
+            self.assertStatus(photo, 200)
+            self.assertEqual(photo.data, PNG)
+            self.assertEqual(photo.header("Content-Type"), "image/png")
+        # not the member's own contact, another company's employee, a team not theirs
+        self.assertStatus(self.req("GET", f"/contacts/{c['contactId']}/photo", self.a_token), 404)
+        self.assertStatus(self.req("GET", url, self.x_token), 404)
+        self.assertStatus(self.req("GET", f"/contacts/{c['contactId']}/photo?teamId={self.other_team}",
+                                   self.a_token), 404)
+        self.assertStatus(self.req("GET", f"/contacts/{c['contactId']}/photo?teamId=abc", self.a_token), 400)
+        # a token without the team's scope: 403, as the Contacts+ team methods
+        # (an employee: the 403 is the scope's, not the membership's)
+        nia, narrow = member("Nia", "Narrow", fresh_phone(), scopes=["contacts:read"])
+        sql("SELECT privacybee.add_employee(%s, %s)", self.team, nia)
+        self.assertStatus(self.req("GET", url, narrow), 403)
 
 
 class TestTeamContacts(TeamTest):

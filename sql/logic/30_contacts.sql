@@ -23,6 +23,13 @@ LANGUAGE C;
 COMMENT ON FUNCTION privacybee.update_contact(bigint, bigint, jsonb, integer) IS
     'updates one contact (absent fields unchanged); if_version guards against lost updates';
 
+CREATE OR REPLACE FUNCTION privacybee.contact_problems(user_id bigint, contact jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'contact_problems'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION privacybee.contact_problems(bigint, jsonb) IS
+    'what sync_contacts / update_contact would refuse in one contact object, as their 400''s [{"field","problem"}], without writing';
+
 -- Contacts as the JSON objects of SPEC §4, keys in the documented order, in the order
 -- of ids (NULL for an id that is not one of user_id's contacts); the email / phone /
 -- address lists only when asked for. In C (extension/contact_render.c): two statements

@@ -124,7 +124,10 @@ END
 $$;
 
 -- GET /contacts/<id>/photo: the bytes, their type and ETag; 304 when If-None-Match names
--- it; 404 for a contact that is not the caller's or has no photo.
+-- it; 404 for a contact that is not the caller's or has no photo. ?teamId=<teamId>: a
+-- team's contact (the URL a team contact's Contacts+ photos give), under the team scope
+-- of the route's (cplus_team_scope()) too, for an employee of that team (act_for_team(): 404
+-- otherwise), as the Contacts+ team methods read it.
 CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb,
                                                            if_match text, if_none_match text DEFAULT NULL)
 RETURNS privacybee.http_binary_response
@@ -133,7 +136,13 @@ DECLARE
     uid bigint := privacybee.authenticate_member(token, privacybee.route_scope('api_contact_photo_get'));
     p privacybee.contact_photos;
 BEGIN
-    PERFORM privacybee.check_params(params, '{}');
+    PERFORM privacybee.check_params(params, '{teamId}');
+    IF params ? 'teamId' THEN
+        -- a team's contact needs the team's scope too (as contacts.uploadPhoto's)
+        PERFORM privacybee.authenticate_member(token, privacybee.cplus_team_scope(
+            privacybee.route_scope('api_contact_photo_get')));
+        uid := privacybee.act_for_team(privacybee.json_id(params -> 'teamId', 'teamId'));
+    END IF;
     SELECT * INTO p FROM privacybee.contact_photos x
      WHERE x.user_id = uid AND x.contact_id = privacybee.path_id(arg, 'contact');
     IF NOT FOUND THEN

@@ -97,7 +97,10 @@ LANGUAGE sql STABLE AS $$
                    || pg_catalog.jsonb_build_object('photos',
                           CASE WHEN pg_catalog.jsonb_typeof(j -> 'profile_icon') = 'string'
                                THEN pg_catalog.jsonb_build_array(
-                                        pg_catalog.jsonb_build_object('url', j -> 'profile_icon'))
+                                        pg_catalog.jsonb_build_object('url', CASE WHEN o.team_of IS NULL
+                                            THEN j ->> 'profile_icon'
+                                            -- a team's: the photo route reads it for the team
+                                            ELSE (j ->> 'profile_icon') || '?teamId=' || o.team_of::text END))
                                ELSE '[]'::jsonb END),
                'contactMetadata', pg_catalog.jsonb_build_object(
                    'tagIds', ARRAY(SELECT ct.tag_id::text FROM privacybee.contact_tags ct

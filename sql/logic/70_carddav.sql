@@ -125,12 +125,13 @@ COMMENT ON FUNCTION privacybee.vcard_parse(text) IS
 
 CREATE OR REPLACE FUNCTION privacybee.vcard_render(contact jsonb, uid text, extra text,
                                                   version text, rev text,
-                                                  photo bytea DEFAULT NULL, photo_type text DEFAULT NULL)
+                                                  photo bytea DEFAULT NULL, photo_type text DEFAULT NULL,
+                                                  groups jsonb DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'vcard_render'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text, bytea, text) IS
-    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its photo and unmodelled properties';
+COMMENT ON FUNCTION privacybee.vcard_render(jsonb, text, text, text, text, bytea, text, jsonb) IS
+    'a contact (as contact_json renders it) as a vCard 3.0 or 4.0, with its photo, unmodelled properties and the groups of its mapped ones';
 
 CREATE OR REPLACE FUNCTION privacybee.dav_name_encode(name text)
 RETURNS text
@@ -409,7 +410,7 @@ LANGUAGE sql STABLE AS $$
                         pg_catalog.to_char(c.updated AT TIME ZONE 'UTC',
                             CASE vcard_version WHEN '4.0' THEN 'YYYYMMDD"T"HH24MISS"Z"'
                                          ELSE 'YYYY-MM-DD"T"HH24:MI:SS"Z"' END),
-                        p.data, p.content_type)
+                        p.data, p.content_type, k.groups)
                END ORDER BY r.ord)
       FROM ROWS FROM (pg_catalog.unnest(ids),
                       pg_catalog.unnest(privacybee.contacts_render(uid, ids, true, true, true)))
@@ -802,6 +803,52 @@ BEGIN
 END
 $$;
 
+-- A parsed card (vcard_parse) whose mapped properties all fit the contact model: one
+-- whose value the contact validator refuses (contact_problems(): an EMAIL that is no
+-- address, an empty one, a TYPE longer than a label, ...) leaves the contact and is kept
+-- among the unmodelled properties, as it came (SPEC §15: "parsed strictly but
+-- tolerantly"), so a phone's first sync is not refused for one odd line. A list entry
+-- goes alone; name, birthday, notes become none; a bad tag takes its CATEGORIES lines.
+CREATE OR REPLACE FUNCTION privacybee.dav_card_fit(uid bigint, card jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    contact jsonb := card -> 'contact';
+    refused text[];
+    list text;
+    k text;
+BEGIN
+    -- the mapped fields a problem names, or names a part of
+    SELECT pg_catalog.array_agg(DISTINCT m.key) INTO refused
+      FROM pg_catalog.jsonb_each_text(COALESCE(card -> 'mapped', '{}')) AS m,
+           pg_catalog.jsonb_array_elements(privacybee.contact_problems(uid, contact)) AS pr
+     WHERE pr ->> 'field' = m.key OR pg_catalog.starts_with(pr ->> 'field', m.key || '.')
+           OR pg_catalog.starts_with(pr ->> 'field', m.key || '[');
+    IF refused IS NULL THEN
+        RETURN card;
+    END IF;
+    FOR list IN SELECT DISTINCT (pg_catalog.regexp_match(r, '^details\.([a-z_]+)\[[0-9]+\]$'))[1]
+                  FROM pg_catalog.unnest(refused) AS r WHERE r ~ '^details\.[a-z_]+\[[0-9]+\]$' LOOP
+        contact := pg_catalog.jsonb_set(contact, ARRAY['details', list], COALESCE(
+            (SELECT pg_catalog.jsonb_agg(x.e ORDER BY x.i)
+               FROM pg_catalog.jsonb_array_elements(contact -> 'details' -> list) WITH ORDINALITY AS x(e, i)
+              WHERE NOT ('details.' || list || '[' || (x.i - 1)::text || ']') = ANY (refused)), '[]'));
+    END LOOP;
+    FOREACH k IN ARRAY refused LOOP
+        IF k = 'labels' THEN
+            contact := pg_catalog.jsonb_set(contact, '{labels}', '[]');
+        ELSIF k !~ '\]$' THEN
+            contact := pg_catalog.jsonb_set(contact, pg_catalog.string_to_array(k, '.'), 'null');
+        END IF;
+    END LOOP;
+    RETURN card || pg_catalog.jsonb_build_object('contact', contact, 'extra',
+        COALESCE(card ->> 'extra', '')
+        || (SELECT pg_catalog.string_agg(card -> 'mapped' ->> r, '' ORDER BY r) FROM pg_catalog.unnest(refused) AS r));
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_card_fit(bigint, jsonb) IS
+    'a parsed vCard whose mapped properties the contact model refuses kept as unmodelled lines instead';
+
 -- PUT of a card: creates it (201) or replaces the whole contact (204), with the client's
 -- name, UID and unmodelled properties. Order: the preconditions (412) before the body is
 -- read (400), then the UID (409 no-uid-conflict). A new card cannot take a name of the
@@ -837,7 +884,7 @@ BEGIN
             || 'a new card cannot take a name of the form &lt;id&gt;.vcf: such a name is a contact''s '
             || 'made elsewhere; choose another name</pb:id-name-reserved>');
     END IF;
-    card := privacybee.vcard_parse(COALESCE(body, ''));
+    card := privacybee.dav_card_fit(uid, privacybee.vcard_parse(COALESCE(body, '')));
     SELECT x.id INTO other FROM privacybee.contacts x
      WHERE x.user_id = uid AND x.external_id = card ->> 'uid' AND x.id IS DISTINCT FROM cid;
     IF other IS NOT NULL THEN
@@ -887,7 +934,8 @@ BEGIN
         END IF;
     END IF;
     UPDATE privacybee.contact_cards k
-       SET href = CASE WHEN created THEN name ELSE k.href END, extra = card ->> 'extra'
+       SET href = CASE WHEN created THEN name ELSE k.href END, extra = card ->> 'extra',
+           groups = card -> 'groups'
      WHERE k.user_id = uid AND k.contact_id = cid;
     SELECT x.version INTO v FROM privacybee.contacts x WHERE x.user_id = uid AND x.id = cid;
     RETURN ROW(CASE WHEN created THEN 201 ELSE 204 END,
@@ -921,11 +969,83 @@ BEGIN
 END
 $$;
 
--- Does a card match an addressbook-query filter (RFC 6352 §10.5)? prop-filters on FN,
--- EMAIL, TEL (others never match), each text-match with match-type equals, contains
--- (default), starts-with, ends-with, negate-condition, compared case-insensitively
--- (i;unicode-casemap) by privacybee.casefold, whatever the database's locale; test anyof
--- (default) or allof, on the filter and each prop-filter.
+-- Text of a filter's value folded by a collation of RFC 4790 a text-match names (RFC 6352
+-- §8.3): i;unicode-casemap (the default) by privacybee.casefold, whatever the database's
+-- locale; i;ascii-casemap folds ASCII letters alone; i;octet compares the octets.
+CREATE OR REPLACE FUNCTION privacybee.dav_collate(s text, coll text)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE COALESCE(coll, 'i;unicode-casemap')
+               WHEN 'i;octet' THEN s
+               WHEN 'i;ascii-casemap' THEN pg_catalog.lower(s COLLATE "C")
+               ELSE privacybee.casefold(s) END
+$$;
+COMMENT ON FUNCTION privacybee.dav_collate(text, text) IS
+    'text folded by a CardDAV text-match collation (i;unicode-casemap, i;ascii-casemap, i;octet)';
+
+-- What an addressbook-query filter asks that is not served (RFC 6352 §10.5, §8.6): the
+-- 403 answer naming it, NULL when every part is served. Served: prop-filters on FN,
+-- EMAIL and TEL (the properties privacybee indexes; any other, and every param-filter,
+-- is CARDDAV:supported-filter), the three collations dav_collate() knows (others
+-- CARDDAV:supported-collation). A test or match-type that RFC 6352 does not define is a
+-- 400 naming it: silently reading it as the default would answer another question.
+CREATE OR REPLACE FUNCTION privacybee.dav_query_refusal(filter jsonb)
+RETURNS privacybee.http_binary_response
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    bad text;
+BEGIN
+    IF filter IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF COALESCE(filter -> 'a' ->> 'test', 'anyof') NOT IN ('anyof', 'allof') THEN
+        PERFORM privacybee.bad_field('filter.test', 'must be anyof or allof');
+    END IF;
+    SELECT pg_catalog.string_agg(x.e, '') INTO bad
+      FROM (SELECT '<card:prop-filter name="' || privacybee.xml_text(COALESCE(pf -> 'a' ->> 'name', ''))
+                   || '"/>' AS e
+              FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf
+             WHERE pg_catalog.upper(COALESCE(pf -> 'a' ->> 'name', '')) NOT IN ('FN', 'EMAIL', 'TEL')
+            UNION ALL
+            SELECT '<card:param-filter name="' || privacybee.xml_text(COALESCE(prm -> 'a' ->> 'name', ''))
+                   || '"/>'
+              FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf,
+                   privacybee.dav_children(pf, '{urn:ietf:params:xml:ns:carddav}param-filter') AS prm) AS x;
+    IF bad IS NOT NULL THEN
+        RETURN privacybee.dav_error(403, '<card:supported-filter>' || bad || '</card:supported-filter>');
+    END IF;
+    IF EXISTS (SELECT 1 FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf
+                WHERE COALESCE(pf -> 'a' ->> 'test', 'anyof') NOT IN ('anyof', 'allof')) THEN
+        PERFORM privacybee.bad_field('prop-filter.test', 'must be anyof or allof');
+    END IF;
+    SELECT tm -> 'a' ->> 'collation' INTO bad
+      FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf,
+           privacybee.dav_children(pf, '{urn:ietf:params:xml:ns:carddav}text-match') AS tm
+     WHERE COALESCE(tm -> 'a' ->> 'collation', 'i;unicode-casemap')
+           NOT IN ('i;unicode-casemap', 'i;ascii-casemap', 'i;octet')
+     LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RETURN privacybee.dav_error(403, '<card:supported-collation>' || privacybee.xml_text(bad)
+                                         || '</card:supported-collation>');
+    END IF;
+    IF EXISTS (SELECT 1 FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf,
+                             privacybee.dav_children(pf, '{urn:ietf:params:xml:ns:carddav}text-match') AS tm
+                WHERE COALESCE(tm -> 'a' ->> 'match-type', 'contains')
+                      NOT IN ('equals', 'contains', 'starts-with', 'ends-with')) THEN
+        PERFORM privacybee.bad_field('text-match.match-type', 'must be equals, contains, starts-with or ends-with');
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION privacybee.dav_query_refusal(jsonb) IS
+    'the 403 (supported-filter, supported-collation) for what an addressbook-query filter asks that is not served, NULL when all is';
+
+-- Does a card match an addressbook-query filter (RFC 6352 §10.5)? dav_query_refusal()
+-- has passed it: prop-filters on FN, EMAIL, TEL. A prop-filter with is-not-defined
+-- matches a card without the property; one with no text-match, a card with it; else its
+-- text-matches (match-type equals, contains (default), starts-with, ends-with,
+-- negate-condition, in the collation dav_collate() applies) joined by its test. The
+-- filter's prop-filters are joined by its test: anyof (the default) or allof.
 CREATE OR REPLACE FUNCTION privacybee.dav_query_matches(filter jsonb, display_name text,
                                                        emails text[], phones text[])
 RETURNS boolean
@@ -933,24 +1053,29 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN COALESCE(filter -> 'a' ->> 'test', 'anyof') = 'allof'
                 THEN COALESCE(pg_catalog.bool_and(m.ok), true)
                 ELSE COALESCE(pg_catalog.bool_or(m.ok), true) END
-      FROM (SELECT (SELECT CASE WHEN COALESCE(pf -> 'a' ->> 'test', 'anyof') = 'allof'
-                                THEN COALESCE(pg_catalog.bool_and(t.ok), v.n > 0)
-                                ELSE COALESCE(pg_catalog.bool_or(t.ok), v.n > 0) END
+      FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM privacybee.dav_children(pf,
+                                         '{urn:ietf:params:xml:ns:carddav}is-not-defined'))
+                        THEN v.n = 0
+                        ELSE (SELECT CASE WHEN COALESCE(pf -> 'a' ->> 'test', 'anyof') = 'allof'
+                                          THEN COALESCE(pg_catalog.bool_and(t.ok), v.n > 0)
+                                          ELSE COALESCE(pg_catalog.bool_or(t.ok), v.n > 0) END
                       FROM (SELECT (COALESCE(tm -> 'a' ->> 'negate-condition', 'no') = 'yes')
                                    <> EXISTS (
-                                   SELECT 1 FROM pg_catalog.unnest(v.vals) AS x(val)
+                                   SELECT 1 FROM pg_catalog.unnest(v.vals) AS x(val),
+                                          LATERAL (SELECT privacybee.dav_collate(x.val, tm -> 'a' ->> 'collation') AS fv,
+                                                          privacybee.dav_collate(q.s, tm -> 'a' ->> 'collation') AS fs) AS f
                                     WHERE CASE COALESCE(tm -> 'a' ->> 'match-type', 'contains')
-                                              WHEN 'equals' THEN privacybee.casefold(x.val) = privacybee.casefold(q.s)
-                                              WHEN 'starts-with' THEN pg_catalog.starts_with(privacybee.casefold(x.val), privacybee.casefold(q.s))
-                                              WHEN 'ends-with' THEN pg_catalog.right(privacybee.casefold(x.val), pg_catalog.length(privacybee.casefold(q.s))) = privacybee.casefold(q.s)
-                                              ELSE pg_catalog.strpos(privacybee.casefold(x.val), privacybee.casefold(q.s)) > 0 END) AS ok
+                                              WHEN 'equals' THEN f.fv = f.fs
+                                              WHEN 'starts-with' THEN pg_catalog.starts_with(f.fv, f.fs)
+                                              WHEN 'ends-with' THEN pg_catalog.right(f.fv, pg_catalog.length(f.fs)) = f.fs
+                                              ELSE pg_catalog.strpos(f.fv, f.fs) > 0 END) AS ok
                               FROM privacybee.dav_children(pf, '{urn:ietf:params:xml:ns:carddav}text-match') AS tm,
                                    LATERAL (SELECT COALESCE((SELECT pg_catalog.string_agg(e #>> '{}', '')
                                                                FROM pg_catalog.jsonb_array_elements(tm -> 'c') AS e
                                                               WHERE pg_catalog.jsonb_typeof(e) = 'string'), '') AS s) AS q) AS t
-                   ) AS ok
+                   ) END AS ok
               FROM privacybee.dav_children(filter, '{urn:ietf:params:xml:ns:carddav}prop-filter') AS pf,
-                   LATERAL (SELECT x.vals, pg_catalog.cardinality(x.vals) AS n
+                   LATERAL (SELECT x.vals, COALESCE(pg_catalog.cardinality(x.vals), 0) AS n
                               FROM (SELECT CASE pg_catalog.upper(pf -> 'a' ->> 'name')
                                                WHEN 'FN' THEN ARRAY[display_name]
                                                WHEN 'EMAIL' THEN emails
@@ -959,6 +1084,23 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION privacybee.dav_query_matches(jsonb, text, text[], text[]) IS
     'whether a card''s FN, EMAIL and TEL values match a CardDAV addressbook-query filter';
+
+-- A card's address-data as an address-data element with prop children asks for it (RFC
+-- 6352 §10.4.2, partial retrieval): the properties named (whatever their group), with
+-- BEGIN, END and VERSION, which make it a vCard; each logical line as rendered (folded),
+-- so nothing is re-folded. names NULL: the whole card.
+CREATE OR REPLACE FUNCTION privacybee.dav_card_props(card text, names text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN names IS NULL OR card IS NULL THEN card
+           ELSE (SELECT pg_catalog.string_agg(l.line || E'\r\n', '' ORDER BY l.o)
+                   FROM pg_catalog.regexp_split_to_table(card, E'\r\n(?![ \t])') WITH ORDINALITY AS l(line, o)
+                  WHERE l.line <> ''
+                    AND pg_catalog.upper(pg_catalog.substring(l.line, '^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)'))
+                        = ANY (names || '{BEGIN,END,VERSION}'::text[])) END
+$$;
+COMMENT ON FUNCTION privacybee.dav_card_props(text, text[]) IS
+    'a rendered vCard with only the properties named (and BEGIN, END, VERSION): CardDAV partial retrieval';
 
 -- REPORT on the address book: addressbook-multiget (the cards of these hrefs),
 -- addressbook-query (the cards a filter matches), sync-collection (what changed since a
@@ -984,6 +1126,11 @@ DECLARE
     parts text[];
     current bigint;
     purged bigint;
+    props text[];
+    query_filter jsonb;
+    refusal privacybee.http_binary_response;
+    nresults bigint;
+    more boolean;
 BEGIN
     IF kind IS NULL OR kind NOT IN ('{urn:ietf:params:xml:ns:carddav}addressbook-multiget',
                                     '{urn:ietf:params:xml:ns:carddav}addressbook-query',
@@ -997,6 +1144,12 @@ BEGIN
     -- address-data's version attribute (RFC 6352 §10.4) when it names one we write, else Accept
     version := COALESCE(CASE data -> 'a' ->> 'version' WHEN '4.0' THEN '4.0' WHEN '3.0' THEN '3.0' END,
                         privacybee.dav_vcard_version(params ->> 'accept'));
+    -- address-data's prop children: partial retrieval (RFC 6352 §10.4.2), for every report
+    IF EXISTS (SELECT 1 FROM privacybee.dav_children(data, '{urn:ietf:params:xml:ns:carddav}prop'))
+       AND NOT EXISTS (SELECT 1 FROM privacybee.dav_children(data, '{urn:ietf:params:xml:ns:carddav}allprop')) THEN
+        props := ARRAY(SELECT pg_catalog.upper(COALESCE(p -> 'a' ->> 'name', ''))
+                         FROM privacybee.dav_children(data, '{urn:ietf:params:xml:ns:carddav}prop') AS p);
+    END IF;
     book := b.book;
 
     IF kind = '{urn:ietf:params:xml:ns:carddav}addressbook-multiget' THEN
@@ -1015,7 +1168,7 @@ BEGIN
                    '<d:response><d:href>' || privacybee.xml_text(r.href)
                    || '</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>'
                ELSE privacybee.dav_card_response(r.href, privacybee.contact_etag(c.id, c.version), c.updated,
-                                                 r.card, wanted) END, '' ORDER BY r.o)
+                                                 privacybee.dav_card_props(r.card, props), wanted) END, '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
@@ -1025,25 +1178,56 @@ BEGIN
     END IF;
 
     IF kind = '{urn:ietf:params:xml:ns:carddav}addressbook-query' THEN
-        SELECT pg_catalog.array_agg(c.id ORDER BY c.id),
-               pg_catalog.array_agg(COALESCE(k.href, c.id::text || '.vcf') ORDER BY c.id)
-          INTO ids, names
-          FROM privacybee.contacts c
-          LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
-          LEFT JOIN privacybee.contacts_flat f ON f.user_id = c.user_id AND f.id = c.id
-         WHERE c.user_id = uid
-           AND privacybee.dav_query_matches(
-                   (SELECT x FROM privacybee.dav_children(body, '{urn:ietf:params:xml:ns:carddav}filter') AS x LIMIT 1),
-                   c.display_name, f.emails, f.phones
-                   || ARRAY(SELECT p.raw FROM privacybee.contact_phones p
-                             WHERE p.user_id = c.user_id AND p.contact_id = c.id));
+        SELECT x INTO query_filter FROM privacybee.dav_children(body, '{urn:ietf:params:xml:ns:carddav}filter') AS x LIMIT 1;
+        refusal := privacybee.dav_query_refusal(query_filter);
+        IF refusal IS NOT NULL THEN
+            RETURN refusal;
+        END IF;
+        -- limit/nresults (RFC 6352 §8.6.1): at most that many cards, in id order
+        SELECT pg_catalog.btrim(COALESCE((SELECT pg_catalog.string_agg(e #>> '{}', '')
+                                            FROM pg_catalog.jsonb_array_elements(n -> 'c') AS e
+                                           WHERE pg_catalog.jsonb_typeof(e) = 'string'), ''))
+          INTO out
+          FROM privacybee.dav_children(body, '{urn:ietf:params:xml:ns:carddav}limit') AS l,
+               privacybee.dav_children(l, '{urn:ietf:params:xml:ns:carddav}nresults') AS n LIMIT 1;
+        IF out IS NOT NULL THEN
+            IF out !~ '^[0-9]{1,9}$' OR out::bigint < 1 THEN
+                PERFORM privacybee.bad_field('nresults', 'must be a positive integer');
+            END IF;
+            nresults := out::bigint;
+        END IF;
+        -- Depth 0 names the collection alone, which is no address object (RFC 6352 §8.6):
+        -- no card; 1 and infinity (and none: dav_depth) its cards
+        IF privacybee.dav_depth(params) = 0 THEN
+            RETURN privacybee.dav_multistatus(NULL);
+        END IF;
+        SELECT pg_catalog.array_agg(m.id ORDER BY m.id) FILTER (WHERE m.o <= COALESCE(nresults, m.o)),
+               pg_catalog.array_agg(m.name ORDER BY m.id) FILTER (WHERE m.o <= COALESCE(nresults, m.o)),
+               COALESCE(pg_catalog.max(m.o) > nresults, false)
+          INTO ids, names, more
+          FROM (SELECT c.id, COALESCE(k.href, c.id::text || '.vcf') AS name,
+                       pg_catalog.row_number() OVER (ORDER BY c.id) AS o
+                  FROM privacybee.contacts c
+                  LEFT JOIN privacybee.contact_cards k ON k.user_id = c.user_id AND k.contact_id = c.id
+                  LEFT JOIN privacybee.contacts_flat f ON f.user_id = c.user_id AND f.id = c.id
+                 WHERE c.user_id = uid
+                   AND privacybee.dav_query_matches(query_filter, c.display_name, f.emails, f.phones
+                           || ARRAY(SELECT p.raw FROM privacybee.contact_phones p
+                                     WHERE p.user_id = c.user_id AND p.contact_id = c.id))) AS m;
         SELECT pg_catalog.string_agg(privacybee.dav_card_response(book || privacybee.dav_name_encode(r.name),
-                   privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                   privacybee.contact_etag(c.id, c.version), c.updated, privacybee.dav_card_props(r.card, props),
+                   wanted), '' ORDER BY r.o)
           INTO out
           FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(ids),
                           pg_catalog.unnest(privacybee.dav_vcards(uid, ids, version)))
                WITH ORDINALITY AS r(name, id, card, o)
           JOIN privacybee.contacts c ON c.user_id = uid AND c.id = r.id;
+        IF more THEN
+            -- truncated: the collection's own response says so (RFC 6352 §8.6.1, RFC 4918 §14.5)
+            out := COALESCE(out, '') || '<d:response><d:href>' || privacybee.xml_text(book)
+                   || '</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status>'
+                   || '<d:error><d:number-of-matches-within-limits/></d:error></d:response>';
+        END IF;
         RETURN privacybee.dav_multistatus(out);
     END IF;
 
@@ -1087,7 +1271,8 @@ BEGIN
           FROM changed x WHERE NOT x.deleted)
     SELECT COALESCE((SELECT pg_catalog.string_agg(privacybee.dav_card_response(
                                book || privacybee.dav_name_encode(COALESCE(r.href, r.id::text || '.vcf')),
-                               privacybee.contact_etag(c.id, c.version), c.updated, r.card, wanted), '' ORDER BY r.o)
+                               privacybee.contact_etag(c.id, c.version), c.updated,
+                               privacybee.dav_card_props(r.card, props), wanted), '' ORDER BY r.o)
                        FROM live,
                             ROWS FROM (pg_catalog.unnest(live.ids), pg_catalog.unnest(live.hrefs),
                                        pg_catalog.unnest(CASE WHEN wanted IS NULL

@@ -292,7 +292,7 @@ COMMENT ON FUNCTION privacybee.api_contact_get(text, text, jsonb, jsonb, text, t
 COMMENT ON FUNCTION privacybee.api_contact_photo_delete(text, text, jsonb, jsonb, text, text) IS
     'DELETE /contacts/{id}/photo: remove a contact''s photo (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contact_photo_get(text, text, jsonb, jsonb, text, text) IS
-    'GET /contacts/{id}/photo: a contact''s photo, its bytes, with its ETag (scope contacts:read; route registry api/routes)';
+    'GET /contacts/{id}/photo: a contact''s photo, its bytes, with its ETag (a team''s contact: teamId, as its photos url says) (scope contacts:read; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contact_photo_put(text, text, jsonb, bytea, text, text, text) IS
     'PUT /contacts/{id}/photo: set a contact''s photo (JPEG, PNG or WebP; its profile_icon then names it) (scope contacts:write; route registry api/routes)';
 COMMENT ON FUNCTION privacybee.api_contact_update(text, text, jsonb, jsonb, text, text) IS

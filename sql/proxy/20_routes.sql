@@ -148,7 +148,7 @@ LANGUAGE plproxy AS $$
     RUN ON privacybee.token_shard(token);
 $$;
 
--- GET /contacts/{id}/photo: a contact's photo, its bytes, with its ETag (scope contacts:read; route registry api/routes)
+-- GET /contacts/{id}/photo: a contact's photo, its bytes, with its ETag (a team's contact: teamId, as its photos url says) (scope contacts:read; route registry api/routes)
 CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_photo_get(read_only boolean, token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$

@@ -5,7 +5,9 @@
 -- Each contact a member has, and each deleted within the tombstone period, as a card of
 -- their address book: its resource name when a client chose it (NULL: "<id>.vcf"), the
 -- vCard properties privacybee does not model as the client wrote them (unfolded lines,
--- CRLF after each), and the change sequence number (seq) of its last change. A row
+-- CRLF after each), the groups of its mapped properties (Apple's item1.TEL beside
+-- item1.X-ABLabel: {"<list>:<value>": "item1"}, extension/vcard.c), and the change
+-- sequence number (seq) of its last change. A row
 -- outlives its contact (deleted) so that sync-collection reports the deletion; it goes
 -- with the tombstone period (carddav_purge()).
 CREATE TABLE privacybee.contact_cards (
@@ -13,6 +15,7 @@ CREATE TABLE privacybee.contact_cards (
     contact_id bigint NOT NULL,
     href       text,
     extra      text,
+    groups     jsonb,
     seq        bigint NOT NULL,
     deleted    boolean NOT NULL DEFAULT false,
     changed    timestamptz NOT NULL DEFAULT pg_catalog.now(),

@@ -6,6 +6,7 @@ CREATE TABLE privacybee.contact_cards (
     contact_id bigint NOT NULL,
     href       text,
     extra      text,
+    groups     jsonb,
     seq        bigint NOT NULL,
     deleted    boolean NOT NULL DEFAULT false,
     changed    timestamptz NOT NULL DEFAULT pg_catalog.now(),
