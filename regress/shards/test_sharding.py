@@ -250,12 +250,13 @@ class TestShardedLayout(harness.ApiTest):
                              [("h1", "e1")])
 
     def test_a_team_address_book_is_the_teams_rows_from_every_employees_shard(self):
-        """CardDAV's /dav/<member>/team-<teamId>/ runs on the team's shard (shard=book),
-        whichever shard the member is on: a card one employee saves is the card every
-        coworker reads, a team contact on the team's shard only (its phones copied to the
-        other, then=announce_team_contacts), and it screens calls to an employee on either
-        shard. The home on the member's shard does not know the team book's counter: it
-        answers getctag and sync-token 404, and the book itself gives them."""
+        # CardDAV's /dav/<member>/team-<teamId>/ runs on the team's shard (shard=book),
+        # whichever shard the member is on: a card one employee saves is the card every
+        # coworker reads, a team contact on the team's shard only (its phones copied to the
+        # other, then=announce_team_contacts), and it screens calls to an employee on either
+        # shard. The home on the member's shard does not know the team book's counter: it
+        # answers getctag and sync-token 404, and the book itself gives them. (A comment,
+        # not a docstring: run.sh counts the lines "test_… ... ok".)
         sql("SELECT privacybee.add_buzz_numbers(%s)", [harness.fresh_phone() for _ in range(12)])
         scopes = ["contacts:read", "contacts:write", "teams.contacts.read", "teams.contacts.write"]
         while True:
