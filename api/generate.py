@@ -403,6 +403,8 @@ SHARD_HASH = {"any": "ANY",
               "member": "privacybee.token_shard(token)",
               "call": "privacybee.call_shard_key(params, body)",
               "team": "privacybee.team_shard(token, body)",
+              # a card's route ({name}) has one part more in arg than its book's
+              "book": "privacybee.book_shard(token, arg, {card})",
               "grant": "privacybee.grant_shard(body)"}
 
 
@@ -451,6 +453,8 @@ def proxy_routes_sql(routes):
         # a file body is no JSON to find teamId in: the route's JSON part is
         key = ("privacybee.team_shard_of_parts(token, params)" if image and r.shard == "team"
                else SHARD_HASH.get(r.shard))
+        if key:
+            key = key.format(card="true" if r.path.endswith("{name}") else "false")
         out.append(f"-- {route_comment(routes, f)}")
         if r.shard == "all":
             # every shard runs it and says which it is; the answer is a 401 if any shard's
@@ -473,7 +477,12 @@ def proxy_routes_sql(routes):
                 f"              r.shard = privacybee.token_partition(token)::text DESC\n"
                 f"     LIMIT 1\n$$;\n")
         elif r.then:
-            # the then= function writes (on every shard): not for a HEAD
+            # the then= function writes (on every shard): not for a HEAD. It is called as
+            # (token, arg, body, answer): a body that is no JSON (a vCard) as NULL, an
+            # answer of bytes with its status and headers only
+            then_body = "body" if body == "jsonb" and not image else "NULL::jsonb"
+            then_answer = ("ROW(r.status, r.headers, NULL)::privacybee.http_response" if r.bytes_answer
+                           else "r")
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"
                 f"RETURNS {result}\nLANGUAGE plproxy AS $$\n"
@@ -483,7 +492,7 @@ def proxy_routes_sql(routes):
                 f"RETURNS {result}\nLANGUAGE plpgsql AS $$\nDECLARE\n    r {result};\nBEGIN\n"
                 f"    r := privacybee_shards.{f}({pass_names});\n"
                 f"    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN\n"
-                f"        PERFORM privacybee.{r.then}(token, body, r);\n    END IF;\n    RETURN r;\nEND\n$$;\n")
+                f"        PERFORM privacybee.{r.then}(token, arg, {then_body}, {then_answer});\n    END IF;\n    RETURN r;\nEND\n$$;\n")
         elif head:
             out.append(
                 f"CREATE OR REPLACE FUNCTION privacybee_shards.{f}({shard_args})\n"

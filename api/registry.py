@@ -34,7 +34,7 @@ PLACEHOLDERS = {"{id}": "[0-9]+", "{name}": "[^/]+"}
 #   all     every shard runs it, each keeping the rows of its own members; the answer is
 #           a success if any shard's is, the token's member's shard's first
 #   any     any one shard: the route reads no member's rows (capabilities, a redirect)
-SHARD_KEYS = ("member", "call", "team", "grant", "all", "any")
+SHARD_KEYS = ("member", "call", "team", "book", "grant", "all", "any")
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # a segment of a literal prefix and a placeholder: a team's address book, team-{id}
 PREFIXED = re.compile(r"[A-Za-z0-9._~-]+-(\{id\})")

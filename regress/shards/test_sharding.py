@@ -9,6 +9,7 @@ import os
 import sys
 import unittest
 import uuid
+import xml.etree.ElementTree as ET
 
 import psycopg2
 
@@ -43,6 +44,17 @@ def members_on(k, n, **kw):
         uid, token = harness.member(**kw)
         if shard_of(uid) == k:
             out.append((uid, token))
+    return out
+
+
+def dav_props(xml, href):
+    """{property: status code} of href's response in a WebDAV multistatus."""
+    out = {}
+    for resp in ET.fromstring(xml).findall("{DAV:}response"):
+        if resp.find("{DAV:}href").text == href:
+            for ps in resp.findall("{DAV:}propstat"):
+                for prop in ps.find("{DAV:}prop"):
+                    out[prop.tag] = ps.find("{DAV:}status").text.split()[1]
     return out
 
 
@@ -236,6 +248,63 @@ class TestShardedLayout(harness.ApiTest):
         for k in range(SHARDS):
             self.assertEqual(on_shard(k, "SELECT e2e_hash, e2e_id FROM privacybee.people WHERE id = %s", a),
                              [("h1", "e1")])
+
+    def test_a_team_address_book_is_the_teams_rows_from_every_employees_shard(self):
+        # CardDAV's /dav/<member>/team-<teamId>/ runs on the team's shard (shard=book),
+        # whichever shard the member is on: a card one employee saves is the card every
+        # coworker reads, a team contact on the team's shard only (its phones copied to the
+        # other, then=announce_team_contacts), and it screens calls to an employee on either
+        # shard. The home on the member's shard does not know the team book's counter: it
+        # answers getctag and sync-token 404, and the book itself gives them. (A comment,
+        # not a docstring: run.sh counts the lines "test_… ... ok".)
+        sql("SELECT privacybee.add_buzz_numbers(%s)", [harness.fresh_phone() for _ in range(12)])
+        scopes = ["contacts:read", "contacts:write", "teams.contacts.read", "teams.contacts.write"]
+        while True:
+            co = sql1("SELECT privacybee.create_company('Dav team', %s)", harness.unique("davco"))
+            if shard_of(co) == 0:
+                break
+        account = sql1("SELECT id FROM privacybee.people WHERE team_of = %s", co)
+        (far, far_t), = members_on(1, 1, scopes=scopes)       # not the team's shard
+        (near, near_t), = members_on(0, 1, scopes=scopes)     # the team's shard
+        receivers = [members_on(k, 1, scopes=["buzz"])[0] for k in range(SHARDS)]
+        for uid in (far, near, *(r for r, _ in receivers)):
+            sql("SELECT privacybee.add_employee(%s, %s)", co, uid)
+        numbers = [self.buzz_number(t) for _, t in receivers]
+        caller = harness.fresh_phone()
+        card = (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:client\r\nFN:Client\r\n"
+                f"TEL;TYPE=CELL:{caller}\r\nEND:VCARD\r\n").encode()
+        self.assertEqual([self.lookup(n, caller).json["trusted"] for n in numbers], [False, False])
+        r = self.req("PUT", f"/dav/{far}/team-{co}/client.vcf", far_t, raw=card,
+                     headers={"Content-Type": "text/vcard"})
+        self.assertStatus(r, 201)
+        got = self.req("GET", f"/dav/{near}/team-{co}/client.vcf", near_t)
+        self.assertStatus(got, 200)
+        self.assertIn(b"\r\nFN:Client\r\n", got.data)
+        self.assertEqual(on_shard(0, "SELECT display_name FROM privacybee.contacts WHERE user_id = %s", account),
+                         [("Client",)])
+        # the other shard holds the copy of its phones only
+        self.assertEqual(on_shard(1, "SELECT display_name FROM privacybee.contacts WHERE user_id = %s", account),
+                         [("",)])
+        self.assertEqual([self.lookup(n, caller).json["trusted"] for n in numbers], [True, True])
+        # the far member's home lists the book without the counter it does not hold
+        propfind = ('<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop>'
+                    '<cs:getctag/><d:sync-token/></d:prop></d:propfind>').encode()
+        home = self.req("PROPFIND", f"/dav/{far}/", far_t, raw=propfind,
+                        headers={"Depth": "1", "Content-Type": "application/xml"})
+        self.assertStatus(home, 207)
+        book = self.req("PROPFIND", f"/dav/{far}/team-{co}/", far_t, raw=propfind,
+                        headers={"Depth": "0", "Content-Type": "application/xml"})
+        self.assertStatus(book, 207)
+        self.assertEqual(dav_props(home.data, f"/dav/{far}/team-{co}/"),
+                         {"{http://calendarserver.org/ns/}getctag": "404", "{DAV:}sync-token": "404"})
+        listed = dav_props(book.data, f"/dav/{far}/team-{co}/")
+        self.assertEqual(set(listed.values()), {"200"})
+        self.assertIn(f"urn:privacybee:sync:team-{co}:", book.data.decode())
+        self.assertStatus(self.req("DELETE", f"/dav/{near}/team-{co}/client.vcf", near_t), 204)
+        self.assertEqual(on_shard(1, "SELECT count(*) FROM privacybee.contacts WHERE user_id = %s", account),
+                         [(0,)])
+        self.assertEqual([self.lookup(n, caller).json["trusted"] for n in numbers], [False, False])
+        self.assertEqual(sql("SELECT * FROM privacybee.trust_verify()"), [])
 
     def test_errors_come_through_the_proxy_as_the_shard_wrote_them(self):
         (a, at), = members_on(1, 1)

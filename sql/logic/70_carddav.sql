@@ -310,14 +310,17 @@ COMMENT ON FUNCTION privacybee.dav_lock_team(bigint, bigint) IS
     'cplus_lock_team() for a CardDAV write: its 404 names no field';
 
 -- The teams of the member the transaction acts for (member_teams()), each with its name
--- and its book's change number (its account's; 0 before its first contact). SECURITY
+-- and its book's change number (its account's; 0 before its first contact), NULL when
+-- the team's rows are not on this database: on a sharded layout a team's book lives on
+-- the team's shard (docs/sharding.md), and this shard's counter of the team's account
+-- counts only its copy of the team's phones — never a book's ctag. SECURITY
 -- DEFINER as privacybee_system (95_row_security.sql): a team's counter is its account's
 -- row, which row security shows only to a transaction acting for the team. It reads
 -- rls_member() itself, never an argument, so it tells a member of their own teams only.
 CREATE OR REPLACE FUNCTION privacybee.dav_member_teams(OUT team bigint, OUT name text, OUT seq bigint)
 RETURNS SETOF record
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT c.id, c.name, COALESCE(q.seq, 0)
+    SELECT c.id, c.name, CASE WHEN privacybee.is_local_member(a.id) OR a.id IS NULL THEN COALESCE(q.seq, 0) END
       FROM privacybee.member_teams(privacybee.rls_member()) AS t(id)
       JOIN privacybee.companies c ON c.id = t.id
       LEFT JOIN privacybee.people a ON a.team_of = c.id
@@ -589,6 +592,9 @@ COMMENT ON FUNCTION privacybee.dav_home_props(bigint) IS
 -- An address book's properties (uid: the member asking; key: the book's, dav_open();
 -- title: its display name; writable: the token may change its cards, dav_may_write()) at
 -- a change number. A team's book has no owner among the principals (the team is none).
+-- seq NULL: the change number is not known here (a team's book listed in a home on
+-- another shard, dav_member_teams()): getctag and sync-token are not given (a PROPFIND
+-- answers them 404), so a client asks the book itself rather than believe a wrong one.
 CREATE OR REPLACE FUNCTION privacybee.dav_book_props(uid bigint, key text, title text, seq bigint,
                                                     writable boolean)
 RETURNS jsonb
@@ -596,7 +602,7 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN key = uid::text
                 THEN pg_catalog.jsonb_build_object('{DAV:}owner', '<d:href>' || privacybee.dav_home(uid) || '</d:href>')
                 ELSE '{}' END
-        || pg_catalog.jsonb_build_object(
+        || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         '{DAV:}resourcetype', '<d:collection/><card:addressbook/>',
         '{DAV:}displayname', privacybee.xml_text(title),
         '{http://calendarserver.org/ns/}getctag', privacybee.dav_sync_token(key, seq),
@@ -613,7 +619,7 @@ LANGUAGE sql IMMUTABLE AS $$
             '<d:privilege><d:read/></d:privilege>'
             || CASE WHEN writable THEN '<d:privilege><d:write/></d:privilege>'
                     || '<d:privilege><d:write-content/></d:privilege><d:privilege><d:bind/></d:privilege>'
-                    || '<d:privilege><d:unbind/></d:privilege>' ELSE '' END)
+                    || '<d:privilege><d:unbind/></d:privilege>' ELSE '' END))
 $$;
 COMMENT ON FUNCTION privacybee.dav_book_props(bigint, text, text, bigint, boolean) IS
     'the WebDAV properties of an address book (a member''s own or a team''s) at a change number';

@@ -44,14 +44,57 @@ $$;
 COMMENT ON FUNCTION privacybee.body_team(jsonb) IS
     'the team (company id) a request body names by teamId; NULL when none';
 
+-- The hash of a team's shard (its id hashed as a member's: member_shard() on a shard), or,
+-- when a request names no team, of the token's member's: the one home of a team key's
+-- hash, which team_shard() and book_shard() give.
+CREATE OR REPLACE FUNCTION privacybee.team_hash(team bigint, token text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT COALESCE(pg_catalog.hashint8(COALESCE(team, privacybee.token_member(token))), 0)
+$$;
+COMMENT ON FUNCTION privacybee.team_hash(bigint, text) IS
+    'the hash of a team''s shard, else (no team) of the token''s member''s';
+
 CREATE OR REPLACE FUNCTION privacybee.team_shard(token text, body jsonb)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT COALESCE(pg_catalog.hashint8(COALESCE(privacybee.body_team(body),
-                                                 privacybee.token_member(token))), 0)
+    SELECT privacybee.team_hash(privacybee.body_team(body), token)
 $$;
 COMMENT ON FUNCTION privacybee.team_shard(text, jsonb) IS
     'shard key of a team route: the hash of the teamId in the body, else of the token''s member';
+
+-- book: a CardDAV address book's routes. A team's book (/dav/<member>/team-<teamId>/…) is
+-- the team's rows, on the team's shard; the member's own book (/dav/<member>/contacts/…)
+-- is the token's member's. arg is the route's placeholders, as dav_open()
+-- (sql/logic/70_carddav.sql) reads them: "<member>" or "<member>/<teamId>", then a card's
+-- name when the route is a card's — so a team is the second of two parts of a book's arg,
+-- of three of a card's, read by the extension's own parse_id (its library, as
+-- call_shard_key), exactly as dav_open() reads it. Anything else is the member's: their
+-- shard answers it (404 when dav_open() finds no book).
+CREATE OR REPLACE FUNCTION privacybee.parse_id(t text)
+RETURNS bigint
+AS '$libdir/privacybee', 'parse_id'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION privacybee.parse_id(text) IS
+    'text as an id (decimal digits, 1 to 9223372036854775807), NULL when it is not one (the extension''s)';
+
+CREATE OR REPLACE FUNCTION privacybee.dav_path_team(arg text, card boolean)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN COALESCE(pg_catalog.cardinality(pg_catalog.string_to_array(arg, '/')), 0)
+                     = CASE WHEN card THEN 3 ELSE 2 END
+                THEN privacybee.parse_id(pg_catalog.split_part(arg, '/', 2)) END
+$$;
+COMMENT ON FUNCTION privacybee.dav_path_team(text, boolean) IS
+    'the team whose address book a CardDAV route''s arg names (card: a card''s route); NULL for the member''s own';
+
+CREATE OR REPLACE FUNCTION privacybee.book_shard(token text, arg text, card boolean)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT privacybee.team_hash(privacybee.dav_path_team(arg, card), token)
+$$;
+COMMENT ON FUNCTION privacybee.book_shard(text, text, boolean) IS
+    'shard key of a CardDAV address book route: the hash of the team a team''s book names, else of the token''s member';
 
 -- grant: an OAuth token route (no bearer token: the client authenticates) goes to the
 -- shard of the member its code, refresh token or token names, where the grant is
@@ -342,12 +385,20 @@ $$;
 COMMENT ON FUNCTION privacybee.assign_buzz_number(bigint) IS
     'the Buzz number of a member, assigned on their shard from its part of the pool, told to every shard';
 
+-- A then= function (api/routes) is called as FUNCTION(token, arg, body, answer): the
+-- route's token and arg, its JSON body (NULL for a body of another kind, a vCard) and
+-- its answer's status and headers (and its body when that is text). Signatures of before
+-- the route's arg was passed:
+DROP FUNCTION IF EXISTS privacybee.announce_buzz_number(text, jsonb, privacybee.http_response);
+DROP FUNCTION IF EXISTS privacybee.announce_team_contacts(text, jsonb, privacybee.http_response);
+
 -- After a heartbeat (api/routes then=): the number the member's shard holds for them,
 -- read there again (an answer passed in is never believed), told to every shard. Runs on
 -- every heartbeat that shows a number, so a broadcast that failed is repaired by the
 -- member's next heartbeat. SECURITY DEFINER: the shards' buzz_number_taken is no API
 -- role's to call.
-CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, body jsonb, answer privacybee.http_response)
+CREATE OR REPLACE FUNCTION privacybee.announce_buzz_number(token text, arg text, body jsonb,
+                                                        answer privacybee.http_response)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -364,7 +415,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION privacybee.announce_buzz_number(text, jsonb, privacybee.http_response) IS
+COMMENT ON FUNCTION privacybee.announce_buzz_number(text, text, jsonb, privacybee.http_response) IS
     'tells every shard the Buzz number a member''s shard gave them (after each heartbeat that shows one)';
 
 -- ---- a team's contact phones, copied from the team's shard to every other -----------------
@@ -388,23 +439,27 @@ $$;
 
 -- After a write to a team's contacts (api/routes then=): the team's contact phones, read
 -- again on the team's shard (an answer is never believed), copied to every other shard,
--- whose employees of the team trust by them. SECURITY DEFINER: the shards' put_team_copy
--- is no API role's to call. Runs after every such write, so a copy a failed broadcast
--- left behind is repaired by the team's next one.
-CREATE OR REPLACE FUNCTION privacybee.announce_team_contacts(token text, body jsonb, answer privacybee.http_response)
+-- whose employees of the team trust by them. The team is the body's teamId (Contacts+)
+-- or the team whose book a CardDAV card's path names (PUT and DELETE of a card, arg as
+-- book_shard() reads it; the member's own book names none). SECURITY DEFINER: the shards'
+-- put_team_copy is no API role's to call. Runs after every such write that succeeded
+-- (Contacts+ 200, CardDAV 201 / 204), so a copy a failed broadcast left behind is
+-- repaired by the team's next one.
+CREATE OR REPLACE FUNCTION privacybee.announce_team_contacts(token text, arg text, body jsonb,
+                                                          answer privacybee.http_response)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    team bigint := privacybee.body_team(body);
+    team bigint := COALESCE(privacybee.body_team(body), privacybee.dav_path_team(arg, true));
 BEGIN
-    IF answer.status <> 200 OR team IS NULL THEN
+    IF (answer.status BETWEEN 200 AND 299) IS NOT TRUE OR team IS NULL THEN
         RETURN;
     END IF;
     PERFORM privacybee_shards.put_team_copy(team, privacybee_shards.team_copy(team));
 END
 $$;
-COMMENT ON FUNCTION privacybee.announce_team_contacts(text, jsonb, privacybee.http_response) IS
-    'copies a team''s contact phones from its shard to every other (after each write to them)';
+COMMENT ON FUNCTION privacybee.announce_team_contacts(text, text, jsonb, privacybee.http_response) IS
+    'copies a team''s contact phones from its shard to every other (after each write to them, Contacts+ or CardDAV)';
 
 -- privacybee-fcgi asks this when it refuses a request itself, so that token errors come
 -- first (sql/logic/10_core.sql); any shard can answer, since tokens are on every shard
@@ -542,15 +597,19 @@ BEGIN
                  OR p.oid IN ('privacybee.token_member(text)'::regprocedure,
                               'privacybee.token_shard(text)'::regprocedure,
                               'privacybee.token_partition(text)'::regprocedure,
+                              'privacybee.team_hash(bigint, text)'::regprocedure,
                               'privacybee.team_shard(text, jsonb)'::regprocedure,
+                              'privacybee.parse_id(text)'::regprocedure,
+                              'privacybee.dav_path_team(text, boolean)'::regprocedure,
+                              'privacybee.book_shard(text, text, boolean)'::regprocedure,
                               'privacybee.body_team(jsonb)'::regprocedure,
                               'privacybee.team_shard_of_parts(text, jsonb)'::regprocedure,
                               'privacybee.grant_shard(jsonb)'::regprocedure,
                               'privacybee.secret_member(text)'::regprocedure,
                               'privacybee.shard_count()'::regprocedure,
                               'privacybee.call_shard_key(jsonb, jsonb)'::regprocedure,
-                              'privacybee.announce_buzz_number(text, jsonb, privacybee.http_response)'::regprocedure,
-                              'privacybee.announce_team_contacts(text, jsonb, privacybee.http_response)'::regprocedure) LOOP
+                              'privacybee.announce_buzz_number(text, text, jsonb, privacybee.http_response)'::regprocedure,
+                              'privacybee.announce_team_contacts(text, text, jsonb, privacybee.http_response)'::regprocedure) LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role_name);
     END LOOP;
 END

@@ -266,7 +266,7 @@ DECLARE
 BEGIN
     r := privacybee_shards.api_heartbeat(pg_catalog.current_setting('transaction_read_only')::boolean, token, arg, params, body, if_match, if_none_match);
     IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
-        PERFORM privacybee.announce_buzz_number(token, body, r);
+        PERFORM privacybee.announce_buzz_number(token, arg, body, r);
     END IF;
     RETURN r;
 END
@@ -408,7 +408,7 @@ DECLARE
 BEGIN
     r := privacybee_shards.api_cplus_contacts_create(token, arg, params, body, if_match, if_none_match);
     IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
-        PERFORM privacybee.announce_team_contacts(token, body, r);
+        PERFORM privacybee.announce_team_contacts(token, arg, body, r);
     END IF;
     RETURN r;
 END
@@ -430,7 +430,7 @@ DECLARE
 BEGIN
     r := privacybee_shards.api_cplus_contacts_update(token, arg, params, body, if_match, if_none_match);
     IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
-        PERFORM privacybee.announce_team_contacts(token, body, r);
+        PERFORM privacybee.announce_team_contacts(token, arg, body, r);
     END IF;
     RETURN r;
 END
@@ -452,7 +452,7 @@ DECLARE
 BEGIN
     r := privacybee_shards.api_cplus_contacts_delete(token, arg, params, body, if_match, if_none_match);
     IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
-        PERFORM privacybee.announce_team_contacts(token, body, r);
+        PERFORM privacybee.announce_team_contacts(token, arg, body, r);
     END IF;
     RETURN r;
 END
@@ -747,7 +747,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_book(token text, arg text
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, false);
 $$;
 
 -- REPORT /dav/{id}/contacts/ and REPORT /dav/{id}/team-{id}/: addressbook-multiget, addressbook-query, sync-collection (scope contacts:read; route registry api/routes)
@@ -755,7 +755,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_report(token text, arg text, param
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, false);
 $$;
 
 -- PROPFIND /dav/{id}/contacts/{name} and PROPFIND /dav/{id}/team-{id}/{name}: one card's properties (scope contacts:read; route registry api/routes)
@@ -763,7 +763,7 @@ CREATE OR REPLACE FUNCTION privacybee.api_dav_propfind_card(token text, arg text
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, true);
 $$;
 
 -- GET /dav/{id}/contacts/{name} and GET /dav/{id}/team-{id}/{name}: one card, vCard 3.0 or 4.0 as Accept asks (scope contacts:read; route registry api/routes)
@@ -771,7 +771,7 @@ CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_card_get(read_only boolean,
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, true);
     SELECT * FROM privacybee.api_dav_card_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_dav_card_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
@@ -781,17 +781,45 @@ LANGUAGE sql AS $$
 $$;
 
 -- PUT /dav/{id}/contacts/{name} and PUT /dav/{id}/team-{id}/{name}: create or replace a card (If-Match, If-None-Match: *) (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_card_put(token text, arg text, params jsonb, body text, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_card_put(token text, arg text, params jsonb, body text, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, true);
+    SELECT * FROM privacybee.api_dav_card_put(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_put(token text, arg text, params jsonb, body text, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_binary_response;
+BEGIN
+    r := privacybee_shards.api_dav_card_put(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, arg, NULL::jsonb, ROW(r.status, r.headers, NULL)::privacybee.http_response);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- DELETE /dav/{id}/contacts/{name} and DELETE /dav/{id}/team-{id}/{name}: delete a card, keeping a tombstone for syncing clients (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_dav_card_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_dav_card_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.book_shard(token, arg, true);
+    SELECT * FROM privacybee.api_dav_card_delete(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_dav_card_delete(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_binary_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_binary_response;
+BEGIN
+    r := privacybee_shards.api_dav_card_delete(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_team_contacts(token, arg, body, ROW(r.status, r.headers, NULL)::privacybee.http_response);
+    END IF;
+    RETURN r;
+END
 $$;
