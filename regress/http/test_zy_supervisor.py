@@ -11,7 +11,9 @@ import subprocess
 import threading
 import time
 
-from harness import ApiTest, Client, member, service_token
+import psycopg2
+
+from harness import SHARDS, ApiTest, Client, member, service_token
 
 STACK = os.path.dirname(os.environ["PGHOST"])
 UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service.in")
@@ -36,6 +38,22 @@ def comm(pid):
             return f.read().strip()
     except OSError:
         return None
+
+
+def table_databases():
+    """The databases that hold the tables: PGDATABASE, or with SHARDS its shards."""
+    name = os.environ.get("PGDATABASE", "privacybee")
+    return [f"{name}_shard_{k}" for k in range(SHARDS)] if SHARDS else [name]
+
+
+def waits_for_contacts(conn):
+    """Whether a statement waits for a lock on contacts held by conn's transaction."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_catalog.pg_locks"
+                    " WHERE relation = 'privacybee.contacts'::pg_catalog.regclass AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_catalog.pg_database"
+                    " WHERE datname = pg_catalog.current_database())")
+        return cur.fetchone()[0] > 0
 
 
 def record(kind, content, request_id=1):
@@ -161,7 +179,12 @@ class TestSupervisor(ApiTest):
         self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
 
     def signal_master_during_a_sync(self, sig):
-        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer."""
+        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer.
+        The sync is held in flight by a lock on the contacts table and the signal is sent
+        only once a worker's statement waits for it: a signal sent after a fixed delay could
+        reach the master before any worker had accepted the request (a loaded machine), and
+        a request still in the listen queue is not in flight: it gets 502 and the test,
+        failing before its restart, left the service down for every later suite."""
         _, token = member()
         batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
         result = {}
@@ -169,10 +192,18 @@ class TestSupervisor(ApiTest):
         def sync():
             result["r"] = Client().request("POST", "/contacts/sync", token, body=batch)
 
+        locks = [psycopg2.connect(dbname=name) for name in table_databases()]
         t = threading.Thread(target=sync)
-        t.start()
-        time.sleep(0.05)            # the sync is being handled
-        os.kill(master(), sig)
+        try:
+            for conn in locks:
+                conn.cursor().execute("LOCK TABLE privacybee.contacts IN SHARE MODE")
+            t.start()
+            self.assertTrue(wait_for(lambda: any(waits_for_contacts(conn) for conn in locks), 10),
+                            "the sync waits for the lock on contacts")
+            os.kill(master(), sig)
+        finally:
+            for conn in locks:
+                conn.close()        # ends the transaction: the sync goes on
         t.join(30)
         return result["r"]
 
