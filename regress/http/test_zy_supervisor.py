@@ -3,6 +3,7 @@ Debian's libfcgi 2.4.2; kill -9) is restarted at once and the service keeps answ
 SIGTERM lets in-flight requests finish; kill -9 of the master ends its workers (after
 their in-flight requests), nginx answers 502 at once, and starting it again, as systemd's
 Restart=always does, brings the service back. Runs before the database restart suite."""
+import contextlib
 import os
 import signal
 import socket
@@ -24,6 +25,14 @@ MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
 def master():
     with open(MASTER_PID) as f:
         return int(f.read().split()[0])
+
+
+def current_master():
+    """The pid in the pid file; None while there is none (a master ended, or is starting)."""
+    try:
+        return master()
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def workers():
@@ -178,13 +187,14 @@ class TestSupervisor(ApiTest):
                         "test"], check=True, stdout=subprocess.DEVNULL)
         self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
 
-    def signal_master_during_a_sync(self, sig):
-        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer.
-        The sync is held in flight by a lock on the contacts table and the signal is sent
-        only once a worker's statement waits for it: a signal sent after a fixed delay could
-        reach the master before any worker had accepted the request (a loaded machine), and
-        a request still in the listen queue is not in flight: it gets 502 and the test,
-        failing before its restart, left the service down for every later suite."""
+    @contextlib.contextmanager
+    def sync_held_in_flight(self):
+        """A 1,000-contact sync held in flight: a lock on contacts holds it until the block
+        ends, and the block starts only once a worker's statement waits for that lock. A
+        signal sent after a fixed delay instead could reach the master before any worker
+        had accepted the request (a loaded machine): a request still in the listen queue
+        is not in flight, it got 502 and the test, failing before its restart, left the
+        service down for every later suite. Yields a dict whose "r" is then its answer."""
         _, token = member()
         batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
         result = {}
@@ -200,12 +210,40 @@ class TestSupervisor(ApiTest):
             t.start()
             self.assertTrue(wait_for(lambda: any(waits_for_contacts(conn) for conn in locks), 10),
                             "the sync waits for the lock on contacts")
-            os.kill(master(), sig)
+            yield result
         finally:
             for conn in locks:
                 conn.close()        # ends the transaction: the sync goes on
-        t.join(30)
+            if t.ident is not None:
+                t.join(30)
+
+    def signal_master_during_a_sync(self, sig):
+        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer."""
+        with self.sync_held_in_flight() as result:
+            os.kill(master(), sig)
         return result["r"]
+
+    def test_a_master_stopping_late_leaves_its_successors_socket_and_pid_file(self):
+        """A master whose workers still drain a request when its successor starts (started
+        by systemd, or by stack.sh after its bounded wait) removes, when it ends at last,
+        neither the successor's socket nor its pid file: by name, it took both, and the
+        service answered 502 with its successor running, unreachable and unknown."""
+        old = master()
+        with open(os.path.join(STACK, "fcgi", "settings")) as f:
+            args = f.read().splitlines()    # the command line stack.sh started it with
+        with self.sync_held_in_flight() as result:
+            os.kill(old, signal.SIGTERM)
+            with open(os.path.join(STACK, "log", "fcgi.log"), "a") as log:
+                subprocess.run(["setsid", "-f"] + args, stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=log, check=True)
+            self.assertTrue(wait_for(lambda: current_master() not in (None, old) and len(workers()) > 0, 10),
+                            "the successor runs")
+            new = master()
+        self.assertStatus(result["r"], 200)
+        self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{old}"), 10), f"master {old} ends")
+        self.assertTrue(os.path.exists(SOCKET), "the successor's socket is left")
+        self.assertEqual(current_master(), new, "the successor's pid file is left")
+        self.assert_service_answers(5)
 
     def test_master_killed_with_sigkill(self):
         before = workers()
