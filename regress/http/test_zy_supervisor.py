@@ -14,7 +14,7 @@ import time
 
 import psycopg2
 
-from harness import SHARDS, ApiTest, Client, member, service_token
+from harness import SHARDS, ApiTest, Client, member, process_state, service_token
 
 STACK = os.path.dirname(os.environ["PGHOST"])
 UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service.in")
@@ -261,6 +261,31 @@ class TestSupervisor(ApiTest):
             self.assertError(r, 502)
         self.restart_like_systemd()
         self.assert_service_answers(5)
+
+    def test_start_takes_a_pid_file_naming_no_master_of_this_stack_for_none(self):
+        """A pid file outlives a kill -9: its pid is for a while a zombie awaiting its reaper,
+        later maybe another process altogether (pid_max can be 32768). stack.sh start must
+        start the service over either, not take it for a running master, and leave the
+        other process alone."""
+        stranger = subprocess.Popen(["sleep", "600"])
+        zombie = subprocess.Popen(["true"])     # not waited for until the end: a zombie
+        try:
+            self.assertTrue(wait_for(lambda: process_state(zombie.pid) == "Z", 10))
+            for pid in (zombie.pid, stranger.pid):
+                with self.subTest(pid_file_names=process_state(pid)):
+                    old = master()
+                    os.kill(old, signal.SIGTERM)
+                    self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{old}"), 10))
+                    with open(MASTER_PID, "w") as f:
+                        f.write(f"{pid}\n")
+                    self.restart_like_systemd()
+                    self.assertNotIn(master(), (pid, old))
+                    self.assert_service_answers(5)
+            self.assertIsNone(stranger.poll(), "the other process is left alone")
+        finally:
+            stranger.kill()
+            stranger.wait()
+            zombie.wait()
 
     def test_sigterm_lets_in_flight_requests_finish(self):
         pid = master()
