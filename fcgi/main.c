@@ -5,7 +5,8 @@
  * a process on some crafted records, so only nginx may talk to it), forks the worker
  * processes that share it, and restarts any worker that dies, at once — so one abort
  * never drops the service. SIGTERM / SIGINT stop the workers (each finishes its
- * in-flight requests) and then the master. With systemd socket activation
+ * in-flight requests) and then the master, which removes its socket file and pid file
+ * if they are still its own (RemoveOwnFiles). With systemd socket activation
  * (LISTEN_FDS=1) the socket comes from systemd instead.
  *
  * usage: privacybee-fcgi --dsn CONNINFO [--socket PATH] [OPTION]...  (--help lists them)
@@ -50,6 +51,7 @@ static volatile sig_atomic_t stop_requested;
 static pid_t workers[MAX_WORKERS];
 static pid_t delivery[DELIVERY_MAX_DSNS];	/* the delivery process of each
 												 * config.delivery_dsns[i], 0: none */
+static struct stat bound_socket;	/* the socket file we made (st_ino 0: none) */
 
 static void
 OnStopSignal(int sig)
@@ -338,6 +340,11 @@ OpenSocket(void)
 		fprintf(stderr, "privacybee-fcgi: chmod %s: %s\n", config.socket_path, strerror(errno));
 		exit(1);
 	}
+	if (stat(config.socket_path, &bound_socket) != 0)
+	{
+		fprintf(stderr, "privacybee-fcgi: stat %s: %s\n", config.socket_path, strerror(errno));
+		exit(1);
+	}
 	return fd;
 }
 
@@ -389,6 +396,37 @@ WritePidFile(void)
 	{
 		fprintf(stderr, "privacybee-fcgi: cannot write %s\n", config.pid_file);
 		exit(1);
+	}
+}
+
+/*
+ * On the way out, remove the socket file and the pid file only while they are still
+ * ours. A master that takes long to stop (its workers drain in-flight requests) may
+ * already have a successor, started by a supervisor or stack.sh, that unlinked our socket
+ * to bind its own and rewrote the pid file: removing those by name would leave the new
+ * master running but unreachable (nginx: 502) and unknown to stack.sh.
+ */
+static void
+RemoveOwnFiles(void)
+{
+	struct stat now;
+
+	if (bound_socket.st_ino != 0 && stat(config.socket_path, &now) == 0 &&
+		now.st_dev == bound_socket.st_dev && now.st_ino == bound_socket.st_ino)
+		unlink(config.socket_path);
+	if (config.pid_file)
+	{
+		FILE	   *f = fopen(config.pid_file, "r");
+		long		pid = 0;
+
+		if (f != NULL)
+		{
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid == (long) getpid())
+			unlink(config.pid_file);
 	}
 }
 
@@ -482,10 +520,7 @@ main(int argc, char **argv)
 
 	Supervise(listen_fd);
 	StopWorkers();
-	if (config.socket_path && getenv("LISTEN_FDS") == NULL)
-		unlink(config.socket_path);
-	if (config.pid_file)
-		unlink(config.pid_file);
+	RemoveOwnFiles();
 	fprintf(stderr, "privacybee-fcgi: stopped\n");
 	return 0;
 }

@@ -53,7 +53,18 @@ web_group=$(id -gn "$web_user")
 psql_db() { as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$db" "$@"; }
 psql_on() { local d=$1; shift; as_pg "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pgport" -d "$d" "$@"; }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+# Whether a pid file names a live process of this stack. A pid file outlives a kill -9, and
+# its pid is then, for a while, a zombie awaiting its reaper (init, in its own time), and
+# later maybe another process altogether (pid_max can be 32768): neither may pass for our
+# privacybee-fcgi or nginx, or start would keep a dead service and stop signal a stranger.
+# Ours name this stack's directory on their command line (--pid-file, nginx -c).
+pid_alive() {
+    local pid
+    [ -f "$1" ] && pid=$(head -n1 "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    # the state follows the last ')' of /proc/PID/stat (the name before it may hold any)
+    case "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$pid/stat" 2>/dev/null)" in Z | "") return 1 ;; esac
+    grep -qaF "$dir/" "/proc/$pid/cmdline" 2>/dev/null
+}
 
 # pg_cron (Debian postgresql-15-cron), when installed, runs privacybee.maintenance()
 # nightly and recompute_trust() weekly (docs/operations.md, "Maintenance"). It must be preloaded and

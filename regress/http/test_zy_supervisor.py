@@ -3,6 +3,7 @@ Debian's libfcgi 2.4.2; kill -9) is restarted at once and the service keeps answ
 SIGTERM lets in-flight requests finish; kill -9 of the master ends its workers (after
 their in-flight requests), nginx answers 502 at once, and starting it again, as systemd's
 Restart=always does, brings the service back. Runs before the database restart suite."""
+import contextlib
 import os
 import signal
 import socket
@@ -11,7 +12,9 @@ import subprocess
 import threading
 import time
 
-from harness import ApiTest, Client, member, service_token
+import psycopg2
+
+from harness import SHARDS, ApiTest, Client, member, process_state, service_token
 
 STACK = os.path.dirname(os.environ["PGHOST"])
 UNIT = os.path.join(os.path.dirname(__file__), "..", "..", "fcgi", "systemd", "privacybee-fcgi.service.in")
@@ -22,6 +25,14 @@ MASTER_PID = os.path.join(STACK, "fcgi", "master.pid")
 def master():
     with open(MASTER_PID) as f:
         return int(f.read().split()[0])
+
+
+def current_master():
+    """The pid in the pid file; None while there is none (a master ended, or is starting)."""
+    try:
+        return master()
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def workers():
@@ -36,6 +47,22 @@ def comm(pid):
             return f.read().strip()
     except OSError:
         return None
+
+
+def table_databases():
+    """The databases that hold the tables: PGDATABASE, or with SHARDS its shards."""
+    name = os.environ.get("PGDATABASE", "privacybee")
+    return [f"{name}_shard_{k}" for k in range(SHARDS)] if SHARDS else [name]
+
+
+def waits_for_contacts(conn):
+    """Whether a statement waits for a lock on contacts held by conn's transaction."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_catalog.pg_locks"
+                    " WHERE relation = 'privacybee.contacts'::pg_catalog.regclass AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_catalog.pg_database"
+                    " WHERE datname = pg_catalog.current_database())")
+        return cur.fetchone()[0] > 0
 
 
 def record(kind, content, request_id=1):
@@ -160,8 +187,14 @@ class TestSupervisor(ApiTest):
                         "test"], check=True, stdout=subprocess.DEVNULL)
         self.assertTrue(wait_for(lambda: len(workers()) > 0, 5))
 
-    def signal_master_during_a_sync(self, sig):
-        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer."""
+    @contextlib.contextmanager
+    def sync_held_in_flight(self):
+        """A 1,000-contact sync held in flight: a lock on contacts holds it until the block
+        ends, and the block starts only once a worker's statement waits for that lock. A
+        signal sent after a fixed delay instead could reach the master before any worker
+        had accepted the request (a loaded machine): a request still in the listen queue
+        is not in flight, it got 502 and the test, failing before its restart, left the
+        service down for every later suite. Yields a dict whose "r" is then its answer."""
         _, token = member()
         batch = [{"display_name": f"c{i}", "phone_numbers": [f"212555{i:04d}"]} for i in range(1000)]
         result = {}
@@ -169,12 +202,48 @@ class TestSupervisor(ApiTest):
         def sync():
             result["r"] = Client().request("POST", "/contacts/sync", token, body=batch)
 
+        locks = [psycopg2.connect(dbname=name) for name in table_databases()]
         t = threading.Thread(target=sync)
-        t.start()
-        time.sleep(0.05)            # the sync is being handled
-        os.kill(master(), sig)
-        t.join(30)
+        try:
+            for conn in locks:
+                conn.cursor().execute("LOCK TABLE privacybee.contacts IN SHARE MODE")
+            t.start()
+            self.assertTrue(wait_for(lambda: any(waits_for_contacts(conn) for conn in locks), 10),
+                            "the sync waits for the lock on contacts")
+            yield result
+        finally:
+            for conn in locks:
+                conn.close()        # ends the transaction: the sync goes on
+            if t.ident is not None:
+                t.join(30)
+
+    def signal_master_during_a_sync(self, sig):
+        """Send sig to the master while a 1,000-contact sync is handled; that sync's answer."""
+        with self.sync_held_in_flight() as result:
+            os.kill(master(), sig)
         return result["r"]
+
+    def test_a_master_stopping_late_leaves_its_successors_socket_and_pid_file(self):
+        """A master whose workers still drain a request when its successor starts (started
+        by systemd, or by stack.sh after its bounded wait) removes, when it ends at last,
+        neither the successor's socket nor its pid file: by name, it took both, and the
+        service answered 502 with its successor running, unreachable and unknown."""
+        old = master()
+        with open(os.path.join(STACK, "fcgi", "settings")) as f:
+            args = f.read().splitlines()    # the command line stack.sh started it with
+        with self.sync_held_in_flight() as result:
+            os.kill(old, signal.SIGTERM)
+            with open(os.path.join(STACK, "log", "fcgi.log"), "a") as log:
+                subprocess.run(["setsid", "-f"] + args, stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=log, check=True)
+            self.assertTrue(wait_for(lambda: current_master() not in (None, old) and len(workers()) > 0, 10),
+                            "the successor runs")
+            new = master()
+        self.assertStatus(result["r"], 200)
+        self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{old}"), 10), f"master {old} ends")
+        self.assertTrue(os.path.exists(SOCKET), "the successor's socket is left")
+        self.assertEqual(current_master(), new, "the successor's pid file is left")
+        self.assert_service_answers(5)
 
     def test_master_killed_with_sigkill(self):
         before = workers()
@@ -192,6 +261,31 @@ class TestSupervisor(ApiTest):
             self.assertError(r, 502)
         self.restart_like_systemd()
         self.assert_service_answers(5)
+
+    def test_start_takes_a_pid_file_naming_no_master_of_this_stack_for_none(self):
+        """A pid file outlives a kill -9: its pid is for a while a zombie awaiting its reaper,
+        later maybe another process altogether (pid_max can be 32768). stack.sh start must
+        start the service over either, not take it for a running master, and leave the
+        other process alone."""
+        stranger = subprocess.Popen(["sleep", "600"])
+        zombie = subprocess.Popen(["true"])     # not waited for until the end: a zombie
+        try:
+            self.assertTrue(wait_for(lambda: process_state(zombie.pid) == "Z", 10))
+            for pid in (zombie.pid, stranger.pid):
+                with self.subTest(pid_file_names=process_state(pid)):
+                    old = master()
+                    os.kill(old, signal.SIGTERM)
+                    self.assertTrue(wait_for(lambda: not os.path.exists(f"/proc/{old}"), 10))
+                    with open(MASTER_PID, "w") as f:
+                        f.write(f"{pid}\n")
+                    self.restart_like_systemd()
+                    self.assertNotIn(master(), (pid, old))
+                    self.assert_service_answers(5)
+            self.assertIsNone(stranger.poll(), "the other process is left alone")
+        finally:
+            stranger.kill()
+            stranger.wait()
+            zombie.wait()
 
     def test_sigterm_lets_in_flight_requests_finish(self):
         pid = master()
