@@ -230,8 +230,8 @@ class TestShardedLayout(harness.ApiTest):
             self.assertStatus(self.req("GET", f"/contacts/employees/{other}", ct), 200)
 
     def test_a_person_on_the_other_shard_who_trusts_the_viewer_is_named_in_their_activity(self):
-        """disclosed_to(p, m) is decided on m's shard; p's trust of m is p's edge, on p's
-        shard, so the proxy copies it to m's (then=announce_person_trust)."""
+        # disclosed_to(p, m) is decided on m's shard; p's trust of m is p's edge, on p's
+        # shard, so the proxy copies it to m's (then=announce_person_trust)
         for k in range(SHARDS):
             (viewer, vt), = members_on(k, 1, first="View", last="Er")
             (person, pt), = members_on(1 - k, 1, first="Far", last="Away")
