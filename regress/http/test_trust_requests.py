@@ -216,3 +216,13 @@ class TestDisclosureInActivity(ApiTest):
         self.assertIsNone(self.chat()["receivable"]["first_name"])
         self.req("POST", f"/contacts/trust/{self.sender}", self.receiver_token, body={"trusted": 1})
         self.assertEqual(self.chat()["receivable"]["first_name"], "Secret")
+
+    def test_unnamed_again_once_they_untrust_the_sender(self):
+        self.assertStatus(self.req("POST", f"/contacts/trust/{self.sender}", self.receiver_token,
+                                   body={"trusted": 1}), 201)
+        self.assertEqual(self.chat()["receivable"]["first_name"], "Secret")
+        self.assertStatus(self.req("POST", f"/contacts/trust/{self.sender}", self.receiver_token,
+                                   body={"trusted": 0}), 201)
+        self.assertIsNone(self.chat()["receivable"]["first_name"])
+        feed = self.req("GET", "/apps/buzz/activity/0", self.sender_token).json
+        self.assertEqual({a["receivable"]["first_name"] for a in feed}, {None})

@@ -241,6 +241,56 @@ class TestShardedLayout(harness.ApiTest):
             self.assertStatus(self.req("POST", "/contacts/requests", ot, {"user_id": caller}), 201)
             self.assertStatus(self.req("GET", f"/contacts/employees/{other}", ct), 200)
 
+    def test_a_person_on_the_other_shard_who_trusts_the_viewer_is_named_in_their_activity(self):
+        # disclosed_to(p, m) is decided on m's shard; p's trust of m is p's edge, on p's
+        # shard, so the proxy copies it to m's (then=announce_person_trust)
+        for k in range(SHARDS):
+            (viewer, vt), = members_on(k, 1, first="View", last="Er")
+            (person, pt), = members_on(1 - k, 1, first="Far", last="Away")
+
+            def named():
+                sent = self.req("POST", "/apps/buzz/activity", vt,
+                                {"type": "chat_message", "sendable_type": "person", "sendable_id": viewer,
+                                 "receivable_type": "person", "receivable_id": person,
+                                 "message_id": str(uuid.uuid4()), "message": "x"})
+                self.assertStatus(sent, 200)
+                feed = self.req("GET", "/apps/buzz/activity/0", vt).json
+                self.assertEqual({a["receivable"]["first_name"] for a in feed},
+                                 {sent.json["data"]["receivable"]["first_name"]})
+                return sent.json["data"]["receivable"]["first_name"]
+
+            def copies(shard):
+                return on_shard(shard, "SELECT trusted, version FROM privacybee.trust_edge_copies"
+                                       " WHERE user_id = %s AND person_id = %s", viewer, person)
+
+            self.assertIsNone(named())
+            # the viewer trusting the person discloses nothing of the person
+            self.assertStatus(self.req("POST", f"/contacts/trust/{person}", vt, {"trusted": True}), 201)
+            self.assertIsNone(named())
+            self.assertStatus(self.req("POST", f"/contacts/trust/{viewer}", pt, {"trusted": True}), 201)
+            self.assertEqual(named(), "Far")
+            # the copy is the viewer's row on the viewer's shard, and nothing else of the person's
+            self.assertEqual(copies(k), [(True, 0)])
+            self.assertEqual(copies(1 - k), [])
+            self.assertStatus(self.req("POST", f"/contacts/trust/{viewer}", pt, {"trusted": False}), 201)
+            self.assertIsNone(named())
+            self.assertEqual(copies(k), [(False, 1)])
+            # an older copy arriving late never replaces a newer one
+            self.assertEqual(on_shard(k, "SELECT privacybee.put_trust_edge_copy(%s, %s, %s)", viewer, person,
+                                      '{"trusted": true, "version": 0}'), [(False,)])
+            self.assertIsNone(named())
+            # a repeated copy changes nothing; a newer one wins
+            self.assertEqual(on_shard(k, "SELECT privacybee.put_trust_edge_copy(%s, %s, %s)", viewer, person,
+                                      '{"trusted": false, "version": 1}'), [(False,)])
+            self.assertStatus(self.req("POST", f"/contacts/trust/{viewer}", pt, {"trusted": True}), 201)
+            self.assertEqual(copies(k), [(True, 2)])
+            self.assertEqual(named(), "Far")
+            # a shard never takes a copy of an edge it holds itself, nor one for a member it does not
+            self.assertEqual(on_shard(1 - k, "SELECT privacybee.put_trust_edge_copy(%s, %s, %s)", viewer,
+                                      person, '{"trusted": true, "version": 9}'), [(False,)])
+            self.assertEqual(on_shard(k, "SELECT privacybee.put_trust_edge_copy(%s, %s, %s)", person,
+                                      viewer, '{"trusted": true, "version": 9}'), [(False,)])
+
     def test_encryption_identity_is_the_same_on_every_shard(self):
         (a, at), = members_on(1, 1)
         r = self.req("PUT", "/apps/buzz/encryption", at, {"hash": "h1", "e2e_id": "e1"})

@@ -74,3 +74,13 @@ SELECT 'not a deleted card: tombstone ' || t.user_id || '/' || t.contact_id
                     WHERE k.user_id = t.user_id AND k.contact_id = t.contact_id AND k.deleted);
 SELECT 'no change counter: member ' || k.user_id FROM privacybee.contact_cards k
  WHERE NOT EXISTS (SELECT 1 FROM privacybee.contact_sync_seqs q WHERE q.user_id = k.user_id);
+
+-- copies of trust edges (sql/upgrade/0.1.0--0.2.0/48_trust_edge_copies.sql): every edge
+-- is kept as it was, at version 0; no copy (0.1.0 is one database, every edge local)
+SELECT 'trust edge changed: ' || b.user_id || ' ' || b.target_type || ' ' || b.target_id
+  FROM upgrade_before.trust_edges b
+ WHERE NOT EXISTS (SELECT 1 FROM privacybee.trust_edges e
+                    WHERE e.user_id = b.user_id AND e.target_type = b.target_type
+                      AND e.target_id = b.target_id AND e.trusted = b.trusted AND e.version = 0);
+SELECT 'a trust edge copy on one database: ' || d.user_id || ' ' || d.person_id
+  FROM privacybee.trust_edge_copies d;

@@ -33,6 +33,8 @@ COMMENT ON TABLE privacybee.trust_requests IS
     'one request for trust per (asked member, requester): pending, accepted or declined';
 COMMENT ON TABLE privacybee.trust_edges IS
     'members'' explicit decisions to trust or untrust a person or company';
+COMMENT ON TABLE privacybee.trust_edge_copies IS
+    'sharded layout: person_id''s explicit trust of member user_id, copied from person_id''s shard to user_id''s (disclosed_to())';
 COMMENT ON TABLE privacybee.buzz_numbers IS
     'the pool of Buzz numbers and the member each is assigned to';
 COMMENT ON TABLE privacybee.trusted_numbers IS

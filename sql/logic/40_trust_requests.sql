@@ -155,7 +155,7 @@ BEGIN
     INSERT INTO privacybee.trust_edges AS e (user_id, target_type, target_id, trusted)
     VALUES (uid, kind, target, trusted)
     ON CONFLICT (user_id, target_type, target_id) DO UPDATE
-       SET trusted = EXCLUDED.trusted, updated = pg_catalog.now();
+       SET trusted = EXCLUDED.trusted, updated = pg_catalog.now(), version = e.version + 1;
     IF kind = 'person' THEN
         UPDATE privacybee.trust_requests
            SET status = CASE WHEN trusted THEN 'accepted' ELSE 'declined' END, updated = pg_catalog.now()
@@ -170,6 +170,8 @@ $$;
 -- explicitly, or asked m for trust (pending or answered). m trusting p is no disclosure:
 -- trust is unilateral. Reads p's own decisions, so it runs as privacybee_system; false,
 -- never NULL, for what cannot be (fails closed), and for a team's account (is_member()).
+-- p's trust of m is p's edge where p's rows are here (always, on one database), else the
+-- copy of it the proxy keeps on m's shard (trust_edge_copies, docs/sharding.md).
 CREATE OR REPLACE FUNCTION privacybee.disclosed_to(p bigint, m bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -178,6 +180,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         OR EXISTS (SELECT 1 FROM privacybee.trust_edges e
                     WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
                       AND e.trusted)
+        OR (NOT privacybee.is_local_member(p)
+            AND EXISTS (SELECT 1 FROM privacybee.trust_edge_copies d
+                         WHERE d.user_id = m AND d.person_id = p AND d.trusted))
         OR EXISTS (SELECT 1 FROM privacybee.trust_requests r
                     WHERE r.user_id = m AND r.requester_id = p))
 $$;

@@ -236,3 +236,52 @@ COMMENT ON FUNCTION privacybee.put_team_copy(bigint, jsonb) IS
     'makes this shard''s copy of a team''s contact phones the team''s shard''s (unless it is as new); true when it changed';
 COMMENT ON TABLE privacybee.team_copies IS
     'the version of each team''s contact phones: counted on the team''s shard, the one of its copy on every other (sharded layout only)';
+
+-- ---- a person's trust of a member, copied to the member's shard -------------------------
+-- disclosed_to(p, m) is decided on m's shard (the activity feed, the names of an
+-- activity), but p's explicit trust of m is p's edge, on p's shard. So after every route
+-- that sets a person's trust (POST /contacts/trust/{id}, then=announce_person_trust,
+-- sql/proxy/10_reference.sql) the proxy reads the edge again on p's shard and writes that
+-- one fact, trusted or not with the edge's version, on m's shard (trust_edge_copies), which
+-- disclosed_to() reads only where p's edges are not local. Edges go only with their person
+-- (people is reference data; the copies cascade with it on every shard).
+
+-- p's explicit decision about person m as p's shard holds it: {"trusted", "version"}, or
+-- NULL where p has none (or p's rows are not here).
+CREATE OR REPLACE FUNCTION privacybee.trust_edge_copy(p bigint, m bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_build_object('trusted', e.trusted, 'version', e.version)
+      FROM privacybee.trust_edges e
+     WHERE e.user_id = p AND e.target_type = 'person' AND e.target_id = m
+       AND privacybee.is_local_member(p)
+$$;
+COMMENT ON FUNCTION privacybee.trust_edge_copy(bigint, bigint) IS
+    'person p''s explicit trust of person m and its version, as p''s shard holds it (copied to m''s shard)';
+
+-- Makes m's copy of p's trust of m the one given, unless m's rows are not here, p's are (the
+-- edge itself is read), or the copy is as new. The row lock of the upsert serialises two
+-- copies of one edge; the version makes an older one lose whatever order they arrive in.
+-- True when the copy changed.
+CREATE OR REPLACE FUNCTION privacybee.put_trust_edge_copy(m bigint, p bigint, edge jsonb)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    trusted boolean := (edge ->> 'trusted')::boolean;
+    given bigint := (edge ->> 'version')::bigint;
+BEGIN
+    IF trusted IS NULL OR given IS NULL OR privacybee.is_local_member(m) IS NOT TRUE
+       OR privacybee.is_local_member(p) IS NOT FALSE OR privacybee.is_member(m) IS NOT TRUE
+       OR privacybee.is_member(p) IS NOT TRUE THEN
+        RETURN false;
+    END IF;
+    INSERT INTO privacybee.trust_edge_copies AS d (user_id, person_id, trusted, version)
+    VALUES (m, p, trusted, given)
+    ON CONFLICT (user_id, person_id) DO UPDATE
+       SET trusted = EXCLUDED.trusted, version = EXCLUDED.version
+     WHERE d.version < EXCLUDED.version;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION privacybee.put_trust_edge_copy(bigint, bigint, jsonb) IS
+    'makes member m''s copy of person p''s trust of m the one of p''s shard (unless it is as new); true when it changed';

@@ -100,6 +100,8 @@ BEGIN
                             'privacybee.oauth_holder(text, text, text, text)'::regprocedure,
                             'privacybee.team_copy(bigint)'::regprocedure,
                             'privacybee.put_team_copy(bigint, jsonb)'::regprocedure,
+                            'privacybee.trust_edge_copy(bigint, bigint)'::regprocedure,
+                            'privacybee.put_trust_edge_copy(bigint, bigint, jsonb)'::regprocedure,
                             'privacybee.contacts_fulltext(bigint, text, real, bigint, integer)'::regprocedure,
                             'privacybee.contacts_fulltext_explain(bigint, text)'::regprocedure,
                             'privacybee.contacts_filter(bigint, jsonb, bigint, integer)'::regprocedure,
@@ -121,7 +123,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY '{contacts,contact_phones,contact_emails,contact_tags,contact_photos,
-                         contact_documents,tags,contact_tombstones,trust_edges,trusted_numbers,blocked_calls,
+                         contact_documents,tags,contact_tombstones,trust_edges,trust_edge_copies,trusted_numbers,blocked_calls,
                          tokens,oauth_grants,oauth_codes,oauth_refresh_tokens,webhooks,webhook_secrets,
                          webhook_events,webhook_batches,webhook_attempts,contact_cards,contact_sync_seqs}'::text[] LOOP
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS own_rows ON privacybee.%I', t);

@@ -461,6 +461,55 @@ $$;
 COMMENT ON FUNCTION privacybee.announce_team_contacts(text, text, jsonb, privacybee.http_response) IS
     'copies a team''s contact phones from its shard to every other (after each write to them, Contacts+ or CardDAV)';
 
+-- ---- a person's trust of a member, copied to the member's shard -----------------------------
+-- (sql/logic/70_shards.sql, "a person's trust of a member, copied to the member's shard")
+
+CREATE OR REPLACE FUNCTION privacybee_shards.trust_edge_copy(p bigint, m bigint)
+RETURNS jsonb
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(p);
+    SELECT privacybee.trust_edge_copy(p, m);
+$$;
+
+CREATE OR REPLACE FUNCTION privacybee_shards.put_trust_edge_copy(m bigint, p bigint, edge jsonb)
+RETURNS boolean
+LANGUAGE plproxy AS $$
+    CLUSTER 'privacybee_shards';
+    RUN ON pg_catalog.hashint8(m);
+    SELECT privacybee.put_trust_edge_copy(m, p, edge);
+$$;
+
+-- After POST /contacts/trust/{id} (api/routes then=): the caller's decision about the person
+-- answered, read again on the caller's shard once it committed (the answer names whom only),
+-- written on that person's shard, where their activity decides whether the caller disclosed
+-- themself to them (disclosed_to()). The shard's put is a no-op when both live on one shard,
+-- and keeps the newer of two copies, so this runs after every such write and a copy a failed
+-- write left behind is repaired by the caller's next decision about the person.
+-- SECURITY DEFINER: the shards' functions are no API role's to call.
+CREATE OR REPLACE FUNCTION privacybee.announce_person_trust(token text, arg text, body jsonb,
+                                                         answer privacybee.http_response)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    member bigint := privacybee.token_member(token);
+    about bigint;
+    edge jsonb;
+BEGIN
+    IF answer.status <> 201 OR member IS NULL
+       OR (answer.body::jsonb ->> 'type') IS DISTINCT FROM 'person' THEN
+        RETURN;
+    END IF;
+    about := (answer.body::jsonb ->> 'id')::bigint;
+    edge := privacybee_shards.trust_edge_copy(member, about);
+    IF edge IS NOT NULL THEN
+        PERFORM privacybee_shards.put_trust_edge_copy(about, member, edge);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION privacybee.announce_person_trust(text, text, jsonb, privacybee.http_response) IS
+    'copies a member''s trust of a person to that person''s shard (after each decision about them)';
+
 -- privacybee-fcgi asks this when it refuses a request itself, so that token errors come
 -- first (sql/logic/10_core.sql); any shard can answer, since tokens are on every shard
 CREATE OR REPLACE FUNCTION privacybee.api_check_token(token text, scope text)
@@ -609,7 +658,8 @@ BEGIN
                               'privacybee.shard_count()'::regprocedure,
                               'privacybee.call_shard_key(jsonb, jsonb)'::regprocedure,
                               'privacybee.announce_buzz_number(text, text, jsonb, privacybee.http_response)'::regprocedure,
-                              'privacybee.announce_team_contacts(text, text, jsonb, privacybee.http_response)'::regprocedure) LOOP
+                              'privacybee.announce_team_contacts(text, text, jsonb, privacybee.http_response)'::regprocedure,
+                              'privacybee.announce_person_trust(text, text, jsonb, privacybee.http_response)'::regprocedure) LOOP
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role_name);
     END LOOP;
 END

@@ -75,11 +75,25 @@ LANGUAGE sql AS $$
 $$;
 
 -- POST /contacts/trust/{id}: trust or untrust a person or company (scope contacts:write; route registry api/routes)
-CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION privacybee_shards.api_trust_set(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text)
 RETURNS privacybee.http_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
     RUN ON privacybee.token_shard(token);
+    SELECT * FROM privacybee.api_trust_set(token, arg, params, body, if_match, if_none_match);
+$$;
+CREATE OR REPLACE FUNCTION privacybee.api_trust_set(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
+RETURNS privacybee.http_response
+LANGUAGE plpgsql AS $$
+DECLARE
+    r privacybee.http_response;
+BEGIN
+    r := privacybee_shards.api_trust_set(token, arg, params, body, if_match, if_none_match);
+    IF NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM privacybee.announce_person_trust(token, arg, body, r);
+    END IF;
+    RETURN r;
+END
 $$;
 
 -- GET /contacts/employees/{id}: the companies of a person, with their employees (scope contacts:read; route registry api/routes)
