@@ -450,8 +450,11 @@ def proxy_routes_sql(routes):
                                         "true)), ", 1)
         else:
             shard_args, pass_names, shard_names = args.replace(" DEFAULT NULL", ""), names, names
-        # a file body is no JSON to find teamId in: the route's JSON part is
+        # a file body is no JSON to find teamId in: the route's JSON part is; a route that
+        # takes teamId in its query (query=teamId) reads it there, not in the body, so the
+        # proxy does too
         key = ("privacybee.team_shard_of_parts(token, params)" if image and r.shard == "team"
+               else "privacybee.team_shard(token, params)" if r.shard == "team" and "teamId" in r.query
                else SHARD_HASH.get(r.shard))
         if key:
             key = key.format(card="true" if r.path.endswith("{name}") else "false")

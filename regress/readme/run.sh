@@ -56,6 +56,9 @@ text = open(path).read()
 text = re.sub(r"(\$U/contacts/)(\d+)", ids, text)
 text = re.sub(r'("id": )(\d+)', ids, text)
 text = re.sub(r'("(?:contact_ids|add|remove)": \[)([\d, ]*)', ids, text)
+# a contact's ETag names its id ("c<id>.v<version>", contact_etag()): an If-Match sent
+# with it is the same row's there too
+text = re.sub(r'("c)(\d+)(?=\.v\d+")', ids, text)
 open(path, "w").write(text)
 EOF
 fi

@@ -136,6 +136,31 @@ COMMENT ON FUNCTION privacybee.team_shard_of_parts(text, jsonb) IS
 
 -- ---- reference data, written to every shard ----------------------------------------------
 
+-- A shard's error as the one database gives it. PL/Proxy relays a remote error with its
+-- SQLSTATE but prefixes its message ("f(n): [db] REMOTE ERROR: …") and its detail
+-- ("Remote detail: …", plproxy_remote_error() in PL/Proxy's main.c), so an operator's
+-- SQL call of the proxy could not read the detail's JSON (the fields a PT400 names) as on
+-- one database. privacybee-fcgi strips the same prefixes from the route functions' errors
+-- (sqlstate_remote_message() in fcgi/sqlstate.c); this is the SQL functions' side, called
+-- from their EXCEPTION block with what GET STACKED DIAGNOSTICS read. Anything without the
+-- prefixes (an error of the proxy's own) is raised as it came.
+CREATE OR REPLACE FUNCTION privacybee.raise_remote_error(state text, message text, detail text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    m text := COALESCE(pg_catalog.substring(message, '^[^ (]+\([0-9]+\): \[[^]]*\] REMOTE ERROR: (.*)$'),
+                       message);
+    d text := COALESCE(pg_catalog.substring(detail, '^Remote detail: (.*)$'), detail);
+BEGIN
+    IF d IS NULL OR d = '' THEN
+        RAISE EXCEPTION USING ERRCODE = state, MESSAGE = m;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = state, MESSAGE = m, DETAIL = d;
+END
+$$;
+COMMENT ON FUNCTION privacybee.raise_remote_error(text, text, text) IS
+    'raises a shard''s error relayed by PL/Proxy as the one database raises it: its SQLSTATE, message and detail without PL/Proxy''s prefixes';
+
 -- ids of people and companies are drawn on shard 0 (its sequences), then broadcast
 CREATE OR REPLACE FUNCTION privacybee_shards.next_reference_id(kind text)
 RETURNS bigint
@@ -160,9 +185,17 @@ RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     new_id bigint := privacybee_shards.next_reference_id('people');
+    state text;
+    message text;
+    detail text;
 BEGIN
     PERFORM privacybee_shards.put_member(new_id, first_name, last_name, phone, middle_name, avatar);
     RETURN new_id;
+EXCEPTION WHEN OTHERS THEN
+    -- a refusal (check_text's PT400 naming the field) reads as on one database
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    PERFORM privacybee.raise_remote_error(state, message, detail);
+    RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION privacybee.create_member(text, text, text, text, text) IS
@@ -195,10 +228,18 @@ RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     new_id bigint := privacybee_shards.next_reference_id('companies');
+    state text;
+    message text;
+    detail text;
 BEGIN
     PERFORM privacybee_shards.put_company(new_id, name, slug, phones, logo, url, external_id);
     PERFORM privacybee_shards.put_team_account(new_id, privacybee_shards.next_reference_id('people'));
     RETURN new_id;
+EXCEPTION WHEN OTHERS THEN
+    -- a refusal (check_text's PT400 naming the field) reads as on one database
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    PERFORM privacybee.raise_remote_error(state, message, detail);
+    RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION privacybee.create_company(text, text, text[], text, text, text) IS
@@ -315,6 +356,9 @@ RETURNS TABLE (client_id text, client_secret text)
 LANGUAGE plpgsql AS $$
 DECLARE
     made record;
+    state text;
+    message text;
+    detail text;
 BEGIN
     SELECT * INTO STRICT made FROM privacybee_shards.register_oauth_client(name, redirect_uris, scopes);
     PERFORM privacybee_shards.put_oauth_client(made.client_id, r.name, r.secret_hash, r.redirect_uris, r.scopes)
@@ -322,6 +366,10 @@ BEGIN
     client_id := made.client_id;
     client_secret := made.client_secret;
     RETURN NEXT;
+EXCEPTION WHEN OTHERS THEN
+    -- a refusal (check_text's PT400 naming the field) reads as on one database
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    PERFORM privacybee.raise_remote_error(state, message, detail);
 END
 $$;
 COMMENT ON FUNCTION privacybee.register_oauth_client(text, text[], text[]) IS

@@ -167,7 +167,7 @@ CREATE OR REPLACE FUNCTION privacybee_shards.api_contact_photo_get(read_only boo
 RETURNS privacybee.http_binary_response
 LANGUAGE plproxy AS $$
     CLUSTER 'privacybee_shards';
-    RUN ON privacybee.token_shard(token);
+    RUN ON privacybee.team_shard(token, params);
     SELECT * FROM privacybee.api_contact_photo_get((SELECT token FROM pg_catalog.set_config('transaction_read_only', CASE WHEN read_only THEN 'on' ELSE pg_catalog.current_setting('transaction_read_only') END, true)), arg, params, body, if_match, if_none_match);
 $$;
 CREATE OR REPLACE FUNCTION privacybee.api_contact_photo_get(token text, arg text, params jsonb, body jsonb, if_match text, if_none_match text DEFAULT NULL)
